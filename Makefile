@@ -1,0 +1,37 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install install-test run test lint eval clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Everything comes from the package registry at install time; nothing downloads at run time.
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+
+run: install
+	$(BIN)/cchc serve --host $(HOST) --port $(PORT)
+
+test: install-test
+	$(BIN)/ruff check assistant ingest tests bench
+	$(BIN)/python -m pytest -q
+
+lint: install-test
+	$(BIN)/ruff check assistant ingest tests bench
+
+# Domain evaluation (needs ../shared): reform_dev with 1,000 distractors.
+eval: install
+	$(BIN)/cchc eval --qa ../shared/eval/reform_dev.jsonl --docs ../shared/corpus/reform.jsonl \
+		--distractors ../shared/corpus/general.jsonl --n 1000
+
+clean:
+	rm -rf $(VENV) .cchc .pytest_cache .ruff_cache *.egg-info

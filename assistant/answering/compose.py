@@ -1,0 +1,56 @@
+"""Turning selected evidence into the answer text and its citations, from prompt templates."""
+
+from __future__ import annotations
+
+from assistant.answering.extractive import Evidence
+from assistant.prompts import PromptSet
+from assistant.schemas import Citation
+
+_MONTHS_EN = "January February March April May June July August September October November December".split()
+
+
+def format_date(iso: str | None, language: str) -> str | None:
+    if not iso or len(iso) < 10:
+        return None
+    y, m, d = int(iso[:4]), int(iso[5:7]), int(iso[8:10])
+    if language == "en":
+        return f"{d} {_MONTHS_EN[m - 1]} {y}"
+    return f"{d}/{m}/{y}"
+
+
+def reference(ev: Evidence, prompts: PromptSet, language: str) -> str:
+    date = format_date(ev.chunk.published, language)
+    source = ev.chunk.source or ev.chunk.url or ev.chunk.doc_id
+    template = prompts["ref_with_date"] if date else prompts["ref_without_date"]
+    return template.format(title=ev.chunk.title or ev.chunk.doc_id, source=source, date=date)
+
+
+def citation(n: int, ev: Evidence) -> Citation:
+    return Citation(
+        n=n,
+        doc_id=ev.chunk.doc_id,
+        title=ev.chunk.title,
+        url=ev.chunk.url,
+        published=ev.chunk.published,
+        source=ev.chunk.source,
+        quote=ev.quote,
+        start=ev.start,
+        end=ev.end,
+    )
+
+
+def compose(evidence: list[Evidence], prompts: PromptSet, language: str) -> tuple[str, list[Citation]]:
+    best = evidence[0]
+    lead = prompts["lead"].format(figure=best.figure) if best.figure else ""
+    parts = [prompts["answer"].format(lead=lead, ref=reference(best, prompts, language), quote=best.quote, n=1)]
+    for n, ev in enumerate(evidence[1:], 2):
+        parts.append(prompts["also"].format(ref=reference(ev, prompts, language), n=n))
+    return "\n\n".join(parts), [citation(n, ev) for n, ev in enumerate(evidence, 1)]
+
+
+def not_found(prompts: PromptSet, nearest_titles: list[str]) -> str:
+    text = prompts["not_found"]
+    if nearest_titles:
+        titles = "; ".join(f"«{t}»" for t in nearest_titles)
+        text += " " + prompts["not_found_nearest"].format(titles=titles)
+    return text

@@ -1,0 +1,205 @@
+"""The answerer that needs no LLM: it quotes the sentence that answers the question.
+
+Every sentence of the retrieved chunks is scored by how much of the question's informative
+vocabulary (idf-weighted, glossary-expanded, so "TTHC" covers "thủ tục hành chính" and
+"fully online" covers "toàn trình") it covers, itself or through its immediate context
+(title, preceding sentences), and by whether it holds the kind of answer asked for (a figure,
+a percentage, a date). Below ``min_support`` nothing is quoted: the answer is "not found".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.answering.question import QuestionProfile
+from assistant.index.gazetteer import provinces_in, provinces_in_question
+from assistant.index.glossary import expansions
+from assistant.index.keywords import KeywordIndex, tokenize
+from assistant.index.numbers import find_numbers
+from assistant.index.sentences import Span, sentence_spans
+from assistant.index.store import StoredChunk
+from assistant.retrieval import Hit
+
+CONTEXT_WEIGHT = 0.6
+MAX_QUOTE_CHARS = 360
+_DATE = re.compile(
+    r"\b\d{1,2}\s?[/.-]\s?\d{1,2}(?:\s?[/.-]\s?\d{2,4})?\b|\bngày\s+\d{1,2}\b|\btháng\s+\d{1,2}\b",
+    re.IGNORECASE,
+)
+_CLAUSE_CUT = re.compile(r"[,;:](?=\s)|\s[-–]\s")
+_YEAR = re.compile(r"^(19|20)\d{2}$")
+
+
+@dataclass
+class Evidence:
+    chunk: StoredChunk
+    rank: int
+    start: int  # offsets of the quote in the document text
+    end: int
+    quote: str
+    score: float
+    coverage: float
+    figure: str | None
+
+
+_PERCENT_WORDS = set(tokenize("tỷ lệ phần trăm percentage share proportion percent rate"))
+
+
+def _expanded_tokens(text: str) -> set[str]:
+    tokens = set(tokenize(text))
+    for term in expansions(text):
+        tokens.update(tokenize(term))
+    if "%" in tokens:
+        tokens |= _PERCENT_WORDS  # "35,48%" is a rate even where the words are missing
+    return tokens
+
+
+def figures(text: str) -> list[str]:
+    """Number mentions that can be an answer: not years, not parts of dates."""
+    dates = [m.span() for m in _DATE.finditer(text)]
+    out = []
+    for m in find_numbers(text):
+        if any(a <= m.start < b for a, b in dates):
+            continue
+        if not m.percent and _YEAR.match(m.text.strip()):
+            continue
+        out.append(m.text.strip())
+    return out
+
+
+class ExtractiveAnswerer:
+    def __init__(self, min_support: float = 0.42, max_sources: int = 3, sentences_from: int = 8) -> None:
+        self.min_support = min_support
+        self.max_sources = max_sources
+        self.sentences_from = sentences_from
+
+    def _coverage(
+        self, terms: tuple[str, ...], weights: dict[str, float], own: set[str], context: set[str]
+    ) -> float:
+        total = sum(weights[t] for t in terms) or 1.0
+        got = 0.0
+        for t in terms:
+            if t in own:
+                got += weights[t]
+            elif t in context:
+                got += CONTEXT_WEIGHT * weights[t]
+        return got / total
+
+    def _type_fit(self, prof: QuestionProfile, text: str) -> tuple[bool, float]:
+        if prof.kind == "number":
+            figs = figures(text)
+            if not figs:
+                return False, 0.0
+            if prof.wants_percent:
+                return True, 0.1 if any(f.endswith("%") for f in figs) else 0.0
+            return True, 0.05
+        if prof.kind == "date":
+            return (bool(_DATE.search(text)), 0.05)
+        return True, 0.0
+
+    def _trim(self, sentence: str, prof: QuestionProfile, terms: tuple[str, ...]) -> tuple[int, int]:
+        """The clause window of an over-long sentence that holds the answer (offsets in it)."""
+        if len(sentence) <= MAX_QUOTE_CHARS:
+            return 0, len(sentence)
+        bounds = [0] + [m.end() for m in _CLAUSE_CUT.finditer(sentence)] + [len(sentence)]
+        clauses = [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
+
+        def clause_score(c: tuple[int, int]) -> float:
+            piece = sentence[c[0] : c[1]]
+            toks = _expanded_tokens(piece)
+            score = sum(1.0 for t in terms if t in toks)
+            ok, bonus = self._type_fit(prof, piece)
+            return score + (2.0 if ok and prof.kind in ("number", "date") else 0.0) + bonus * 10
+
+        best = max(range(len(clauses)), key=lambda i: clause_score(clauses[i]))
+        lo = hi = best
+        while True:
+            grown = False
+            for cand in (lo - 1, hi + 1):
+                if 0 <= cand < len(clauses):
+                    a = clauses[min(lo, cand)][0]
+                    b = clauses[max(hi, cand)][1]
+                    if b - a <= MAX_QUOTE_CHARS:
+                        lo, hi = min(lo, cand), max(hi, cand)
+                        grown = True
+                        break
+            if not grown:
+                break
+        a, b = clauses[lo][0], clauses[hi][1]
+        piece = sentence[a:b]
+        a += len(piece) - len(piece.lstrip())
+        b -= len(piece) - len(piece.rstrip())
+        return a, b
+
+    def _lead_figure(self, quote: str, prof: QuestionProfile) -> str | None:
+        if prof.kind != "number":
+            return None
+        figs = figures(quote)
+        if prof.wants_percent:
+            figs = [f for f in figs if f.endswith("%")]
+        uniq = list(dict.fromkeys(figs))
+        # Only when the quote holds exactly one candidate: picking among several is a guess.
+        return uniq[0] if len(uniq) == 1 else None
+
+    def select(self, prof: QuestionProfile, hits: list[Hit], keyword: KeywordIndex) -> list[Evidence]:
+        terms = prof.terms
+        if not terms or not hits:
+            return []
+        idf = keyword.idf(list(terms))
+        vocab_known = keyword.known(list(terms))
+        # A bigram the corpus never saw spans two words ("tuyen_ha" in "truc tuyen ha
+        # giang"): noise, not information. An unseen single word is the opposite: the
+        # question names something the corpus lacks, and must weigh fully.
+        weights = {t: (0.5 * idf[t] if "_" in t else idf[t]) for t in terms}
+        terms = tuple(t for t in terms if "_" not in t or t in vocab_known)
+        wanted_provinces = set(provinces_in_question(prof.question_text))
+        scored: list[Evidence] = []
+        for rank, hit in enumerate(hits[: self.sentences_from], 1):
+            chunk = hit.chunk
+            spans: list[Span] = sentence_spans(chunk.text)
+            title_tokens = _expanded_tokens(chunk.title)
+            place_penalty = 1.0
+            if wanted_provinces and not wanted_provinces & set(provinces_in(chunk.title + "\n" + chunk.text)):
+                place_penalty = 0.5  # the question is about another province
+            for i, span in enumerate(spans):
+                sentence = chunk.text[span.start : span.end]
+                if len(sentence) < 25:
+                    continue
+                ok, bonus = self._type_fit(prof, sentence)
+                if not ok:
+                    continue
+                before = " ".join(chunk.text[s.start : s.end] for s in spans[max(0, i - 2) : i])
+                context = title_tokens | _expanded_tokens(before)
+                own = _expanded_tokens(sentence)
+                cov = self._coverage(terms, weights, own, context) * place_penalty
+                a, b = self._trim(sentence, prof, terms)
+                quote = sentence[a:b]
+                start = chunk.start + span.start + a
+                scored.append(
+                    Evidence(
+                        chunk=chunk,
+                        rank=rank,
+                        start=start,
+                        end=start + len(quote),
+                        quote=quote,
+                        score=cov + bonus + 0.05 / rank,
+                        coverage=cov,
+                        figure=self._lead_figure(quote, prof),
+                    )
+                )
+        scored.sort(key=lambda e: -e.score)
+        if not scored or scored[0].coverage < self.min_support:
+            return []
+        best = scored[0]
+        chosen = [best]
+        for ev in scored[1:]:
+            if len(chosen) >= self.max_sources:
+                break
+            if ev.chunk.doc_id in {c.chunk.doc_id for c in chosen}:
+                continue
+            # Another source is cited only when it reports the same figure: corroboration,
+            # never a second, possibly conflicting number.
+            if best.figure and ev.figure == best.figure and ev.coverage >= self.min_support:
+                chosen.append(ev)
+        return chosen

@@ -1,0 +1,89 @@
+"""What a question asks for: its language, the kind of answer, and its informative terms."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.index.keywords import tokenize
+from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics
+
+# Folded function words and question words; they carry no topic.
+_STOP_VI = set(
+    "la cua va co duoc cac nhung mot trong theo voi cho den tai o thi nay do nao gi ai bao "
+    "nhieu may khong da se dang nhu the sao con ve tu khi nen len ra vao bi hay hoac toi "
+    "vay a u nhe di roi cung chi moi rat lai dau ma".split()
+)
+_STOP_EN = set(
+    "what which who whom whose when where why how many much is are was were be been being the "
+    "a an of in on at to for by did does do and or as that this these those with from get got "
+    "according it its there their they has have had than into about per can could would "
+    "should will shall".split()
+)
+STOPWORDS = _STOP_VI | _STOP_EN
+
+_EN_HINTS = _STOP_EN - {"a", "an", "to", "do", "as", "can", "had", "has"}
+_NUMBER_Q = re.compile(
+    r"\b(bao nhieu|may|ty le|phan tram|muc|how many|how much|what percentage|what share|"
+    r"what proportion|what score|how fast|how long|what rate|what level|what amount|number of)\b"
+)
+_PERCENT_Q = re.compile(r"\b(phan tram|ty le|percentage|share|proportion|percent|rate)\b|%")
+_DATE_Q = re.compile(
+    r"\b(khi nao|bao gio|ngay nao|thoi diem nao|thang nao|nam nao|tu ngay|hieu luc tu|"
+    r"ky ngay|ban hanh ngay|when|what date|which date|since when)\b"
+)
+_PERSON_Q = re.compile(r"(^|\s)(ai|who|whom)(\s|\?|$)")
+
+
+@dataclass(frozen=True)
+class QuestionProfile:
+    language: str  # "vi" | "en"
+    kind: str  # "number" | "date" | "person" | "fact"
+    wants_percent: bool
+    terms: tuple[str, ...]  # informative keyword tokens (folded), bigrams included
+    question_text: str = ""
+
+
+def detect_language(text: str) -> str:
+    """'en' or 'vi'. English questions name Vietnamese places ("in Hà Giang"), and
+    Vietnamese is often typed without diacritics, so both signals are counted per word."""
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    if not words:
+        return "vi"
+    accented = sum(has_vietnamese_diacritics(w) for w in words)
+    en_hits = sum(w in _EN_HINTS for w in words)
+    vi_hits = sum(fold_accents(w) in _STOP_VI for w in words if not has_vietnamese_diacritics(w))
+    if en_hits >= 2 and accented <= len(words) * 0.3:
+        return "en"
+    if accented:
+        return "vi"
+    return "en" if en_hits >= max(1, vi_hits) else "vi"
+
+
+def informative(tokens: list[str]) -> list[str]:
+    out = []
+    for t in tokens:
+        parts = t.split("_")
+        if any(p in STOPWORDS for p in parts):
+            continue
+        out.append(t)
+    return list(dict.fromkeys(out))
+
+
+def profile(question: str) -> QuestionProfile:
+    folded = fold_accents(question)
+    if _DATE_Q.search(folded):
+        kind = "date"
+    elif _NUMBER_Q.search(folded):
+        kind = "number"
+    elif _PERSON_Q.search(folded):
+        kind = "person"
+    else:
+        kind = "fact"
+    return QuestionProfile(
+        language=detect_language(question),
+        kind=kind,
+        wants_percent=kind == "number" and bool(_PERCENT_Q.search(folded)),
+        terms=tuple(informative(tokenize(question))),
+        question_text=question,
+    )

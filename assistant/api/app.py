@@ -1,0 +1,48 @@
+"""The FastAPI application: API under /v1, health, and the chat page at /."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from assistant.api.routers import ask, documents, health
+from assistant.service import AnswerService
+from assistant.settings import Settings
+
+
+def _web_dir() -> Path:
+    return Path(str(resources.files("web")))
+
+
+def create_app(settings: Settings | None = None, service: AnswerService | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.service = service or AnswerService(settings)
+        yield
+
+    app = FastAPI(
+        title="cchc-assistant",
+        version="0.1.0",
+        description="Cited answers about Vietnamese administrative reform.",
+        lifespan=lifespan,
+    )
+    app.include_router(health.router)
+    app.include_router(ask.router)
+    app.include_router(documents.router)
+    web = _web_dir()
+    app.mount("/static", StaticFiles(directory=web), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(web / "index.html")
+
+    return app

@@ -1,0 +1,188 @@
+"""`cchc`: ingest, ask, serve, eval, list, delete (contract in DESIGN.md)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from tqdm import tqdm
+
+from assistant.settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Index location (default: $CCHC_DATA_DIR or ./.cchc)."),
+]
+
+
+def _settings(data_dir: Path | None) -> Settings:
+    return Settings(data_dir=data_dir) if data_dir else Settings()
+
+
+def _date(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise typer.BadParameter(f"{name} must be a date like 2024-01-31, got {value!r}") from None
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def ingest_paths(settings: Settings, paths: list[Path], quiet: bool = False) -> dict[str, object]:
+    from assistant.service import open_cache, open_store
+    from ingest.loaders import load_paths
+    from ingest.pipeline import IngestPipeline
+
+    store = open_store(settings)
+    items = list(load_paths(paths))
+    pipeline = IngestPipeline(store, open_cache(settings), settings.chunk_chars, settings.chunk_overlap_chars)
+    bar = tqdm(total=len(items), unit="doc", desc="ingest", disable=quiet, file=sys.stderr)
+    chunks = [0]
+
+    def on_chunks(n: int) -> None:
+        chunks[0] += n
+        bar.set_postfix(chunks=chunks[0], refresh=False)
+
+    def on_document(_doc: object, _outcome: str) -> None:
+        bar.update(1)
+
+    report = pipeline.run(items, on_document=on_document, on_chunks=on_chunks)
+    bar.update(bar.total - bar.n)
+    bar.close()
+    result = {**report.as_dict(), **store.stats()}
+    store.close()
+    return result
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders: JSONL, HTML, TXT, MD.")],
+    data_dir: DataDir = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Add or update documents; unchanged documents cost nothing."""
+    result = ingest_paths(_settings(data_dir), paths, quiet=json_out)
+    if json_out:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        typer.echo(
+            f"added {result['added']}, updated {result['updated']}, unchanged {result['unchanged']}, "
+            f"{result['chunks']} chunks written; index: {result['documents']} documents, "
+            f"{result['vectors']} vectors"
+        )
+        for err in result["errors"]:  # type: ignore[union-attr]
+            typer.echo(f"  skipped: {err}", err=True)
+    if result["errors"] and not (result["added"] or result["updated"] or result["unchanged"]):
+        raise typer.Exit(1)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question (Vietnamese or English).")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print the answer object as JSON.")] = False,
+    province: Annotated[str | None, typer.Option(help="Only sources about this province (old or new name).")] = None,
+    since: Annotated[str | None, typer.Option(help="Only sources published on/after YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only sources published on/before YYYY-MM-DD.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Answer one question with numbered citations."""
+    from assistant.service import AnswerService, InvalidQuestion
+
+    service = AnswerService(_settings(data_dir))
+    try:
+        resp = service.ask(question, province=province, since=_date(since, "--since"), until=_date(until, "--until"))
+    except (InvalidQuestion, ValueError) as exc:
+        _fail(str(exc))
+        return
+    if json_out:
+        typer.echo(resp.model_dump_json(indent=2))
+        return
+    typer.echo(resp.answer)
+    for c in resp.citations:
+        typer.echo(f"\n[{c.n}] {c.title} — {c.source or ''} {c.published or ''}\n    {c.url or c.doc_id}")
+    for w in resp.warnings:
+        typer.echo(f"warning: {w}", err=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    sample: Annotated[bool, typer.Option(help="Ingest the bundled sample corpus when the index is empty.")] = True,
+    data_dir: DataDir = None,
+) -> None:
+    """Serve the chat page (/), the API (/v1) and its docs (/docs)."""
+    import uvicorn
+
+    from assistant.api.app import create_app
+    from assistant.service import open_store
+
+    settings = _settings(data_dir)
+    if sample:
+        store = open_store(settings)
+        empty = store.stats()["documents"] == 0
+        store.close()
+        sample_dir = settings.sample_dir or Path(__file__).resolve().parents[1] / "data" / "sample"
+        if empty and sample_dir.exists():
+            typer.echo(f"empty index: ingesting the sample corpus from {sample_dir}", err=True)
+            ingest_paths(settings, sorted(sample_dir.glob("*.jsonl")))
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+
+
+@app.command("list")
+def list_documents(data_dir: DataDir = None) -> None:
+    """List the indexed documents as JSON lines."""
+    from assistant.service import open_store
+
+    store = open_store(_settings(data_dir))
+    for doc in store.documents():
+        typer.echo(json.dumps(doc, ensure_ascii=False))
+
+
+@app.command()
+def delete(doc_id: str, data_dir: DataDir = None) -> None:
+    """Remove a document from every index; it is never cited again."""
+    from assistant.service import open_store
+
+    store = open_store(_settings(data_dir))
+    with store.batch():
+        found = store.delete_document(doc_id)
+    if not found:
+        _fail(f"no document {doc_id!r}", 1)
+    typer.echo(f"deleted {doc_id}")
+
+
+@app.command("eval")
+def evaluate(
+    qa: Annotated[Path, typer.Option("--qa", help="Questions (JSONL).")],
+    docs: Annotated[Path, typer.Option("--docs", help="Documents to index (JSONL).")],
+    distractors: Annotated[Path | None, typer.Option(help="Extra documents (JSONL).")] = None,
+    n: Annotated[int, typer.Option("--n", help="How many distractors (first N).")] = 1000,
+    k: Annotated[int, typer.Option("--k", help="Chunks retrieved per question.")] = 10,
+    limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print only the JSON report.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Build a fresh index from DOCS (+ distractors), ask every question, print metrics."""
+    from assistant.evaluation import print_report, run_eval
+
+    report = run_eval(_settings(data_dir), qa, docs, distractors, n, k, limit, quiet=json_out)
+    if json_out:
+        typer.echo(json.dumps(report, ensure_ascii=False))
+    else:
+        print_report(report)
+
+
+if __name__ == "__main__":
+    app()

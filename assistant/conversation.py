@@ -1,0 +1,116 @@
+"""Rule-based rewriting of follow-up questions into standalone ones (the no-LLM mode).
+
+"Còn Khánh Hòa thì sao?" after "… tỷ lệ … của Điện Biên là bao nhiêu?" becomes the
+previous question with Khánh Hòa in Điện Biên's place. The rules substitute, in order: a
+province for a province, a year for a year, a "head word + modifier" phrase for the same
+head word ("cấp huyện" for "cấp tỉnh"), and a new subject before a shared predicate
+("Bộ Tư pháp được bao nhiêu điểm" onto "Ngân hàng Nhà nước được bao nhiêu điểm …").
+Anything else is retrieved together with the previous question.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.index.gazetteer import _load as _gazetteer
+from assistant.index.textnorm import fold_accents, index_form
+from assistant.schemas import Turn
+
+_MARKERS = re.compile(
+    r"^\s*(?:(?:thế|vậy|the|vay)\s+)?(?:còn|con)\s+|^\s*(?:what|how)\s+about\s+|^\s*and\s+(?:what\s+about\s+)?|"
+    r"\s*(?:thì|thi)\s+(?:sao|thế nào|the nao)\s*\??\s*$|\s*(?:thì\s+)?(?:sao|thế nào)\s*\?\s*$",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+_FOLLOWUP_START = re.compile(r"^\s*(thế còn|vậy còn|còn|what about|how about|and)\b", re.IGNORECASE)
+_FOLLOWUP_END = re.compile(r"(thì sao|thế nào)\s*\??\s*$", re.IGNORECASE)
+
+
+def is_followup(question: str) -> bool:
+    words = question.split()
+    return bool(_FOLLOWUP_START.search(question) or _FOLLOWUP_END.search(question)) or len(words) <= 3
+
+
+def _strip_markers(question: str) -> str:
+    prev = None
+    text = question.strip()
+    while prev != text:
+        prev = text
+        text = _MARKERS.sub(" ", text).strip()
+    return text.rstrip("?").strip()
+
+
+def _province_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, key) of province names in ``text``; folded matching, same offsets."""
+    folded = fold_accents(text)
+    spans = []
+    for _, pattern, key in _gazetteer()[1]:
+        for m in pattern.finditer(folded):
+            spans.append((m.start(), m.end(), key))
+    # Keep the longest match where aliases overlap ("TP. Hồ Chí Minh" over "Hồ Chí Minh").
+    spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
+    out: list[tuple[int, int, str]] = []
+    for s in spans:
+        if not out or s[0] >= out[-1][1]:
+            out.append(s)
+    return out
+
+
+def _substitute_province(prev: str, rest: str) -> str | None:
+    new = _province_spans(rest)
+    old = _province_spans(prev)
+    if len(new) == 1 and old and new[0][2] != old[0][2]:
+        a, b, _ = old[0]
+        return prev[:a] + rest[new[0][0] : new[0][1]] + prev[b:]
+    return None
+
+
+def _substitute_year(prev: str, rest: str) -> str | None:
+    new, old = _YEAR.findall(rest), _YEAR.findall(prev)
+    if len(new) == 1 and len(old) == 1 and new[0] != old[0]:
+        return _YEAR.sub(new[0], prev)
+    return None
+
+
+def _substitute_head(prev: str, rest: str) -> str | None:
+    words = rest.split()
+    if len(words) < 2:
+        return None
+    head, modifier = words[0], words[1]
+    m = re.search(rf"\b{re.escape(head)}\s+(\S+)", prev, re.IGNORECASE)
+    if m and fold_accents(m.group(1)) != fold_accents(modifier):
+        return prev[: m.start(1)] + modifier + prev[m.end(1) :]
+    return None
+
+
+def _substitute_subject(prev: str, rest: str) -> str | None:
+    words = rest.split()
+    prev_folded = fold_accents(prev)
+    # The longest tail of the follow-up that the previous question also contains.
+    for i in range(1, len(words) - 1):
+        tail = " ".join(words[i:])
+        pos = prev_folded.find(fold_accents(tail))
+        if pos > 0 and len(words) - i >= 2:
+            clause_start = max(prev.rfind(",", 0, pos) + 1, 0)
+            subject = " ".join(words[:i])
+            return (prev[:clause_start] + " " + subject + " " + prev[pos:]).strip()
+    return None
+
+
+def standalone(question: str, history: Sequence[Turn]) -> str:
+    """The question to retrieve with: ``question`` itself unless it only makes sense after
+    the previous user turn."""
+    question = index_form(question)
+    previous = [t.content for t in history if t.role == "user"]
+    if not previous or not is_followup(question):
+        return question
+    prev = index_form(previous[-1]).rstrip()
+    rest = _strip_markers(question)
+    if not rest:
+        return prev
+    for rule in (_substitute_province, _substitute_year, _substitute_head, _substitute_subject):
+        rewritten = rule(prev, rest)
+        if rewritten:
+            return rewritten
+    return f"{rest} — {prev}"

@@ -1,0 +1,172 @@
+"""`cchc eval`: a fresh temporary index, every question through the full pipeline, metrics.
+
+Retrieval is scored at document level (a hit is any chunk of a gold document); answers by
+whether the answer text contains a gold answer after NFC and whitespace folding. Passage
+vectors come from the persistent embedding cache of ``--data-dir``, so a second run over
+the same documents costs no embedding.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import tempfile
+import time
+import unicodedata
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from assistant.schemas import Turn
+from assistant.settings import Settings
+
+
+def fold(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
+
+
+def _read_jsonl(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as f:
+        lines = (line for line in f if line.strip())
+        return [json.loads(line) for line in itertools.islice(lines, limit)]
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    idx = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return round(ordered[idx], 1)
+
+
+def _retrieval_metrics(ranks: list[int | None]) -> dict[str, float]:
+    n = len(ranks) or 1
+    out = {f"recall@{k}": sum(1 for r in ranks if r is not None and r <= k) / n for k in (1, 5, 10)}
+    out["mrr@10"] = sum(1 / r for r in ranks if r is not None and r <= 10) / n
+    return {k: round(v, 4) for k, v in out.items()}
+
+
+def build_index(settings: Settings, docs: list[dict[str, Any]], quiet: bool) -> Any:
+    from tqdm import tqdm
+
+    from assistant.index.embeddings import EmbeddingCache, make_embedder
+    from assistant.index.store import IndexStore
+    from ingest.loaders import LoadError, record_to_document
+    from ingest.pipeline import IngestPipeline
+
+    tmp = Path(tempfile.mkdtemp(prefix="cchc-eval-"))
+    store = IndexStore(tmp, make_embedder(settings.embedder))
+    cache = EmbeddingCache(settings.embed_cache_path)
+    pipeline = IngestPipeline(store, cache, settings.chunk_chars, settings.chunk_overlap_chars)
+    items: list[Any] = []
+    for i, d in enumerate(docs):
+        try:
+            items.append(record_to_document(d, f"doc {i}"))
+        except LoadError as exc:
+            items.append(exc)
+    bar = tqdm(total=len(items), unit="doc", desc="index", disable=quiet)
+    report = pipeline.run(items, on_document=lambda *_: bar.update(1))
+    bar.close()
+    if report.errors and not quiet:
+        print(f"{len(report.errors)} documents skipped, e.g. {report.errors[0]}")
+    return store
+
+
+def run_eval(
+    settings: Settings,
+    qa_path: Path,
+    docs_path: Path,
+    distractors: Path | None = None,
+    n_distractors: int = 1000,
+    k: int = 10,
+    limit: int | None = None,
+    quiet: bool = False,
+) -> dict[str, Any]:
+    from tqdm import tqdm
+
+    from assistant.service import AnswerService
+
+    questions = _read_jsonl(qa_path, limit)
+    docs = _read_jsonl(docs_path)
+    if distractors:
+        known = {d["doc_id"] for d in docs}
+        docs += [d for d in _read_jsonl(distractors, n_distractors) if d["doc_id"] not in known]
+    started = time.perf_counter()
+    store = build_index(settings, docs, quiet)
+    index_seconds = time.perf_counter() - started
+    eval_settings = settings.model_copy(update={"retrieval_k": max(k, 10)})
+    service = AnswerService(eval_settings, store)
+
+    ranks: list[int | None] = []
+    by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    latencies: list[float] = []
+    rows: list[dict[str, Any]] = []
+    for q in tqdm(questions, unit="q", desc="ask", disable=quiet):
+        history = [Turn(**t) for t in q.get("history") or []]
+        t0 = time.perf_counter()
+        resp, hits = service.answer(q["question"], history)
+        latencies.append((time.perf_counter() - t0) * 1000)
+        gold = set(q.get("gold_doc_ids") or [])
+        answers = [fold(a) for a in q.get("answers") or []]
+        rank = next((i for i, h in enumerate(hits, 1) if h.chunk.doc_id in gold), None) if gold else None
+        correct = any(a in fold(resp.answer) for a in answers) if answers else None
+        row = {
+            "qid": q.get("qid"),
+            "type": q.get("type") or "untyped",
+            "rank": rank,
+            "answerable_gold": bool(answers),
+            "declined": not resp.answerable,
+            "correct": correct,
+        }
+        rows.append(row)
+        by_type[row["type"]].append(row)
+        if gold:
+            ranks.append(rank)
+
+    answerable = [r for r in rows if r["answerable_gold"]]
+    unanswerable = [r for r in rows if not r["answerable_gold"]]
+    report: dict[str, Any] = {
+        "n": len(rows),
+        "n_docs": len(docs),
+        "n_chunks": store.stats()["chunks"],
+        **_retrieval_metrics(ranks),
+        "answer_accuracy": round(sum(bool(r["correct"]) for r in answerable) / max(1, len(answerable)), 4),
+        "abstain_accuracy": round(sum(r["declined"] for r in unanswerable) / len(unanswerable), 4)
+        if unanswerable
+        else None,
+        "false_abstain_rate": round(sum(r["declined"] for r in answerable) / max(1, len(answerable)), 4),
+        "latency_ms_p50": _percentile(latencies, 0.5),
+        "latency_ms_p95": _percentile(latencies, 0.95),
+        "index_seconds": round(index_seconds, 1),
+        "mode": "extractive",
+        "embedder": store.embedder.model_id,
+        "per_type": {},
+    }
+    for t, group in sorted(by_type.items()):
+        with_gold = [r["rank"] for r in group if r["answerable_gold"]]
+        ans = [r for r in group if r["answerable_gold"]]
+        report["per_type"][t] = {
+            "n": len(group),
+            **(_retrieval_metrics(with_gold) if with_gold else {}),
+            "answer_accuracy": round(sum(bool(r["correct"]) for r in ans) / len(ans), 4) if ans else None,
+        }
+    report["misses"] = [r["qid"] for r in answerable if not r["correct"]][:50]
+    return report
+
+
+def print_report(report: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"cchc eval — {report['n']} questions, {report['n_docs']} docs, {report['n_chunks']} chunks")
+    cols = ["type", "n", "recall@1", "recall@5", "recall@10", "mrr@10", "answer_accuracy"]
+    for c in cols:
+        table.add_column(c)
+    for t, m in report["per_type"].items():
+        table.add_row(t, *[str(m.get(c, "")) for c in cols[1:]])
+    table.add_row("ALL", *[str(report.get(c, "")) for c in cols[1:]])
+    console.print(table)
+    summary = {k: v for k, v in report.items() if k not in ("per_type", "misses")}
+    console.print_json(json.dumps(summary))

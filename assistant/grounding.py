@@ -1,0 +1,63 @@
+"""Checks that an answer is grounded before anyone sees it.
+
+* every ``[n]`` in the answer names a citation, and every citation is referred to;
+* every citation's quote is the verbatim span ``text[start:end]`` of its stored document;
+* every figure in the answer's own words (outside quotes) appears in a cited quote.
+
+A failed check is never papered over: the caller drops the answer (see ``service.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.index.numbers import find_numbers
+from assistant.index.store import IndexStore
+from assistant.schemas import Citation
+
+_REF = re.compile(r"\[(\d+)\]")
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|«[^»]*»")
+
+
+@dataclass
+class GroundingReport:
+    ok: bool
+    problems: list[str]
+
+
+def _vn_date(iso: str | None) -> str:
+    if not iso or len(iso) < 10:
+        return ""
+    return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}"
+
+
+def locate(text: str, quote: str) -> tuple[int, int] | None:
+    pos = text.find(quote)
+    return (pos, pos + len(quote)) if pos >= 0 else None
+
+
+def check(answer: str, citations: list[Citation], store: IndexStore) -> GroundingReport:
+    problems: list[str] = []
+    numbers = {c.n for c in citations}
+    refs = {int(n) for n in _REF.findall(answer)}
+    for n in sorted(refs - numbers):
+        problems.append(f"[{n}] refers to no citation")
+    for n in sorted(numbers - refs):
+        problems.append(f"citation {n} is never referred to")
+    for c in citations:
+        doc = store.document(c.doc_id)
+        if doc is None:
+            problems.append(f"citation {c.n}: document {c.doc_id!r} is not in the index")
+        elif doc.text[c.start : c.end] != c.quote:
+            problems.append(f"citation {c.n}: quote is not the span {c.start}:{c.end} of {c.doc_id!r}")
+    quoted_values = set()
+    for c in citations:
+        # A figure may come from the quote; the date and title are the citation's own.
+        for m in find_numbers(f"{c.quote} {c.title} {c.published or ''} {_vn_date(c.published)}"):
+            quoted_values.update(m.values)
+    own_words = _QUOTED.sub(" ", _REF.sub(" ", answer))
+    for m in find_numbers(own_words):
+        if m.values and not quoted_values.intersection(m.values):
+            problems.append(f"figure {m.text!r} appears in no cited quote")
+    return GroundingReport(not problems, problems)

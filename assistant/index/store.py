@@ -1,0 +1,356 @@
+"""The index: Chroma (vectors), a SQLite registry (documents, chunks) and the keyword index.
+
+The registry is the source of truth. Writes go vectors first, registry second, stale
+vectors last, so a crash at any point leaves at worst orphan vectors, which readers ignore
+(a chunk is only returned if the registry has it) and ``repair()`` removes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.index.contract import COLLECTION, HNSW, SCHEMA_VERSION
+from assistant.index.embeddings import IndexEmbeddings
+from assistant.index.keywords import KeywordIndex
+
+
+class IndexMismatchError(RuntimeError):
+    """The stored index was built with another embedding model or schema."""
+
+
+@dataclass
+class DocumentRecord:
+    doc_id: str
+    title: str
+    text: str
+    content_hash: str
+    url: str | None = None
+    published: str | None = None
+    source: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ChunkRecord:
+    chunk_id: str
+    doc_id: str
+    ord: int
+    start: int
+    end: int
+    tokens: list[str]
+    provinces: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StoredChunk:
+    """A chunk as read back for answering: its verbatim text and its document's metadata."""
+
+    chunk_id: str
+    doc_id: str
+    ord: int
+    start: int
+    end: int
+    text: str
+    title: str
+    url: str | None
+    published: str | None
+    source: str | None
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, title TEXT, url TEXT,
+    published TEXT, source TEXT, extra TEXT, text TEXT NOT NULL, n_chunks INTEGER,
+    updated_at TEXT DEFAULT (datetime('now')));
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id),
+    ord INTEGER, start INTEGER, "end" INTEGER, tokens TEXT, provinces TEXT);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+"""
+
+
+def _date_int(published: str | None) -> int:
+    if not published:
+        return 0
+    digits = published[:10].replace("-", "")
+    return int(digits) if digits.isdigit() and len(digits) == 8 else 0
+
+
+class IndexStore:
+    def __init__(
+        self,
+        data_dir: Path,
+        embedder: IndexEmbeddings,
+        chroma_url: str | None = None,
+    ) -> None:
+        self.data_dir = data_dir
+        self.embedder = embedder
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(
+            str(data_dir / "registry.sqlite"), check_same_thread=False, timeout=60
+        )
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.RLock()
+        self._check_identity()
+        self._client = self._chroma_client(chroma_url)
+        self._collection = self._client.get_or_create_collection(
+            COLLECTION,
+            configuration={"hnsw": HNSW},  # type: ignore[typeddict-item]
+            metadata={"embed_model": embedder.model_id, "dim": embedder.dim},
+            embedding_function=None,
+        )
+        stored = (self._collection.metadata or {}).get("embed_model")
+        if stored and stored != embedder.model_id:
+            raise IndexMismatchError(
+                f"the Chroma collection was built with {stored!r}; this process embeds with "
+                f"{embedder.model_id!r}. Re-ingest into a new data dir or set CCHC_EMBEDDER={stored}."
+            )
+        self._keyword: KeywordIndex | None = None
+
+    # -- identity ---------------------------------------------------------------------------
+
+    def _chroma_client(self, chroma_url: str | None) -> Any:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if chroma_url:
+            from urllib.parse import urlparse
+
+            u = urlparse(chroma_url)
+            return chromadb.HttpClient(
+                host=u.hostname or "127.0.0.1",
+                port=u.port or (443 if u.scheme == "https" else 8000),
+                ssl=u.scheme == "https",
+                settings=chroma_settings,
+            )
+        return chromadb.PersistentClient(path=str(self.data_dir / "chroma"), settings=chroma_settings)
+
+    def _meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def _check_identity(self) -> None:
+        model, dim, schema = self._meta("embed_model"), self._meta("dim"), self._meta("schema")
+        if model is None:
+            with self._db:
+                self._set_meta("embed_model", self.embedder.model_id)
+                self._set_meta("dim", str(self.embedder.dim))
+                self._set_meta("schema", str(SCHEMA_VERSION))
+            return
+        if model != self.embedder.model_id or int(dim or 0) != self.embedder.dim:
+            raise IndexMismatchError(
+                f"index in {self.data_dir} was built with {model!r} ({dim}-d); this process "
+                f"embeds with {self.embedder.model_id!r} ({self.embedder.dim}-d). Querying it "
+                f"would return garbage: use another data dir or set CCHC_EMBEDDER={model}."
+            )
+        if int(schema or 0) != SCHEMA_VERSION:
+            raise IndexMismatchError(
+                f"index schema {schema} in {self.data_dir}, this version reads {SCHEMA_VERSION}: "
+                "re-ingest into a new data dir."
+            )
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def content_hash(self, doc_id: str) -> str | None:
+        row = self._db.execute(
+            "SELECT content_hash FROM documents WHERE doc_id=?", (doc_id,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def upsert_document(
+        self, doc: DocumentRecord, chunks: Sequence[ChunkRecord], vectors: np.ndarray
+    ) -> None:
+        """Replace everything stored for ``doc.doc_id`` with these chunks."""
+        with self._lock:
+            old_ids = [
+                r[0]
+                for r in self._db.execute("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc.doc_id,))
+            ]
+            if chunks:
+                self._collection.upsert(
+                    ids=[c.chunk_id for c in chunks],
+                    embeddings=vectors,
+                    metadatas=[self._chroma_meta(doc, c) for c in chunks],
+                )
+            with self._db:
+                self._db.execute("DELETE FROM chunks WHERE doc_id=?", (doc.doc_id,))
+                self._db.execute(
+                    "INSERT OR REPLACE INTO documents (doc_id, content_hash, title, url, published,"
+                    " source, extra, text, n_chunks, updated_at) VALUES (?,?,?,?,?,?,?,?,?,"
+                    " datetime('now'))",
+                    (
+                        doc.doc_id, doc.content_hash, doc.title, doc.url, doc.published,
+                        doc.source, json.dumps(doc.extra, ensure_ascii=False), doc.text, len(chunks),
+                    ),
+                )
+                self._db.executemany(
+                    "INSERT INTO chunks VALUES (?,?,?,?,?,?,?)",
+                    [
+                        (c.chunk_id, c.doc_id, c.ord, c.start, c.end, " ".join(c.tokens),
+                         "|".join(c.provinces))
+                        for c in chunks
+                    ],
+                )
+                self._bump_generation()
+            stale = sorted(set(old_ids) - {c.chunk_id for c in chunks})
+            if stale:
+                self._collection.delete(ids=stale)
+
+    @staticmethod
+    def _chroma_meta(doc: DocumentRecord, chunk: ChunkRecord) -> dict[str, Any]:
+        meta: dict[str, Any] = {"doc_id": doc.doc_id, "published": _date_int(doc.published)}
+        for p in chunk.provinces:
+            meta[f"prov_{p}"] = True
+        return meta
+
+    def delete_document(self, doc_id: str) -> bool:
+        with self._lock:
+            ids = [r[0] for r in self._db.execute("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,))]
+            with self._db:
+                cur = self._db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
+                self._db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+                self._bump_generation()
+            if ids:
+                self._collection.delete(ids=ids)
+            return cur.rowcount > 0
+
+    def _bump_generation(self) -> None:
+        gen = int(self._meta("registry_generation") or 0) + 1
+        self._set_meta("registry_generation", str(gen))
+
+    def rebuild_keyword_index(self) -> KeywordIndex:
+        """Rebuild BM25 from the registry's stored tokens (no re-tokenising) and publish it."""
+        with self._lock:
+            rows = self._db.execute("SELECT chunk_id, tokens FROM chunks ORDER BY rowid").fetchall()
+            gen = int(self._meta("keyword_generation") or 0) + 1
+            index = KeywordIndex.build([r[0] for r in rows], [r[1].split() for r in rows], gen)
+            index.save(self.data_dir / "keyword")
+            with self._db:
+                self._set_meta("keyword_generation", str(gen))
+                self._set_meta("keyword_built_from", self._meta("registry_generation") or "0")
+            self._keyword = index
+            return index
+
+    def keyword_is_stale(self) -> bool:
+        return self._meta("keyword_built_from") != (self._meta("registry_generation") or "0")
+
+    def repair(self) -> dict[str, int]:
+        """Drop vectors the registry does not know and rebuild a stale keyword index."""
+        known = {r[0] for r in self._db.execute("SELECT chunk_id FROM chunks")}
+        orphans: list[str] = []
+        offset = 0
+        while True:
+            got = self._collection.get(include=[], limit=5000, offset=offset)
+            ids = got["ids"]
+            if not ids:
+                break
+            orphans.extend(i for i in ids if i not in known)
+            offset += len(ids)
+        if orphans:
+            self._collection.delete(ids=orphans)
+        missing = len(known) - (offset - len(orphans))
+        rebuilt = 0
+        if self.keyword_is_stale():
+            self.rebuild_keyword_index()
+            rebuilt = 1
+        return {"orphan_vectors_removed": len(orphans), "chunks_missing_vectors": missing,
+                "keyword_rebuilt": rebuilt}
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def keyword_index(self) -> KeywordIndex:
+        """The current keyword index, reloaded when another process published a newer one."""
+        gen = int(self._meta("keyword_generation") or 0)
+        if self._keyword is None or self._keyword.generation != gen:
+            if gen == 0:
+                self._keyword = KeywordIndex.build([], [], 0)
+            else:
+                self._keyword = KeywordIndex.load(self.data_dir / "keyword", gen)
+        return self._keyword
+
+    def dense_search(
+        self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]:
+        n = self._collection.count()
+        if n == 0:
+            return []
+        res = self._collection.query(
+            query_embeddings=[vector.tolist()],
+            n_results=min(k, n),
+            where=where,
+            include=["distances"],
+        )
+        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
+
+    def chunks(self, chunk_ids: Sequence[str]) -> dict[str, StoredChunk]:
+        """Chunks known to the registry (orphan vectors are silently absent)."""
+        out: dict[str, StoredChunk] = {}
+        for i in range(0, len(chunk_ids), 500):
+            part = list(chunk_ids[i : i + 500])
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                "SELECT c.chunk_id, c.doc_id, c.ord, c.start, c.\"end\", "
+                "substr(d.text, c.start + 1, c.\"end\" - c.start), d.title, d.url, d.published, "
+                f"d.source FROM chunks c JOIN documents d USING (doc_id) WHERE c.chunk_id IN ({marks})",
+                part,
+            ).fetchall()
+            for r in rows:
+                out[r[0]] = StoredChunk(*r)
+        return out
+
+    def chunk_ids_where(self, sql: str, params: Sequence[Any]) -> set[str]:
+        return {
+            r[0]
+            for r in self._db.execute(
+                f"SELECT c.chunk_id FROM chunks c JOIN documents d USING (doc_id) WHERE {sql}", params
+            )
+        }
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        row = self._db.execute(
+            "SELECT doc_id, title, text, content_hash, url, published, source, extra "
+            "FROM documents WHERE doc_id=?",
+            (doc_id,),
+        ).fetchone()
+        if not row:
+            return None
+        return DocumentRecord(*row[:7], extra=json.loads(row[7] or "{}"))
+
+    def documents(self) -> Iterator[dict[str, Any]]:
+        for r in self._db.execute(
+            "SELECT doc_id, title, url, published, source, n_chunks, updated_at FROM documents "
+            "ORDER BY doc_id"
+        ):
+            yield dict(zip(("doc_id", "title", "url", "published", "source", "chunks", "updated_at"), r))
+
+    def stats(self) -> dict[str, int]:
+        docs = self._db.execute("SELECT count(*) FROM documents").fetchone()[0]
+        chunks = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        return {"documents": docs, "chunks": chunks, "vectors": self._collection.count()}
+
+    @contextmanager
+    def batch(self) -> Iterator[IndexStore]:
+        """Group writes; the keyword index is rebuilt once at the end, even after an error."""
+        try:
+            yield self
+        finally:
+            if self.keyword_is_stale():
+                self.rebuild_keyword_index()
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,120 @@
+"""Vietnamese text normalisation shared by ingest (documents) and the assistant (questions).
+
+Two forms exist:
+
+* the *stored* form (:func:`clean_document_text`): NFC, unified newlines, nothing else, so
+  that every quote we cite is a verbatim span of what we store;
+* the *index* form (:func:`index_form`): NFC, one tone-mark placement, folded whitespace;
+  it feeds the embedder and the keyword tokenizer on both sides of the index.
+
+Tone-mark placement and accent folding are hand-written: generic libraries (unidecode,
+unicodedata) know nothing of the Vietnamese "hoà"/"hòa" convention and fold "đ" wrongly.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Combining tone marks (the five tones besides "ngang"); vowel-quality marks (circumflex,
+# breve, horn) are not tones and stay where they are.
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+_VOWELS = set("aeiouyâăêôơư")
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_BLANK_LINES = re.compile(r"\n\s*\n\s*")
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def clean_document_text(text: str) -> str:
+    """The stored form of a document: NFC, ``\\n`` newlines, no trailing blanks, no NULs."""
+    text = nfc(text).replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    return text.strip()
+
+
+def _split_tone(syllable: str) -> tuple[list[str], str | None]:
+    """Base letters (NFC, vowel marks kept) and the tone mark of one syllable."""
+    tone = None
+    letters: list[str] = []
+    for ch in syllable:
+        base = []
+        for part in unicodedata.normalize("NFD", ch):
+            if part in _TONES:
+                tone = part
+            else:
+                base.append(part)
+        letters.append(unicodedata.normalize("NFC", "".join(base)))
+    return letters, tone
+
+
+def _tone_position(letters: list[str]) -> int | None:
+    low = [c.lower() for c in letters]
+    start = 0
+    # "qu" and "gi" are consonant clusters: their vowel letter carries no tone.
+    if len(low) > 2 and low[0] == "q" and low[1] == "u":
+        start = 2
+    elif len(low) > 2 and low[0] == "g" and low[1] == "i" and low[2] in _VOWELS:
+        start = 2
+    vowel_idx = [i for i in range(start, len(low)) if low[i] in _VOWELS]
+    if not vowel_idx:
+        vowel_idx = [i for i in range(len(low)) if low[i] in _VOWELS]
+        if not vowel_idx:
+            return None
+    # A vowel with a quality mark always takes the tone (ơ in "thuở", ê in "nghiêng").
+    marked = [i for i in vowel_idx if low[i] in "âăêôơư"]
+    if marked:
+        return marked[-1]
+    first, last = vowel_idx[0], vowel_idx[-1]
+    ends_with_vowel = last == len(low) - 1
+    if len(vowel_idx) == 1:
+        return first
+    if len(vowel_idx) == 3:
+        return vowel_idx[1]
+    # Two vowels. The traditional convention ("hòa", "thủy", "hòe") puts the tone on the
+    # first vowel of an open oa/oe/uy syllable; we use it since most of the press does.
+    if ends_with_vowel:
+        return first
+    return last
+
+
+def normalize_tone_marks(text: str) -> str:
+    """Rewrite every syllable with the traditional tone-mark placement ("hoà" -> "hòa")."""
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if len(word) < 2 or len(word) > 7:
+            return word
+        letters, tone = _split_tone(word)
+        if tone is None:
+            return word
+        pos = _tone_position(letters)
+        if pos is None:
+            return word
+        letters[pos] = unicodedata.normalize("NFC", letters[pos] + tone)
+        return "".join(letters)
+
+    return _WORD.sub(fix, nfc(text))
+
+
+def fold_whitespace(text: str) -> str:
+    text = _SPACES.sub(" ", text)
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def index_form(text: str) -> str:
+    """The form both the embedder and the keyword tokenizer see, for documents and questions."""
+    return fold_whitespace(normalize_tone_marks(text))
+
+
+def fold_accents(text: str) -> str:
+    """Lower-case, strip every diacritic ("Tỷ lệ Đà Nẵng" -> "ty le da nang")."""
+    text = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def has_vietnamese_diacritics(text: str) -> bool:
+    return fold_accents(text) != text.lower()

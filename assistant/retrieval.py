@@ -1,0 +1,198 @@
+"""Retrieval stages: analyse → dense + keyword → fuse → rerank.
+
+Each stage is a small object with one method, so a configuration can swap one (a
+cross-encoder reranker, a different fusion) without touching the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+import numpy as np
+
+from assistant.index.contract import query_text
+from assistant.index.gazetteer import Province, resolve
+from assistant.index.glossary import expansions
+from assistant.index.keywords import tokenize
+from assistant.index.store import IndexStore, StoredChunk
+
+
+@dataclass(frozen=True)
+class Filters:
+    province: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+    def resolved_province(self) -> Province | None:
+        return resolve(self.province) if self.province else None
+
+    def is_empty(self) -> bool:
+        return not (self.province or self.since or self.until)
+
+
+@dataclass
+class Query:
+    question: str
+    text: str  # index form, what the embedder sees
+    tokens: list[str]  # keyword tokens, glossary expansions included
+    expansions: list[str]
+    filters: Filters = field(default_factory=Filters)
+    vector: np.ndarray | None = None
+
+
+@dataclass
+class Hit:
+    chunk: StoredChunk
+    score: float
+    ranks: dict[str, int] = field(default_factory=dict)  # rank per retriever, 1-based
+
+
+Ranking = list[tuple[str, float]]
+
+
+class QueryAnalyzer:
+    """Normalises the question and expands reform abbreviations and English terms."""
+
+    def __call__(self, question: str, filters: Filters) -> Query:
+        extra = expansions(question)
+        tokens = tokenize(question)
+        for term in extra:
+            term_tokens = tokenize(term)
+            # Multi-word expansions add only their bigrams: their single syllables
+            # ("mức", "độ", "4") would match half the corpus.
+            bigrams = [t for t in term_tokens if "_" in t]
+            tokens.extend(bigrams or term_tokens)
+        return Query(question, query_text(question), tokens, extra, filters)
+
+
+class DenseRetriever:
+    name = "dense"
+
+    def __init__(self, store: IndexStore) -> None:
+        self.store = store
+
+    def __call__(self, query: Query, k: int) -> Ranking:
+        if query.vector is None:
+            query.vector = self.store.embedder.embed_queries([query.text])[0]
+        return self.store.dense_search(query.vector, k, where=_chroma_where(query.filters))
+
+
+class KeywordRetriever:
+    name = "keyword"
+
+    def __init__(self, store: IndexStore) -> None:
+        self.store = store
+
+    def __call__(self, query: Query, k: int) -> Ranking:
+        allowed = _allowed_chunks(self.store, query.filters)
+        return self.store.keyword_index().search(query.tokens, k, allowed)
+
+
+class Fusion(Protocol):
+    def __call__(self, rankings: dict[str, Ranking]) -> list[tuple[str, float, dict[str, int]]]: ...
+
+
+class ReciprocalRankFusion:
+    """score = Σ weight / (k + rank): robust to the different score scales of BM25 and cosine."""
+
+    def __init__(self, k: int = 60, weights: dict[str, float] | None = None) -> None:
+        self.k = k
+        self.weights = weights or {}
+
+    def __call__(self, rankings: dict[str, Ranking]) -> list[tuple[str, float, dict[str, int]]]:
+        scores: dict[str, float] = {}
+        ranks: dict[str, dict[str, int]] = {}
+        for name, ranking in rankings.items():
+            w = self.weights.get(name, 1.0)
+            for rank, (cid, _) in enumerate(ranking, 1):
+                scores[cid] = scores.get(cid, 0.0) + w / (self.k + rank)
+                ranks.setdefault(cid, {})[name] = rank
+        order = sorted(scores, key=lambda c: -scores[c])
+        return [(c, scores[c], ranks[c]) for c in order]
+
+
+class Reranker(Protocol):
+    def __call__(self, query: Query, hits: list[Hit]) -> list[Hit]: ...
+
+
+class NoReranker:
+    def __call__(self, query: Query, hits: list[Hit]) -> list[Hit]:
+        return hits
+
+
+class CrossEncoderReranker:
+    """Optional: a sentence-transformers cross-encoder (e.g. a local BGE reranker)."""
+
+    def __init__(self, name_or_path: str) -> None:
+        from sentence_transformers import CrossEncoder
+
+        self.model = CrossEncoder(name_or_path)
+
+    def __call__(self, query: Query, hits: list[Hit]) -> list[Hit]:
+        if not hits:
+            return hits
+        scores = self.model.predict([(query.question, h.chunk.text) for h in hits])
+        for h, s in zip(hits, scores):
+            h.score = float(s)
+        return sorted(hits, key=lambda h: -h.score)
+
+
+class Retriever:
+    """The composed pipeline; ``retrieve`` returns registry-backed chunks, best first."""
+
+    def __init__(
+        self,
+        store: IndexStore,
+        retrievers: list[Any] | None = None,
+        fusion: Fusion | None = None,
+        reranker: Reranker | None = None,
+        candidates: int = 50,
+    ) -> None:
+        self.store = store
+        self.analyze = QueryAnalyzer()
+        self.retrievers = retrievers or [DenseRetriever(store), KeywordRetriever(store)]
+        self.fusion = fusion or ReciprocalRankFusion()
+        self.reranker = reranker or NoReranker()
+        self.candidates = candidates
+
+    def retrieve(self, question: str, k: int = 10, filters: Filters | None = None) -> tuple[Query, list[Hit]]:
+        query = self.analyze(question, filters or Filters())
+        rankings = {r.name: r(query, self.candidates) for r in self.retrievers}
+        fused = self.fusion(rankings)
+        ids = [cid for cid, _, _ in fused[: max(k * 3, k)]]
+        chunks = self.store.chunks(ids)
+        hits = [Hit(chunks[c], s, r) for c, s, r in fused if c in chunks]
+        return query, self.reranker(query, hits)[:k]
+
+
+def _chroma_where(filters: Filters) -> dict[str, Any] | None:
+    clauses: list[dict[str, Any]] = []
+    province = filters.resolved_province()
+    if province:
+        clauses.append({f"prov_{province.key}": True})
+    if filters.since:
+        clauses.append({"published": {"$gte": int(filters.since.strftime("%Y%m%d"))}})
+    if filters.until:
+        clauses.append({"published": {"$lte": int(filters.until.strftime("%Y%m%d"))}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _allowed_chunks(store: IndexStore, filters: Filters) -> set[str] | None:
+    if filters.is_empty():
+        return None
+    sql, params = ["1=1"], []
+    province = filters.resolved_province()
+    if province:
+        sql.append("('|' || c.provinces || '|') LIKE ?")
+        params.append(f"%|{province.key}|%")
+    if filters.since:
+        sql.append("d.published >= ?")
+        params.append(filters.since.isoformat())
+    if filters.until:
+        sql.append("d.published <= ?")
+        params.append(filters.until.isoformat())
+    return store.chunk_ids_where(" AND ".join(sql), params)

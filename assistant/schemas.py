@@ -1,0 +1,56 @@
+"""The answer contract shared by the CLI (`ask --json`), the HTTP API and every channel."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Turn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=20000)
+
+
+class FilterModel(BaseModel):
+    """Filters on retrieval; unknown keys are rejected rather than silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+    province: str | None = Field(None, description="Old (pre-2025) or new province name.")
+    since: date | None = Field(None, description="Only documents published on or after.")
+    until: date | None = Field(None, description="Only documents published on or before.")
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: str = Field(description="The question, Vietnamese or English.")
+    history: list[Turn] = Field(default_factory=list, description="Earlier turns, oldest first.")
+    filters: FilterModel = Field(default_factory=FilterModel)
+
+
+class Citation(BaseModel):
+    n: int
+    doc_id: str
+    title: str
+    url: str | None = None
+    published: str | None = None
+    source: str | None = None
+    quote: str = Field(description="A verbatim span of the document.")
+    start: int = Field(description="Offset of the quote in the document text.")
+    end: int
+
+
+class AnswerResponse(BaseModel):
+    answer: str
+    answerable: bool
+    mode: Literal["extractive", "llm"]
+    citations: list[Citation]
+    warnings: list[str] = Field(default_factory=list)
+    latency_ms: float
+    language: Literal["vi", "en"] = "vi"
+    standalone_question: str | None = Field(
+        None, description="The question as retrieved, after a follow-up was rewritten."
+    )
+    prompt_version: str | None = None

