@@ -78,7 +78,7 @@ def ingest(
     else:
         typer.echo(
             f"added {result['added']}, updated {result['updated']}, unchanged {result['unchanged']}, "
-            f"{result['chunks']} chunks written; index: {result['documents']} documents, "
+            f"{result['chunks_written']} chunks written; index: {result['documents']} documents, "
             f"{result['vectors']} vectors"
         )
         for err in result["errors"]:  # type: ignore[union-attr]

@@ -2,9 +2,10 @@
 
 "Còn Khánh Hòa thì sao?" after "… tỷ lệ … của Điện Biên là bao nhiêu?" becomes the
 previous question with Khánh Hòa in Điện Biên's place. The rules substitute, in order: a
-province for a province, a year for a year, a "head word + modifier" phrase for the same
-head word ("cấp huyện" for "cấp tỉnh"), and a new subject before a shared predicate
-("Bộ Tư pháp được bao nhiêu điểm" onto "Ngân hàng Nhà nước được bao nhiêu điểm …").
+province for a province, a year for a year, and a new subject for the old one: the words
+of the follow-up before the predicate both questions share, put in place of the previous
+question's phrase with the same head word ("cấp huyện" for "cấp tỉnh", "Bộ Tư pháp" for
+"Bộ Y tế"), or of the clause before that predicate.
 Anything else is retrieved together with the previous question.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.index.gazetteer import _load as _gazetteer
+from assistant.index.gazetteer import name_patterns
 from assistant.index.textnorm import fold_accents, index_form
 from assistant.schemas import Turn
 
@@ -45,9 +46,9 @@ def _province_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, key) of province names in ``text``; folded matching, same offsets."""
     folded = fold_accents(text)
     spans = []
-    for _, pattern, key in _gazetteer()[1]:
-        for m in pattern.finditer(folded):
-            spans.append((m.start(), m.end(), key))
+    for name in name_patterns():
+        for m in name.folded.finditer(folded):
+            spans.append((m.start(), m.end(), name.unit))
     # Keep the longest match where aliases overlap ("TP. Hồ Chí Minh" over "Hồ Chí Minh").
     spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
     out: list[tuple[int, int, str]] = []
@@ -73,28 +74,47 @@ def _substitute_year(prev: str, rest: str) -> str | None:
     return None
 
 
-def _substitute_head(prev: str, rest: str) -> str | None:
+def _subject_and_predicate(prev: str, rest: str) -> tuple[list[str], int] | None:
+    """Split the follow-up into a new subject and the longest tail the previous question
+    also contains; returns (subject words, position of that tail in ``prev``)."""
     words = rest.split()
-    if len(words) < 2:
-        return None
-    head, modifier = words[0], words[1]
-    m = re.search(rf"\b{re.escape(head)}\s+(\S+)", prev, re.IGNORECASE)
-    if m and fold_accents(m.group(1)) != fold_accents(modifier):
-        return prev[: m.start(1)] + modifier + prev[m.end(1) :]
+    prev_folded = fold_accents(prev)
+    for i in range(1, len(words) - 1):
+        pos = prev_folded.find(fold_accents(" ".join(words[i:])))
+        if pos > 0:
+            subject = words[:i]
+            while subject and fold_accents(subject[-1]) in ("thi", "la"):
+                subject = subject[:-1]
+            return (subject, pos) if subject else None
     return None
 
 
 def _substitute_subject(prev: str, rest: str) -> str | None:
-    words = rest.split()
-    prev_folded = fold_accents(prev)
-    # The longest tail of the follow-up that the previous question also contains.
-    for i in range(1, len(words) - 1):
-        tail = " ".join(words[i:])
-        pos = prev_folded.find(fold_accents(tail))
-        if pos > 0 and len(words) - i >= 2:
-            clause_start = max(prev.rfind(",", 0, pos) + 1, 0)
-            subject = " ".join(words[:i])
-            return (prev[:clause_start] + " " + subject + " " + prev[pos:]).strip()
+    """"Bộ Tư pháp được bao nhiêu điểm" after "Bộ Y tế được bao nhiêu điểm năm 2017?":
+    the new subject replaces the old one of the same head word and length, else the
+    clause before the shared predicate."""
+    found = _subject_and_predicate(prev, rest)
+    if found is None:
+        words = rest.split()
+        if len(words) != 2:
+            return None
+        subject, pos = words, -1
+    else:
+        subject, pos = found
+    prev_words = prev.split()
+    head = fold_accents(subject[0])
+    for j, w in enumerate(prev_words):
+        if fold_accents(w) == head and j + len(subject) <= len(prev_words):
+            old = prev_words[j : j + len(subject)]
+            if [fold_accents(x) for x in old] == [fold_accents(x) for x in subject]:
+                return None  # same subject: not a substitution
+            if j == 0:  # keep the sentence's capital
+                subject = [subject[0][:1].upper() + subject[0][1:], *subject[1:]]
+            prev_words[j : j + len(subject)] = subject
+            return " ".join(prev_words)
+    if pos > 0:
+        clause_start = prev.rfind(",", 0, pos) + 1
+        return (prev[:clause_start] + " " + " ".join(subject) + " " + prev[pos:]).strip()
     return None
 
 
@@ -109,7 +129,7 @@ def standalone(question: str, history: Sequence[Turn]) -> str:
     rest = _strip_markers(question)
     if not rest:
         return prev
-    for rule in (_substitute_province, _substitute_year, _substitute_head, _substitute_subject):
+    for rule in (_substitute_province, _substitute_year, _substitute_subject):
         rewritten = rule(prev, rest)
         if rewritten:
             return rewritten

@@ -12,11 +12,13 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from assistant.index.accents import restore
 from assistant.index.contract import query_text
-from assistant.index.gazetteer import Province, resolve
+from assistant.index.gazetteer import Province, resolve, units_in, units_in_question
 from assistant.index.glossary import expansions
 from assistant.index.keywords import tokenize
 from assistant.index.store import IndexStore, StoredChunk
+from assistant.index.textnorm import has_vietnamese_diacritics
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,10 @@ class DenseRetriever:
 
     def __call__(self, query: Query, k: int) -> Ranking:
         if query.vector is None:
-            query.vector = self.store.embedder.embed_queries([query.text])[0]
+            text = query.text
+            if not has_vietnamese_diacritics(text):
+                text = restore(text, self.store.accent_forms)
+            query.vector = self.store.embedder.embed_queries([text])[0]
         return self.store.dense_search(query.vector, k, where=_chroma_where(query.filters))
 
 
@@ -161,8 +166,19 @@ class Retriever:
         query = self.analyze(question, filters or Filters())
         rankings = {r.name: r(query, self.candidates) for r in self.retrievers}
         fused = self.fusion(rankings)
-        ids = [cid for cid, _, _ in fused[: max(k * 3, k)]]
+        ids = [cid for cid, _, _ in fused[: max(k * 3, 30)]]
         chunks = self.store.chunks(ids)
+        places = units_in_question(question)
+        if places:
+            # A question that names a province is answered by text about that province:
+            # chunks naming it (or from an article titled with it) form a third ranking.
+            named = [
+                (cid, 1.0)
+                for cid in ids
+                if cid in chunks and places & units_in(f"{chunks[cid].title}\n{chunks[cid].text}")
+            ]
+            if named:
+                fused = self.fusion({**rankings, "place": named})
         hits = [Hit(chunks[c], s, r) for c, s, r in fused if c in chunks]
         return query, self.reranker(query, hits)[:k]
 

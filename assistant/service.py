@@ -6,8 +6,8 @@ question → standalone rewrite → retrieve → select evidence → compose →
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 
 from assistant.answering.compose import compose, not_found

@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from assistant.index.accents import vocabulary
 from assistant.index.contract import passage_text
 from assistant.index.embeddings import EmbeddingCache, embed_with_cache
 from assistant.index.gazetteer import provinces_in
@@ -32,7 +33,7 @@ class IngestReport:
             "added": self.added,
             "updated": self.updated,
             "unchanged": self.unchanged,
-            "chunks": self.chunks,
+            "chunks_written": self.chunks,
             "errors": self.errors,
         }
 
@@ -96,7 +97,7 @@ class IngestPipeline:
             return "unchanged", 0
         record, chunks, texts = self.prepare(doc, content_hash)
         vectors = embed_with_cache(self.store.embedder, texts, self.cache, on_chunks)
-        self.store.upsert_document(record, chunks, vectors)
+        self.store.upsert_document(record, chunks, vectors, vocabulary(f"{doc.title}\n{doc.text}"))
         return ("added" if previous is None else "updated"), len(chunks)
 
     def run(

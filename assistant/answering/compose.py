@@ -6,7 +6,7 @@ from assistant.answering.extractive import Evidence
 from assistant.prompts import PromptSet
 from assistant.schemas import Citation
 
-_MONTHS_EN = "January February March April May June July August September October November December".split()
+_MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 
 
 def format_date(iso: str | None, language: str) -> str | None:

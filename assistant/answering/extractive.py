@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.answering.question import QuestionProfile
-from assistant.index.gazetteer import provinces_in, provinces_in_question
+from assistant.index.gazetteer import units_in, units_in_question
 from assistant.index.glossary import expansions
 from assistant.index.keywords import KeywordIndex, tokenize
 from assistant.index.numbers import find_numbers
@@ -153,14 +153,14 @@ class ExtractiveAnswerer:
         # question names something the corpus lacks, and must weigh fully.
         weights = {t: (0.5 * idf[t] if "_" in t else idf[t]) for t in terms}
         terms = tuple(t for t in terms if "_" not in t or t in vocab_known)
-        wanted_provinces = set(provinces_in_question(prof.question_text))
+        wanted_units = units_in_question(prof.question_text)
         scored: list[Evidence] = []
         for rank, hit in enumerate(hits[: self.sentences_from], 1):
             chunk = hit.chunk
             spans: list[Span] = sentence_spans(chunk.text)
             title_tokens = _expanded_tokens(chunk.title)
             place_penalty = 1.0
-            if wanted_provinces and not wanted_provinces & set(provinces_in(chunk.title + "\n" + chunk.text)):
+            if wanted_units and not wanted_units & units_in(chunk.title + "\n" + chunk.text):
                 place_penalty = 0.5  # the question is about another province
             for i, span in enumerate(spans):
                 sentence = chunk.text[span.start : span.end]

@@ -10,15 +10,10 @@ from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics
 
 # Folded function words and question words; they carry no topic.
 _STOP_VI = set(
-    "la cua va co duoc cac nhung mot trong theo voi cho den tai o thi nay do nao gi ai bao "
-    "nhieu may khong da se dang nhu the sao con ve tu khi nen len ra vao bi hay hoac toi "
-    "vay a u nhe di roi cung chi moi rat lai dau ma".split()
+    ["la", "cua", "va", "co", "duoc", "cac", "nhung", "mot", "trong", "theo", "voi", "cho", "den", "tai", "o", "thi", "nay", "do", "nao", "gi", "ai", "bao", "nhieu", "may", "khong", "da", "se", "dang", "nhu", "the", "sao", "con", "ve", "tu", "khi", "nen", "len", "ra", "vao", "bi", "hay", "hoac", "toi", "vay", "a", "u", "nhe", "di", "roi", "cung", "chi", "moi", "rat", "lai", "dau", "ma"]
 )
 _STOP_EN = set(
-    "what which who whom whose when where why how many much is are was were be been being the "
-    "a an of in on at to for by did does do and or as that this these those with from get got "
-    "according it its there their they has have had than into about per can could would "
-    "should will shall".split()
+    ["what", "which", "who", "whom", "whose", "when", "where", "why", "how", "many", "much", "is", "are", "was", "were", "be", "been", "being", "the", "a", "an", "of", "in", "on", "at", "to", "for", "by", "did", "does", "do", "and", "or", "as", "that", "this", "these", "those", "with", "from", "get", "got", "according", "it", "its", "there", "their", "they", "has", "have", "had", "than", "into", "about", "per", "can", "could", "would", "should", "will", "shall"]
 )
 STOPWORDS = _STOP_VI | _STOP_EN
 

@@ -27,25 +27,37 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", fold_accents(name)).strip("_")
 
 
+@dataclass(frozen=True)
+class NamePattern:
+    exact: re.Pattern[str]  # case- and accent-exact, for documents
+    folded: re.Pattern[str]  # lower-case, unaccented, for questions
+    key: str  # post-2025 unit
+    unit: str  # the unit this name denotes (a pre-2025 province or the new unit itself)
+
+
 @lru_cache
-def _load() -> tuple[list[Province], list[tuple[re.Pattern[str], re.Pattern[str], str]]]:
+def _load() -> tuple[list[Province], list[NamePattern]]:
     data = json.loads(
         resources.files("assistant.resources").joinpath("provinces.json").read_text("utf-8")
     )
     provinces: list[Province] = []
-    patterns: list[tuple[re.Pattern[str], re.Pattern[str], str]] = []
+    patterns: list[NamePattern] = []
     for p in data["provinces"]:
         key = slug(p["name"].replace("TP. ", ""))
         olds = [p["name"]] + [m["name"] for m in p["merged"]]
         provinces.append(Province(key, p["name"], tuple(olds)))
-        names = [p["name"], *p["aliases"]]
+        names = [(n, key) for n in [p["name"], *p["aliases"]]]
         for m in p["merged"]:
-            names += [m["name"], *m["aliases"]]
-        for name in names:
+            names += [(n, slug(m["name"])) for n in [m["name"], *m["aliases"]]]
+        for name, unit in names:
             exact = re.compile(rf"(?<!\w){re.escape(index_form(name))}(?!\w)")
             folded = re.compile(rf"(?<!\w){re.escape(fold_accents(name))}(?!\w)")
-            patterns.append((exact, folded, key))
+            patterns.append(NamePattern(exact, folded, key, unit))
     return provinces, patterns
+
+
+def name_patterns() -> list[NamePattern]:
+    return _load()[1]
 
 
 def all_provinces() -> list[Province]:
@@ -58,13 +70,24 @@ def provinces_in(text: str) -> list[str]:
     Exact matching matters: "hòa bình" (peace) is not "Hòa Bình" (the province).
     """
     text = index_form(text)
-    return sorted({key for exact, _, key in _load()[1] if exact.search(text)})
+    return sorted({p.key for p in _load()[1] if p.exact.search(text)})
 
 
 def provinces_in_question(question: str) -> list[str]:
     """Provinces a question names; questions are often lower-case or unaccented."""
     folded = fold_accents(index_form(question))
-    return sorted({key for _, pat, key in _load()[1] if pat.search(folded)})
+    return sorted({p.key for p in _load()[1] if p.folded.search(folded)})
+
+
+def units_in(text: str) -> set[str]:
+    """The exact units a document names: "Bắc Kạn" is not "Thái Nguyên" when quoting."""
+    text = index_form(text)
+    return {p.unit for p in _load()[1] if p.exact.search(text)}
+
+
+def units_in_question(question: str) -> set[str]:
+    folded = fold_accents(index_form(question))
+    return {p.unit for p in _load()[1] if p.folded.search(folded)}
 
 
 def resolve(name: str) -> Province:

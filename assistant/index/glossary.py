@@ -21,22 +21,23 @@ def tokenize_words(text: str) -> list[str]:
 
 
 @lru_cache
-def groups() -> list[list[str]]:
+def groups() -> list[list[tuple[str, str]]]:
+    """Each group's terms with their padded token form, computed once."""
     raw = yaml.safe_load(
         resources.files("assistant.resources").joinpath("glossary.yaml").read_text("utf-8")
     )
-    return [[str(t) for t in group] for group in raw]
+    return [[(str(t), _padded(str(t))) for t in group] for group in raw]
 
 
-def expansions(question: str) -> list[str]:
-    """Glossary terms equivalent to terms in ``question`` that it does not already contain."""
-    text = _padded(index_form(question))
+def expansions(text: str) -> list[str]:
+    """Glossary terms equivalent to terms in ``text`` that it does not already contain."""
+    padded = _padded(index_form(text))
     found: list[str] = []
     for group in groups():
-        present = [t for t in group if _padded(t) in text]
+        present = {term for term, form in group if form in padded}
         if not present:
             continue
-        for term in group:
-            if term not in present and _padded(term) not in text and term not in found:
+        for term, form in group:
+            if term not in present and form not in padded and term not in found:
                 found.append(term)
     return found

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +76,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id),
     ord INTEGER, start INTEGER, "end" INTEGER, tokens TEXT, provinces TEXT);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS accent_vocab (
+    folded TEXT, accented TEXT, n INTEGER, PRIMARY KEY (folded, accented));
 """
 
 
@@ -173,7 +175,11 @@ class IndexStore:
         return row[0] if row else None
 
     def upsert_document(
-        self, doc: DocumentRecord, chunks: Sequence[ChunkRecord], vectors: np.ndarray
+        self,
+        doc: DocumentRecord,
+        chunks: Sequence[ChunkRecord],
+        vectors: np.ndarray,
+        vocab: Mapping[tuple[str, str], int] | None = None,
     ) -> None:
         """Replace everything stored for ``doc.doc_id`` with these chunks."""
         with self._lock:
@@ -206,6 +212,13 @@ class IndexStore:
                         for c in chunks
                     ],
                 )
+                if vocab:
+                    # Counts only grow: a word seen once is still a valid restoration.
+                    self._db.executemany(
+                        "INSERT INTO accent_vocab VALUES (?,?,?) ON CONFLICT(folded, accented) "
+                        "DO UPDATE SET n = n + excluded.n",
+                        [(f, a, n) for (f, a), n in vocab.items()],
+                    )
                 self._bump_generation()
             stale = sorted(set(old_ids) - {c.chunk_id for c in chunks})
             if stale:
@@ -311,6 +324,20 @@ class IndexStore:
             ).fetchall()
             for r in rows:
                 out[r[0]] = StoredChunk(*r)
+        return out
+
+    def accent_forms(self, folded: list[str]) -> dict[str, tuple[str, int]]:
+        """The most frequent accented form of each folded word or word pair, and its count."""
+        out: dict[str, tuple[str, int]] = {}
+        for i in range(0, len(folded), 500):
+            part = list(dict.fromkeys(folded[i : i + 500]))
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                f"SELECT folded, accented, n FROM accent_vocab WHERE folded IN ({marks})", part
+            ).fetchall()
+            for f, a, n in rows:
+                if n > out.get(f, ("", 0))[1]:
+                    out[f] = (a, n)
         return out
 
     def chunk_ids_where(self, sql: str, params: Sequence[Any]) -> set[str]:

@@ -55,9 +55,7 @@ def _tone_position(letters: list[str]) -> int | None:
     low = [c.lower() for c in letters]
     start = 0
     # "qu" and "gi" are consonant clusters: their vowel letter carries no tone.
-    if len(low) > 2 and low[0] == "q" and low[1] == "u":
-        start = 2
-    elif len(low) > 2 and low[0] == "g" and low[1] == "i" and low[2] in _VOWELS:
+    if len(low) > 2 and low[0] == "q" and low[1] == "u" or len(low) > 2 and low[0] == "g" and low[1] == "i" and low[2] in _VOWELS:
         start = 2
     vowel_idx = [i for i in range(start, len(low)) if low[i] in _VOWELS]
     if not vowel_idx:

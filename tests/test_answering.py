@@ -1,0 +1,98 @@
+import re
+
+import pytest
+
+from assistant.answering.question import detect_language, profile
+from assistant.conversation import standalone
+from assistant.schemas import Turn
+
+HA_GIANG = [
+    "Tỷ lệ TTHC được cung cấp DVC trực tuyến toàn trình của Hà Giang là bao nhiêu?",
+    "what share of procedures are fully online in Hà Giang?",
+    "ha giang co bao nhieu phan tram thu tuc hanh chinh truc tuyen toan trinh",
+]
+
+
+def assert_grounded(service, resp):
+    refs = {int(n) for n in re.findall(r"\[(\d+)\]", resp.answer)}
+    assert refs == {c.n for c in resp.citations}
+    for c in resp.citations:
+        doc = service.store.document(c.doc_id)
+        assert doc.text[c.start : c.end] == c.quote
+        assert c.title == doc.title and c.url == doc.url and c.published == doc.published
+
+
+@pytest.mark.parametrize("question", HA_GIANG)
+def test_the_ha_giang_figure_is_answered_with_a_verbatim_citation(service, question):
+    resp = service.ask(question)
+    assert resp.answerable and resp.mode == "extractive"
+    assert "35,48%" in resp.answer
+    top = resp.citations[0]
+    assert top.doc_id == "seed-hagiang-2023-07-19" and top.published == "2023-07-19"
+    assert "672" in top.quote and "1.894" in top.quote
+    assert_grounded(service, resp)
+
+
+def test_english_questions_get_english_framing(service):
+    en = service.ask(HA_GIANG[1])
+    vi = service.ask(HA_GIANG[0])
+    assert en.language == "en" and en.answer.startswith(("**", "According"))
+    assert "According to" in en.answer and "Theo" in vi.answer
+    assert "19 July 2023" in en.answer and "19/7/2023" in vi.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Giá vàng SJC hôm nay bao nhiêu một lượng?",
+        "Đội tuyển bóng đá Việt Nam vô địch AFF Cup năm nào?",
+        "Tỷ lệ hồ sơ trực tuyến của tỉnh Bắc Kạn năm 2024 là bao nhiêu?",
+    ],
+)
+def test_questions_the_corpus_cannot_answer_are_declined(service, question):
+    resp = service.ask(question)
+    assert not resp.answerable
+    assert resp.citations == [] and not re.search(r"\[\d+\]", resp.answer)
+
+
+def test_followups_are_rewritten_from_history():
+    prev = [Turn(role="user", content="Tỷ lệ thủ tục trực tuyến của Điện Biên là bao nhiêu?"), Turn(role="assistant", content="...")]
+    assert standalone("Còn Khánh Hòa thì sao?", prev) == "Tỷ lệ thủ tục trực tuyến của Khánh Hòa là bao nhiêu?"
+    prev = [Turn(role="user", content="Cấp tỉnh ở Quảng Nam tiếp nhận bao nhiêu hồ sơ?")]
+    assert standalone("Còn cấp huyện thì tiếp nhận bao nhiêu hồ sơ?", prev) == "Cấp huyện ở Quảng Nam tiếp nhận bao nhiêu hồ sơ?"
+    prev = [Turn(role="user", content="Bộ Y tế được bao nhiêu điểm năm 2017?")]
+    assert standalone("Thế còn Bộ Tư pháp được bao nhiêu điểm?", prev) == "Bộ Tư pháp được bao nhiêu điểm năm 2017?"
+    prev = [Turn(role="user", content="What share was fully online in 2023?")]
+    assert standalone("And in 2024?", prev) == "What share was fully online in 2024?"
+    assert standalone("Hà Giang có bao nhiêu TTHC toàn trình?", prev) == "Hà Giang có bao nhiêu TTHC toàn trình?"
+
+
+def test_a_followup_is_answered_through_the_service(service):
+    history = [
+        Turn(role="user", content="Hà Giang có bao nhiêu TTHC được cung cấp DVC trực tuyến toàn trình?"),
+        Turn(role="assistant", content="672 TTHC."),
+    ]
+    resp, _ = service.answer("Còn một phần thì sao?", history)
+    assert resp.standalone_question and "một phần" in resp.standalone_question
+    assert resp.answerable and "1.165" in resp.citations[0].quote
+
+
+def test_question_profile():
+    assert profile("Hà Giang có bao nhiêu phần trăm TTHC toàn trình?").wants_percent
+    assert profile("Ai chủ trì phiên họp?").kind == "person"
+    assert profile("Nghị định có hiệu lực từ ngày nào?").kind == "date"
+    assert detect_language("what share of procedures are fully online in Hà Giang?") == "en"
+    assert detect_language("ty le thu tuc truc tuyen ha giang") == "vi"
+
+
+def test_empty_and_huge_questions_are_refused_in_the_users_language(service):
+    from assistant.service import InvalidQuestion
+
+    with pytest.raises(InvalidQuestion, match="trống"):
+        service.ask("   ")
+    with pytest.raises(InvalidQuestion, match="too long"):
+        service.ask("what is " * 400)
+    with pytest.raises(InvalidQuestion, match="quá dài"):
+        service.ask("thủ tục " * 400)
+    with pytest.raises(ValueError, match="unknown province"):
+        service.ask("thủ tục", province="Atlantis")

@@ -1,0 +1,22 @@
+import pytest
+
+from assistant.index.gazetteer import all_provinces, provinces_in, provinces_in_question, resolve
+
+
+def test_34_new_units_cover_63_old_ones():
+    provinces = all_provinces()
+    assert len(provinces) == 34
+    assert len({old for p in provinces for old in p.old_names}) == 63
+
+
+def test_old_and_new_names_resolve_to_the_merged_unit():
+    assert resolve("Hà Giang").key == resolve("Tuyên Quang").key == "tuyen_quang"
+    assert resolve("ha giang").name == "Tuyên Quang"
+    with pytest.raises(ValueError, match="unknown province"):
+        resolve("Atlantis")
+
+
+def test_document_matching_is_exact_question_matching_is_lenient():
+    assert provinces_in("vì hòa bình và phát triển") == []
+    assert provinces_in("tỉnh Hòa Bình") == ["phu_tho"]
+    assert provinces_in_question("ty le o ha giang") == ["tuyen_quang"]
