@@ -39,8 +39,13 @@ def locate(text: str, quote: str) -> tuple[int, int] | None:
 
 def check(answer: str, citations: list[Citation], store: IndexStore) -> GroundingReport:
     problems: list[str] = []
+    # The answer's own words: quoted document text (which may hold "[54]" footnotes or
+    # any figure) and citation titles are the documents' words, not claims of ours.
+    own_words = answer
+    for c in citations:
+        own_words = own_words.replace(c.quote, " ").replace(c.title, " ")
     numbers = {c.n for c in citations}
-    refs = {int(n) for n in _REF.findall(answer)}
+    refs = {int(n) for n in _REF.findall(own_words)}
     for n in sorted(refs - numbers):
         problems.append(f"[{n}] refers to no citation")
     for n in sorted(numbers - refs):
@@ -56,8 +61,7 @@ def check(answer: str, citations: list[Citation], store: IndexStore) -> Groundin
         # A figure may come from the quote; the date and title are the citation's own.
         for m in find_numbers(f"{c.quote} {c.title} {c.published or ''} {_vn_date(c.published)}"):
             quoted_values.update(m.values)
-    own_words = _QUOTED.sub(" ", _REF.sub(" ", answer))
-    for m in find_numbers(own_words):
+    for m in find_numbers(_QUOTED.sub(" ", _REF.sub(" ", own_words))):
         if m.values and not quoted_values.intersection(m.values):
             problems.append(f"figure {m.text!r} appears in no cited quote")
     return GroundingReport(not problems, problems)

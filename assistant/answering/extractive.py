@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from assistant.answering.question import QuestionProfile
 from assistant.index.gazetteer import units_in, units_in_question
@@ -21,7 +22,10 @@ from assistant.index.sentences import Span, sentence_spans
 from assistant.index.store import StoredChunk
 from assistant.retrieval import Hit
 
-CONTEXT_WEIGHT = 0.6
+import os
+
+_DEBUG = bool(os.environ.get("CCHC_DEBUG_EXTRACTIVE"))
+CONTEXT_WEIGHT = 0.8
 MAX_QUOTE_CHARS = 360
 _DATE = re.compile(
     r"\b\d{1,2}\s?[/.-]\s?\d{1,2}(?:\s?[/.-]\s?\d{2,4})?\b|\bngày\s+\d{1,2}\b|\btháng\s+\d{1,2}\b",
@@ -55,7 +59,15 @@ def _expanded_tokens(text: str) -> set[str]:
     return tokens
 
 
-def figures(text: str) -> list[str]:
+@dataclass(frozen=True)
+class Figure:
+    text: str
+    start: int
+    end: int
+    percent: bool
+
+
+def figures(text: str) -> list[Figure]:
     """Number mentions that can be an answer: not years, not parts of dates."""
     dates = [m.span() for m in _DATE.finditer(text)]
     out = []
@@ -64,8 +76,16 @@ def figures(text: str) -> list[str]:
             continue
         if not m.percent and _YEAR.match(m.text.strip()):
             continue
-        out.append(m.text.strip())
+        out.append(Figure(m.text.strip(), m.start, m.start + len(m.text.strip()), m.percent))
     return out
+
+
+def _values(text: str) -> set[Decimal]:
+    return {v for m in find_numbers(text) for v in m.values}
+
+
+def _years(text: str) -> set[str]:
+    return set(re.findall(r"(?<!\d)(?:19|20)\d{2}(?!\d)", text))
 
 
 class ExtractiveAnswerer:
@@ -86,19 +106,33 @@ class ExtractiveAnswerer:
                 got += CONTEXT_WEIGHT * weights[t]
         return got / total
 
-    def _type_fit(self, prof: QuestionProfile, text: str) -> tuple[bool, float]:
-        if prof.kind == "number":
-            figs = figures(text)
-            if not figs:
-                return False, 0.0
-            if prof.wants_percent:
-                return True, 0.1 if any(f.endswith("%") for f in figs) else 0.0
-            return True, 0.05
-        if prof.kind == "date":
-            return (bool(_DATE.search(text)), 0.05)
-        return True, 0.0
+    def _answer_fit(self, prof: QuestionProfile, text: str, asked: set[Decimal]) -> tuple[list[Figure], float]:
+        """Candidate answers in ``text`` and how well the best one fits the question.
 
-    def _trim(self, sentence: str, prof: QuestionProfile, terms: tuple[str, ...]) -> tuple[int, int]:
+        A figure the question itself contains ("Quyết định 4864", "năm 2019") is no answer;
+        a figure followed by what the question counts ("91 công chức" for "bao nhiêu
+        công chức") or a percentage for a rate question fits best.
+        """
+        if prof.kind == "number":
+            found = [f for f in figures(text) if not (_values(f.text) & asked)]
+            if not found:
+                return [], -1.0
+            best = 0.15
+            unit = set(prof.unit)
+            for f in found:
+                after = set(tokenize(text[f.end : f.end + 30]))
+                if (prof.wants_percent and f.percent) or (unit and unit & after and not prof.wants_percent):
+                    best = 0.3
+            return found, best
+        if prof.kind == "date":
+            asked_text = prof.question_text
+            dates = [m for m in _DATE.finditer(text) if m.group(0) not in asked_text]
+            return [], (0.2 if dates else -1.0)
+        return [], 0.0
+
+    def _trim(
+        self, sentence: str, prof: QuestionProfile, terms: tuple[str, ...], asked: set[Decimal]
+    ) -> tuple[int, int]:
         """The clause window of an over-long sentence that holds the answer (offsets in it)."""
         if len(sentence) <= MAX_QUOTE_CHARS:
             return 0, len(sentence)
@@ -109,8 +143,8 @@ class ExtractiveAnswerer:
             piece = sentence[c[0] : c[1]]
             toks = _expanded_tokens(piece)
             score = sum(1.0 for t in terms if t in toks)
-            ok, bonus = self._type_fit(prof, piece)
-            return score + (2.0 if ok and prof.kind in ("number", "date") else 0.0) + bonus * 10
+            _, fit = self._answer_fit(prof, piece, asked)
+            return score + (2.0 if fit > 0 else 0.0) + fit * 10
 
         best = max(range(len(clauses)), key=lambda i: clause_score(clauses[i]))
         lo = hi = best
@@ -132,15 +166,15 @@ class ExtractiveAnswerer:
         b -= len(piece) - len(piece.rstrip())
         return a, b
 
-    def _lead_figure(self, quote: str, prof: QuestionProfile) -> str | None:
-        if prof.kind != "number":
-            return None
-        figs = figures(quote)
+    def _lead_figure(self, quote: str, prof: QuestionProfile, asked: set[Decimal]) -> str | None:
+        found, fit = self._answer_fit(prof, quote, asked)
         if prof.wants_percent:
-            figs = [f for f in figs if f.endswith("%")]
-        uniq = list(dict.fromkeys(figs))
+            found = [f for f in found if f.percent]
+        elif prof.unit:
+            found = [f for f in found if set(prof.unit) & set(tokenize(quote[f.end : f.end + 30]))] or found
+        uniq = list(dict.fromkeys(f.text for f in found))
         # Only when the quote holds exactly one candidate: picking among several is a guess.
-        return uniq[0] if len(uniq) == 1 else None
+        return uniq[0] if len(uniq) == 1 and fit > 0 else None
 
     def select(self, prof: QuestionProfile, hits: list[Hit], keyword: KeywordIndex) -> list[Evidence]:
         terms = prof.terms
@@ -154,26 +188,33 @@ class ExtractiveAnswerer:
         weights = {t: (0.5 * idf[t] if "_" in t else idf[t]) for t in terms}
         terms = tuple(t for t in terms if "_" not in t or t in vocab_known)
         wanted_units = units_in_question(prof.question_text)
+        asked = _values(prof.question_text)
+        asked_years = _years(prof.question_text)
         scored: list[Evidence] = []
         for rank, hit in enumerate(hits[: self.sentences_from], 1):
             chunk = hit.chunk
             spans: list[Span] = sentence_spans(chunk.text)
             title_tokens = _expanded_tokens(chunk.title)
-            place_penalty = 1.0
-            if wanted_units and not wanted_units & units_in(chunk.title + "\n" + chunk.text):
-                place_penalty = 0.5  # the question is about another province
+            named = units_in(chunk.title + "\n" + chunk.text)
+            # Text that names provinces, none of them the one asked about, is about
+            # somewhere else ("Bắc Kạn" is not answered by a Thái Nguyên report).
+            place_factor = 0.5 if wanted_units and named and not wanted_units & named else 1.0
             for i, span in enumerate(spans):
                 sentence = chunk.text[span.start : span.end]
                 if len(sentence) < 25:
                     continue
-                ok, bonus = self._type_fit(prof, sentence)
-                if not ok:
+                _, fit = self._answer_fit(prof, sentence, asked)
+                if fit < 0:
                     continue
-                before = " ".join(chunk.text[s.start : s.end] for s in spans[max(0, i - 2) : i])
+                before = " ".join(chunk.text[s.start : s.end] for s in spans[max(0, i - 3) : i])
                 context = title_tokens | _expanded_tokens(before)
                 own = _expanded_tokens(sentence)
-                cov = self._coverage(terms, weights, own, context) * place_penalty
-                a, b = self._trim(sentence, prof, terms)
+                factor = place_factor
+                window_years = _years(f"{chunk.title} {before} {sentence}")
+                if asked_years and window_years and not asked_years & window_years:
+                    factor *= 0.6  # the question asks about another year
+                cov = self._coverage(terms, weights, own, context) * factor
+                a, b = self._trim(sentence, prof, terms, asked)
                 quote = sentence[a:b]
                 start = chunk.start + span.start + a
                 scored.append(
@@ -183,12 +224,15 @@ class ExtractiveAnswerer:
                         start=start,
                         end=start + len(quote),
                         quote=quote,
-                        score=cov + bonus + 0.05 / rank,
+                        score=cov + fit + 0.05 / rank,
                         coverage=cov,
-                        figure=self._lead_figure(quote, prof),
+                        figure=self._lead_figure(quote, prof, asked),
                     )
                 )
         scored.sort(key=lambda e: -e.score)
+        if _DEBUG:
+            for e in scored[:5]:
+                print(f"   {e.score:.3f} cov={e.coverage:.3f} {e.chunk.doc_id} {e.quote[:120]!r}")
         if not scored or scored[0].coverage < self.min_support:
             return []
         best = scored[0]

@@ -28,6 +28,7 @@ _DATE_Q = re.compile(
     r"ky ngay|ban hanh ngay|when|what date|which date|since when)\b"
 )
 _PERSON_Q = re.compile(r"(^|\s)(ai|who|whom)(\s|\?|$)")
+_UNIT_Q = re.compile(r"\b(?:bao nhieu|may|how many|how much)\s+((?:[a-z]+\s?){1,2})")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class QuestionProfile:
     wants_percent: bool
     terms: tuple[str, ...]  # informative keyword tokens (folded), bigrams included
     question_text: str = ""
+    unit: tuple[str, ...] = ()  # what is counted: "hồ sơ" in "bao nhiêu hồ sơ" (folded)
 
 
 def detect_language(text: str) -> str:
@@ -75,10 +77,15 @@ def profile(question: str) -> QuestionProfile:
         kind = "person"
     else:
         kind = "fact"
+    unit: tuple[str, ...] = ()
+    m = _UNIT_Q.search(folded)
+    if m:
+        unit = tuple(w for w in m.group(1).split() if w not in STOPWORDS)
     return QuestionProfile(
         language=detect_language(question),
         kind=kind,
         wants_percent=kind == "number" and bool(_PERCENT_Q.search(folded)),
         terms=tuple(informative(tokenize(question))),
         question_text=question,
+        unit=unit,
     )

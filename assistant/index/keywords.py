@@ -26,6 +26,10 @@ _PIECE = re.compile(
 )
 
 
+# Syllables spelt with either final i or y ("tỉ"/"tỷ", "lí"/"lý", "kĩ"/"kỹ", "mĩ"/"mỹ").
+_I_Y_ONSETS = set("bdhklmnstv")
+
+
 def tokenize(text: str) -> list[str]:
     """Keyword tokens of a text: folded syllables, canonical numbers, syllable bigrams."""
     tokens: list[str] = []
@@ -36,6 +40,8 @@ def tokenize(text: str) -> list[str]:
             prev = None
         elif m.group("word"):
             word = fold_accents(m.group("word"))
+            if len(word) == 2 and word[1] == "y" and word[0] in _I_Y_ONSETS:
+                word = word[0] + "i"  # "tỷ lệ" and "tỉ lệ", "kỹ" and "kĩ" are one word
             tokens.append(word)
             if prev is not None:
                 tokens.append(f"{prev}_{word}")
