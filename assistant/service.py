@@ -58,7 +58,9 @@ class AnswerService:
             fusion=ReciprocalRankFusion(k=settings.rrf_k, weights=weights),
             candidates=settings.candidates,
         )
-        self.answerer = ExtractiveAnswerer(settings.min_support, settings.answer_sources)
+        self.answerer = ExtractiveAnswerer(
+            settings.min_support, settings.answer_sources, embedder=self.store.embedder
+        )
 
     def validate(self, question: str) -> str:
         q = question.strip()

@@ -9,26 +9,30 @@ a percentage, a date). Below ``min_support`` nothing is quoted: the answer is "n
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from assistant.answering.question import QuestionProfile
+from assistant.answering.question import QuestionProfile, detect_language
+from assistant.index.embeddings import IndexEmbeddings
 from assistant.index.gazetteer import units_in, units_in_question
 from assistant.index.glossary import expansions
 from assistant.index.keywords import KeywordIndex, tokenize
 from assistant.index.numbers import find_numbers
 from assistant.index.sentences import Span, sentence_spans
 from assistant.index.store import StoredChunk
+from assistant.index.textnorm import has_vietnamese_diacritics
 from assistant.retrieval import Hit
-
-import os
 
 _DEBUG = bool(os.environ.get("CCHC_DEBUG_EXTRACTIVE"))
 CONTEXT_WEIGHT = 0.8
+SEMANTIC_WEIGHT = 3.0
+CROSS_LINGUAL_SUPPORT = 0.6
 MAX_QUOTE_CHARS = 360
 _DATE = re.compile(
-    r"\b\d{1,2}\s?[/.-]\s?\d{1,2}(?:\s?[/.-]\s?\d{2,4})?\b|\bngày\s+\d{1,2}\b|\btháng\s+\d{1,2}\b",
+    r"\b\d{1,2}\s?[/.-]\s?\d{1,2}(?:\s?[/.-]\s?\d{2,4})?\b"
+    r"|\b(?:ngày|tháng)\s+\d{1,2}\b(?!\s?[/.-]\s?\d)",
     re.IGNORECASE,
 )
 _CLAUSE_CUT = re.compile(r"[,;:](?=\s)|\s[-–]\s")
@@ -84,15 +88,58 @@ def _values(text: str) -> set[Decimal]:
     return {v for m in find_numbers(text) for v in m.values}
 
 
+_LEAD_WORDS = {"năm", "theo", "tại", "trong", "đến", "tính", "từ", "sau", "trước", "khi", "ngày", "tháng"}
+
+
+def named_entities(question: str) -> list[set[str]]:
+    """Token sets of the capitalised names a question contains ("Hà Giang", "Bộ Tư pháp",
+    "PAR INDEX"): a passage that lacks a name's tokens is about something else.
+
+    In an English question only Vietnamese names and acronyms count: "Ministry" is not
+    written in a Vietnamese source, "Quảng Nam" and "SIPAS" are.
+    """
+    english = detect_language(question) == "en"
+    words = re.findall(r"[\w'’/-]+", question)
+    runs: list[list[str]] = []
+    current: list[str] = []
+    for i, w in enumerate(words):
+        if w[:1].isupper() and not (i == 0 and w.lower() in _LEAD_WORDS):
+            current.append(w)
+            continue
+        if current:
+            runs.append(current)
+        current = []
+    if current:
+        runs.append(current)
+    out: list[set[str]] = []
+    for run in runs:
+        if run[0] == words[0] and len(run) == 1:
+            continue  # the sentence's first word
+        if english and not (has_vietnamese_diacritics(" ".join(run)) or all(w.isupper() for w in run)):
+            continue
+        # No stop-word filter: capitalised "Tư" in "Bộ Tư pháp" is a name, not "từ".
+        tokens = {t for t in tokenize(" ".join(run)) if "_" not in t and not t[0].isdigit()}
+        if tokens:
+            out.append(tokens)
+    return out
+
+
 def _years(text: str) -> set[str]:
     return set(re.findall(r"(?<!\d)(?:19|20)\d{2}(?!\d)", text))
 
 
 class ExtractiveAnswerer:
-    def __init__(self, min_support: float = 0.42, max_sources: int = 3, sentences_from: int = 8) -> None:
+    def __init__(
+        self,
+        min_support: float = 0.42,
+        max_sources: int = 3,
+        sentences_from: int = 8,
+        embedder: IndexEmbeddings | None = None,
+    ) -> None:
         self.min_support = min_support
         self.max_sources = max_sources
         self.sentences_from = sentences_from
+        self.embedder = embedder
 
     def _coverage(
         self, terms: tuple[str, ...], weights: dict[str, float], own: set[str], context: set[str]
@@ -117,12 +164,17 @@ class ExtractiveAnswerer:
             found = [f for f in figures(text) if not (_values(f.text) & asked)]
             if not found:
                 return [], -1.0
-            best = 0.15
+            best = 0.0
             unit = set(prof.unit)
             for f in found:
                 after = set(tokenize(text[f.end : f.end + 30]))
-                if (prof.wants_percent and f.percent) or (unit and unit & after and not prof.wants_percent):
-                    best = 0.3
+                if prof.wants_percent:
+                    fit = 0.3 if f.percent else 0.1
+                elif f.percent:
+                    fit = 0.05  # a rate where a count was asked
+                else:
+                    fit = 0.3 if unit & after else 0.15
+                best = max(best, fit)
             return found, best
         if prof.kind == "date":
             asked_text = prof.question_text
@@ -176,6 +228,18 @@ class ExtractiveAnswerer:
         # Only when the quote holds exactly one candidate: picking among several is a guess.
         return uniq[0] if len(uniq) == 1 and fit > 0 else None
 
+    def _semantic_rerank(self, question: str, scored: list[Evidence], top: int = 10) -> list[Evidence]:
+        """Add the embedder's question-sentence similarity to the best lexical candidates:
+        "bottom-ranked" has no word in common with "đội sổ", but e5 is cross-lingual."""
+        assert self.embedder is not None
+        head, tail = scored[:top], scored[top:]
+        q = self.embedder.embed_queries([question])[0]
+        vecs = self.embedder.embed_passages([e.quote for e in head])
+        for e, sim in zip(head, vecs @ q):
+            e.score += SEMANTIC_WEIGHT * float(sim)
+        head.sort(key=lambda e: -e.score)
+        return head + tail
+
     def select(self, prof: QuestionProfile, hits: list[Hit], keyword: KeywordIndex) -> list[Evidence]:
         terms = prof.terms
         if not terms or not hits:
@@ -190,6 +254,7 @@ class ExtractiveAnswerer:
         wanted_units = units_in_question(prof.question_text)
         asked = _values(prof.question_text)
         asked_years = _years(prof.question_text)
+        entities = named_entities(prof.question_text)
         scored: list[Evidence] = []
         for rank, hit in enumerate(hits[: self.sentences_from], 1):
             chunk = hit.chunk
@@ -210,9 +275,12 @@ class ExtractiveAnswerer:
                 context = title_tokens | _expanded_tokens(before)
                 own = _expanded_tokens(sentence)
                 factor = place_factor
-                window_years = _years(f"{chunk.title} {before} {sentence}")
+                own_years = _years(sentence)
+                window_years = own_years or _years(f"{chunk.title} {before}")
                 if asked_years and window_years and not asked_years & window_years:
                     factor *= 0.6  # the question asks about another year
+                missing = sum(1 for e in entities if not e <= (own | context))
+                factor *= 0.6**missing
                 cov = self._coverage(terms, weights, own, context) * factor
                 a, b = self._trim(sentence, prof, terms, asked)
                 quote = sentence[a:b]
@@ -230,10 +298,16 @@ class ExtractiveAnswerer:
                     )
                 )
         scored.sort(key=lambda e: -e.score)
+        min_support = self.min_support
+        if prof.language == "en" and self.embedder is not None and scored:
+            scored = self._semantic_rerank(prof.question_text, scored)
+            # Word overlap between an English question and Vietnamese text is partial
+            # even through the glossary; the bar is lowered, not removed.
+            min_support *= CROSS_LINGUAL_SUPPORT
         if _DEBUG:
             for e in scored[:5]:
                 print(f"   {e.score:.3f} cov={e.coverage:.3f} {e.chunk.doc_id} {e.quote[:120]!r}")
-        if not scored or scored[0].coverage < self.min_support:
+        if not scored or scored[0].coverage < min_support:
             return []
         best = scored[0]
         chosen = [best]
@@ -244,6 +318,6 @@ class ExtractiveAnswerer:
                 continue
             # Another source is cited only when it reports the same figure: corroboration,
             # never a second, possibly conflicting number.
-            if best.figure and ev.figure == best.figure and ev.coverage >= self.min_support:
+            if best.figure and ev.figure == best.figure and ev.coverage >= min_support:
                 chosen.append(ev)
         return chosen
