@@ -1,0 +1,70 @@
+"""The chat page in a real headless Chromium against the real server."""
+
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def page():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (apt-get install chromium); .ci/run installs it")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        context = browser.new_context(viewport={"width": 1100, "height": 900})
+        yield context.new_page()
+        browser.close()
+
+
+def test_ask_see_answer_and_open_a_cited_source(page, server):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(server + "/")
+    assert page.locator("#examples button").count() >= 3
+    page.fill("#question", "Tỷ lệ TTHC được cung cấp DVC trực tuyến toàn trình của Hà Giang là bao nhiêu?")
+    page.click("#send")
+    answer = page.locator(".turn.bot").last
+    answer.locator(".chip").first.wait_for(timeout=60_000)
+    assert "35,48%" in answer.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "chat-answer.png"))
+
+    answer.locator(".chip").first.click()
+    card = page.locator("#source-card")
+    card.wait_for(state="visible")
+    page.locator("#source-context mark").wait_for()
+    assert "672 TTHC" in page.locator("#source-context mark").inner_text()
+    assert page.locator("#source-link").get_attribute("href").startswith("http://baohagiang.vn/")
+    page.wait_for_timeout(300)  # the context around the quote arrives from /v1/documents
+    page.screenshot(path=str(ARTIFACTS / "chat-source-card.png"))
+    page.keyboard.press("Escape")
+    assert card.is_hidden()
+
+
+def test_followup_uses_the_conversation(page, server):
+    page.goto(server + "/")
+    page.fill("#question", "Hà Giang có bao nhiêu TTHC được cung cấp DVC trực tuyến toàn trình?")
+    page.click("#send")
+    page.locator(".turn.bot .chip").first.wait_for(timeout=60_000)
+    page.fill("#question", "Còn một phần thì sao?")
+    page.click("#send")
+    second = page.locator(".turn.bot").nth(1)
+    second.locator(".chip").first.wait_for(timeout=60_000)
+    second.locator(".chip").first.click()
+    assert "1.165" in page.locator("#source-context mark").inner_text()
+
+
+def test_document_text_is_never_rendered_as_html(page, server):
+    page.goto(server + "/")
+    page.evaluate(
+        """() => renderAnswer(document.querySelector('#conversation'),
+            '<img src=x onerror="window.pwned=1"> [1]',
+            [{n: 1, doc_id: 'x', title: '<b>t</b>', quote: '<script>window.pwned=1</script>', start: 0, end: 1}])"""
+    )
+    assert page.evaluate("() => window.pwned") is None
+    assert "<img" in page.locator("#conversation").inner_text()
