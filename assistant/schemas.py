@@ -30,6 +30,14 @@ class AskRequest(BaseModel):
     filters: FilterModel = Field(default_factory=FilterModel)
 
 
+class SourceRef(BaseModel):
+    doc_id: str
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None
+    source: str | None = None
+
+
 class Citation(BaseModel):
     n: int
     doc_id: str
@@ -40,6 +48,9 @@ class Citation(BaseModel):
     quote: str = Field(description="A verbatim span of the document.")
     start: int = Field(description="Offset of the quote in the document text.")
     end: int
+    also_reported_by: list[SourceRef] = Field(
+        default_factory=list, description="Near-duplicate copies of the same story elsewhere."
+    )
 
 
 class AnswerResponse(BaseModel):

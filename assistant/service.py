@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import date
 
 from assistant.answering.compose import compose, not_found
-from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.extractive import Evidence, ExtractiveAnswerer
 from assistant.answering.question import detect_language, profile
 from assistant.conversation import standalone
 from assistant.grounding import check
@@ -19,7 +19,7 @@ from assistant.index.embeddings import EmbeddingCache, make_embedder
 from assistant.index.store import IndexStore
 from assistant.prompts import load as load_prompts
 from assistant.retrieval import Filters, Hit, ReciprocalRankFusion, Retriever
-from assistant.schemas import AnswerResponse, Turn
+from assistant.schemas import AnswerResponse, SourceRef, Turn
 from assistant.settings import Settings
 
 
@@ -99,7 +99,13 @@ class AnswerService:
         evidence = self.answerer.select(prof, hits, self.store.keyword_index())
         warnings: list[str] = []
         if evidence:
-            answer, citations = compose(evidence, prompts, language)
+            # One citation per story: republished copies become "also reported by".
+            by_story: dict[str, Evidence] = {}
+            for e in evidence:
+                by_story.setdefault(self.store.cluster(e.chunk.doc_id), e)
+            evidence = list(by_story.values())
+            copies = {e.chunk.doc_id: [SourceRef(**d) for d in self.store.duplicates(e.chunk.doc_id)] for e in evidence}
+            answer, citations = compose(evidence, prompts, language, copies)
             report = check(answer, citations, self.store)
             if not report.ok:
                 # Never show an answer whose grounding failed, even our own.

@@ -17,6 +17,7 @@ from assistant.index.gazetteer import provinces_in
 from assistant.index.keywords import tokenize
 from assistant.index.store import ChunkRecord, DocumentRecord, IndexStore
 from ingest.chunking import chunk_text
+from ingest.dedupe import nearest, simhash
 from ingest.loaders import LoadError, SourceDocument
 
 
@@ -57,8 +58,15 @@ class IngestPipeline:
         self.cache = cache
         self.max_chars = max_chars
         self.overlap_chars = overlap_chars
+        self._known: list[tuple[str, int]] | None = None
+
+    def _fingerprints(self) -> list[tuple[str, int]]:
+        if self._known is None:
+            self._known = self.store.simhashes()
+        return self._known
 
     def prepare(self, doc: SourceDocument, content_hash: str) -> tuple[DocumentRecord, list[ChunkRecord], list[str]]:
+        fingerprint = simhash(f"{doc.title}\n{doc.text}")
         record = DocumentRecord(
             doc_id=doc.doc_id,
             title=doc.title,
@@ -68,7 +76,14 @@ class IngestPipeline:
             published=doc.published,
             source=doc.source,
             extra=doc.extra,
+            simhash=fingerprint,
         )
+        if fingerprint is not None:
+            others = [(d, h) for d, h in self._fingerprints() if d != doc.doc_id]
+            twin = nearest(fingerprint, others)
+            if twin is not None:
+                record.dup_of = self.store.cluster(twin)
+            self._fingerprints().append((doc.doc_id, fingerprint))
         chunks: list[ChunkRecord] = []
         texts: list[str] = []
         for c in chunk_text(doc.text, self.max_chars, self.overlap_chars):

@@ -133,3 +133,32 @@ class _OtherModel(IndexEmbeddings):
 def test_querying_with_another_embedding_model_is_refused(sample_index: Path):
     with pytest.raises(IndexMismatchError, match="built with"):
         IndexStore(sample_index, _OtherModel())
+
+
+def test_republished_stories_are_linked_and_cited_once(writable_index: Path, embed_cache_dir: Path, tmp_path: Path):
+    from assistant.service import AnswerService
+
+    settings = Settings(data_dir=writable_index)
+    store = open_store(settings)
+    original = store.document("seed-hagiang-2023-07-19")
+    copy = {
+        "doc_id": "portal-copy-1",
+        "title": original.title,
+        # Republished with the portal's own header and footer.
+        "text": "Cổng thông tin điện tử tỉnh đăng lại.\n\n" + original.text + "\n\nNguồn: Báo Hà Giang",
+        "url": "https://portal.example/tin/ban-chi-dao",
+        "published": "2023-07-20",
+        "source": "portal.example",
+    }
+    other = dict(DOC, doc_id="unrelated-1")
+    IngestPipeline(store, EmbeddingCache(embed_cache_dir / "embeddings.sqlite")).run(
+        load_paths([_write_jsonl(tmp_path / "copy.jsonl", [copy, other])])
+    )
+    assert store.document("portal-copy-1").dup_of == "seed-hagiang-2023-07-19"
+    assert store.document("unrelated-1").dup_of is None
+    resp = AnswerService(settings, store).ask("Tỷ lệ TTHC trực tuyến toàn trình của Hà Giang là bao nhiêu?")
+    cited = [c.doc_id for c in resp.citations]
+    assert len(set(cited) & {"seed-hagiang-2023-07-19", "portal-copy-1"}) == 1
+    also = [s.doc_id for c in resp.citations for s in c.also_reported_by]
+    assert set(also) & {"seed-hagiang-2023-07-19", "portal-copy-1"}
+    assert "portal.example" in resp.answer or "baohagiang.vn" in resp.answer

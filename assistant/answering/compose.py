@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assistant.answering.extractive import Evidence
 from assistant.prompts import PromptSet
-from assistant.schemas import Citation
+from assistant.schemas import Citation, SourceRef
 
 _MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 
@@ -25,7 +25,7 @@ def reference(ev: Evidence, prompts: PromptSet, language: str) -> str:
     return template.format(title=ev.chunk.title or ev.chunk.doc_id, source=source, date=date)
 
 
-def citation(n: int, ev: Evidence) -> Citation:
+def citation(n: int, ev: Evidence, copies: list[SourceRef] | None = None) -> Citation:
     return Citation(
         n=n,
         doc_id=ev.chunk.doc_id,
@@ -36,16 +36,27 @@ def citation(n: int, ev: Evidence) -> Citation:
         quote=ev.quote,
         start=ev.start,
         end=ev.end,
+        also_reported_by=copies or [],
     )
 
 
-def compose(evidence: list[Evidence], prompts: PromptSet, language: str) -> tuple[str, list[Citation]]:
+def compose(
+    evidence: list[Evidence],
+    prompts: PromptSet,
+    language: str,
+    copies: dict[str, list[SourceRef]] | None = None,
+) -> tuple[str, list[Citation]]:
+    copies = copies or {}
     best = evidence[0]
     lead = prompts["lead"].format(figure=best.figure) if best.figure else ""
     parts = [prompts["answer"].format(lead=lead, ref=reference(best, prompts, language), quote=best.quote, n=1)]
     for n, ev in enumerate(evidence[1:], 2):
         parts.append(prompts["also"].format(ref=reference(ev, prompts, language), n=n))
-    return "\n\n".join(parts), [citation(n, ev) for n, ev in enumerate(evidence, 1)]
+    republished = [c.source or c.url or c.doc_id for ev in evidence for c in copies.get(ev.chunk.doc_id, [])]
+    if republished:
+        parts.append(prompts["also_reported"].format(sources=", ".join(dict.fromkeys(republished))))
+    citations = [citation(n, ev, copies.get(ev.chunk.doc_id)) for n, ev in enumerate(evidence, 1)]
+    return "\n\n".join(parts), citations
 
 
 def not_found(prompts: PromptSet, nearest_titles: list[str]) -> str:

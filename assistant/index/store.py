@@ -37,6 +37,8 @@ class DocumentRecord:
     published: str | None = None
     source: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    simhash: int | None = None
+    dup_of: str | None = None  # the first-ingested copy of the same story
 
 
 @dataclass
@@ -71,7 +73,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, title TEXT, url TEXT,
     published TEXT, source TEXT, extra TEXT, text TEXT NOT NULL, n_chunks INTEGER,
-    updated_at TEXT DEFAULT (datetime('now')));
+    updated_at TEXT DEFAULT (datetime('now')), simhash INTEGER, dup_of TEXT);
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id),
     ord INTEGER, start INTEGER, "end" INTEGER, tokens TEXT, provinces TEXT);
@@ -197,11 +199,12 @@ class IndexStore:
                 self._db.execute("DELETE FROM chunks WHERE doc_id=?", (doc.doc_id,))
                 self._db.execute(
                     "INSERT OR REPLACE INTO documents (doc_id, content_hash, title, url, published,"
-                    " source, extra, text, n_chunks, updated_at) VALUES (?,?,?,?,?,?,?,?,?,"
-                    " datetime('now'))",
+                    " source, extra, text, n_chunks, updated_at, simhash, dup_of)"
+                    " VALUES (?,?,?,?,?,?,?,?,?, datetime('now'),?,?)",
                     (
                         doc.doc_id, doc.content_hash, doc.title, doc.url, doc.published,
                         doc.source, json.dumps(doc.extra, ensure_ascii=False), doc.text, len(chunks),
+                        doc.simhash, doc.dup_of,
                     ),
                 )
                 self._db.executemany(
@@ -340,6 +343,29 @@ class IndexStore:
                     out[f] = (a, n)
         return out
 
+    def simhashes(self) -> list[tuple[str, int]]:
+        return [
+            (r[0], r[1])
+            for r in self._db.execute("SELECT doc_id, simhash FROM documents WHERE simhash IS NOT NULL")
+        ]
+
+    def duplicates(self, doc_id: str) -> list[dict[str, Any]]:
+        """Other documents carrying the same story (near-duplicates found at ingest)."""
+        row = self._db.execute("SELECT dup_of FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        if row is None:
+            return []
+        root = row[0] or doc_id
+        rows = self._db.execute(
+            "SELECT doc_id, title, url, published, source FROM documents "
+            "WHERE (doc_id=? OR dup_of=?) AND doc_id != ? ORDER BY published",
+            (root, root, doc_id),
+        ).fetchall()
+        return [dict(zip(("doc_id", "title", "url", "published", "source"), r)) for r in rows]
+
+    def cluster(self, doc_id: str) -> str:
+        row = self._db.execute("SELECT dup_of FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        return (row[0] if row and row[0] else None) or doc_id
+
     def chunk_ids_where(self, sql: str, params: Sequence[Any]) -> set[str]:
         return {
             r[0]
@@ -350,13 +376,13 @@ class IndexStore:
 
     def document(self, doc_id: str) -> DocumentRecord | None:
         row = self._db.execute(
-            "SELECT doc_id, title, text, content_hash, url, published, source, extra "
+            "SELECT doc_id, title, text, content_hash, url, published, source, extra, simhash, dup_of "
             "FROM documents WHERE doc_id=?",
             (doc_id,),
         ).fetchone()
         if not row:
             return None
-        return DocumentRecord(*row[:7], extra=json.loads(row[7] or "{}"))
+        return DocumentRecord(*row[:7], extra=json.loads(row[7] or "{}"), simhash=row[8], dup_of=row[9])
 
     def documents(self) -> Iterator[dict[str, Any]]:
         for r in self._db.execute(

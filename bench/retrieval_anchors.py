@@ -1,0 +1,153 @@
+"""Retrieval anchors side by side with the pipeline: same chunks, same run.
+
+    python -m bench.retrieval_anchors --qa ../shared/eval/reform_dev.jsonl \
+        --docs ../shared/corpus/reform.jsonl --distractors ../shared/corpus/general.jsonl --n 1000
+
+Prints document-level recall@1/5/10 and MRR@10 for
+  * bm25-syllables: bm25s over lower-cased syllables (no folding, bigrams or glossary),
+  * dense-exact:    e5-small-q4, brute-force cosine over all chunks,
+  * rrf:            reciprocal rank fusion (k=60) of the two,
+  * pipeline:       the assistant's retriever (Chroma HNSW, folded tokens + bigrams, glossary,
+                    accent restoration, place ranking),
+and the ANN recall@10 of Chroma's HNSW against exact search on the same vectors.
+Passage vectors come from the embedding cache in --data-dir, so a rerun costs no embedding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import time
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from assistant.conversation import standalone
+from assistant.evaluation import _read_jsonl, _retrieval_metrics, build_index
+from assistant.index.contract import passage_text, query_text
+from assistant.index.embeddings import EmbeddingCache, embed_with_cache, make_embedder
+from assistant.index.textnorm import clean_document_text
+from assistant.retrieval import Retriever
+from assistant.schemas import Turn
+from assistant.settings import Settings
+from ingest.chunking import chunk_text
+
+
+def syllables(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def doc_rank(ranked_docs: list[str], gold: set[str]) -> int | None:
+    return next((i for i, d in enumerate(ranked_docs, 1) if d in gold), None)
+
+
+def rrf(*rankings: list[int], k: int = 60) -> list[int]:
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for r, idx in enumerate(ranking, 1):
+            scores[idx] = scores.get(idx, 0.0) + 1 / (k + r)
+    return sorted(scores, key=lambda i: -scores[i])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--qa", type=Path, required=True)
+    ap.add_argument("--docs", type=Path, required=True)
+    ap.add_argument("--distractors", type=Path)
+    ap.add_argument("--n", type=int, default=1000)
+    ap.add_argument("--data-dir", type=Path, default=Path(".cchc"))
+    ap.add_argument("--limit", type=int)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+
+    settings = Settings(data_dir=args.data_dir)
+    questions = [q for q in _read_jsonl(args.qa, args.limit) if q.get("gold_doc_ids")]
+    docs = _read_jsonl(args.docs)
+    if args.distractors:
+        known = {d["doc_id"] for d in docs}
+        docs += [d for d in _read_jsonl(args.distractors, args.n) if d["doc_id"] not in known]
+
+    chunk_docs: list[str] = []
+    texts: list[str] = []
+    for d in docs:
+        text = clean_document_text(d["text"])
+        for c in chunk_text(text, settings.chunk_chars, settings.chunk_overlap_chars):
+            chunk_docs.append(d["doc_id"])
+            texts.append(passage_text(clean_document_text(d.get("title") or ""), c.text))
+    embedder = make_embedder(settings.embedder)
+    vectors = embed_with_cache(embedder, texts, EmbeddingCache(settings.embed_cache_path))
+
+    bm25 = bm25s.BM25()
+    bm25.index([syllables(t) for t in texts], show_progress=False)
+
+    store = build_index(settings, docs, quiet=True)
+    retriever = Retriever(store, candidates=settings.candidates)
+
+    def docs_of(indices: list[int]) -> list[str]:
+        return list(dict.fromkeys(chunk_docs[i] for i in indices))
+
+    ranks: dict[str, list[int | None]] = {m: [] for m in ("bm25-syllables", "dense-exact", "rrf", "pipeline")}
+    ann_overlap: list[float] = []
+    timings: dict[str, float] = dict.fromkeys(ranks, 0.0)
+    for q in questions:
+        question = standalone(q["question"], [Turn(**t) for t in q.get("history") or []])
+        gold = set(q["gold_doc_ids"])
+        t0 = time.perf_counter()
+        kw_scores = bm25.get_scores([t for t in syllables(query_text(question)) if t in bm25.vocab_dict] or [""])
+        kw = list(np.argsort(-kw_scores)[:50])
+        t1 = time.perf_counter()
+        qv = embedder.embed_queries([query_text(question)])[0]
+        exact = list(np.argsort(-(vectors @ qv))[:50])
+        t2 = time.perf_counter()
+        timings["bm25-syllables"] += t1 - t0
+        timings["dense-exact"] += t2 - t1
+        ranks["bm25-syllables"].append(doc_rank(docs_of(kw), gold))
+        ranks["dense-exact"].append(doc_rank(docs_of(exact), gold))
+        ranks["rrf"].append(doc_rank(docs_of(rrf(kw, exact)), gold))
+        t3 = time.perf_counter()
+        _, hits = retriever.retrieve(question, 10)
+        timings["pipeline"] += time.perf_counter() - t3
+        ranks["pipeline"].append(doc_rank(list(dict.fromkeys(h.chunk.doc_id for h in hits)), gold))
+        # ANN vs exact on the same vectors: Chroma's top-10 chunk ids against brute force.
+        ann = store.dense_search(qv, 10)
+        exact_ids = {store_id for store_id in _exact_ids(store, exact[:10], chunk_docs)}
+        if exact_ids:
+            ann_overlap.append(len({cid for cid, _ in ann} & exact_ids) / len(exact_ids))
+
+    report = {
+        "set": args.qa.name,
+        "questions": len(questions),
+        "docs": len(docs),
+        "chunks": len(texts),
+        "methods": {m: _retrieval_metrics(r) for m, r in ranks.items()},
+        "ms_per_query": {m: round(1000 * t / max(1, len(questions)), 1) for m, t in timings.items()},
+        "hnsw_recall@10_vs_exact": round(float(np.mean(ann_overlap)), 4) if ann_overlap else None,
+    }
+    if args.json:
+        print(json.dumps(report))
+        return
+    best = {k: max(report["methods"][m][k] for m in ("bm25-syllables", "dense-exact", "rrf")) for k in report["methods"]["rrf"]}
+    print(f"{report['set']}: {report['questions']} questions, {report['docs']} docs, {report['chunks']} chunks")
+    print(f"{'method':16} {'R@1':>7} {'R@5':>7} {'R@10':>7} {'MRR@10':>7} {'ms/q':>7}")
+    for m, r in report["methods"].items():
+        print(f"{m:16} {r['recall@1']:7.3f} {r['recall@5']:7.3f} {r['recall@10']:7.3f} {r['mrr@10']:7.3f} {report['ms_per_query'][m]:7.1f}")
+    p = report["methods"]["pipeline"]
+    print("pipeline / best anchor: " + ", ".join(f"{k} ×{p[k] / best[k]:.3f}" for k in best if best[k]))
+    print(f"HNSW recall@10 vs exact search: {report['hnsw_recall@10_vs_exact']}")
+
+
+def _exact_ids(store, indices: list[int], chunk_docs: list[str]) -> set[str]:  # type: ignore[no-untyped-def]
+    """Chunk ids in the store of brute-force hits, matched by (doc, order within doc)."""
+    out = set()
+    for i in indices:
+        doc = chunk_docs[i]
+        ord_ = i - chunk_docs.index(doc)
+        ids = store.chunk_ids_where("c.doc_id = ? AND c.ord = ?", [doc, ord_])
+        out |= ids
+    return out
+
+
+if __name__ == "__main__":
+    main()

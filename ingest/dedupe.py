@@ -1,0 +1,52 @@
+"""Near-duplicate documents: the same press release republished by several portals.
+
+A 64-bit SimHash over word 3-shingles of the accent-folded text; two documents within a
+Hamming distance of ``MAX_DISTANCE`` are the same story. The answer cites one of them and
+lists the others as "also reported by".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import numpy as np
+
+from assistant.index.textnorm import fold_accents, index_form
+
+MAX_DISTANCE = 3
+MIN_WORDS = 40  # shorter texts (titles, notices) share too little to call duplicates
+
+
+def simhash(text: str) -> int | None:
+    words = re.findall(r"\w+", fold_accents(index_form(text)))
+    if len(words) < MIN_WORDS:
+        return None
+    hashes = np.array(
+        [
+            int.from_bytes(hashlib.blake2b(" ".join(words[i : i + 3]).encode(), digest_size=8).digest(), "big")
+            for i in range(len(words) - 2)
+        ],
+        dtype=np.uint64,
+    )
+    bits = (hashes[:, None] >> np.arange(64, dtype=np.uint64)) & np.uint64(1)
+    votes = (2 * bits.astype(np.int64) - 1).sum(axis=0)
+    value = sum(1 << bit for bit in range(64) if votes[bit] > 0)
+    # SQLite integers are signed 64-bit.
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def hamming(a: int, b: int) -> int:
+    return bin((a ^ b) & ((1 << 64) - 1)).count("1")
+
+
+def nearest(value: int, candidates: list[tuple[str, int]]) -> str | None:
+    """The doc id of the closest candidate within ``MAX_DISTANCE``, if any."""
+    if not candidates:
+        return None
+    ids, hashes = zip(*candidates)
+    arr = np.array(hashes, dtype=np.int64).view(np.uint64)
+    diff = np.bitwise_xor(arr, np.uint64(value & ((1 << 64) - 1)))
+    distances = np.unpackbits(diff.view(np.uint8).reshape(-1, 8), axis=1).sum(axis=1)
+    best = int(np.argmin(distances))
+    return ids[best] if distances[best] <= MAX_DISTANCE else None
