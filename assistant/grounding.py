@@ -37,7 +37,7 @@ def locate(text: str, quote: str) -> tuple[int, int] | None:
     return (pos, pos + len(quote)) if pos >= 0 else None
 
 
-def check(answer: str, citations: list[Citation], store: IndexStore) -> GroundingReport:
+def check(answer: str, citations: list[Citation], store: IndexStore, figures: bool = True) -> GroundingReport:
     problems: list[str] = []
     # The answer's own words: quoted document text (which may hold "[54]" footnotes or
     # any figure) and citation titles are the documents' words, not claims of ours.
@@ -56,6 +56,8 @@ def check(answer: str, citations: list[Citation], store: IndexStore) -> Groundin
             problems.append(f"citation {c.n}: document {c.doc_id!r} is not in the index")
         elif doc.text[c.start : c.end] != c.quote:
             problems.append(f"citation {c.n}: quote is not the span {c.start}:{c.end} of {c.doc_id!r}")
+    if not figures:
+        return GroundingReport(not problems, problems)
     quoted_values = set()
     for c in citations:
         # A figure may come from the quote; the date and title are the citation's own.

@@ -144,6 +144,14 @@ class CrossEncoderReranker:
         return sorted(hits, key=lambda h: -h.score)
 
 
+def make_reranker(spec: str) -> Reranker:
+    if spec in ("", "none"):
+        return NoReranker()
+    if spec.startswith("st:"):
+        return CrossEncoderReranker(spec[3:])
+    raise ValueError(f"unknown reranker {spec!r}: use 'none' or 'st:<cross-encoder name or path>'")
+
+
 class Retriever:
     """The composed pipeline; ``retrieve`` returns registry-backed chunks, best first."""
 

@@ -28,6 +28,11 @@ class AskRequest(BaseModel):
     question: str = Field(description="The question, Vietnamese or English.")
     history: list[Turn] = Field(default_factory=list, description="Earlier turns, oldest first.")
     filters: FilterModel = Field(default_factory=FilterModel)
+    stream: bool = Field(
+        False,
+        description="Server-sent events: 'token' events while an LLM writes, then one 'final' "
+        "event with the verified answer object, which replaces the streamed draft.",
+    )
 
 
 class SourceRef(BaseModel):

@@ -6,19 +6,23 @@ question → standalone rewrite → retrieve → select evidence → compose →
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 
 from assistant.answering.compose import compose, not_found
 from assistant.answering.extractive import Evidence, ExtractiveAnswerer
+from assistant.answering.llm import LLMAnswerer, LLMUnavailable, make_chat_model, sources_from
+from assistant.answering.llm import citations as llm_citations
+from assistant.answering.llm import messages as llm_messages
 from assistant.answering.question import detect_language, profile
 from assistant.conversation import standalone
 from assistant.grounding import check
 from assistant.index.embeddings import EmbeddingCache, make_embedder
 from assistant.index.store import IndexStore
+from assistant.prompts import PromptSet
 from assistant.prompts import load as load_prompts
-from assistant.retrieval import Filters, Hit, ReciprocalRankFusion, Retriever
+from assistant.retrieval import Filters, Hit, ReciprocalRankFusion, Retriever, make_reranker
 from assistant.schemas import AnswerResponse, SourceRef, Turn
 from assistant.settings import Settings
 
@@ -44,6 +48,15 @@ def open_cache(settings: Settings) -> EmbeddingCache:
     return EmbeddingCache(settings.embed_cache_path)
 
 
+@dataclass
+class Prepared:
+    question: str
+    retrieval_q: str
+    language: str
+    hits: list[Hit]
+    started: float
+
+
 class AnswerService:
     def __init__(self, settings: Settings, store: IndexStore | None = None) -> None:
         self.settings = settings
@@ -56,11 +69,17 @@ class AnswerService:
         self.retriever = Retriever(
             self.store,
             fusion=ReciprocalRankFusion(k=settings.rrf_k, weights=weights),
+            reranker=make_reranker(settings.reranker),
             candidates=settings.candidates,
         )
         self.answerer = ExtractiveAnswerer(
             settings.min_support, settings.answer_sources, embedder=self.store.embedder
         )
+        self.llm: LLMAnswerer | None = None
+        if settings.llm not in ("", "none"):
+            key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+            model = make_chat_model(settings.llm, settings.llm_base_url, key, settings.llm_timeout_s, settings.llm_max_retries)
+            self.llm = LLMAnswerer(model)
 
     def validate(self, question: str) -> str:
         q = question.strip()
@@ -82,10 +101,8 @@ class AnswerService:
     ) -> AnswerResponse:
         return self.answer(question, history, Filters(province, since, until))[0]
 
-    def answer(
-        self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None
-    ) -> tuple[AnswerResponse, list[Hit]]:
-        """The answer and the retrieved chunks it was drawn from (for evaluation)."""
+    def prepare(self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None) -> Prepared:
+        """Validate, rewrite a follow-up, retrieve: everything before the answer is written."""
         started = time.perf_counter()
         q = self.validate(question)
         history = list(history)[-self.settings.max_history_turns :] if self.settings.max_history_turns else []
@@ -93,11 +110,46 @@ class AnswerService:
         filters.resolved_province()  # unknown province: ValueError before any work
         retrieval_q = standalone(q, history)
         language = detect_language(q)
-        prof = replace(profile(retrieval_q), language=language)
-        prompts = load_prompts("extractive", language)
         _, hits = self.retriever.retrieve(retrieval_q, self.settings.retrieval_k, filters)
-        evidence = self.answerer.select(prof, hits, self.store.keyword_index())
-        warnings: list[str] = []
+        return Prepared(q, retrieval_q, language, hits, started)
+
+    def answer(
+        self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None
+    ) -> tuple[AnswerResponse, list[Hit]]:
+        """The answer and the retrieved chunks it was drawn from (for evaluation)."""
+        p = self.prepare(question, history, filters)
+        if self.llm is None:
+            return self.extractive(p), p.hits
+        try:
+            text, problems, warnings = self.llm.draft(p.retrieval_q, sources_from(p.hits), self._llm_prompts(p))
+        except LLMUnavailable as exc:
+            return self.extractive(p, [f"the language model failed ({exc}); showing the extractive answer"]), p.hits
+        return self.finish_llm(p, text, problems, warnings), p.hits
+
+    def _llm_prompts(self, p: Prepared) -> PromptSet:
+        return load_prompts("llm", p.language)
+
+    def finish_llm(self, p: Prepared, text: str | None, problems: list[str], warnings: list[str]) -> AnswerResponse:
+        """Turn a checked LLM draft into the response; a rejected draft becomes the
+        extractive answer, with the reasons in ``warnings``."""
+        prompts = self._llm_prompts(p)
+        if text is None:
+            return self.extractive(p, [f"the language model's answer was rejected ({'; '.join(problems)}); showing the extractive answer"])
+        if text == "":
+            nearest = list(dict.fromkeys(h.chunk.title for h in p.hits[:3] if h.chunk.title))
+            return self._response(p, not_found(load_prompts("extractive", p.language), nearest), [], warnings, "llm", prompts.version)
+        answer, cits = llm_citations(text, sources_from(p.hits))
+        report = check(answer, cits, self.store, figures=False)  # figures: verified on the sources
+        if not report.ok:
+            return self.extractive(p, [f"the language model's answer was rejected ({'; '.join(report.problems)})"])
+        return self._response(p, answer, cits, warnings, "llm", prompts.version)
+
+    def extractive(self, p: Prepared, warnings: list[str] | None = None) -> AnswerResponse:
+        warnings = list(warnings or [])
+        prompts = load_prompts("extractive", p.language)
+        prof = replace(profile(p.retrieval_q), language=p.language)
+        evidence = self.answerer.select(prof, p.hits, self.store.keyword_index())
+        citations: list = []
         if evidence:
             # One citation per story: republished copies become "also reported by".
             by_story: dict[str, Evidence] = {}
@@ -105,26 +157,53 @@ class AnswerService:
                 by_story.setdefault(self.store.cluster(e.chunk.doc_id), e)
             evidence = list(by_story.values())
             copies = {e.chunk.doc_id: [SourceRef(**d) for d in self.store.duplicates(e.chunk.doc_id)] for e in evidence}
-            answer, citations = compose(evidence, prompts, language, copies)
+            answer, citations = compose(evidence, prompts, p.language, copies)
             report = check(answer, citations, self.store)
             if not report.ok:
                 # Never show an answer whose grounding failed, even our own.
                 warnings.extend(report.problems)
                 evidence, citations = [], []
         if not evidence:
-            nearest = list(dict.fromkeys(h.chunk.title for h in hits[:3] if h.chunk.title))
-            answer, citations = not_found(prompts, nearest), []
-        if not hits and not self.store.stats()["chunks"]:
+            nearest = list(dict.fromkeys(h.chunk.title for h in p.hits[:3] if h.chunk.title))
+            answer = not_found(prompts, nearest)
+        if not p.hits and not self.store.stats()["chunks"]:
             warnings.append("the index is empty: ingest documents with `cchc ingest PATH`")
-        response = AnswerResponse(
+        return self._response(p, answer, citations, warnings, "extractive", prompts.version)
+
+    def _response(
+        self, p: Prepared, answer: str, citations: list, warnings: list[str], mode: str, version: str
+    ) -> AnswerResponse:
+        return AnswerResponse(
             answer=answer,
             answerable=bool(citations),
-            mode="extractive",
+            mode=mode,  # type: ignore[arg-type]
             citations=citations,
             warnings=warnings,
-            latency_ms=round((time.perf_counter() - started) * 1000, 1),
-            language=language,  # type: ignore[arg-type]
-            standalone_question=retrieval_q if retrieval_q != q else None,
-            prompt_version=prompts.version,
+            latency_ms=round((time.perf_counter() - p.started) * 1000, 1),
+            language=p.language,  # type: ignore[arg-type]
+            standalone_question=p.retrieval_q if p.retrieval_q != p.question else None,
+            prompt_version=version,
         )
-        return response, hits
+
+    def stream(
+        self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None
+    ) -> Iterator[tuple[str, str | AnswerResponse]]:
+        """("token", text) events while the LLM writes, then ("final", response): the
+        verified answer, which replaces the streamed draft (it may be the extractive
+        fallback). Without an LLM the final answer is the only event."""
+        p = self.prepare(question, history, filters)
+        if self.llm is None:
+            yield "final", self.extractive(p)
+            return
+        sources = sources_from(p.hits)
+        prompts = self._llm_prompts(p)
+        parts: list[str] = []
+        try:
+            for token in self.llm.stream(llm_messages(p.retrieval_q, sources, prompts)):
+                parts.append(token)
+                yield "token", token
+            text, problems, warnings = self.llm.draft(p.retrieval_q, sources, prompts, first="".join(parts).strip())
+        except LLMUnavailable as exc:
+            yield "final", self.extractive(p, [f"the language model failed ({exc}); showing the extractive answer"])
+            return
+        yield "final", self.finish_llm(p, text, problems, warnings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1, description="RRF constant k in 1/(k + rank).")
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in RRF.")
     keyword_weight: float = Field(1.0, ge=0, description="Weight of the keyword ranking in RRF.")
+    reranker: str = Field(
+        "none",
+        description="'none', or 'st:<cross-encoder name or local path>' (sentence-transformers, "
+        "needs the 'st' extra) to rerank fused candidates.",
+    )
 
     # Answering
     answer_sources: int = Field(3, ge=1, le=10, description="Most citations in one answer.")
@@ -43,6 +48,16 @@ class Settings(BaseSettings):
         description="Share of the question's informative terms a passage must cover before "
         "the extractive answerer quotes it; below it the answer is 'not found'.",
     )
+    llm: str = Field(
+        "none",
+        description="'none' (extractive answers), 'openai:<model>' (any OpenAI-compatible server) "
+        "or 'ollama:<model>'.",
+    )
+    llm_base_url: str | None = Field(None, description="Base URL of the LLM server, e.g. http://127.0.0.1:8001/v1.")
+    llm_api_key: SecretStr | None = Field(None, description="API key for the LLM server, if it needs one.")
+    llm_timeout_s: float = Field(30.0, gt=0, description="Seconds before an LLM call is abandoned.")
+    llm_max_retries: int = Field(1, ge=0, le=5, description="Retries of a failed LLM call (LangChain's own).")
+
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused (422).")
     max_history_turns: int = Field(20, ge=0, description="History turns kept for follow-ups.")
 

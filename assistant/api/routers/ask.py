@@ -1,8 +1,12 @@
-"""POST /v1/ask: the same object as `cchc ask --json`."""
+"""POST /v1/ask: the same object as `cchc ask --json`, or a stream of server-sent events."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+
 from fastapi import APIRouter, HTTPException
+from fastapi.responses import StreamingResponse
 
 from assistant.api.deps import ServiceDep
 from assistant.retrieval import Filters
@@ -12,14 +16,32 @@ from assistant.service import InvalidQuestion
 router = APIRouter(prefix="/v1", tags=["ask"])
 
 
-@router.post("/ask", response_model=AnswerResponse)
-def ask(body: AskRequest, service: ServiceDep) -> AnswerResponse:
+def _sse(event: str, data: object) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+@router.post(
+    "/ask",
+    response_model=AnswerResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "With `stream: true`."}},
+)
+def ask(body: AskRequest, service: ServiceDep) -> AnswerResponse | StreamingResponse:
     # A plain `def`: answering is CPU-bound, so FastAPI runs it in its thread pool.
     f = body.filters
+    filters = Filters(f.province, f.since, f.until)
     try:
-        response, _ = service.answer(body.question, body.history, Filters(f.province, f.since, f.until))
-    except InvalidQuestion as exc:
+        service.validate(body.question)
+        filters.resolved_province()
+        if not body.stream:
+            return service.answer(body.question, body.history, filters)[0]
+    except (InvalidQuestion, ValueError) as exc:  # bad question, unknown province
         raise HTTPException(status_code=422, detail=str(exc)) from exc
-    except ValueError as exc:  # unknown province and other bad filters
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
-    return response
+
+    def events() -> Iterator[str]:
+        for kind, payload in service.stream(body.question, body.history, filters):
+            if kind == "token":
+                yield _sse("token", {"text": payload})
+            else:
+                yield _sse("final", payload.model_dump(mode="json"))  # type: ignore[union-attr]
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

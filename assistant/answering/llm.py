@@ -1,0 +1,219 @@
+"""LLM answering through LangChain chat models, verified before anyone sees it.
+
+Backends by ``CCHC_LLM``: ``openai:<model>`` (any OpenAI-compatible server: vLLM, llama.cpp,
+Ollama's /v1, OpenAI; ``CCHC_LLM_BASE_URL``, ``CCHC_LLM_API_KEY``) or ``ollama:<model>``
+(needs ``langchain-ollama``). Retrieved passages go to the model only as quoted data.
+The draft is checked (``verify``): unknown ``[n]``, figures found in no cited source and not
+derivable from them are rejected; one regeneration with feedback, then the caller falls back
+to the extractive answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from assistant.index.numbers import find_numbers
+from assistant.index.sentences import sentence_spans
+from assistant.index.store import StoredChunk
+from assistant.prompts import PromptSet
+from assistant.retrieval import Hit
+from assistant.schemas import Citation
+
+_REF = re.compile(r"\[(\d+)\]")
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+
+
+class LLMUnavailable(RuntimeError):
+    """The model could not be reached or timed out."""
+
+
+@dataclass
+class Source:
+    n: int
+    chunk: StoredChunk
+
+
+def make_chat_model(spec: str, base_url: str | None, api_key: str | None, timeout: float, retries: int) -> Any:
+    kind, _, model = spec.partition(":")
+    if kind == "openai" and model:
+        from langchain_openai import ChatOpenAI
+
+        return ChatOpenAI(
+            model=model,
+            base_url=base_url,
+            api_key=api_key or "not-needed",  # local servers accept any key
+            timeout=timeout,
+            max_retries=retries,
+            temperature=0,
+        )
+    if kind == "ollama" and model:
+        try:
+            from langchain_ollama import ChatOllama
+        except ImportError as exc:  # pragma: no cover - optional extra
+            raise ValueError("CCHC_LLM=ollama:… needs `pip install langchain-ollama`") from exc
+        return ChatOllama(model=model, base_url=base_url, temperature=0, client_kwargs={"timeout": timeout})
+    raise ValueError(f"unknown LLM {spec!r}: use 'none', 'openai:<model>' or 'ollama:<model>'")
+
+
+def sources_from(hits: list[Hit], limit: int = 6) -> list[Source]:
+    return [Source(n, h.chunk) for n, h in enumerate(hits[:limit], 1)]
+
+
+def _escape(text: str) -> str:
+    # Passages are data: a document cannot close the <source> element it sits in.
+    return text.replace("<", "‹").replace(">", "›")
+
+
+def render_sources(sources: list[Source]) -> str:
+    blocks = []
+    for s in sources:
+        c = s.chunk
+        attrs = f'n="{s.n}" title="{_escape(c.title)}" date="{c.published or "?"}" publisher="{_escape(c.source or "")}"'
+        blocks.append(f"<source {attrs}>\n{_escape(c.text)}\n</source>")
+    return "\n".join(blocks)
+
+
+def messages(question: str, sources: list[Source], prompts: PromptSet, feedback: list[str] | None = None) -> list[tuple[str, str]]:
+    msgs = [
+        ("system", prompts["system"]),
+        ("human", prompts["user"].format(sources=render_sources(sources), question=question)),
+    ]
+    if feedback:
+        msgs.append(("human", prompts["feedback"].format(problems="; ".join(feedback))))
+    return msgs
+
+
+def _values(text: str) -> set[Decimal]:
+    return {v for m in find_numbers(text) for v in m.values}
+
+
+def _derivable(value: Decimal, pool: list[Decimal]) -> bool:
+    """``value`` is a ratio, percentage, sum or difference of two figures in ``pool``,
+    at the precision ``value`` is written with (672/1.894 → 35,48%)."""
+    exponent = value.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    tolerance = Decimal(1).scaleb(-places) / 2
+    nums = pool[:60]
+    for a in nums:
+        for b in nums:
+            if b != 0:
+                for candidate in (a / b * 100, a / b):
+                    if abs(candidate - value) <= tolerance:
+                        return True
+            if a is not b and (abs(a + b - value) <= tolerance or abs(a - b - value) <= tolerance):
+                return True
+    return False
+
+
+def verify(answer: str, sources: list[Source]) -> tuple[list[str], list[str]]:
+    """(problems that reject the draft, warnings that only flag it)."""
+    problems: list[str] = []
+    warnings: list[str] = []
+    by_n = {s.n: s for s in sources}
+    refs = [int(n) for n in _REF.findall(answer)]
+    for n in sorted(set(refs)):
+        if n not in by_n:
+            problems.append(f"[{n}] is not one of the retrieved sources")
+    cited = [by_n[n] for n in set(refs) if n in by_n]
+    if not cited:
+        problems.append("the answer cites no source")
+    pool: list[Decimal] = []
+    for s in cited:
+        dates = s.chunk.published or ""
+        for v in _values(f"{s.chunk.text} {s.chunk.title} {dates}"):
+            if v not in pool:
+                pool.append(v)
+    for m in find_numbers(_REF.sub(" ", answer)):
+        if not m.values:
+            continue
+        if not (set(m.values) & set(pool)) and not any(_derivable(v, pool) for v in m.values):
+            problems.append(f"the figure {m.text.strip()!r} is in none of the cited sources")
+    for sentence in _SENTENCE.findall(_REF.sub(lambda x: f"[{x.group(1)}]", answer)):
+        if len(sentence.strip()) > 40 and not _REF.search(sentence) and find_numbers(sentence):
+            warnings.append(f"a sentence carries no citation: {sentence.strip()[:80]!r}")
+    return problems, warnings
+
+
+def citations(answer: str, sources: list[Source]) -> tuple[str, list[Citation]]:
+    """Renumber the cited sources 1..k in order of first use and quote, for each, the
+    sentence of the passage that best supports the answer (verbatim, with offsets)."""
+    by_n = {s.n: s for s in sources}
+    order: list[int] = []
+    for n in (int(x) for x in _REF.findall(answer)):
+        if n in by_n and n not in order:
+            order.append(n)
+    renumber = {old: new for new, old in enumerate(order, 1)}
+    text = _REF.sub(lambda m: f"[{renumber.get(int(m.group(1)), m.group(1))}]", answer)
+    answer_values = _values(_REF.sub(" ", answer))
+    answer_words = set(re.findall(r"\w+", answer.lower()))
+    out: list[Citation] = []
+    for old in order:
+        chunk = by_n[old].chunk
+        best, best_score = None, -1.0
+        for span in sentence_spans(chunk.text):
+            sentence = chunk.text[span.start : span.end]
+            score = 10 * len(_values(sentence) & answer_values) + len(set(re.findall(r"\w+", sentence.lower())) & answer_words) / 100
+            if score > best_score:
+                best, best_score = span, score
+        assert best is not None
+        out.append(
+            Citation(
+                n=renumber[old],
+                doc_id=chunk.doc_id,
+                title=chunk.title,
+                url=chunk.url,
+                published=chunk.published,
+                source=chunk.source,
+                quote=chunk.text[best.start : best.end],
+                start=chunk.start + best.start,
+                end=chunk.start + best.end,
+            )
+        )
+    return text, out
+
+
+class LLMAnswerer:
+    def __init__(self, model: Any, max_sources: int = 6) -> None:
+        self.model = model
+        self.max_sources = max_sources
+
+    def _invoke(self, msgs: list[tuple[str, str]]) -> str:
+        try:
+            result = self.model.invoke(msgs)
+        except Exception as exc:  # timeouts, refused connections, HTTP errors
+            raise LLMUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        return str(result.content).strip()
+
+    def stream(self, msgs: list[tuple[str, str]]) -> Iterator[str]:
+        try:
+            for chunk in self.model.stream(msgs):
+                if chunk.content:
+                    yield str(chunk.content)
+        except Exception as exc:
+            raise LLMUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+    def draft(
+        self, question: str, sources: list[Source], prompts: PromptSet, first: str | None = None
+    ) -> tuple[str | None, list[str], list[str]]:
+        """A verified answer text, or None; plus the problems met and the warnings.
+
+        ``first`` is an already generated draft (streaming); it gets the same checks and the
+        same single regeneration.
+        """
+        marker = prompts["not_found_marker"]
+        problems_seen: list[str] = []
+        text = first if first is not None else self._invoke(messages(question, sources, prompts))
+        for attempt in range(2):
+            if marker in text:
+                return "", problems_seen, []
+            problems, warnings = verify(text, sources)
+            if not problems:
+                return text, problems_seen, warnings
+            problems_seen.extend(problems)
+            if attempt == 0:
+                text = self._invoke(messages(question, sources, prompts, problems))
+        return None, problems_seen, []
