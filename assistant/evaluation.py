@@ -118,6 +118,7 @@ def run_eval(
             "answerable_gold": bool(answers),
             "declined": not resp.answerable,
             "correct": correct,
+            "mode": resp.mode,
         }
         rows.append(row)
         by_type[row["type"]].append(row)
@@ -139,7 +140,8 @@ def run_eval(
         "latency_ms_p50": _percentile(latencies, 0.5),
         "latency_ms_p95": _percentile(latencies, 0.95),
         "index_seconds": round(index_seconds, 1),
-        "mode": "extractive",
+        "mode": "llm" if settings.llm not in ("", "none") else "extractive",
+        "answers_by_mode": {m: sum(1 for r in rows if r["mode"] == m) for m in ("extractive", "llm")},
         "embedder": store.embedder.model_id,
         "per_type": {},
     }

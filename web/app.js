@@ -110,13 +110,37 @@ async function ask() {
   for (const k of ["province", "since", "until"]) if ($(k).value) filters[k] = $(k).value;
   try {
     const r = await fetch("/v1/ask", {
-      method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ question, history, filters }),
+      method: "POST", headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+      body: JSON.stringify({ question, history, filters, stream: true }),
     });
-    const data = await r.json();
+    if (!r.ok) {
+      const err = await r.json();
+      bot.removeAttribute("aria-busy");
+      bot.textContent = `${I18N[lang].error}: ${typeof err.detail === "string" ? err.detail : JSON.stringify(err.detail)}`;
+      return;
+    }
+    // Server-sent events: "token" drafts while an LLM writes, then "final", the verified
+    // answer that replaces the draft (it may differ: a rejected draft is never kept).
+    const reader = r.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "", draft = "", data = null;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let cut;
+      while ((cut = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        const event = (block.match(/^event: (.*)$/m) || [])[1];
+        const payload = JSON.parse((block.match(/^data: (.*)$/m) || [])[1] || "null");
+        if (event === "token") { draft += payload.text; bot.textContent = draft; }
+        else if (event === "final") data = payload;
+      }
+    }
     bot.textContent = "";
     bot.removeAttribute("aria-busy");
-    if (!r.ok) { bot.textContent = `${I18N[lang].error}: ${typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail)}`; return; }
+    if (!data) { bot.textContent = I18N[lang].error; return; }
     if (!data.answerable) bot.classList.add("declined");
     renderAnswer(bot, data.answer, data.citations);
     if (data.citations.length) {
