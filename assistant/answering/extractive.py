@@ -160,6 +160,7 @@ class ExtractiveAnswerer:
         a figure followed by what the question counts ("91 công chức" for "bao nhiêu
         công chức") or a percentage for a rate question fits best.
         """
+        lead = set(prof.lead)
         if prof.kind == "number":
             found = [f for f in figures(text) if not (_values(f.text) & asked)]
             if not found:
@@ -168,18 +169,23 @@ class ExtractiveAnswerer:
             unit = set(prof.unit)
             for f in found:
                 after = set(tokenize(text[f.end : f.end + 30]))
+                before = set(tokenize(text[max(0, f.start - 40) : f.start]))
                 if prof.wants_percent:
                     fit = 0.3 if f.percent else 0.1
                 elif f.percent:
                     fit = 0.05  # a rate where a count was asked
                 else:
-                    fit = 0.3 if unit & after else 0.15
+                    fit = 0.25 if unit & after else 0.15
+                if lead & before:
+                    fit += 0.1  # "tiếp nhận 21.040" for "tiếp nhận bao nhiêu"
                 best = max(best, fit)
             return found, best
         if prof.kind == "date":
-            asked_text = prof.question_text
-            dates = [m for m in _DATE.finditer(text) if m.group(0) not in asked_text]
-            return [], (0.2 if dates else -1.0)
+            dates = [m for m in _DATE.finditer(text) if m.group(0) not in prof.question_text]
+            if not dates:
+                return [], -1.0
+            framed = any(lead & set(tokenize(text[max(0, m.start() - 40) : m.start()])) for m in dates)
+            return [], 0.3 if framed else 0.2
         return [], 0.0
 
     def _trim(

@@ -28,6 +28,7 @@ _DATE_Q = re.compile(
     r"ky ngay|ban hanh ngay|when|what date|which date|since when)\b"
 )
 _PERSON_Q = re.compile(r"(^|\s)(ai|who|whom)(\s|\?|$)")
+_LEAD_Q = re.compile(r"((?:[a-z]+\s){1,3})(?:bao nhieu|may|khi nao|ngay nao|bao gio|thoi diem nao)\b")
 _UNIT_Q = re.compile(r"\b(?:bao nhieu|may|how many|how much)\s+((?:[a-z]+\s?){1,2})")
 
 
@@ -39,6 +40,7 @@ class QuestionProfile:
     terms: tuple[str, ...]  # informative keyword tokens (folded), bigrams included
     question_text: str = ""
     unit: tuple[str, ...] = ()  # what is counted: "hồ sơ" in "bao nhiêu hồ sơ" (folded)
+    lead: tuple[str, ...] = ()  # the verb before the slot: "tiếp nhận" in "tiếp nhận bao nhiêu"
 
 
 def detect_language(text: str) -> str:
@@ -81,6 +83,10 @@ def profile(question: str) -> QuestionProfile:
     m = _UNIT_Q.search(folded)
     if m:
         unit = tuple(w for w in m.group(1).split() if w not in STOPWORDS)
+    lead: tuple[str, ...] = ()
+    m = _LEAD_Q.search(folded)
+    if m:
+        lead = tuple(w for w in m.group(1).split() if w not in STOPWORDS)
     return QuestionProfile(
         language=detect_language(question),
         kind=kind,
@@ -88,4 +94,5 @@ def profile(question: str) -> QuestionProfile:
         terms=tuple(informative(tokenize(question))),
         question_text=question,
         unit=unit,
+        lead=lead,
     )

@@ -105,6 +105,7 @@ class IndexStore:
         )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        self._migrate()
         self._lock = threading.RLock()
         self._check_identity()
         self._client = self._chroma_client(chroma_url)
@@ -140,6 +141,14 @@ class IndexStore:
                 settings=chroma_settings,
             )
         return chromadb.PersistentClient(path=str(self.data_dir / "chroma"), settings=chroma_settings)
+
+    def _migrate(self) -> None:
+        """Columns added after a registry was created (additive changes only)."""
+        have = {r[1] for r in self._db.execute("PRAGMA table_info(documents)")}
+        with self._db:
+            for column, kind in (("simhash", "INTEGER"), ("dup_of", "TEXT")):
+                if column not in have:
+                    self._db.execute(f"ALTER TABLE documents ADD COLUMN {column} {kind}")
 
     def _meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
