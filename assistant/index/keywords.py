@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from functools import lru_cache
 from pathlib import Path
 
 import bm25s
@@ -32,6 +33,11 @@ _I_Y_ONSETS = set("bdhklmnstv")
 
 def tokenize(text: str) -> list[str]:
     """Keyword tokens of a text: folded syllables, canonical numbers, syllable bigrams."""
+    return list(_tokenize(text))
+
+
+@lru_cache(maxsize=8192)
+def _tokenize(text: str) -> tuple[str, ...]:
     tokens: list[str] = []
     prev: str | None = None
     for m in _PIECE.finditer(index_form(text).lower()):
@@ -48,7 +54,7 @@ def tokenize(text: str) -> list[str]:
             prev = word
         else:
             prev = None
-    return tokens
+    return tuple(tokens)
 
 
 class KeywordIndex:

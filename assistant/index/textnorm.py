@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Combining tone marks (the five tones besides "ngang"); vowel-quality marks (circumflex,
 # breve, horn) are not tones and stay where they are.
@@ -103,8 +104,11 @@ def fold_whitespace(text: str) -> str:
     return _BLANK_LINES.sub("\n\n", text).strip()
 
 
+@lru_cache(maxsize=8192)
 def index_form(text: str) -> str:
-    """The form both the embedder and the keyword tokenizer see, for documents and questions."""
+    """The form both the embedder and the keyword tokenizer see, for documents and questions.
+
+    Cached: the answerer and the place ranking look at the same candidate chunks."""
     return fold_whitespace(normalize_tone_marks(text))
 
 
