@@ -326,4 +326,6 @@ class ExtractiveAnswerer:
             # never a second, possibly conflicting number.
             if best.figure and ev.figure == best.figure and ev.coverage >= min_support:
                 chosen.append(ev)
+        # The same figure reported at several dates: lead with the latest report.
+        chosen.sort(key=lambda e: e.chunk.published or "", reverse=True)
         return chosen
