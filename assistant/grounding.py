@@ -40,10 +40,12 @@ def locate(text: str, quote: str) -> tuple[int, int] | None:
 def check(answer: str, citations: list[Citation], store: IndexStore, figures: bool = True) -> GroundingReport:
     problems: list[str] = []
     # The answer's own words: quoted document text (which may hold "[54]" footnotes or
-    # any figure) and citation titles are the documents' words, not claims of ours.
+    # any figure) and citation metadata (titles, publishers, ids) are not claims of ours.
     own_words = answer
     for c in citations:
-        own_words = own_words.replace(c.quote, " ").replace(c.title, " ")
+        for own in (c.quote, c.title, c.source, c.url, c.doc_id):
+            if own:
+                own_words = own_words.replace(own, " ")
     numbers = {c.n for c in citations}
     refs = {int(n) for n in _REF.findall(own_words)}
     for n in sorted(refs - numbers):

@@ -162,3 +162,16 @@ def test_republished_stories_are_linked_and_cited_once(writable_index: Path, emb
     also = [s.doc_id for c in resp.citations for s in c.also_reported_by]
     assert set(also) & {"seed-hagiang-2023-07-19", "portal-copy-1"}
     assert "portal.example" in resp.answer or "baohagiang.vn" in resp.answer
+
+
+def test_documents_without_publisher_or_date_are_cited(writable_index: Path, embed_cache_dir: Path, tmp_path: Path):
+    """The answer names such a source by its id; digits in the id are not figures of ours."""
+    from assistant.service import AnswerService
+
+    settings = Settings(data_dir=writable_index)
+    store = open_store(settings)
+    doc = {"doc_id": "set-000-042", "title": "Báo cáo 2019", "text": "Năm 2019, huyện Mèo Vạc tiếp nhận 7.315 hồ sơ thủ tục hành chính qua dịch vụ công trực tuyến."}
+    IngestPipeline(store, EmbeddingCache(embed_cache_dir / "embeddings.sqlite")).run(load_paths([_write_jsonl(tmp_path / "bare.jsonl", [doc])]))
+    resp = AnswerService(settings, store).ask("Năm 2019 huyện Mèo Vạc tiếp nhận bao nhiêu hồ sơ thủ tục hành chính?")
+    assert resp.answerable, resp.warnings
+    assert "7.315" in resp.answer and resp.citations[0].doc_id == "set-000-042"
