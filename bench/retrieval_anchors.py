@@ -140,12 +140,10 @@ def main() -> None:
 
 def _exact_ids(store, indices: list[int], chunk_docs: list[str]) -> set[str]:  # type: ignore[no-untyped-def]
     """Chunk ids in the store of brute-force hits, matched by (doc, order within doc)."""
-    out = set()
-    for i in indices:
+    out: set[str] = set()
+    for i in map(int, indices):
         doc = chunk_docs[i]
-        ord_ = i - chunk_docs.index(doc)
-        ids = store.chunk_ids_where("c.doc_id = ? AND c.ord = ?", [doc, ord_])
-        out |= ids
+        out |= store.chunk_ids_where("c.doc_id = ? AND c.ord = ?", [doc, i - chunk_docs.index(doc)])
     return out
 
 
