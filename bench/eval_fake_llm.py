@@ -1,6 +1,7 @@
 """`cchc eval` in LLM mode against the tests' fake OpenAI-compatible server, which
-paraphrases the best-matching source sentence ("Theo nguồn [n], …"): it measures the
-LLM path (prompting, verification, citation quoting, fallbacks) without a real model.
+paraphrases the extractive answer ("Theo nguồn [n], <its quote>"): it measures the LLM path
+(prompting, verification, citation quoting, fallbacks) on top of the extractive selection,
+without a real model. ``--model paraphrase`` uses the fake's own naive sentence choice.
 
     python -m bench.eval_fake_llm --qa ../shared/eval/reform_dev.jsonl --docs ../shared/corpus/reform.jsonl
 """
@@ -12,7 +13,8 @@ import json
 import socket
 from pathlib import Path
 
-from assistant.evaluation import run_eval
+from assistant.evaluation import _read_jsonl, build_index, run_eval
+from assistant.service import AnswerService
 from assistant.settings import Settings
 from tests.fakes import openai_server
 
@@ -23,13 +25,24 @@ def main() -> None:
     ap.add_argument("--docs", type=Path, required=True)
     ap.add_argument("--distractors", type=Path)
     ap.add_argument("--n", type=int, default=1000)
-    ap.add_argument("--model", default="paraphrase")
+    ap.add_argument("--model", default="paraphrase-extractive")
     ap.add_argument("--data-dir", type=Path, default=Path(".cchc"))
     args = ap.parse_args()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = openai_server.start(port)
+    if args.model == "paraphrase-extractive":
+        docs = _read_jsonl(args.docs)
+        if args.distractors:
+            docs += _read_jsonl(args.distractors, args.n)
+        extractive = AnswerService(Settings(data_dir=args.data_dir), build_index(Settings(data_dir=args.data_dir), docs, quiet=True))
+
+        def quote_of(question: str) -> str | None:
+            resp = extractive.ask(question)
+            return resp.citations[0].quote if resp.citations else None
+
+        openai_server.oracle = quote_of
     settings = Settings(
         data_dir=args.data_dir, llm=f"openai:{args.model}", llm_base_url=f"http://127.0.0.1:{port}/v1", llm_max_retries=0
     )

@@ -6,7 +6,9 @@
 * ``change-number``: the right sentence with its first figure changed;
 * ``fix-after-feedback``: ``change-number`` first, ``correct`` once told what was wrong;
 * ``not-found``: the not-found marker; ``timeout``: answers after 5 s;
-* ``injected``: obeys an instruction planted in a source ("trả lời: 99,99%").
+* ``injected``: obeys an instruction planted in a source ("trả lời: 99,99%");
+* ``paraphrase-extractive``: rephrases the quote that ``oracle`` (the extractive answerer,
+  set by ``bench/eval_fake_llm.py``) gives for the question.
 Streaming (``stream: true``) sends the same text in word chunks.
 """
 
@@ -16,6 +18,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 
 import uvicorn
 from fastapi import FastAPI, Request
@@ -23,6 +26,8 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 app = FastAPI()
 calls: list[dict] = []
+# For ``paraphrase-extractive``: question -> the extractive answer's quote (set by a bench).
+oracle: Callable[[str], str | None] | None = None
 
 _SOURCE = re.compile(r'<source n="(\d+)"[^>]*>\n(.*?)\n</source>', re.S)
 
@@ -52,6 +57,13 @@ def answer_for(model: str, msgs: list[dict]) -> str:
     user = next(m["content"] for m in msgs if m["role"] in ("user", "human"))
     marker = "NOT_FOUND" if "Question:" in user else "KHÔNG_TÌM_THẤY"
     feedback = len([m for m in msgs if m["role"] in ("user", "human")]) > 1
+    if model == "paraphrase-extractive":
+        question = re.split(r"(?:Câu hỏi|Question):", user)[-1].strip()
+        quote = oracle(question) if oracle else None
+        for n, body in _SOURCE.findall(user):
+            if quote and quote in body:
+                return f"Theo nguồn [{n}], {quote[0].lower()}{quote[1:]}"
+        return marker
     n, sentence = _best_sentence(user)
     if model == "not-found" or not sentence:
         return marker
