@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     # Answering
     answer_sources: int = Field(3, ge=1, le=10, description="Most citations in one answer.")
     min_support: float = Field(
-        0.5,
+        0.42,
         ge=0,
         le=1,
         description="Share of the question's informative terms a passage must cover before "

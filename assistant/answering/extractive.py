@@ -131,7 +131,7 @@ def _years(text: str) -> set[str]:
 class ExtractiveAnswerer:
     def __init__(
         self,
-        min_support: float = 0.5,
+        min_support: float = 0.42,
         max_sources: int = 3,
         sentences_from: int = 8,
         embedder: IndexEmbeddings | None = None,
