@@ -96,3 +96,10 @@ def test_empty_and_huge_questions_are_refused_in_the_users_language(service):
         service.ask("thủ tục " * 400)
     with pytest.raises(ValueError, match="unknown province"):
         service.ask("thủ tục", province="Atlantis")
+
+
+def test_document_numbers_are_not_taken_for_figures():
+    from assistant.answering.extractive import figures
+
+    text = "Theo Công văn 7260/VPCP-KSTT và Nghị định số 179/2025/NĐ-CP, Quyết định 422, còn 37.731 hồ sơ (35,48%)."
+    assert [f.text for f in figures(text)] == ["37.731", "35,48%"]

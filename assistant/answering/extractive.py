@@ -71,12 +71,25 @@ class Figure:
     percent: bool
 
 
+# Legal-document identifiers are not quantities: "Công văn 7260/VPCP-KSTT",
+# "Nghị định số 179/2025/NĐ-CP", "Quyết định 422".
+_DOC_CODE_AFTER = re.compile(r"\s?/\s?(?:\d{4}\s?/\s?)?[A-ZĐ]")
+_DOC_TYPE_BEFORE = re.compile(
+    r"(?:nghị định|quyết định|công văn|thông tư|nghị quyết|kết luận|công điện|chỉ thị|luật|"
+    r"quy định|kế hoạch|văn bản|decree|decision|resolution|circular)\s+(?:số\s+)?$",
+    re.IGNORECASE,
+)
+
+
 def figures(text: str) -> list[Figure]:
-    """Number mentions that can be an answer: not years, not parts of dates."""
+    """Number mentions that can be an answer: not years, not parts of dates, not the
+    numbers of legal documents."""
     dates = [m.span() for m in _DATE.finditer(text)]
     out = []
     for m in find_numbers(text):
         if any(a <= m.start < b for a, b in dates):
+            continue
+        if _DOC_CODE_AFTER.match(text, m.end) or _DOC_TYPE_BEFORE.search(text[max(0, m.start - 25) : m.start]):
             continue
         if not m.percent and _YEAR.match(m.text.strip()):
             continue
