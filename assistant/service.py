@@ -61,6 +61,10 @@ class AnswerService:
     def __init__(self, settings: Settings, store: IndexStore | None = None) -> None:
         self.settings = settings
         self.store = store or open_store(settings)
+        if self.store.keyword_is_stale():
+            # An ingest was killed before publishing its keyword index: every document the
+            # registry accepted must be findable, so publish it now.
+            self.store.rebuild_keyword_index()
         weights = {"dense": settings.dense_weight, "keyword": settings.keyword_weight}
         if settings.fusion == "dense":
             weights["keyword"] = 0.0

@@ -101,6 +101,19 @@ def record_to_document(obj: Any, origin: str) -> SourceDocument:
 
 def load_jsonl(path: Path) -> Iterator[SourceDocument | LoadError]:
     text = decode_bytes(path.read_bytes(), str(path))
+    if path.suffix.lower() == ".json" and text.lstrip().startswith(("[", "{")):
+        # A .json file holds one document or an array of them, not JSON lines.
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield LoadError(f"{path}: invalid JSON ({exc.msg} at line {exc.lineno})")
+            return
+        for i, obj in enumerate(data if isinstance(data, list) else [data]):
+            try:
+                yield record_to_document(obj, f"{path}[{i}]")
+            except LoadError as exc:
+                yield exc
+        return
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue

@@ -175,3 +175,27 @@ def test_documents_without_publisher_or_date_are_cited(writable_index: Path, emb
     resp = AnswerService(settings, store).ask("Năm 2019 huyện Mèo Vạc tiếp nhận bao nhiêu hồ sơ thủ tục hành chính?")
     assert resp.answerable, resp.warnings
     assert "7.315" in resp.answer and resp.citations[0].doc_id == "set-000-042"
+
+
+def test_json_arrays_are_documents(tmp_path: Path):
+    (tmp_path / "docs.json").write_text(json.dumps([DOC, dict(DOC, doc_id="t-2")], ensure_ascii=False), encoding="utf-8")
+    docs = list(load_paths([tmp_path / "docs.json"]))
+    assert [d.doc_id for d in docs] == ["t-1", "t-2"]
+
+
+def test_an_ingest_killed_before_the_keyword_index_is_published_is_healed(writable_index: Path, embed_cache_dir: Path, tmp_path: Path):
+    """Simulate a crash between the registry commit and the keyword rebuild."""
+    from assistant.service import AnswerService
+
+    settings = Settings(data_dir=writable_index)
+    store = open_store(settings)
+    pipe = IngestPipeline(store, EmbeddingCache(embed_cache_dir / "embeddings.sqlite"))
+    (doc,) = list(load_paths([_write_jsonl(tmp_path / "a.jsonl", [DOC])]))
+    pipe.ingest_one(doc)  # no batch(): the keyword index is not rebuilt, as after a SIGKILL
+    assert store.keyword_is_stale()
+    assert not store.keyword_index().search(["48.2"], 5)
+    store.close()
+    service = AnswerService(settings)  # a fresh process opening the index
+    assert not service.store.keyword_is_stale()
+    hits = service.store.keyword_index().search(["48.2"], 5)
+    assert hits and service.store.chunks([hits[0][0]])[hits[0][0]].doc_id == "t-1"
