@@ -16,7 +16,7 @@ from assistant.index.numbers import find_numbers
 from assistant.index.store import IndexStore
 from assistant.schemas import Citation
 
-_REF = re.compile(r"\[(\d+)\]")
+REF = re.compile(r"\[(\d+)\]")  # a citation marker in an answer
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|«[^»]*»")
 
 
@@ -47,7 +47,7 @@ def check(answer: str, citations: list[Citation], store: IndexStore, figures: bo
             if own:
                 own_words = own_words.replace(own, " ")
     numbers = {c.n for c in citations}
-    refs = {int(n) for n in _REF.findall(own_words)}
+    refs = {int(n) for n in REF.findall(own_words)}
     for n in sorted(refs - numbers):
         problems.append(f"[{n}] refers to no citation")
     for n in sorted(numbers - refs):
@@ -65,7 +65,7 @@ def check(answer: str, citations: list[Citation], store: IndexStore, figures: bo
         # A figure may come from the quote; the date and title are the citation's own.
         for m in find_numbers(f"{c.quote} {c.title} {c.published or ''} {_vn_date(c.published)}"):
             quoted_values.update(m.values)
-    for m in find_numbers(_QUOTED.sub(" ", _REF.sub(" ", own_words))):
+    for m in find_numbers(_QUOTED.sub(" ", REF.sub(" ", own_words))):
         if m.values and not quoted_values.intersection(m.values):
             problems.append(f"figure {m.text!r} appears in no cited quote")
     return GroundingReport(not problems, problems)

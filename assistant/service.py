@@ -56,6 +56,10 @@ class Prepared:
     hits: list[Hit]
     started: float
 
+    def nearest_titles(self) -> list[str]:
+        """What the corpus does hold near the question, offered when it cannot answer."""
+        return list(dict.fromkeys(h.chunk.title for h in self.hits[:3] if h.chunk.title))
+
 
 class AnswerService:
     def __init__(self, settings: Settings, store: IndexStore | None = None) -> None:
@@ -140,8 +144,8 @@ class AnswerService:
         if text is None:
             return self.extractive(p, [f"the language model's answer was rejected ({'; '.join(problems)}); showing the extractive answer"])
         if text == "":
-            nearest = list(dict.fromkeys(h.chunk.title for h in p.hits[:3] if h.chunk.title))
-            return self._response(p, not_found(load_prompts("extractive", p.language), nearest), [], warnings, "llm", prompts.version)
+            answer = not_found(load_prompts("extractive", p.language), p.nearest_titles())
+            return self._response(p, answer, [], warnings, "llm", prompts.version)
         answer, cits = llm_citations(text, sources_from(p.hits))
         report = check(answer, cits, self.store, figures=False)  # figures: verified on the sources
         if not report.ok:
@@ -168,8 +172,7 @@ class AnswerService:
                 warnings.extend(report.problems)
                 evidence, citations = [], []
         if not evidence:
-            nearest = list(dict.fromkeys(h.chunk.title for h in p.hits[:3] if h.chunk.title))
-            answer = not_found(prompts, nearest)
+            answer = not_found(prompts, p.nearest_titles())
         if not p.hits and not self.store.stats()["chunks"]:
             warnings.append("the index is empty: ingest documents with `cchc ingest PATH`")
         return self._response(p, answer, citations, warnings, "extractive", prompts.version)

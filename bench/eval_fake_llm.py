@@ -11,22 +11,18 @@ from __future__ import annotations
 import argparse
 import json
 import socket
-from pathlib import Path
 
 from assistant.evaluation import _read_jsonl, build_index, run_eval
 from assistant.service import AnswerService
 from assistant.settings import Settings
+from bench.common import eval_set_arguments
 from tests.fakes import openai_server
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--qa", type=Path, required=True)
-    ap.add_argument("--docs", type=Path, required=True)
-    ap.add_argument("--distractors", type=Path)
-    ap.add_argument("--n", type=int, default=1000)
+    eval_set_arguments(ap)
     ap.add_argument("--model", default="paraphrase-extractive")
-    ap.add_argument("--data-dir", type=Path, default=Path(".cchc"))
     args = ap.parse_args()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -19,7 +19,6 @@ import argparse
 import json
 import re
 import time
-from pathlib import Path
 
 import bm25s
 import numpy as np
@@ -32,6 +31,7 @@ from assistant.index.textnorm import clean_document_text
 from assistant.retrieval import Retriever
 from assistant.schemas import Turn
 from assistant.settings import Settings
+from bench.common import eval_set_arguments
 from ingest.chunking import chunk_text
 
 
@@ -53,11 +53,7 @@ def rrf(*rankings: list[int], k: int = 60) -> list[int]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--qa", type=Path, required=True)
-    ap.add_argument("--docs", type=Path, required=True)
-    ap.add_argument("--distractors", type=Path)
-    ap.add_argument("--n", type=int, default=1000)
-    ap.add_argument("--data-dir", type=Path, default=Path(".cchc"))
+    eval_set_arguments(ap)
     ap.add_argument("--limit", type=int)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()

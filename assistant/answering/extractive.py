@@ -19,7 +19,7 @@ from assistant.index.embeddings import IndexEmbeddings
 from assistant.index.gazetteer import units_in, units_in_question
 from assistant.index.glossary import expansions
 from assistant.index.keywords import KeywordIndex, tokenize
-from assistant.index.numbers import find_numbers
+from assistant.index.numbers import find_numbers, values_in
 from assistant.index.sentences import Span, sentence_spans
 from assistant.index.store import StoredChunk
 from assistant.index.textnorm import has_vietnamese_diacritics
@@ -97,10 +97,6 @@ def figures(text: str) -> list[Figure]:
     return out
 
 
-def _values(text: str) -> set[Decimal]:
-    return {v for m in find_numbers(text) for v in m.values}
-
-
 _LEAD_WORDS = {"năm", "theo", "tại", "trong", "đến", "tính", "từ", "sau", "trước", "khi", "ngày", "tháng"}
 
 
@@ -175,7 +171,7 @@ class ExtractiveAnswerer:
         """
         lead = set(prof.lead)
         if prof.kind == "number":
-            found = [f for f in figures(text) if not (_values(f.text) & asked)]
+            found = [f for f in figures(text) if not (values_in(f.text) & asked)]
             if not found:
                 return [], -1.0
             best = 0.0
@@ -271,7 +267,7 @@ class ExtractiveAnswerer:
         weights = {t: (0.5 * idf[t] if "_" in t else idf[t]) for t in terms}
         terms = tuple(t for t in terms if "_" not in t or t in vocab_known)
         wanted_units = units_in_question(prof.question_text)
-        asked = _values(prof.question_text)
+        asked = values_in(prof.question_text)
         asked_years = _years(prof.question_text)
         entities = named_entities(prof.question_text)
         scored: list[Evidence] = []

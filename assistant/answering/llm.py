@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from assistant.index.numbers import find_numbers
+from assistant.grounding import REF
+from assistant.index.numbers import find_numbers, values_in
 from assistant.index.sentences import sentence_spans
 from assistant.index.store import StoredChunk
 from assistant.prompts import PromptSet
 from assistant.retrieval import Hit
 from assistant.schemas import Citation
 
-_REF = re.compile(r"\[(\d+)\]")
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 
 
@@ -87,10 +87,6 @@ def messages(question: str, sources: list[Source], prompts: PromptSet, feedback:
     return msgs
 
 
-def _values(text: str) -> set[Decimal]:
-    return {v for m in find_numbers(text) for v in m.values}
-
-
 def _derivable(value: Decimal, pool: list[Decimal]) -> bool:
     """``value`` is a ratio, percentage, sum or difference of two figures in ``pool``,
     at the precision ``value`` is written with (672/1.894 → 35,48%)."""
@@ -114,7 +110,7 @@ def verify(answer: str, sources: list[Source]) -> tuple[list[str], list[str]]:
     problems: list[str] = []
     warnings: list[str] = []
     by_n = {s.n: s for s in sources}
-    refs = [int(n) for n in _REF.findall(answer)]
+    refs = [int(n) for n in REF.findall(answer)]
     for n in sorted(set(refs)):
         if n not in by_n:
             problems.append(f"[{n}] is not one of the retrieved sources")
@@ -124,16 +120,16 @@ def verify(answer: str, sources: list[Source]) -> tuple[list[str], list[str]]:
     pool: list[Decimal] = []
     for s in cited:
         dates = s.chunk.published or ""
-        for v in _values(f"{s.chunk.text} {s.chunk.title} {dates}"):
+        for v in values_in(f"{s.chunk.text} {s.chunk.title} {dates}"):
             if v not in pool:
                 pool.append(v)
-    for m in find_numbers(_REF.sub(" ", answer)):
+    for m in find_numbers(REF.sub(" ", answer)):
         if not m.values:
             continue
         if not (set(m.values) & set(pool)) and not any(_derivable(v, pool) for v in m.values):
             problems.append(f"the figure {m.text.strip()!r} is in none of the cited sources")
-    for sentence in _SENTENCE.findall(_REF.sub(lambda x: f"[{x.group(1)}]", answer)):
-        if len(sentence.strip()) > 40 and not _REF.search(sentence) and find_numbers(sentence):
+    for sentence in _SENTENCE.findall(REF.sub(lambda x: f"[{x.group(1)}]", answer)):
+        if len(sentence.strip()) > 40 and not REF.search(sentence) and find_numbers(sentence):
             warnings.append(f"a sentence carries no citation: {sentence.strip()[:80]!r}")
     return problems, warnings
 
@@ -143,12 +139,12 @@ def citations(answer: str, sources: list[Source]) -> tuple[str, list[Citation]]:
     sentence of the passage that best supports the answer (verbatim, with offsets)."""
     by_n = {s.n: s for s in sources}
     order: list[int] = []
-    for n in (int(x) for x in _REF.findall(answer)):
+    for n in (int(x) for x in REF.findall(answer)):
         if n in by_n and n not in order:
             order.append(n)
     renumber = {old: new for new, old in enumerate(order, 1)}
-    text = _REF.sub(lambda m: f"[{renumber.get(int(m.group(1)), m.group(1))}]", answer)
-    answer_values = _values(_REF.sub(" ", answer))
+    text = REF.sub(lambda m: f"[{renumber.get(int(m.group(1)), m.group(1))}]", answer)
+    answer_values = values_in(REF.sub(" ", answer))
     answer_words = set(re.findall(r"\w+", answer.lower()))
     out: list[Citation] = []
     for old in order:
@@ -156,7 +152,7 @@ def citations(answer: str, sources: list[Source]) -> tuple[str, list[Citation]]:
         best, best_score = None, -1.0
         for span in sentence_spans(chunk.text):
             sentence = chunk.text[span.start : span.end]
-            score = 10 * len(_values(sentence) & answer_values) + len(set(re.findall(r"\w+", sentence.lower())) & answer_words) / 100
+            score = 10 * len(values_in(sentence) & answer_values) + len(set(re.findall(r"\w+", sentence.lower())) & answer_words) / 100
             if score > best_score:
                 best, best_score = span, score
         assert best is not None

@@ -79,6 +79,11 @@ def find_numbers(text: str) -> list[NumberMention]:
     return mentions
 
 
+def values_in(text: str) -> set[Decimal]:
+    """Every plausible value of every number mentioned in ``text``."""
+    return {v for m in find_numbers(text) for v in m.values}
+
+
 def number_tokens(raw: str) -> list[str]:
     """Keyword tokens for one number: its canonical readings, or its parts for dates."""
     body = raw.rstrip("%").rstrip()
