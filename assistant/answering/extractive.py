@@ -294,6 +294,8 @@ class ExtractiveAnswerer:
                 window_years = own_years or _years(f"{chunk.title} {before}")
                 if asked_years and window_years and not asked_years & window_years:
                     factor *= 0.6  # the question asks about another year
+                elif asked_years and not window_years:
+                    factor *= 0.8  # the question pins a year this passage never states
                 missing = sum(1 for e in entities if not e <= (own | context))
                 factor *= 0.6**missing
                 cov = self._coverage(terms, weights, own, context) * factor
