@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from assistant.index.gazetteer import name_patterns
 from assistant.index.textnorm import fold_accents, index_form
@@ -134,3 +135,20 @@ def standalone(question: str, history: Sequence[Turn]) -> str:
         if rewritten:
             return rewritten
     return f"{rest} — {prev}"
+
+
+def llm_standalone(question: str, history: Sequence[Turn], model: Any, prompts: dict[str, str]) -> str | None:
+    """The LLM's standalone rewrite of a follow-up, or None (not a follow-up, no history,
+    or the model failed: the caller then uses the rules above)."""
+    if not any(t.role == "user" for t in history) or not is_followup(index_form(question)):
+        return None
+    transcript = "\n".join(f"{t.role}: {t.content}" for t in history[-6:])
+    try:
+        result = model.invoke(
+            [("system", prompts["system"]), ("human", prompts["user"].format(history=transcript, question=question))]
+        )
+    except Exception:  # the rules still give a usable question
+        return None
+    text = str(result.content).strip().strip('"“”').splitlines()[0].strip() if str(result.content).strip() else ""
+    # A rewrite must stay a question of sensible size, not an answer or an essay.
+    return text if 5 <= len(text) <= 400 else None

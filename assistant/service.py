@@ -16,7 +16,7 @@ from assistant.answering.llm import LLMAnswerer, LLMUnavailable, make_chat_model
 from assistant.answering.llm import citations as llm_citations
 from assistant.answering.llm import messages as llm_messages
 from assistant.answering.question import detect_language, profile
-from assistant.conversation import standalone
+from assistant.conversation import llm_standalone, standalone
 from assistant.grounding import check
 from assistant.index.embeddings import EmbeddingCache, make_embedder
 from assistant.index.store import IndexStore
@@ -116,8 +116,11 @@ class AnswerService:
         history = list(history)[-self.settings.max_history_turns :] if self.settings.max_history_turns else []
         filters = filters or Filters()
         filters.resolved_province()  # unknown province: ValueError before any work
-        retrieval_q = standalone(q, history)
         language = detect_language(q)
+        retrieval_q = None
+        if self.llm is not None:
+            retrieval_q = llm_standalone(q, history, self.llm.model, load_prompts("rewrite", language))
+        retrieval_q = retrieval_q or standalone(q, history)
         _, hits = self.retriever.retrieve(retrieval_q, self.settings.retrieval_k, filters)
         return Prepared(q, retrieval_q, language, hits, started)
 

@@ -138,3 +138,25 @@ def test_verify_accepts_exact_arithmetic_and_rejects_other_figures():
     assert _derivable(Decimal("35.48"), pool)  # 672 / 1.894 = 35,48 %
     assert not _derivable(Decimal("36.48"), pool)
     assert verify("Không có số [1]", []) [0]  # [1] names no retrieved source
+
+
+def test_followups_are_rewritten_by_the_llm_when_configured(sample_index, fake_llm):
+    from assistant.schemas import Turn
+
+    history = [Turn(role="user", content="Hà Giang có bao nhiêu TTHC được cung cấp DVC trực tuyến toàn trình?"),
+               Turn(role="assistant", content="672 TTHC [1]")]
+    before = len(openai_server.calls)
+    resp = llm_service(sample_index, fake_llm, "correct").answer("Còn một phần thì sao?", history)[0]
+    rewrite = openai_server.calls[before]["messages"]
+    assert "Câu hỏi tiếp theo: Còn một phần thì sao?" in rewrite[-1]["content"]
+    assert resp.standalone_question.startswith("Hà Giang có bao nhiêu TTHC") and "một phần" in resp.standalone_question
+    assert resp.answerable and "1.165" in resp.answer
+
+
+def test_a_failed_rewrite_falls_back_to_the_rules(sample_index):
+    from assistant.schemas import Turn
+
+    service = llm_service(sample_index, f"http://127.0.0.1:{free_port()}/v1", "correct", timeout=2)
+    history = [Turn(role="user", content="Tỷ lệ TTHC trực tuyến toàn trình của Điện Biên là bao nhiêu?")]
+    resp = service.answer("Còn Hà Giang thì sao?", history)[0]
+    assert resp.standalone_question == "Tỷ lệ TTHC trực tuyến toàn trình của Hà Giang là bao nhiêu?"

@@ -55,6 +55,11 @@ def _change_first_number(text: str) -> str:
 
 def answer_for(model: str, msgs: list[dict]) -> str:
     user = next(m["content"] for m in msgs if m["role"] in ("user", "human"))
+    if "Câu hỏi độc lập:" in user or "Standalone question:" in user:
+        # A rewrite request: the previous user question, completed by the follow-up.
+        prev = re.findall(r"^user: (.*)$", user, re.M)
+        follow = re.search(r"(?:Câu hỏi tiếp theo|Follow-up): (.*)", user)
+        return f"{prev[-1].rstrip('?')} — {follow.group(1) if follow else ''}" if prev else ""
     marker = "NOT_FOUND" if "Question:" in user else "KHÔNG_TÌM_THẤY"
     feedback = len([m for m in msgs if m["role"] in ("user", "human")]) > 1
     if model == "paraphrase-extractive":
