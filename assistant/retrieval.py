@@ -196,10 +196,23 @@ def _chroma_where(filters: Filters) -> dict[str, Any] | None:
     province = filters.resolved_province()
     if province:
         clauses.append({f"prov_{province.key}": True})
+    # A dated document is filtered by its publication date; an undated one by the dates its
+    # text names (date_min/date_max, 0 when none).
     if filters.since:
-        clauses.append({"published": {"$gte": int(filters.since.strftime("%Y%m%d"))}})
+        day = int(filters.since.strftime("%Y%m%d"))
+        clauses.append(
+            {"$or": [{"published": {"$gte": day}}, {"$and": [{"published": 0}, {"date_max": {"$gte": day}}]}]}
+        )
     if filters.until:
-        clauses.append({"published": {"$lte": int(filters.until.strftime("%Y%m%d"))}})
+        day = int(filters.until.strftime("%Y%m%d"))
+        clauses.append(
+            {
+                "$or": [
+                    {"$and": [{"published": {"$gt": 0}}, {"published": {"$lte": day}}]},
+                    {"$and": [{"published": 0}, {"date_min": {"$gt": 0}}, {"date_min": {"$lte": day}}]},
+                ]
+            }
+        )
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
@@ -214,9 +227,9 @@ def _allowed_chunks(store: IndexStore, filters: Filters) -> set[str] | None:
         sql.append("('|' || c.provinces || '|') LIKE ?")
         params.append(f"%|{province.key}|%")
     if filters.since:
-        sql.append("d.published >= ?")
-        params.append(filters.since.isoformat())
+        sql.append("(d.published >= ? OR (d.published IS NULL AND c.date_max >= ?))")
+        params += [filters.since.isoformat(), int(filters.since.strftime("%Y%m%d"))]
     if filters.until:
-        sql.append("d.published <= ?")
-        params.append(filters.until.isoformat())
+        sql.append("(d.published <= ? OR (d.published IS NULL AND c.date_min <= ?))")
+        params += [filters.until.isoformat(), int(filters.until.strftime("%Y%m%d"))]
     return store.chunk_ids_where(" AND ".join(sql), params)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from assistant.index.accents import vocabulary
 from assistant.index.contract import passage_text
+from assistant.index.dates import date_range
 from assistant.index.embeddings import EmbeddingCache, embed_with_cache
 from assistant.index.gazetteer import provinces_in
 from assistant.index.keywords import tokenize
@@ -98,6 +99,7 @@ class IngestPipeline:
                     end=c.end,
                     tokens=tokenize(indexed),
                     provinces=provinces_in(indexed),
+                    dates=date_range(indexed),
                 )
             )
         return record, chunks, texts

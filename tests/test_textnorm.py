@@ -36,3 +36,12 @@ def test_fold_accents():
 def test_clean_document_text_keeps_text_verbatim_except_newlines():
     raw = "Dòng một\r\nDòng hai  \r\n\r\nĐoạn mới\x00"
     assert clean_document_text(raw) == "Dòng một\nDòng hai\n\nĐoạn mới"
+
+
+def test_dates_named_in_text_become_a_day_range():
+    from assistant.index.dates import date_range
+
+    assert date_range("ngày 14 tháng 2 năm 2025") == (20250214, 20250214)
+    assert date_range("Sáng 19/7/2023 và tháng 8/2023") == (20230719, 20230831)
+    assert date_range("6 tháng đầu năm 2023") == (20230101, 20231231)
+    assert date_range("ngày 31/2/2023, 1.894 TTHC") is None

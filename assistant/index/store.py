@@ -50,6 +50,7 @@ class ChunkRecord:
     end: int
     tokens: list[str]
     provinces: list[str] = field(default_factory=list)
+    dates: tuple[int, int] | None = None  # the span of days the chunk's text names (YYYYMMDD)
 
 
 @dataclass
@@ -76,7 +77,8 @@ CREATE TABLE IF NOT EXISTS documents (
     updated_at TEXT DEFAULT (datetime('now')), simhash INTEGER, dup_of TEXT);
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id),
-    ord INTEGER, start INTEGER, "end" INTEGER, tokens TEXT, provinces TEXT);
+    ord INTEGER, start INTEGER, "end" INTEGER, tokens TEXT, provinces TEXT,
+    date_min INTEGER, date_max INTEGER);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS accent_vocab (
     folded TEXT, accented TEXT, n INTEGER, PRIMARY KEY (folded, accented));
@@ -144,11 +146,16 @@ class IndexStore:
 
     def _migrate(self) -> None:
         """Columns added after a registry was created (additive changes only)."""
-        have = {r[1] for r in self._db.execute("PRAGMA table_info(documents)")}
         with self._db:
-            for column, kind in (("simhash", "INTEGER"), ("dup_of", "TEXT")):
+            for table, column, kind in (
+                ("documents", "simhash", "INTEGER"),
+                ("documents", "dup_of", "TEXT"),
+                ("chunks", "date_min", "INTEGER"),
+                ("chunks", "date_max", "INTEGER"),
+            ):
+                have = {r[1] for r in self._db.execute(f"PRAGMA table_info({table})")}
                 if column not in have:
-                    self._db.execute(f"ALTER TABLE documents ADD COLUMN {column} {kind}")
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def _meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
@@ -217,10 +224,12 @@ class IndexStore:
                     ),
                 )
                 self._db.executemany(
-                    "INSERT INTO chunks VALUES (?,?,?,?,?,?,?)",
+                    "INSERT INTO chunks (chunk_id, doc_id, ord, start, \"end\", tokens, provinces,"
+                    " date_min, date_max) VALUES (?,?,?,?,?,?,?,?,?)",
                     [
                         (c.chunk_id, c.doc_id, c.ord, c.start, c.end, " ".join(c.tokens),
-                         "|".join(c.provinces))
+                         "|".join(c.provinces), c.dates[0] if c.dates else None,
+                         c.dates[1] if c.dates else None)
                         for c in chunks
                     ],
                 )
@@ -238,7 +247,12 @@ class IndexStore:
 
     @staticmethod
     def _chroma_meta(doc: DocumentRecord, chunk: ChunkRecord) -> dict[str, Any]:
-        meta: dict[str, Any] = {"doc_id": doc.doc_id, "published": _date_int(doc.published)}
+        meta: dict[str, Any] = {
+            "doc_id": doc.doc_id,
+            "published": _date_int(doc.published),
+            "date_min": chunk.dates[0] if chunk.dates else 0,
+            "date_max": chunk.dates[1] if chunk.dates else 0,
+        }
         for p in chunk.provinces:
             meta[f"prov_{p}"] = True
         return meta
