@@ -276,6 +276,10 @@ class ExtractiveAnswerer:
             spans: list[Span] = sentence_spans(chunk.text)
             title_tokens = _expanded_tokens(chunk.title)
             named = units_in(chunk.title + "\n" + chunk.text)
+            # An undated passage of a report published in year Y speaks of Y or Y-1.
+            published_years = (
+                {chunk.published[:4], str(int(chunk.published[:4]) - 1)} if chunk.published else set()
+            )
             # Text that names provinces, none of them the one asked about, is about
             # somewhere else ("Bắc Kạn" is not answered by a Thái Nguyên report).
             place_factor = 0.5 if wanted_units and named and not wanted_units & named else 1.0
@@ -294,7 +298,7 @@ class ExtractiveAnswerer:
                 window_years = own_years or _years(f"{chunk.title} {before}")
                 if asked_years and window_years and not asked_years & window_years:
                     factor *= 0.6  # the question asks about another year
-                elif asked_years and not window_years:
+                elif asked_years and not window_years and not asked_years & published_years:
                     factor *= 0.8  # the question pins a year this passage never states
                 missing = sum(1 for e in entities if not e <= (own | context))
                 factor *= 0.6**missing
