@@ -163,6 +163,21 @@ def delete(doc_id: str, data_dir: DataDir = None) -> None:
     typer.echo(f"deleted {doc_id}")
 
 
+@app.command()
+def doctor(
+    repair: Annotated[bool, typer.Option(help="Remove orphan vectors, republish the keyword index.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Check that vectors, registry and keyword index agree (after a crash, say)."""
+    from assistant.service import open_store
+
+    store = open_store(_settings(data_dir))
+    report = store.check(repair=repair)
+    typer.echo(json.dumps(report, ensure_ascii=False))
+    if not report["consistent"] and not repair:
+        raise typer.Exit(1)
+
+
 @app.command("eval")
 def evaluate(
     qa: Annotated[Path, typer.Option("--qa", help="Questions (JSONL).")],

@@ -199,3 +199,21 @@ def test_an_ingest_killed_before_the_keyword_index_is_published_is_healed(writab
     assert not service.store.keyword_is_stale()
     hits = service.store.keyword_index().search(["48.2"], 5)
     assert hits and service.store.chunks([hits[0][0]])[hits[0][0]].doc_id == "t-1"
+
+
+def test_doctor_finds_and_repairs_orphan_vectors(writable_index: Path):
+    import subprocess
+    import sys
+
+    store = open_store(Settings(data_dir=writable_index))
+    assert store.check()["consistent"]
+    # A vector whose registry row never got written: what a crash mid-upsert leaves.
+    store._collection.upsert(ids=["orphan-1"], embeddings=[[0.1] * store.embedder.dim], metadatas=[{"doc_id": "x"}])
+    store.close()
+    cli = [sys.executable, "-m", "assistant.cli", "doctor", "--data-dir", str(writable_index)]
+    found = subprocess.run(cli, capture_output=True, text=True, timeout=120)
+    assert found.returncode == 1 and json.loads(found.stdout)["orphan_vectors"] == 1
+    fixed = subprocess.run([*cli, "--repair"], capture_output=True, text=True, timeout=120)
+    assert fixed.returncode == 0
+    after = subprocess.run(cli, capture_output=True, text=True, timeout=120)
+    assert after.returncode == 0 and json.loads(after.stdout)["consistent"]

@@ -288,27 +288,37 @@ class IndexStore:
     def keyword_is_stale(self) -> bool:
         return self._meta("keyword_built_from") != (self._meta("registry_generation") or "0")
 
-    def repair(self) -> dict[str, int]:
-        """Drop vectors the registry does not know and rebuild a stale keyword index."""
-        known = {r[0] for r in self._db.execute("SELECT chunk_id FROM chunks")}
-        orphans: list[str] = []
+    def check(self, repair: bool = False) -> dict[str, Any]:
+        """Consistency between vectors, registry and keyword index; with ``repair``, drop
+        vectors the registry does not know and publish a stale keyword index. Chunks without
+        a vector cannot be re-created here: their documents are listed for re-ingest."""
+        known = {r[0]: r[1] for r in self._db.execute("SELECT chunk_id, doc_id FROM chunks")}
+        seen: set[str] = set()
         offset = 0
         while True:
-            got = self._collection.get(include=[], limit=5000, offset=offset)
-            ids = got["ids"]
+            ids = self._collection.get(include=[], limit=5000, offset=offset)["ids"]
             if not ids:
                 break
-            orphans.extend(i for i in ids if i not in known)
+            seen.update(ids)
             offset += len(ids)
-        if orphans:
-            self._collection.delete(ids=orphans)
-        missing = len(known) - (offset - len(orphans))
-        rebuilt = 0
-        if self.keyword_is_stale():
-            self.rebuild_keyword_index()
-            rebuilt = 1
-        return {"orphan_vectors_removed": len(orphans), "chunks_missing_vectors": missing,
-                "keyword_rebuilt": rebuilt}
+        orphans = sorted(seen - set(known))
+        missing_docs = sorted({known[c] for c in set(known) - seen})
+        stale = self.keyword_is_stale()
+        if repair:
+            if orphans:
+                self._collection.delete(ids=orphans)
+            if stale:
+                self.rebuild_keyword_index()
+        return {
+            "documents": self._db.execute("SELECT count(*) FROM documents").fetchone()[0],
+            "chunks": len(known),
+            "vectors": len(seen) - (len(orphans) if repair else 0),
+            "orphan_vectors": len(orphans),
+            "documents_missing_vectors": missing_docs,
+            "keyword_index_stale": stale,
+            "repaired": repair,
+            "consistent": not orphans and not missing_docs and not stale,
+        }
 
     # -- reads ------------------------------------------------------------------------------
 
