@@ -20,6 +20,7 @@ from assistant.conversation import llm_standalone, standalone
 from assistant.grounding import check
 from assistant.index.embeddings import EmbeddingCache, make_embedder
 from assistant.index.store import IndexStore
+from assistant.observability import ANSWERS, FALLBACKS, stage
 from assistant.prompts import PromptSet
 from assistant.prompts import load as load_prompts
 from assistant.retrieval import Filters, Hit, ReciprocalRankFusion, Retriever, make_reranker
@@ -118,10 +119,12 @@ class AnswerService:
         filters.resolved_province()  # unknown province: ValueError before any work
         language = detect_language(q)
         retrieval_q = None
-        if self.llm is not None:
-            retrieval_q = llm_standalone(q, history, self.llm.model, load_prompts("rewrite", language))
-        retrieval_q = retrieval_q or standalone(q, history)
-        _, hits = self.retriever.retrieve(retrieval_q, self.settings.retrieval_k, filters)
+        with stage("rewrite"):
+            if self.llm is not None:
+                retrieval_q = llm_standalone(q, history, self.llm.model, load_prompts("rewrite", language))
+            retrieval_q = retrieval_q or standalone(q, history)
+        with stage("retrieve"):
+            _, hits = self.retriever.retrieve(retrieval_q, self.settings.retrieval_k, filters)
         return Prepared(q, retrieval_q, language, hits, started)
 
     def answer(
@@ -132,8 +135,10 @@ class AnswerService:
         if self.llm is None:
             return self.extractive(p), p.hits
         try:
-            text, problems, warnings = self.llm.draft(p.retrieval_q, sources_from(p.hits), self._llm_prompts(p))
+            with stage("llm"):
+                text, problems, warnings = self.llm.draft(p.retrieval_q, sources_from(p.hits), self._llm_prompts(p))
         except LLMUnavailable as exc:
+            FALLBACKS.labels("unavailable").inc()
             return self.extractive(p, [f"the language model failed ({exc}); showing the extractive answer"]), p.hits
         return self.finish_llm(p, text, problems, warnings), p.hits
 
@@ -145,6 +150,7 @@ class AnswerService:
         extractive answer, with the reasons in ``warnings``."""
         prompts = self._llm_prompts(p)
         if text is None:
+            FALLBACKS.labels("rejected").inc()
             return self.extractive(p, [f"the language model's answer was rejected ({'; '.join(problems)}); showing the extractive answer"])
         if text == "":
             answer = not_found(load_prompts("extractive", p.language), p.nearest_titles())
@@ -159,7 +165,8 @@ class AnswerService:
         warnings = list(warnings or [])
         prompts = load_prompts("extractive", p.language)
         prof = replace(profile(p.retrieval_q), language=p.language)
-        evidence = self.answerer.select(prof, p.hits, self.store.keyword_index())
+        with stage("extract"):
+            evidence = self.answerer.select(prof, p.hits, self.store.keyword_index())
         citations: list = []
         if evidence:
             # One citation per story: republished copies become "also reported by".
@@ -183,6 +190,7 @@ class AnswerService:
     def _response(
         self, p: Prepared, answer: str, citations: list, warnings: list[str], mode: str, version: str
     ) -> AnswerResponse:
+        ANSWERS.labels(mode, str(bool(citations)).lower()).inc()
         return AnswerResponse(
             answer=answer,
             answerable=bool(citations),

@@ -68,3 +68,11 @@ def test_cli_ingest_is_idempotent_and_ask_prints_citations(tmp_path: Path, embed
     assert "35,48%" in text and "[1]" in text and "baohagiang.vn" in text
     bad = cli("ask", "", "--data-dir", str(data), check=False)
     assert bad.returncode == 2 and "error:" in bad.stderr
+
+
+def test_metrics_count_answers_and_time_routes_and_stages(server):
+    httpx.post(f"{server}/v1/ask", json={"question": Q}, timeout=60)
+    text = httpx.get(f"{server}/metrics").text
+    assert 'cchc_answers_total{answerable="true",mode="extractive"}' in text
+    assert 'cchc_request_seconds_count{method="POST",route="/v1/ask",status="200"}' in text
+    assert 'cchc_stage_seconds_count{stage="retrieve"}' in text

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 
-from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from assistant.api.routers import ask, documents, health
+from assistant.observability import REQUEST_SECONDS
 from assistant.service import AnswerService
 from assistant.settings import Settings
 
@@ -35,6 +38,20 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
         description="Cited answers about Vietnamese administrative reform.",
         lifespan=lifespan,
     )
+
+    @app.middleware("http")
+    async def measure(request: Request, call_next):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")  # the template, not the raw URL: bounded labels
+        REQUEST_SECONDS.labels(path, request.method, str(response.status_code)).observe(time.perf_counter() - started)
+        return response
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
     app.include_router(health.router)
     app.include_router(ask.router)
     app.include_router(documents.router)
