@@ -9,7 +9,6 @@ a percentage, a date). Below ``min_support`` nothing is quoted: the answer is "n
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,7 +24,6 @@ from assistant.index.store import StoredChunk
 from assistant.index.textnorm import has_vietnamese_diacritics
 from assistant.retrieval import Hit
 
-_DEBUG = bool(os.environ.get("CCHC_DEBUG_EXTRACTIVE"))
 CONTEXT_WEIGHT = 0.8
 SEMANTIC_WEIGHT = 3.0
 CROSS_LINGUAL_SUPPORT = 0.6
@@ -43,12 +41,14 @@ _YEAR = re.compile(r"^(19|20)\d{2}$")
 class Evidence:
     chunk: StoredChunk
     rank: int
-    start: int  # offsets of the quote in the document text
-    end: int
-    quote: str
+    sentence: Span  # in the chunk text
     score: float
     coverage: float
-    figure: str | None
+    # Filled by ``ExtractiveAnswerer._quote`` for the few candidates that are looked at:
+    start: int = 0  # offsets of the quote in the document text
+    end: int = 0
+    quote: str = ""
+    figure: str | None = None
 
 
 _PERCENT_WORDS = set(tokenize("tỷ lệ phần trăm percentage share proportion percent rate"))
@@ -243,6 +243,18 @@ class ExtractiveAnswerer:
         # Only when the quote holds exactly one candidate: picking among several is a guess.
         return uniq[0] if len(uniq) == 1 and fit > 0 else None
 
+    def _quote(self, ev: Evidence, prof: QuestionProfile, terms: tuple[str, ...], asked: set[Decimal]) -> Evidence:
+        """Trim the candidate's sentence to its quote and find its lead figure (once)."""
+        if ev.quote:
+            return ev
+        sentence = ev.chunk.text[ev.sentence.start : ev.sentence.end]
+        a, b = self._trim(sentence, prof, terms, asked)
+        ev.quote = sentence[a:b]
+        ev.start = ev.chunk.start + ev.sentence.start + a
+        ev.end = ev.start + len(ev.quote)
+        ev.figure = self._lead_figure(ev.quote, prof, asked)
+        return ev
+
     def _semantic_rerank(self, question: str, scored: list[Evidence], top: int = 10) -> list[Evidence]:
         """Add the embedder's question-sentence similarity to the best lexical candidates:
         "bottom-ranked" has no word in common with "đội sổ", but e5 is cross-lingual."""
@@ -303,43 +315,32 @@ class ExtractiveAnswerer:
                 missing = sum(1 for e in entities if not e <= (own | context))
                 factor *= 0.6**missing
                 cov = self._coverage(terms, weights, own, context) * factor
-                a, b = self._trim(sentence, prof, terms, asked)
-                quote = sentence[a:b]
-                start = chunk.start + span.start + a
-                scored.append(
-                    Evidence(
-                        chunk=chunk,
-                        rank=rank,
-                        start=start,
-                        end=start + len(quote),
-                        quote=quote,
-                        score=cov + fit + 0.05 / rank,
-                        coverage=cov,
-                        figure=self._lead_figure(quote, prof, asked),
-                    )
-                )
+                scored.append(Evidence(chunk, rank, span, score=cov + fit + 0.05 / rank, coverage=cov))
         scored.sort(key=lambda e: -e.score)
         min_support = self.min_support
         if prof.language == "en" and self.embedder is not None and scored:
+            for ev in scored[:10]:
+                self._quote(ev, prof, terms, asked)
             scored = self._semantic_rerank(prof.question_text, scored)
             # Word overlap between an English question and Vietnamese text is partial
             # even through the glossary; the bar is lowered, not removed.
             min_support *= CROSS_LINGUAL_SUPPORT
-        if _DEBUG:
-            for e in scored[:5]:
-                print(f"   {e.score:.3f} cov={e.coverage:.3f} {e.chunk.doc_id} {e.quote[:120]!r}")
         if not scored or scored[0].coverage < min_support:
             return []
-        best = scored[0]
+        best = self._quote(scored[0], prof, terms, asked)
         chosen = [best]
         for ev in scored[1:]:
             if len(chosen) >= self.max_sources:
                 break
             if ev.chunk.doc_id in {c.chunk.doc_id for c in chosen}:
                 continue
+            if not best.figure:
+                break  # corroboration is by figure; without one there is none to find
+            if ev.coverage < min_support:
+                continue
             # Another source is cited only when it reports the same figure: corroboration,
             # never a second, possibly conflicting number.
-            if best.figure and ev.figure == best.figure and ev.coverage >= min_support:
+            if self._quote(ev, prof, terms, asked).figure == best.figure:
                 chosen.append(ev)
         # The same figure reported at several dates: lead with the latest report.
         chosen.sort(key=lambda e: e.chunk.published or "", reverse=True)
