@@ -178,6 +178,31 @@ def doctor(
         raise typer.Exit(1)
 
 
+feedback_app = typer.Typer(no_args_is_help=True, help="Users' thumbs up/down from the chat page.")
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+def feedback_export(
+    fmt: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File (default: stdout).")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Export every feedback row (question, answer, citations, rating, comment, time)."""
+    from assistant.feedback import FeedbackStore
+
+    settings = _settings(data_dir)
+    try:
+        text = FeedbackStore(settings.feedback_path).export(fmt)
+    except ValueError as exc:
+        _fail(str(exc))
+    if output:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {text.count(chr(10)) - (fmt == 'csv')} rows to {output}", err=True)
+    else:
+        typer.echo(text, nl=False)
+
+
 @app.command("eval")
 def evaluate(
     qa: Annotated[Path, typer.Option("--qa", help="Questions (JSONL).")],

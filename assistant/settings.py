@@ -70,6 +70,46 @@ class Settings(BaseSettings):
         "(default: the bundled data/sample).",
     )
 
+    public_base_url: str | None = Field(
+        None,
+        description="This server's public URL (https://cchc.example.gov.vn); when set, Zalo citations "
+        "use short links /r/<doc_id> that redirect to the source.",
+    )
+
+    # Slack (mounted at /slack/events when both are set)
+    slack_signing_secret: SecretStr | None = Field(None, description="Slack app signing secret.")
+    slack_bot_token: SecretStr | None = Field(None, description="Slack bot token (xoxb-…).")
+    slack_api_base: str = Field("https://slack.com/api/", description="Slack Web API base URL (tests: a local fake).")
+
+    # Zalo Official Account (mounted at /zalo/webhook when the app secret and a token are set)
+    zalo_app_id: str | None = Field(None, description="Zalo app id (signs webhook events, refreshes tokens).")
+    zalo_app_secret: SecretStr | None = Field(None, description="Zalo app secret key (token refresh).")
+    zalo_oa_secret_key: SecretStr | None = Field(
+        None, description="OA secret key that signs webhook events (default: the app secret)."
+    )
+    zalo_oa_access_token: SecretStr | None = Field(None, description="Initial OA access token.")
+    zalo_refresh_token: SecretStr | None = Field(None, description="Initial OA refresh token.")
+    zalo_api_base: str = Field("https://openapi.zalo.me", description="Zalo OA API base URL.")
+    zalo_oauth_base: str = Field("https://oauth.zaloapp.com", description="Zalo OAuth base URL (token refresh).")
+    zalo_message_limit: int = Field(2000, ge=100, description="Characters per Zalo text message; longer answers are split.")
+    channel_history_turns: int = Field(10, ge=0, description="Turns of a Slack thread or Zalo chat used as history.")
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_signing_secret and self.slack_bot_token)
+
+    @property
+    def zalo_enabled(self) -> bool:
+        return bool(self.zalo_app_secret and (self.zalo_oa_access_token or self.zalo_refresh_token))
+
+    @property
+    def feedback_path(self) -> Path:
+        return self.data_dir / "feedback.sqlite"
+
+    @property
+    def channels_path(self) -> Path:
+        return self.data_dir / "channels.sqlite"
+
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"

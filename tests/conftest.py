@@ -3,6 +3,7 @@ the real bundled embedder, and copies of it for tests that write."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -19,6 +20,8 @@ from assistant.service import AnswerService, open_store
 from assistant.settings import Settings
 from ingest.loaders import load_paths
 from ingest.pipeline import IngestPipeline
+
+from .fakes.platforms import FakeSlack, FakeZalo
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -73,22 +76,67 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# Platform credentials of the test deployment (the fakes check them).
+SLACK_SECRET, SLACK_TOKEN = "test-signing-secret", "xoxb-test-token"
+ZALO_APP_ID, ZALO_SECRET, ZALO_OA_KEY = "1234567890", "zalo-app-secret", "zalo-oa-secret-key"
+ZALO_MESSAGE_LIMIT = 300  # small, so that answers are split as long ones are in production
+
+
 @pytest.fixture(scope="session")
-def server(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real `cchc serve` (uvicorn) process on 127.0.0.1 over a copy of the sample index."""
+def fake_slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack(SLACK_TOKEN)
+    fake.base = fake.start(free_port())  # type: ignore[attr-defined]
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def fake_zalo() -> Iterator[FakeZalo]:
+    fake = FakeZalo(ZALO_SECRET, refresh_token="refresh-0")
+    fake.base = fake.start(free_port())  # type: ignore[attr-defined]
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def server_dir(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     data_dir = tmp_path_factory.mktemp("server") / "index"
     shutil.copytree(sample_index, data_dir)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def server(server_dir: Path, fake_slack: FakeSlack, fake_zalo: FakeZalo) -> Iterator[str]:
+    """A real `cchc serve` (uvicorn) process on 127.0.0.1 over a copy of the sample index,
+    with Slack and Zalo connected to the local fake platforms."""
     port = free_port()
+    env = {
+        **os.environ,
+        "CCHC_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "CCHC_SLACK_SIGNING_SECRET": SLACK_SECRET,
+        "CCHC_SLACK_BOT_TOKEN": SLACK_TOKEN,
+        "CCHC_SLACK_API_BASE": f"{fake_slack.base}/api/",  # type: ignore[attr-defined]
+        "CCHC_ZALO_APP_ID": ZALO_APP_ID,
+        "CCHC_ZALO_APP_SECRET": ZALO_SECRET,
+        "CCHC_ZALO_OA_SECRET_KEY": ZALO_OA_KEY,
+        # An access token the platform no longer accepts: the first reply must refresh it.
+        "CCHC_ZALO_OA_ACCESS_TOKEN": "access-expired",
+        "CCHC_ZALO_REFRESH_TOKEN": "refresh-0",
+        "CCHC_ZALO_API_BASE": fake_zalo.base,  # type: ignore[attr-defined]
+        "CCHC_ZALO_OAUTH_BASE": fake_zalo.base,  # type: ignore[attr-defined]
+        "CCHC_ZALO_MESSAGE_LIMIT": str(ZALO_MESSAGE_LIMIT),
+    }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant.cli", "serve", "--no-sample", "--data-dir", str(data_dir),
+        [sys.executable, "-m", "assistant.cli", "serve", "--no-sample", "--data-dir", str(server_dir),
          "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        # A file, not a pipe: a pipe nobody reads blocks the server once it fills.
+        stdout=(server_dir.parent / "server.log").open("w"), stderr=subprocess.STDOUT, text=True, env=env,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stdout.read() if proc.stdout else ''}")
+            raise RuntimeError(f"server exited: {(server_dir.parent / 'server.log').read_text()}")
         try:
             if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                 break

@@ -68,3 +68,60 @@ def test_document_text_is_never_rendered_as_html(page, server):
     )
     assert page.evaluate("() => window.pwned") is None
     assert "<img" in page.locator("#conversation").inner_text()
+
+
+def test_feedback_from_the_page_is_stored(page, server, server_dir):
+    import json
+    import subprocess
+    import sys
+
+    page.goto(server + "/")
+    page.fill("#question", "Chỉ số PAR Index năm 2023 của thị xã Kỳ Anh đạt bao nhiêu điểm?")
+    page.keyboard.press("Enter")  # keyboard only: Enter sends
+    bot = page.locator(".turn.bot").last
+    bot.locator(".answer-actions").wait_for(timeout=60_000)
+    bot.locator("button.rate.down").click()
+    bot.locator(".fb-comment").fill("cần số liệu năm 2024")
+    bot.locator(".fb-form button[type=submit]").click()
+    bot.locator(".fb-status").filter(has_text="Cảm ơn").wait_for()
+    assert bot.locator("button.rate.up").is_disabled()
+    out = subprocess.run([sys.executable, "-m", "assistant.cli", "feedback", "export", "--data-dir", str(server_dir)],
+                         capture_output=True, text=True, check=True, timeout=60).stdout
+    rows = [json.loads(line) for line in out.splitlines()]
+    row = next(r for r in rows if r["comment"] == "cần số liệu năm 2024")
+    assert row["rating"] == -1 and "Kỳ Anh" in row["question"]
+    assert row["answer"].replace("**", "")[:60] in bot.inner_text()  # the answer the user rated
+    assert row["channel"] == "web"
+
+
+def test_new_chat_filters_and_phone_layout(page, server):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(server + "/")
+    page.locator("details summary").click()
+    assert page.locator("#province-list option").count() >= 63  # old and new names offered
+    page.fill("#province", "Tuyên Quang")  # the post-2025 unit that absorbed Hà Giang
+    page.fill("#question", "Tỷ lệ TTHC được cung cấp DVC trực tuyến toàn trình là bao nhiêu?")
+    page.click("#send")
+    bot = page.locator(".turn.bot").last
+    bot.locator(".chip").first.wait_for(timeout=60_000)
+    assert "35,48%" in bot.inner_text()
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390  # nothing overflows a phone screen
+    page.screenshot(path=str(ARTIFACTS / "chat-phone.png"), full_page=True)
+    page.click("#new-chat")
+    assert page.locator(".turn").count() == 0 and page.locator("#empty").is_visible()
+    page.click("#lang")
+    assert page.locator("#send").inner_text() == "Ask" and page.evaluate("() => document.documentElement.lang") == "en"
+    page.click("#lang")
+    page.set_viewport_size({"width": 1100, "height": 900})
+
+
+def test_every_control_has_an_accessible_name(page, server):
+    page.goto(server + "/")
+    unnamed = page.evaluate(
+        """() => [...document.querySelectorAll('button, input, textarea, select')]
+            .filter((n) => !n.closest('[hidden]'))
+            .filter((n) => !(n.getAttribute('aria-label') || n.labels?.length || n.textContent.trim()))
+            .map((n) => n.outerHTML)"""
+    )
+    assert unnamed == []

@@ -7,6 +7,8 @@ const I18N = {
     question: "Câu hỏi", placeholder: "Ví dụ: Tỷ lệ TTHC trực tuyến toàn trình của Hà Giang?", filters: "Bộ lọc",
     province: "Tỉnh/thành", since: "Từ ngày", until: "Đến ngày", newchat: "Cuộc trò chuyện mới", send: "Hỏi",
     thinking: "Đang tìm trong tài liệu…", error: "Lỗi", sources: "Nguồn", open: "Mở bài gốc", lang: "EN",
+    copy: "Sao chép", copied: "Đã chép", up: "Câu trả lời hữu ích", down: "Câu trả lời chưa đúng", comment: "Góp ý (không bắt buộc)",
+    sendfb: "Gửi góp ý", thanks: "Cảm ơn góp ý của bạn.", close: "Đóng",
     examples: [
       "Tỷ lệ TTHC được cung cấp DVC trực tuyến toàn trình của Hà Giang là bao nhiêu?",
       "Chỉ số PAR Index năm 2023 của thị xã Kỳ Anh đạt bao nhiêu điểm?",
@@ -18,6 +20,8 @@ const I18N = {
     question: "Question", placeholder: "e.g. What share of procedures are fully online in Hà Giang?", filters: "Filters",
     province: "Province", since: "From", until: "To", newchat: "New chat", send: "Ask",
     thinking: "Searching the documents…", error: "Error", sources: "Sources", open: "Open the original", lang: "VI",
+    copy: "Copy", copied: "Copied", up: "Helpful answer", down: "Wrong or unhelpful answer", comment: "Comment (optional)",
+    sendfb: "Send feedback", thanks: "Thank you for your feedback.", close: "Close",
     examples: [
       "What share of procedures are fully online in Hà Giang?",
       "What PAR Index score did Kỳ Anh town get in 2023?",
@@ -43,6 +47,7 @@ function applyLanguage() {
   document.querySelectorAll("[data-i18n]").forEach((n) => { n.textContent = t[n.dataset.i18n]; });
   document.querySelectorAll("[data-i18n-placeholder]").forEach((n) => { n.placeholder = t[n.dataset.i18nPlaceholder]; });
   $("lang").textContent = t.lang;
+  $("close-card").setAttribute("aria-label", t.close);
   const list = $("examples");
   list.replaceChildren();
   for (const q of t.examples) {
@@ -95,6 +100,63 @@ async function openSource(c) {
       document.createTextNode(doc.text.slice(c.end, to) + (to < doc.text.length ? " …" : "")),
     );
   } catch (_) { /* the quote alone is already shown */ }
+}
+
+function plainAnswer(data) {
+  const lines = [data.answer.replace(/\*\*/g, "")];
+  for (const c of data.citations) lines.push(`[${c.n}] ${c.title} — ${[c.source, c.published].filter(Boolean).join(", ")} ${c.url || ""}`.trim());
+  return lines.join("\n");
+}
+
+async function sendFeedback(question, data, rating, comment) {
+  const r = await fetch("/v1/feedback", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ question, answer: data.answer, citations: data.citations, rating, comment: comment || null }),
+  });
+  return r.ok;
+}
+
+// Copy, thumbs up, thumbs down (with an optional comment) under each answer.
+function answerActions(question, data) {
+  const t = I18N[lang];
+  const bar = el("div", { class: "answer-actions" });
+  const copy = el("button", { type: "button", class: "copy" }, t.copy);
+  copy.addEventListener("click", async () => {
+    try { await navigator.clipboard.writeText(plainAnswer(data)); copy.textContent = t.copied; } catch (_) { /* clipboard refused */ }
+  });
+  const up = el("button", { type: "button", class: "rate up", "aria-label": t.up, title: t.up, "aria-pressed": "false" }, "👍");
+  const down = el("button", { type: "button", class: "rate down", "aria-label": t.down, title: t.down, "aria-pressed": "false" }, "👎");
+  const status = el("span", { class: "fb-status", role: "status" });
+  const done = () => { up.disabled = true; down.disabled = true; status.textContent = t.thanks; };
+  up.addEventListener("click", async () => { up.setAttribute("aria-pressed", "true"); if (await sendFeedback(question, data, "up")) done(); });
+  down.addEventListener("click", () => {
+    down.setAttribute("aria-pressed", "true");
+    if (bar.querySelector(".fb-form")) return;
+    const form = el("form", { class: "fb-form" });
+    const label = el("label", {}, t.comment);
+    const box = el("input", { type: "text", maxlength: "4000", class: "fb-comment" });
+    label.appendChild(box);
+    const submit = el("button", { type: "submit" }, t.sendfb);
+    form.append(label, submit);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      if (await sendFeedback(question, data, "down", box.value.trim())) { form.remove(); done(); }
+    });
+    bar.appendChild(form);
+    box.focus();
+  });
+  bar.append(copy, up, down, status);
+  return bar;
+}
+
+async function loadProvinces() {
+  try {
+    const r = await fetch("/v1/provinces");
+    const list = $("province-list");
+    for (const p of (await r.json()).provinces) {
+      for (const name of [p.name, ...p.old_names.filter((n) => n !== p.name)]) list.appendChild(el("option", { value: name }));
+    }
+  } catch (_) { /* free text still works */ }
 }
 
 async function ask() {
@@ -153,6 +215,7 @@ async function ask() {
       bot.appendChild(list);
     }
     for (const w of data.warnings || []) bot.appendChild(el("p", { class: "warning" }, w));
+    bot.appendChild(answerActions(question, data));
     history.push({ role: "user", content: question }, { role: "assistant", content: data.answer });
   } catch (e) {
     bot.textContent = `${I18N[lang].error}: ${e}`;
@@ -167,3 +230,4 @@ $("close-card").addEventListener("click", () => { $("source-card").hidden = true
 document.addEventListener("keydown", (e) => { if (e.key === "Escape") $("source-card").hidden = true; });
 $("lang").addEventListener("click", () => { lang = lang === "vi" ? "en" : "vi"; localStorage.setItem("cchc-lang", lang); applyLanguage(); });
 applyLanguage();
+loadProvinces();

@@ -13,7 +13,9 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from assistant.api.routers import ask, documents, health
+from assistant.api.routers import ask, documents, feedback, health, links
+from assistant.channels import openai_compat
+from assistant.feedback import FeedbackStore
 from assistant.observability import REQUEST_SECONDS
 from assistant.service import AnswerService
 from assistant.settings import Settings
@@ -25,12 +27,17 @@ def _web_dir() -> Path:
 
 def create_app(settings: Settings | None = None, service: AnswerService | None = None) -> FastAPI:
     settings = settings or Settings()
+    # Opened here, not in the lifespan: the Slack and Zalo adapters are built around it.
+    service = service or AnswerService(settings)
+    feedback_store = FeedbackStore(settings.feedback_path)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
-        app.state.service = service or AnswerService(settings)
+        app.state.service = service
+        app.state.feedback = feedback_store
         yield
+        feedback_store.close()
 
     app = FastAPI(
         title="cchc-assistant",
@@ -55,6 +62,17 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
     app.include_router(health.router)
     app.include_router(ask.router)
     app.include_router(documents.router)
+    app.include_router(feedback.router)
+    app.include_router(links.router)
+    app.include_router(openai_compat.router)
+    if settings.slack_enabled:
+        from assistant.channels import slack
+
+        app.include_router(slack.make_router(slack.build_app(settings, service)))
+    if settings.zalo_enabled:
+        from assistant.channels import zalo
+
+        app.include_router(zalo.make_router(settings, service))
     web = _web_dir()
     app.mount("/static", StaticFiles(directory=web), name="static")
 

@@ -9,7 +9,6 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import StreamingResponse
 
 from assistant.api.deps import ServiceDep
-from assistant.retrieval import Filters
 from assistant.schemas import AnswerResponse, AskRequest
 from assistant.service import InvalidQuestion
 
@@ -27,8 +26,7 @@ def _sse(event: str, data: object) -> str:
 )
 def ask(body: AskRequest, service: ServiceDep) -> AnswerResponse | StreamingResponse:
     # A plain `def`: answering is CPU-bound, so FastAPI runs it in its thread pool.
-    f = body.filters
-    filters = Filters(f.province, f.since, f.until)
+    filters = body.filters.to_filters()
     try:
         service.validate(body.question)
         filters.resolved_province()

@@ -12,3 +12,11 @@ router = APIRouter(tags=["health"])
 @router.get("/healthz")
 def healthz(service: ServiceDep) -> dict[str, object]:
     return {"status": "ok", "embedder": service.store.embedder.model_id, **service.store.stats()}
+
+
+@router.get("/v1/provinces", tags=["filters"])
+def provinces() -> dict[str, list[dict[str, object]]]:
+    """Values `filters.province` accepts: every post-2025 unit with the pre-2025 names inside it."""
+    from assistant.index.gazetteer import all_provinces
+
+    return {"provinces": [{"name": p.name, "old_names": list(p.old_names)} for p in all_provinces()]}

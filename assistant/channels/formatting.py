@@ -1,0 +1,88 @@
+"""Rendering one `AnswerResponse` for each channel.
+
+Every channel shows the same answer and the same citations; only the markup differs.
+Text from documents and LLMs is escaped for the target format so that a document
+containing `<script>` or Slack's `<!channel>` stays inert text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.schemas import AnswerResponse, Citation
+
+_BOLD = re.compile(r"\*\*([^*]+)\*\*")
+_REF = re.compile(r"\[(\d+)\]")
+_HEADINGS = {"vi": "Nguồn", "en": "Sources"}
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) links to cited sources are ever shown."""
+    if url and re.match(r"^https?://[^\s<>|\"']+$", url):
+        return url
+    return None
+
+
+def source_line(c: Citation) -> str:
+    meta = ", ".join(x for x in (c.source, c.published) if x)
+    return f"[{c.n}] {c.title}" + (f" — {meta}" if meta else "")
+
+
+def plain_text(resp: AnswerResponse) -> str:
+    """Markdown-light text with the sources listed under the answer (OpenAI API, Zalo)."""
+    lines = [resp.answer]
+    if resp.citations:
+        lines += ["", f"{_HEADINGS.get(resp.language, 'Nguồn')}:"]
+        for c in resp.citations:
+            url = safe_url(c.url)
+            lines.append(source_line(c) + (f": {url}" if url else ""))
+    return "\n".join(lines)
+
+
+def strip_markup(text: str) -> str:
+    return _BOLD.sub(r"\1", text)
+
+
+def slack_escape(text: str) -> str:
+    # Slack's own rule: only &, < and > are control characters in mrkdwn.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_blocks(resp: AnswerResponse) -> tuple[str, list[dict]]:
+    """(fallback text, Block Kit blocks): bold figures, [n] as links to the source."""
+    by_n = {c.n: c for c in resp.citations}
+
+    def link(m: re.Match[str]) -> str:
+        c = by_n.get(int(m.group(1)))
+        url = safe_url(c.url) if c else None
+        return f"<{url}|[{m.group(1)}]>" if url else m.group(0)
+
+    body = _REF.sub(link, _BOLD.sub(r"*\1*", slack_escape(resp.answer)))
+    blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": body[:3000]}}]
+    if resp.citations:
+        items = []
+        for c in resp.citations:
+            url = safe_url(c.url)
+            label = slack_escape(source_line(c)).replace("|", "¦")
+            items.append(f"<{url}|{label}>" if url else label)
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": t[:3000]} for t in items[:10]]})
+    # The fallback text drives notifications and is parsed too: escaped the same way.
+    return slack_escape(strip_markup(plain_text(resp)))[:3000], blocks
+
+
+def split_message(text: str, limit: int) -> list[str]:
+    """Split at paragraph, line or sentence boundaries so that no part exceeds `limit`."""
+    parts: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"))
+        if cut < limit // 3:
+            cut = max(window.rfind(". "), window.rfind("; "), window.rfind(" "))
+        if cut < limit // 3:
+            cut = limit  # one unbroken run of characters: a hard cut is all that is left
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts

@@ -1,0 +1,131 @@
+"""POST /v1/chat/completions and GET /v1/models, as OpenAI clients expect them.
+
+Open WebUI, LibreChat or any OpenAI SDK can use the assistant as a model named `cchc`.
+The last user message is the question and the earlier turns are the history; a caller's
+system message is ignored, because nothing outside the corpus may steer an answer.
+Streaming sends the *verified* answer in pieces: an OpenAI stream cannot take a draft
+back, so a draft that fails verification is never streamed here.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Literal
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.api.deps import ServiceDep
+from assistant.channels.formatting import plain_text
+from assistant.schemas import AnswerResponse, Citation, FilterModel, Turn
+from assistant.service import InvalidQuestion
+
+MODEL = "cchc"
+router = APIRouter(prefix="/v1", tags=["openai-compatible"])
+
+
+class ContentPart(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: str
+    text: str | None = None
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: str | list[ContentPart] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return "".join(p.text or "" for p in self.content if p.type == "text")
+        return self.content or ""
+
+
+class ChatRequest(BaseModel):
+    # Clients send temperature, max_tokens, user, …: accepted and ignored.
+    model_config = ConfigDict(extra="allow")
+    model: str = MODEL
+    messages: list[ChatMessage] = Field(min_length=1, max_length=200)
+    stream: bool = False
+    filters: FilterModel = Field(default_factory=FilterModel, description="cchc extension: retrieval filters.")
+
+
+class ChatChoiceMessage(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str
+
+
+class ChatChoice(BaseModel):
+    index: int = 0
+    message: ChatChoiceMessage
+    finish_reason: Literal["stop"] = "stop"
+
+
+class ChatCompletion(BaseModel):
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[ChatChoice]
+    usage: dict[str, int]
+    citations: list[Citation] = Field(description="The verified citations of the answer.")
+    cchc: AnswerResponse = Field(description="The full answer object, as POST /v1/ask returns it.")
+
+
+def _error(status: int, message: str, code: str) -> JSONResponse:
+    return JSONResponse({"error": {"message": message, "type": "invalid_request_error", "code": code}}, status)
+
+
+def _split(body: ChatRequest) -> tuple[str, list[Turn]]:
+    turns = [m for m in body.messages if m.role in ("user", "assistant")]
+    if not turns or turns[-1].role != "user":
+        raise InvalidQuestion("the last message must come from the user")
+    history = [Turn(role=m.role, content=m.text()[:20000]) for m in turns[:-1]]  # type: ignore[arg-type]
+    return turns[-1].text(), history
+
+
+def _pieces(text: str, size: int = 24) -> Iterator[str]:
+    words = text.split(" ")
+    for i in range(0, len(words), size):
+        yield " ".join(words[i : i + size]) + (" " if i + size < len(words) else "")
+
+
+@router.get("/models")
+def models() -> dict[str, object]:
+    return {"object": "list", "data": [{"id": MODEL, "object": "model", "created": 0, "owned_by": "cchc-assistant"}]}
+
+
+@router.post("/chat/completions", response_model=ChatCompletion)
+def chat_completions(body: ChatRequest, service: ServiceDep):  # type: ignore[no-untyped-def]
+    try:
+        question, history = _split(body)
+        resp = service.answer(question, history, body.filters.to_filters())[0]
+    except (InvalidQuestion, ValueError) as exc:
+        return _error(400, str(exc), "invalid_question")
+    text = plain_text(resp)
+    cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+    if not body.stream:
+        usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+        return ChatCompletion(
+            id=cid, created=created, model=MODEL, usage=usage, citations=resp.citations, cchc=resp,
+            choices=[ChatChoice(message=ChatChoiceMessage(content=text))],
+        )
+
+    def chunk(delta: dict, finish: str | None = None, **extra: object) -> str:
+        obj = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": MODEL,
+               "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
+        return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
+
+    def events() -> Iterator[str]:
+        yield chunk({"role": "assistant", "content": ""})
+        for piece in _pieces(text):
+            yield chunk({"content": piece})
+        yield chunk({}, "stop", citations=[c.model_dump(mode="json") for c in resp.citations],
+                    cchc=resp.model_dump(mode="json"))
+        yield "data: [DONE]\n\n"
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

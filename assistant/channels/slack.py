@@ -1,0 +1,133 @@
+"""Slack: a Bolt app mounted in FastAPI at /slack/events.
+
+Answers @mentions in channels and direct messages, always in the thread; a follow-up in
+the thread sees the thread as its history. Bolt verifies the signing secret and the
+5-minute timestamp window (401 otherwise) and answers url_verification; listeners run in
+Bolt's thread pool after the acknowledgement, so Slack's 3-second deadline holds while the
+answer is being written. Slack retries (X-Slack-Retry-Num) of an event already taken are
+acknowledged and dropped.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from slack_bolt import App, BoltResponse
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_sdk import WebClient
+
+from assistant.channels.formatting import slack_blocks
+from assistant.schemas import Turn
+from assistant.service import AnswerService, InvalidQuestion
+from assistant.settings import Settings
+
+log = logging.getLogger("cchc.slack")
+_MENTION = re.compile(r"<@[A-Z0-9]+>")
+_LINK = re.compile(r"<(?:https?://|mailto:)[^|>]*\|([^>]*)>|<((?:https?://|mailto:)[^>]*)>")
+
+
+class SeenEvents:
+    """Bounded memory of event ids already taken, so Slack's retries are not answered twice."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def first_time(self, event_id: str) -> bool:
+        with self._lock:
+            if event_id in self._ids:
+                return False
+            self._ids[event_id] = None
+            if len(self._ids) > self._size:
+                self._ids.popitem(last=False)
+            return True
+
+
+def question_text(text: str) -> str:
+    """What the user typed, without the bot mention and Slack's link/escape markup."""
+    text = _MENTION.sub(" ", text or "")
+    text = _LINK.sub(lambda m: m.group(1) or m.group(2), text)
+    return html.unescape(text).strip()
+
+
+def build_app(settings: Settings, service: AnswerService) -> App:
+    assert settings.slack_signing_secret and settings.slack_bot_token
+    token = settings.slack_bot_token.get_secret_value()
+    bolt = App(
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        client=WebClient(token=token, base_url=settings.slack_api_base),
+        # No network call at start-up: the bot identity is fetched on the first event.
+        token_verification_enabled=False,
+    )
+    seen = SeenEvents()
+
+    @bolt.middleware
+    def drop_retries(body: dict, next: Callable[[], BoltResponse]) -> BoltResponse | None:  # noqa: A002
+        event_id = body.get("event_id")
+        if event_id and not seen.first_time(event_id):
+            log.info("slack retry of %s dropped", event_id)
+            return BoltResponse(status=200, body="")
+        return next()
+
+    def history(client: WebClient, channel: str, thread_ts: str, current_ts: str, bot_user: str | None) -> list[Turn]:
+        if settings.channel_history_turns == 0:
+            return []
+        replies = client.conversations_replies(channel=channel, ts=thread_ts, limit=100).get("messages", [])
+        turns = []
+        for m in replies:
+            if m.get("ts") == current_ts:
+                continue
+            is_bot = bool(m.get("bot_id")) or (bot_user is not None and m.get("user") == bot_user)
+            content = question_text(m.get("text", ""))
+            if content:
+                turns.append(Turn(role="assistant" if is_bot else "user", content=content[:20000]))
+        return turns[-settings.channel_history_turns :]
+
+    def reply(event: dict, client: WebClient, bot_user: str | None) -> None:
+        channel, ts = event["channel"], event["ts"]
+        thread_ts = event.get("thread_ts") or ts
+        past = history(client, channel, thread_ts, ts, bot_user) if event.get("thread_ts") else []
+        try:
+            resp = service.answer(question_text(event.get("text", "")), past)[0]
+        except (InvalidQuestion, ValueError) as exc:
+            client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=str(exc))
+            return
+        text, blocks = slack_blocks(resp)
+        client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+        )
+
+    @bolt.event("app_mention")
+    def on_mention(event: dict, client: WebClient, context: dict) -> None:
+        reply(event, client, context.get("bot_user_id"))
+
+    @bolt.event("message")
+    def on_message(event: dict, client: WebClient, context: dict) -> None:
+        # Channel messages reach us as app_mention; here only direct messages from people.
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        reply(event, client, context.get("bot_user_id"))
+
+    return bolt
+
+
+def make_router(bolt: App) -> APIRouter:
+    router = APIRouter(tags=["slack"])
+
+    @router.post("/slack/events", include_in_schema=False)
+    async def slack_events(request: Request) -> Response:
+        body = await request.body()
+        # Bolt's dispatch is synchronous (signature check, authorisation): keep it off the loop.
+        bolt_resp = await run_in_threadpool(bolt.dispatch, to_bolt_request(request, body))
+        return to_starlette_response(bolt_resp)
+
+    return router

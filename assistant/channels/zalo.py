@@ -1,0 +1,203 @@
+"""Zalo Official Account: webhook at /zalo/webhook, answers through the OA message API.
+
+Zalo signs each event with `X-ZEvent-Signature: mac=<sha256(app_id + raw body + timestamp
++ OA secret key)>` (app_id and timestamp are fields of the body). The webhook acknowledges
+at once and answers in the background. The OA access token lives ~25 hours; it is
+refreshed with the refresh token (single-use: the new one replaces it) before it expires,
+or when the API says it is invalid, and both are kept in a SQLite file readable by the
+service's user only. Tokens never appear in logs or errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections import OrderedDict
+
+import httpx
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Request
+from pydantic import SecretStr
+
+from assistant.channels.formatting import plain_text, split_message, strip_markup
+from assistant.channels.history import ChannelHistory
+from assistant.schemas import AnswerResponse
+from assistant.service import AnswerService, InvalidQuestion
+from assistant.settings import Settings
+
+log = logging.getLogger("cchc.zalo")
+TOKEN_ERRORS = {-216, -124}  # "access token is invalid" / "has expired"
+REFRESH_MARGIN_S = 600
+MAX_EVENT_AGE_S = 900  # replay window on the signed event timestamp
+
+
+class ZaloError(RuntimeError):
+    pass
+
+
+def signature(app_id: str, raw_body: bytes, timestamp: str, secret: str) -> str:
+    digest = hashlib.sha256(app_id.encode() + raw_body + timestamp.encode() + secret.encode()).hexdigest()
+    return f"mac={digest}"
+
+
+def verify(raw_body: bytes, event: dict, header: str | None, app_id: str | None, secret: str) -> bool:
+    if not header:
+        return False
+    sent_app = str(event.get("app_id", ""))
+    if app_id and sent_app != app_id:
+        return False
+    expected = signature(sent_app, raw_body, str(event.get("timestamp", "")), secret)
+    return hmac.compare_digest(expected.encode(), header.strip().encode())
+
+
+class TokenStore:
+    """Access and refresh token, persisted with owner-only permissions."""
+
+    def __init__(self, path: str | os.PathLike[str], access: str | None, refresh: str | None) -> None:
+        os.makedirs(os.path.dirname(os.fspath(path)) or ".", exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        os.chmod(path, 0o600)
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS zalo_tokens (id INTEGER PRIMARY KEY CHECK (id = 1),"
+            " access_token TEXT, refresh_token TEXT, expires_at REAL)"
+        )
+        if self._db.execute("SELECT COUNT(*) FROM zalo_tokens").fetchone()[0] == 0:
+            # Unknown age of the configured token: assume it is good for the next hour.
+            self.save(access, refresh, time.time() + 3600 if access else 0.0)
+
+    def load(self) -> tuple[str | None, str | None, float]:
+        row = self._db.execute("SELECT access_token, refresh_token, expires_at FROM zalo_tokens").fetchone()
+        return row if row else (None, None, 0.0)
+
+    def save(self, access: str | None, refresh: str | None, expires_at: float) -> None:
+        self._db.execute("INSERT OR REPLACE INTO zalo_tokens VALUES (1, ?, ?, ?)", (access, refresh, expires_at))
+
+
+class ZaloClient:
+    def __init__(self, settings: Settings, tokens: TokenStore) -> None:
+        assert settings.zalo_app_secret
+        self._settings = settings
+        self._secret = settings.zalo_app_secret.get_secret_value()
+        self._tokens = tokens
+        self._lock = threading.Lock()
+        self._http = httpx.Client(timeout=15, transport=httpx.HTTPTransport(retries=2))
+
+    def access_token(self, force_refresh: bool = False) -> str:
+        with self._lock:
+            access, refresh, expires_at = self._tokens.load()
+            if access and not force_refresh and expires_at - time.time() > REFRESH_MARGIN_S:
+                return access
+            if not refresh:
+                if access:
+                    return access  # nothing to refresh with: try the one we have
+                raise ZaloError("no Zalo access token and no refresh token configured")
+            r = self._http.post(
+                self._settings.zalo_oauth_base.rstrip("/") + "/v4/oa/access_token",
+                headers={"secret_key": self._secret},
+                data={"app_id": self._settings.zalo_app_id or "", "grant_type": "refresh_token", "refresh_token": refresh},
+            )
+            body = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}
+            if r.status_code != 200 or "access_token" not in body:
+                raise ZaloError(f"token refresh failed: HTTP {r.status_code}, error {body.get('error')}")
+            self._tokens.save(body["access_token"], body.get("refresh_token") or refresh,
+                              time.time() + float(body.get("expires_in", 3600)))
+            log.info("zalo access token refreshed")
+            return body["access_token"]
+
+    def send_text(self, user_id: str, text: str) -> None:
+        url = self._settings.zalo_api_base.rstrip("/") + "/v3.0/oa/message/cs"
+        payload = {"recipient": {"user_id": user_id}, "message": {"text": text}}
+        for attempt in range(2):
+            r = self._http.post(url, headers={"access_token": self.access_token(force_refresh=attempt > 0)}, json=payload)
+            error = r.json().get("error", 0) if r.status_code == 200 else r.status_code
+            if error == 0:
+                return
+            if error not in TOKEN_ERRORS:
+                raise ZaloError(f"message API error {error}")
+        raise ZaloError("message API rejected a freshly refreshed token")
+
+
+def zalo_text(resp: AnswerResponse, base_url: str | None) -> str:
+    """Plain text (Zalo shows no markup) with each citation as a short link."""
+    if base_url:
+        short = [c.model_copy(update={"url": f"{base_url.rstrip('/')}/r/{c.doc_id}" if c.url else None})
+                 for c in resp.citations]
+        resp = resp.model_copy(update={"citations": short})
+    return strip_markup(plain_text(resp))
+
+
+def numbered_parts(text: str, limit: int) -> list[str]:
+    """Split to the platform limit; several parts end with "(i/n)" so the reader knows
+    more is coming."""
+    parts = split_message(text, limit - 10)
+    if len(parts) == 1:
+        return parts
+    return [f"{p}\n({i}/{len(parts)})" for i, p in enumerate(parts, 1)]
+
+
+def _reveal(secret: SecretStr | None) -> str | None:
+    return secret.get_secret_value() if secret else None
+
+
+def make_router(settings: Settings, service: AnswerService) -> APIRouter:
+    assert settings.zalo_app_secret
+    secret = (settings.zalo_oa_secret_key or settings.zalo_app_secret).get_secret_value()
+    tokens = TokenStore(settings.channels_path, _reveal(settings.zalo_oa_access_token), _reveal(settings.zalo_refresh_token))
+    client = ZaloClient(settings, tokens)
+    history = ChannelHistory(settings.channels_path)
+    seen: OrderedDict[str, None] = OrderedDict()
+    seen_lock = threading.Lock()
+    router = APIRouter(tags=["zalo"])
+
+    def answer(user_id: str, text: str) -> None:
+        try:
+            past = history.turns("zalo", user_id, settings.channel_history_turns)
+            try:
+                resp = service.answer(text, past)[0]
+                message = zalo_text(resp, settings.public_base_url)
+            except (InvalidQuestion, ValueError) as exc:
+                resp, message = None, str(exc)
+            for part in numbered_parts(message, settings.zalo_message_limit):
+                client.send_text(user_id, part)
+            if resp is not None:
+                history.add("zalo", user_id, text, resp.answer)
+        except (ZaloError, httpx.HTTPError) as exc:
+            log.error("zalo reply to a user failed: %s", exc)
+
+    @router.post("/zalo/webhook", include_in_schema=False)
+    async def webhook(request: Request, background: BackgroundTasks) -> dict[str, str]:
+        raw = await request.body()
+        try:
+            event = json.loads(raw)
+            assert isinstance(event, dict)
+        except (ValueError, AssertionError):
+            raise HTTPException(400, "body is not a JSON object") from None
+        if not verify(raw, event, request.headers.get("X-ZEvent-Signature"), settings.zalo_app_id, secret):
+            raise HTTPException(401, "bad signature")
+        try:
+            age = time.time() - int(event.get("timestamp", 0)) / 1000
+        except (TypeError, ValueError):
+            raise HTTPException(400, "bad timestamp") from None
+        if abs(age) > MAX_EVENT_AGE_S:
+            raise HTTPException(401, "stale event")
+        if event.get("event_name") != "user_send_text":
+            return {"status": "ignored"}
+        user_id = str(event.get("sender", {}).get("id", ""))
+        message = event.get("message", {})
+        text, msg_id = str(message.get("text", "")), str(message.get("msg_id", ""))
+        with seen_lock:
+            if msg_id and msg_id in seen:
+                return {"status": "duplicate"}
+            seen[msg_id] = None
+            if len(seen) > 10_000:
+                seen.popitem(last=False)
+        if user_id:
+            background.add_task(answer, user_id, text)  # Zalo wants the 200 at once
+        return {"status": "accepted"}
+
+    return router

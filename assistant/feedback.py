@@ -1,0 +1,69 @@
+"""Thumbs up/down from users, kept in a SQLite `feedback` table for the editors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+FIELDS = ["id", "created_at", "channel", "rating", "question", "answer", "citations", "comment"]
+
+
+class FeedbackStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._lock = threading.Lock()
+        self._db.execute(
+            """CREATE TABLE IF NOT EXISTS feedback (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                created_at TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                rating INTEGER NOT NULL CHECK (rating IN (-1, 1)),
+                question TEXT NOT NULL,
+                answer TEXT NOT NULL,
+                citations TEXT NOT NULL,
+                comment TEXT
+            )"""
+        )
+
+    def add(
+        self, question: str, answer: str, citations: list[dict], rating: int, comment: str | None = None,
+        channel: str = "web",
+    ) -> int:
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._lock:
+            cur = self._db.execute(
+                "INSERT INTO feedback (created_at, channel, rating, question, answer, citations, comment)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (now, channel, rating, question, answer, json.dumps(citations, ensure_ascii=False), comment),
+            )
+        return int(cur.lastrowid or 0)
+
+    def rows(self) -> Iterator[dict]:
+        cur = self._db.execute(f"SELECT {', '.join(FIELDS)} FROM feedback ORDER BY id")
+        for row in cur:
+            item = dict(zip(FIELDS, row))
+            item["citations"] = json.loads(item["citations"])
+            yield item
+
+    def export(self, fmt: str = "jsonl") -> str:
+        if fmt == "jsonl":
+            return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self.rows())
+        if fmt == "csv":
+            out = io.StringIO()
+            writer = csv.DictWriter(out, fieldnames=FIELDS)
+            writer.writeheader()
+            for r in self.rows():
+                writer.writerow({**r, "citations": json.dumps(r["citations"], ensure_ascii=False)})
+            return out.getvalue()
+        raise ValueError(f"unknown format {fmt!r}: use jsonl or csv")
+
+    def close(self) -> None:
+        self._db.close()

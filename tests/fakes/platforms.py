@@ -1,0 +1,130 @@
+"""Local fakes of the Slack Web API and the Zalo OA/OAuth APIs, on 127.0.0.1, recording
+what the assistant sends them. Each is a real HTTP server in a thread."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+
+async def _params(request: Request) -> dict[str, Any]:
+    params: dict[str, Any] = dict(request.query_params)
+    ctype = request.headers.get("content-type", "")
+    if "json" in ctype:
+        params.update(await request.json())
+    elif "form" in ctype:
+        params.update(dict(await request.form()))
+    return params
+
+
+class FakeServer:
+    def __init__(self) -> None:
+        self.app = FastAPI()
+        self._server: uvicorn.Server | None = None
+        self.lock = threading.Lock()
+
+    def start(self, port: int) -> str:
+        self._server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning"))
+        threading.Thread(target=self._server.run, daemon=True).start()
+        deadline = time.time() + 10
+        while not self._server.started and time.time() < deadline:
+            time.sleep(0.05)
+        return f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.should_exit = True
+
+
+class FakeSlack(FakeServer):
+    """auth.test, chat.postMessage (recorded) and conversations.replies (seeded + recorded)."""
+
+    def __init__(self, token: str, bot_user: str = "UBOT") -> None:
+        super().__init__()
+        self.token, self.bot_user = token, bot_user
+        self.posts: list[dict] = []
+        self.threads: dict[tuple[str, str], list[dict]] = {}
+        ts = itertools.count(1)
+
+        def authorised(request: Request) -> bool:
+            return request.headers.get("authorization") == f"Bearer {self.token}"
+
+        @self.app.api_route("/api/auth.test", methods=["GET", "POST"])
+        async def auth_test(request: Request) -> JSONResponse:
+            if not authorised(request):
+                return JSONResponse({"ok": False, "error": "invalid_auth"})
+            return JSONResponse({"ok": True, "user_id": bot_user, "bot_id": "BBOT", "team_id": "T1", "user": "cchc"})
+
+        @self.app.api_route("/api/chat.postMessage", methods=["POST"])
+        async def post_message(request: Request) -> JSONResponse:
+            if not authorised(request):
+                return JSONResponse({"ok": False, "error": "invalid_auth"})
+            p = await _params(request)
+            message = {"ts": f"{time.time():.0f}.{next(ts):06d}", "user": bot_user, "bot_id": "BBOT", **p}
+            with self.lock:
+                self.posts.append(message)
+                if p.get("thread_ts"):
+                    self.threads.setdefault((p["channel"], p["thread_ts"]), []).append(message)
+            return JSONResponse({"ok": True, "channel": p.get("channel"), "ts": message["ts"], "message": message})
+
+        @self.app.api_route("/api/conversations.replies", methods=["GET", "POST"])
+        async def replies(request: Request) -> JSONResponse:
+            p = await _params(request)
+            with self.lock:
+                msgs = list(self.threads.get((p["channel"], p["ts"]), []))
+            return JSONResponse({"ok": True, "messages": msgs, "has_more": False})
+
+    def seed(self, channel: str, thread_ts: str, messages: list[dict]) -> None:
+        with self.lock:
+            self.threads.setdefault((channel, thread_ts), []).extend(messages)
+
+    def posts_in(self, channel: str, thread_ts: str) -> list[dict]:
+        with self.lock:
+            return [p for p in self.posts if p.get("channel") == channel and p.get("thread_ts") == thread_ts]
+
+
+class FakeZalo(FakeServer):
+    """/v3.0/oa/message/cs (recorded; rejects unknown tokens with -216) and
+    /v4/oa/access_token (single-use refresh tokens, as Zalo issues them)."""
+
+    def __init__(self, app_secret: str, refresh_token: str) -> None:
+        super().__init__()
+        self.app_secret = app_secret
+        self.valid_access: set[str] = set()
+        self.refresh_token = refresh_token
+        self.refreshes = 0
+        self.messages: list[dict] = []
+
+        @self.app.post("/v3.0/oa/message/cs")
+        async def send(request: Request) -> JSONResponse:
+            token = request.headers.get("access_token", "")
+            if token not in self.valid_access:
+                return JSONResponse({"error": -216, "message": "Access token is invalid"})
+            body = await request.json()
+            with self.lock:
+                self.messages.append({"user_id": body["recipient"]["user_id"], "text": body["message"]["text"], "token": token})
+            return JSONResponse({"error": 0, "message": "Success", "data": {"message_id": f"m{len(self.messages)}"}})
+
+        @self.app.post("/v4/oa/access_token")
+        async def refresh(request: Request) -> JSONResponse:
+            p = await _params(request)
+            if request.headers.get("secret_key") != self.app_secret:
+                return JSONResponse({"error": -14002, "error_name": "Invalid secret key"})
+            with self.lock:
+                if p.get("grant_type") != "refresh_token" or p.get("refresh_token") != self.refresh_token:
+                    return JSONResponse({"error": -14014, "error_name": "Invalid refresh token"})
+                self.refreshes += 1
+                access = f"access-{self.refreshes}"
+                self.valid_access.add(access)
+                self.refresh_token = f"refresh-{self.refreshes}"
+                return JSONResponse({"access_token": access, "refresh_token": self.refresh_token, "expires_in": "90000"})
+
+    def messages_for(self, user_id: str) -> list[dict]:
+        with self.lock:
+            return [m for m in self.messages if m["user_id"] == user_id]
