@@ -39,13 +39,13 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def ingest_paths(settings: Settings, paths: list[Path], quiet: bool = False) -> dict[str, object]:
+def ingest_paths(settings: Settings, paths: list[Path], quiet: bool = False, items: list | None = None) -> dict[str, object]:
     from assistant.service import open_cache, open_store
     from ingest.loaders import load_paths
     from ingest.pipeline import IngestPipeline
 
     store = open_store(settings)
-    items = list(load_paths(paths))
+    items = list(load_paths(paths)) + list(items or [])
     pipeline = IngestPipeline(store, open_cache(settings), settings.chunk_chars, settings.chunk_overlap_chars)
     bar = tqdm(total=len(items), unit="doc", desc="ingest", disable=quiet, file=sys.stderr)
     chunks = [0]
@@ -67,12 +67,22 @@ def ingest_paths(settings: Settings, paths: list[Path], quiet: bool = False) -> 
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders: JSONL, HTML, TXT, MD.")],
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders: JSONL/JSON, HTML, PDF, DOCX, TXT, MD.")] = None,
+    urls: Annotated[Path | None, typer.Option("--urls", help="A file of page URLs (one per line) to fetch and ingest.")] = None,
+    save: Annotated[Path | None, typer.Option("--save", help="With --urls: keep the fetched pages here.")] = None,
+    delay: Annotated[float, typer.Option(help="With --urls: seconds between requests to one site.")] = 1.0,
     data_dir: DataDir = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Add or update documents; unchanged documents cost nothing."""
-    result = ingest_paths(_settings(data_dir), paths, quiet=json_out)
+    if not paths and not urls:
+        _fail("give files or folders to ingest, or --urls FILE")
+    fetched: list = []
+    if urls:
+        from ingest.fetch import Fetcher, read_url_list
+
+        fetched = list(Fetcher(delay_s=delay).fetch(read_url_list(urls), save))
+    result = ingest_paths(_settings(data_dir), paths or [], quiet=json_out, items=fetched)
     if json_out:
         typer.echo(json.dumps(result, ensure_ascii=False))
     else:
@@ -137,7 +147,15 @@ def serve(
         if empty and sample_dir.exists():
             typer.echo(f"empty index: ingesting the sample corpus from {sample_dir}", err=True)
             ingest_paths(settings, sorted(sample_dir.glob("*.jsonl")))
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    from assistant import logs
+
+    logs.configure(settings.log_format)
+    uvicorn.run(
+        create_app(settings), host=host or settings.host, port=port or settings.port,
+        log_config=None,  # ours: JSON lines with request ids, secrets redacted
+        proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
+        timeout_graceful_shutdown=30,  # SIGTERM: stop accepting, let requests in flight finish
+    )
 
 
 @app.command("list")
@@ -176,6 +194,27 @@ def doctor(
     typer.echo(json.dumps(report, ensure_ascii=False))
     if not report["consistent"] and not repair:
         raise typer.Exit(1)
+
+
+keys_app = typer.Typer(no_args_is_help=True, help="API keys for CCHC_ADMIN_API_KEYS / CCHC_QUERY_API_KEYS.")
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("new")
+def keys_new() -> None:
+    """Print a new random key (give it to the client) and its hash (put it in the settings)."""
+    from assistant.api.security import new_key
+
+    key, hashed = new_key()
+    typer.echo(f"key:  {key}\nhash: {hashed}\n(set CCHC_ADMIN_API_KEYS={hashed}; keep several, comma-separated, to rotate)")
+
+
+@keys_app.command("hash")
+def keys_hash(key: str) -> None:
+    """The hash to configure for an existing key."""
+    from assistant.api.security import hash_key
+
+    typer.echo(hash_key(key))
 
 
 feedback_app = typer.Typer(no_args_is_help=True, help="Users' thumbs up/down from the chat page.")

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Lists come from the environment as comma-separated values (CCHC_ADMIN_API_KEYS=a,b).
+CommaList = Annotated[list[str], NoDecode]
 
 
 class Settings(BaseSettings):
@@ -70,6 +74,35 @@ class Settings(BaseSettings):
         "(default: the bundled data/sample).",
     )
 
+    # Access and limits (see SECURITY in the README)
+    admin_api_keys: CommaList = Field(
+        default_factory=list,
+        description="Keys for ingest/delete/jobs/feedback export, as `sha256:<hex>` (from `cchc keys new`) or plain; "
+        "comma-separated, several valid at once for rotation. Unset = admin endpoints disabled.",
+    )
+    query_api_keys: CommaList = Field(
+        default_factory=list, description="When set, the question endpoints need one of these keys (or an admin key)."
+    )
+    cors_origins: CommaList = Field(default_factory=list, description="Origins allowed to call the API from a browser.")
+    trusted_hosts: CommaList = Field(
+        default_factory=list, description="Accepted Host headers (e.g. cchc.example.gov.vn); unset = any."
+    )
+    rate_limit: str = Field("60/minute", description="Per client (API key, else IP) on the question endpoints; '' = none.")
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1", description="Reverse proxies whose X-Forwarded-For is trusted (uvicorn's setting)."
+    )
+    max_upload_bytes: int = Field(25 * 1024 * 1024, ge=1024, description="Largest upload request (413 above).")
+    max_upload_files: int = Field(20, ge=1, description="Most files in one upload request.")
+    request_timeout_s: float = Field(60.0, gt=0, description="A question taking longer gets a 503.")
+    log_format: str = Field("json", description="'json' (one object per line, with request ids) or 'text'.")
+
+    @field_validator("admin_api_keys", "query_api_keys", "cors_origins", "trusted_hosts", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
     public_base_url: str | None = Field(
         None,
         description="This server's public URL (https://cchc.example.gov.vn); when set, Zalo citations "
@@ -101,6 +134,10 @@ class Settings(BaseSettings):
     @property
     def zalo_enabled(self) -> bool:
         return bool(self.zalo_app_secret and (self.zalo_oa_access_token or self.zalo_refresh_token))
+
+    @property
+    def jobs_path(self) -> Path:
+        return self.data_dir / "jobs.sqlite"
 
     @property
     def feedback_path(self) -> Path:

@@ -1,4 +1,4 @@
-"""Loading source files into documents: JSONL (the corpus format), TXT/MD and HTML.
+"""Loading source files into documents: JSONL/JSON (the corpus format), TXT/MD, HTML, PDF, DOCX.
 
 Each loader yields :class:`SourceDocument` or raises :class:`LoadError` with a message a
 person can act on; one bad file or line never stops the others.
@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from assistant.index.textnorm import clean_document_text
+from ingest.errors import LoadError
+from ingest.formats import docx_text, pdf_text
 
-SUPPORTED = {".jsonl", ".json", ".txt", ".md", ".markdown", ".html", ".htm"}
+SUPPORTED = {".jsonl", ".json", ".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 _KNOWN_FIELDS = {"doc_id", "title", "text", "url", "published", "source"}
-
-
-class LoadError(ValueError):
-    """A file (or one record of it) that cannot be ingested, and why."""
+__all__ = ["LoadError", "SourceDocument", "load_bytes", "load_paths"]
 
 
 @dataclass
@@ -99,69 +98,91 @@ def record_to_document(obj: Any, origin: str) -> SourceDocument:
     )
 
 
-def load_jsonl(path: Path) -> Iterator[SourceDocument | LoadError]:
-    text = decode_bytes(path.read_bytes(), str(path))
-    if path.suffix.lower() == ".json" and text.lstrip().startswith(("[", "{")):
+def load_records(text: str, origin: str, json_document: bool) -> Iterator[SourceDocument | LoadError]:
+    if json_document and text.lstrip().startswith(("[", "{")):
         # A .json file holds one document or an array of them, not JSON lines.
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            yield LoadError(f"{path}: invalid JSON ({exc.msg} at line {exc.lineno})")
+            yield LoadError(f"{origin}: invalid JSON ({exc.msg} at line {exc.lineno})")
             return
         for i, obj in enumerate(data if isinstance(data, list) else [data]):
             try:
-                yield record_to_document(obj, f"{path}[{i}]")
+                yield record_to_document(obj, f"{origin}[{i}]")
             except LoadError as exc:
                 yield exc
         return
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        origin = f"{path}:{n}"
+        where = f"{origin}:{n}"
         try:
-            yield record_to_document(json.loads(line), origin)
+            yield record_to_document(json.loads(line), where)
         except json.JSONDecodeError as exc:
-            yield LoadError(f"{origin}: invalid JSON ({exc.msg})")
+            yield LoadError(f"{where}: invalid JSON ({exc.msg})")
         except LoadError as exc:
             yield exc
 
 
-def _file_doc_id(path: Path) -> str:
-    digest = hashlib.sha1(str(path.resolve()).encode("utf-8")).hexdigest()[:10]
-    stem = re.sub(r"[^\w-]+", "-", path.stem, flags=re.UNICODE).strip("-")[:60]
+def file_doc_id(key: str, name: str) -> str:
+    """Stable id of a file: its name plus a digest of where it came from (its absolute path,
+    or the upload name), so re-ingesting the same file replaces it."""
+    digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
+    stem = re.sub(r"[^\w-]+", "-", Path(name).stem, flags=re.UNICODE).strip("-")[:60]
     return f"file-{stem}-{digest}"
 
 
-def load_text(path: Path) -> SourceDocument:
-    text = clean_document_text(decode_bytes(path.read_bytes(), str(path)))
-    if not text:
-        raise LoadError(f"{path}: empty file")
+def _title_from(text: str, fallback: str) -> str:
     first = text.split("\n", 1)[0].lstrip("# ").strip()
-    title = first if len(first) <= 200 else path.stem
-    return SourceDocument(_file_doc_id(path), title, text, origin=str(path))
+    return first if 0 < len(first) <= 200 else fallback
 
 
-def load_html(path: Path) -> SourceDocument:
+def _html_document(data: bytes, origin: str, doc_id: str, name: str) -> SourceDocument:
     import trafilatura
 
-    html = decode_bytes(path.read_bytes(), str(path))
+    html = decode_bytes(data, origin)
     extracted = trafilatura.bare_extraction(html, with_metadata=True, favor_recall=True)
     body = getattr(extracted, "text", None) if extracted is not None else None
     if not body or not body.strip():
-        raise LoadError(f"{path}: no readable main text found in the HTML")
+        raise LoadError(f"{origin}: no readable main text found in the HTML")
     # trafilatura separates blocks with one newline; our chunker reads blank lines as
     # paragraph breaks.
     text = clean_document_text(re.sub(r"\n+", "\n\n", body))
     return SourceDocument(
-        doc_id=_file_doc_id(path),
-        title=clean_document_text(extracted.title or path.stem),
+        doc_id=doc_id,
+        title=clean_document_text(extracted.title or Path(name).stem),
         text=text,
         url=extracted.url or None,
         published=_published(extracted.date),
         source=extracted.sitename or extracted.hostname or None,
         extra={"author": extracted.author} if extracted.author else {},
-        origin=str(path),
+        origin=origin,
     )
+
+
+def load_bytes(data: bytes, name: str, key: str | None = None) -> Iterator[SourceDocument | LoadError]:
+    """Documents in one file's bytes; the format is chosen by the file name's suffix.
+    ``key`` identifies the file for its stable doc id (default: the name)."""
+    suffix = Path(name).suffix.lower()
+    doc_id = file_doc_id(key or name, name)
+    try:
+        if suffix in (".jsonl", ".json"):
+            yield from load_records(decode_bytes(data, name), name, suffix == ".json")
+        elif suffix in (".html", ".htm"):
+            yield _html_document(data, name, doc_id, name)
+        elif suffix in (".pdf", ".docx"):
+            raw, title = (pdf_text if suffix == ".pdf" else docx_text)(data, name)
+            text = clean_document_text(raw)
+            yield SourceDocument(doc_id, clean_document_text(title or _title_from(text, Path(name).stem)), text, origin=name)
+        elif suffix in (".txt", ".md", ".markdown"):
+            text = clean_document_text(decode_bytes(data, name))
+            if not text:
+                raise LoadError(f"{name}: empty file")
+            yield SourceDocument(doc_id, _title_from(text, Path(name).stem), text, origin=name)
+        else:
+            raise LoadError(f"{name}: unsupported file type {suffix!r} (supported: {', '.join(sorted(SUPPORTED))})")
+    except LoadError as exc:
+        yield exc
 
 
 def iter_paths(paths: list[Path]) -> Iterator[Path | LoadError]:
@@ -187,14 +208,8 @@ def load_paths(paths: list[Path]) -> Iterator[SourceDocument | LoadError]:
             yield item
             continue
         try:
-            suffix = item.suffix.lower()
-            if suffix in (".jsonl", ".json"):
-                yield from load_jsonl(item)
-            elif suffix in (".html", ".htm"):
-                yield load_html(item)
-            else:
-                yield load_text(item)
-        except LoadError as exc:
-            yield exc
+            data = item.read_bytes()
         except OSError as exc:
             yield LoadError(f"{item}: cannot read ({exc.strerror or exc})")
+            continue
+        yield from load_bytes(data, str(item), str(item.resolve()))

@@ -10,11 +10,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
+from assistant.api.security import hash_key
 from assistant.index.embeddings import EmbeddingCache
 from assistant.service import AnswerService, open_store
 from assistant.settings import Settings
@@ -105,14 +107,51 @@ def server_dir(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     return data_dir
 
 
+ADMIN_KEY = "cchc_test-admin-key-0123456789abcdef"
+
+
+@contextmanager
+def running_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """A real `cchc serve` (uvicorn) process on 127.0.0.1; yields its base URL."""
+    port = free_port()
+    log_path = data_dir.parent / f"server-{port}.log"
+    env = {**os.environ, "CCHC_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", **(env or {})}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli", "serve", "--no-sample", "--data-dir", str(data_dir),
+         "--host", "127.0.0.1", "--port", str(port)],
+        # A file, not a pipe: a pipe nobody reads blocks the server once it fills.
+        stdout=log_path.open("w"), stderr=subprocess.STDOUT, text=True, env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {log_path.read_text()}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        raise RuntimeError("server did not start in 60 s")
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 @pytest.fixture(scope="session")
 def server(server_dir: Path, fake_slack: FakeSlack, fake_zalo: FakeZalo) -> Iterator[str]:
-    """A real `cchc serve` (uvicorn) process on 127.0.0.1 over a copy of the sample index,
-    with Slack and Zalo connected to the local fake platforms."""
-    port = free_port()
+    """The shared test deployment over a copy of the sample index, with Slack and Zalo
+    connected to the local fake platforms and an admin key."""
     env = {
-        **os.environ,
-        "CCHC_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "CCHC_ADMIN_API_KEYS": hash_key(ADMIN_KEY),
+        "CCHC_RATE_LIMIT": "100000/minute",  # the whole suite talks to it from one address
         "CCHC_SLACK_SIGNING_SECRET": SLACK_SECRET,
         "CCHC_SLACK_BOT_TOKEN": SLACK_TOKEN,
         "CCHC_SLACK_API_BASE": f"{fake_slack.base}/api/",  # type: ignore[attr-defined]
@@ -126,28 +165,5 @@ def server(server_dir: Path, fake_slack: FakeSlack, fake_zalo: FakeZalo) -> Iter
         "CCHC_ZALO_OAUTH_BASE": fake_zalo.base,  # type: ignore[attr-defined]
         "CCHC_ZALO_MESSAGE_LIMIT": str(ZALO_MESSAGE_LIMIT),
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant.cli", "serve", "--no-sample", "--data-dir", str(server_dir),
-         "--host", "127.0.0.1", "--port", str(port)],
-        # A file, not a pipe: a pipe nobody reads blocks the server once it fills.
-        stdout=(server_dir.parent / "server.log").open("w"), stderr=subprocess.STDOUT, text=True, env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {(server_dir.parent / 'server.log').read_text()}")
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        raise RuntimeError("server did not start in 60 s")
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with running_server(server_dir, env) as base:
+        yield base

@@ -1,24 +1,37 @@
-"""The FastAPI application: API under /v1, health, and the chat page at /."""
+"""The FastAPI application: API under /v1, channels, health, metrics and the chat page at /."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import re
 import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from assistant import logs
+from assistant.api.ratelimit import RateLimitDep, RateLimiter
 from assistant.api.routers import ask, documents, feedback, health, links
+from assistant.api.security import KeyRing, QueryDep
 from assistant.channels import openai_compat
 from assistant.feedback import FeedbackStore
 from assistant.observability import REQUEST_SECONDS
-from assistant.service import AnswerService
+from assistant.service import AnswerService, open_cache
 from assistant.settings import Settings
+from ingest.jobs import IngestJobs
+
+log = logging.getLogger("cchc.http")
+_REQUEST_ID = re.compile(r"^[\w.-]{1,64}$")
 
 
 def _web_dir() -> Path:
@@ -30,13 +43,13 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
     # Opened here, not in the lifespan: the Slack and Zalo adapters are built around it.
     service = service or AnswerService(settings)
     feedback_store = FeedbackStore(settings.feedback_path)
+    jobs = IngestJobs(service.store, open_cache(settings), settings.jobs_path,
+                      settings.chunk_chars, settings.chunk_overlap_chars)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.settings = settings
-        app.state.service = service
-        app.state.feedback = feedback_store
         yield
+        jobs.close()  # a running ingest finishes before the process exits
         feedback_store.close()
 
     app = FastAPI(
@@ -45,26 +58,52 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
         description="Cited answers about Vietnamese administrative reform.",
         lifespan=lifespan,
     )
+    app.state.settings = settings
+    app.state.service = service
+    app.state.feedback = feedback_store
+    app.state.jobs = jobs
+    app.state.admin_keys = KeyRing(settings.admin_api_keys)
+    app.state.query_keys = KeyRing(settings.query_api_keys)
+    app.state.rate_limiter = RateLimiter(settings.rate_limit)
 
     @app.middleware("http")
-    async def measure(request: Request, call_next):  # type: ignore[no-untyped-def]
+    async def observe(request: Request, call_next):  # type: ignore[no-untyped-def]
+        sent = request.headers.get("x-request-id", "")
+        rid = sent if _REQUEST_ID.match(sent) else uuid.uuid4().hex[:16]
+        token = logs.request_id.set(rid)
         started = time.perf_counter()
-        response = await call_next(request)
+        try:
+            response = await asyncio.wait_for(call_next(request), settings.request_timeout_s)
+        except TimeoutError:
+            response = JSONResponse({"detail": f"the request took longer than {settings.request_timeout_s:g} s"}, 503)
+        elapsed = time.perf_counter() - started
         route = request.scope.get("route")
         path = getattr(route, "path", "unmatched")  # the template, not the raw URL: bounded labels
-        REQUEST_SECONDS.labels(path, request.method, str(response.status_code)).observe(time.perf_counter() - started)
+        REQUEST_SECONDS.labels(path, request.method, str(response.status_code)).observe(elapsed)
+        response.headers["X-Request-ID"] = rid
+        log.info("%s %s %s %.1f ms", request.method, path, response.status_code, elapsed * 1000,
+                 extra={"method": request.method, "route": path, "status": response.status_code,
+                        "ms": round(elapsed * 1000, 1)})
+        logs.request_id.reset(token)
         return response
+
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type", "X-Request-ID"])
+    if settings.trusted_hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    guarded = [QueryDep, RateLimitDep]
     app.include_router(health.router)
-    app.include_router(ask.router)
-    app.include_router(documents.router)
+    app.include_router(ask.router, dependencies=guarded)
+    app.include_router(openai_compat.router, dependencies=guarded)
     app.include_router(feedback.router)
+    app.include_router(documents.router)
     app.include_router(links.router)
-    app.include_router(openai_compat.router)
     if settings.slack_enabled:
         from assistant.channels import slack
 

@@ -1,13 +1,34 @@
-"""GET /v1/documents and GET /v1/documents/{doc_id}: what the index holds."""
+"""/v1/documents: what the index holds (open), and adding or removing documents (admin).
+
+POST takes JSON (`{"documents": [...]}` in the corpus format) or a multipart upload of
+files (PDF, DOCX, HTML, TXT/MD, JSONL); files are parsed at once — a broken file is
+reported in the response — and the accepted documents are ingested by a background job
+whose progress `GET /v1/jobs/{id}` reports.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel
+from typing import Annotated, Any, Literal
 
-from assistant.api.deps import ServiceDep
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel, Field
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
 
-router = APIRouter(prefix="/v1/documents", tags=["documents"])
+from assistant.api.deps import ServiceDep, SettingsDep
+from assistant.api.security import AdminDep
+from ingest.jobs import IngestJobs
+from ingest.loaders import LoadError, SourceDocument, load_bytes, record_to_document
+
+router = APIRouter(prefix="/v1", tags=["documents"])
+
+
+def get_jobs(request: Request) -> IngestJobs:
+    return request.app.state.jobs
+
+
+JobsDep = Annotated[IngestJobs, Depends(get_jobs)]
 
 
 class DocumentSummary(BaseModel):
@@ -35,13 +56,47 @@ class DocumentText(BaseModel):
     text: str
 
 
-@router.get("", response_model=DocumentList)
+class DocumentIn(BaseModel):
+    doc_id: str = Field(min_length=1, max_length=300)
+    title: str = ""
+    text: str = Field(min_length=1)
+    url: str | None = None
+    published: str | None = None
+    source: str | None = None
+    model_config = {"extra": "allow"}
+
+
+class DocumentsIn(BaseModel):
+    documents: list[DocumentIn] = Field(min_length=1, max_length=10_000)
+
+
+class JobAccepted(BaseModel):
+    job_id: str
+    status_url: str
+    accepted: list[str] = Field(description="doc_ids queued for ingestion.")
+    rejected: list[str] = Field(description="Files or records refused, and why.")
+
+
+class Job(BaseModel):
+    job_id: str
+    status: Literal["queued", "running", "succeeded", "failed", "interrupted"]
+    total: int
+    done: int
+    chunks: int
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    report: dict[str, Any] | None
+    error: str | None
+
+
+@router.get("/documents", response_model=DocumentList)
 def list_documents(service: ServiceDep) -> DocumentList:
     docs = [DocumentSummary(**d) for d in service.store.documents()]
     return DocumentList(documents=docs, total=len(docs), chunks=sum(d.chunks for d in docs))
 
 
-@router.get("/{doc_id}", response_model=DocumentText)
+@router.get("/documents/{doc_id}", response_model=DocumentText)
 def get_document(doc_id: str, service: ServiceDep) -> DocumentText:
     doc = service.store.document(doc_id)
     if doc is None:
@@ -50,3 +105,80 @@ def get_document(doc_id: str, service: ServiceDep) -> DocumentText:
         doc_id=doc.doc_id, title=doc.title, url=doc.url, published=doc.published,
         source=doc.source, text=doc.text,
     )
+
+
+async def _from_upload(request: Request, max_files: int) -> list[SourceDocument | LoadError]:
+    try:
+        form = await request.form(max_files=max_files, max_fields=max_files + 10)
+    except (MultiPartException, StarletteHTTPException) as exc:
+        # Starlette reports too many files as a 400; it is a size limit, so 413.
+        message = str(getattr(exc, "detail", None) or exc)
+        status = 413 if "too many" in message.lower() else 400
+        raise HTTPException(status, f"{message} (at most {max_files} files per request)" if status == 413 else message) from exc
+    files = [v for _, v in form.multi_items() if isinstance(v, UploadFile)]
+    if not files:
+        raise HTTPException(422, "no files in the upload (multipart field 'files')")
+    items: list[SourceDocument | LoadError] = []
+    for f in files:
+        name = f.filename or "upload"
+        items.extend(load_bytes(await f.read(), name, key=f"upload:{name}"))
+    return items
+
+
+async def _from_json(request: Request) -> list[SourceDocument | LoadError]:
+    try:
+        body = DocumentsIn.model_validate_json(await request.body())
+    except ValueError as exc:
+        raise HTTPException(422, f"body must be {{'documents': [...]}} in the corpus format: {exc}") from exc
+    items: list[SourceDocument | LoadError] = []
+    for i, d in enumerate(body.documents):
+        try:
+            items.append(record_to_document(d.model_dump(exclude_none=True), f"documents[{i}]"))
+        except LoadError as exc:
+            items.append(exc)
+    return items
+
+
+@router.post(
+    "/documents", response_model=JobAccepted, status_code=202, dependencies=[AdminDep],
+    openapi_extra={"requestBody": {"content": {
+        "application/json": {"schema": DocumentsIn.model_json_schema()},
+        "multipart/form-data": {"schema": {"type": "object", "properties": {
+            "files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
+    }, "required": True}},
+)
+async def add_documents(request: Request, jobs: JobsDep, settings: SettingsDep) -> JobAccepted:
+    size = request.headers.get("content-length")
+    if size and size.isdigit() and int(size) > settings.max_upload_bytes:
+        raise HTTPException(413, f"request too large ({int(size):,} bytes, at most {settings.max_upload_bytes:,})")
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith("multipart/form-data"):
+        items = await _from_upload(request, settings.max_upload_files)
+    elif ctype.startswith("application/json"):
+        items = await _from_json(request)
+    else:
+        raise HTTPException(415, "send application/json or multipart/form-data")
+    docs = [i for i in items if isinstance(i, SourceDocument)]
+    rejected = [str(i) for i in items if isinstance(i, LoadError)]
+    if not docs:
+        raise HTTPException(422, {"message": "nothing to ingest", "rejected": rejected})
+    job_id = jobs.submit(docs, rejected)
+    return JobAccepted(job_id=job_id, status_url=f"/v1/jobs/{job_id}", accepted=[d.doc_id for d in docs], rejected=rejected)
+
+
+@router.delete("/documents/{doc_id}", status_code=204, dependencies=[AdminDep])
+def delete_document(doc_id: str, service: ServiceDep, jobs: JobsDep) -> None:
+    def remove() -> bool:
+        with service.store.batch():
+            return service.store.delete_document(doc_id)
+
+    if not jobs.exclusive(remove):
+        raise HTTPException(404, f"no document {doc_id!r}")
+
+
+@router.get("/jobs/{job_id}", response_model=Job, dependencies=[AdminDep])
+def get_job(job_id: str, jobs: JobsDep) -> Job:
+    job = jobs.get(job_id)
+    if job is None:
+        raise HTTPException(404, f"no job {job_id!r}")
+    return Job(**job)

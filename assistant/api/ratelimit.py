@@ -1,0 +1,48 @@
+"""Per-client rate limits on the question endpoints (the `limits` library, moving window).
+
+The client is its API key when it sends one (hashed: the key itself is never kept), else
+its IP address as uvicorn resolved it (X-Forwarded-For only from CCHC_FORWARDED_ALLOW_IPS).
+A client over its limit gets 429 with Retry-After.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from fastapi import Depends, HTTPException, Request
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+from assistant.api.security import hash_key
+
+
+class RateLimiter:
+    def __init__(self, rule: str) -> None:
+        self.item = parse(rule) if rule.strip() else None
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+
+    def check(self, client: str) -> None:
+        if self.item is None:
+            return
+        if not self._limiter.hit(self.item, client):
+            reset, _remaining = self._limiter.get_window_stats(self.item, client)
+            retry = max(1, math.ceil(reset - time.time()))
+            raise HTTPException(
+                429, f"too many requests: at most {self.item}; retry in {retry} s", headers={"Retry-After": str(retry)}
+            )
+
+
+def client_key(request: Request) -> str:
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer ") and len(auth) > 7:
+        return "key:" + hash_key(auth[7:].strip())
+    return "ip:" + (request.client.host if request.client else "unknown")
+
+
+def rate_limited(request: Request) -> None:
+    request.app.state.rate_limiter.check(client_key(request))
+
+
+RateLimitDep = Depends(rate_limited)

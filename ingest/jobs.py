@@ -1,0 +1,100 @@
+"""Background ingest jobs for the HTTP API: one writer at a time, progress readable by id.
+
+Jobs run on a single worker thread because the index has one writer; deletes take the same
+lock, so a delete never interleaves with an ingest. Job state is kept in SQLite, so
+`GET /v1/jobs/{id}` answers after a restart too (a job cut off by the restart reads
+`interrupted`; re-posting the same files is idempotent).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from assistant.index.embeddings import EmbeddingCache
+from assistant.index.store import IndexStore
+from ingest.loaders import SourceDocument
+from ingest.pipeline import IngestPipeline
+
+_COLUMNS = ["job_id", "status", "created_at", "started_at", "finished_at", "total", "done", "chunks", "report", "error"]
+
+
+class IngestJobs:
+    def __init__(self, store: IndexStore, cache: EmbeddingCache | None, db_path: Path,
+                 chunk_chars: int = 1200, overlap_chars: int = 200) -> None:
+        self.store, self.cache = store, cache
+        self.chunk_chars, self.overlap_chars = chunk_chars, overlap_chars
+        self.writer = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-job")
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db_lock = threading.Lock()
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS jobs (job_id TEXT PRIMARY KEY, status TEXT, created_at REAL,"
+            " started_at REAL, finished_at REAL, total INTEGER, done INTEGER, chunks INTEGER, report TEXT, error TEXT)"
+        )
+        self._update("UPDATE jobs SET status = 'interrupted' WHERE status IN ('queued', 'running')")
+
+    def _update(self, sql: str, params: tuple = ()) -> None:
+        with self._db_lock:
+            self._db.execute(sql, params)
+
+    def submit(self, documents: list[SourceDocument], rejected: list[str]) -> str:
+        job_id = uuid.uuid4().hex
+        self._update(
+            "INSERT INTO jobs (job_id, status, created_at, total, done, chunks, report) VALUES (?, 'queued', ?, ?, 0, 0, ?)",
+            (job_id, time.time(), len(documents), json.dumps({"errors": rejected})),
+        )
+        self._pool.submit(self._run, job_id, documents, rejected)
+        return job_id
+
+    def _run(self, job_id: str, documents: list[SourceDocument], rejected: list[str]) -> None:
+        self._update("UPDATE jobs SET status = 'running', started_at = ? WHERE job_id = ?", (time.time(), job_id))
+        done = [0, 0]
+
+        def on_document(_doc: SourceDocument, _outcome: str) -> None:
+            done[0] += 1
+            self._update("UPDATE jobs SET done = ?, chunks = ? WHERE job_id = ?", (done[0], done[1], job_id))
+
+        def on_chunks(n: int) -> None:
+            done[1] += n
+
+        try:
+            with self.writer:
+                pipeline = IngestPipeline(self.store, self.cache, self.chunk_chars, self.overlap_chars)
+                report = pipeline.run(documents, on_document=on_document, on_chunks=on_chunks)
+            result = report.as_dict()
+            result["errors"] = rejected + result["errors"]  # type: ignore[operator]
+            self._update(
+                "UPDATE jobs SET status = 'succeeded', finished_at = ?, done = ?, report = ? WHERE job_id = ?",
+                (time.time(), len(documents), json.dumps(result, ensure_ascii=False), job_id),
+            )
+        except Exception as exc:  # the job reports it; the index stays consistent (registry last)
+            self._update("UPDATE jobs SET status = 'failed', finished_at = ?, error = ? WHERE job_id = ?",
+                         (time.time(), f"{type(exc).__name__}: {exc}", job_id))
+
+    def get(self, job_id: str) -> dict[str, Any] | None:
+        with self._db_lock:
+            row = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+        if row is None:
+            return None
+        job = dict(zip(_COLUMNS, row))
+        job["report"] = json.loads(job["report"]) if job["report"] else None
+        return job
+
+    def exclusive(self, action: Callable[[], Any]) -> Any:
+        """Run a write (a delete) with no ingest in flight."""
+        with self.writer:
+            return action()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        self._db.close()
