@@ -196,6 +196,50 @@ def doctor(
         raise typer.Exit(1)
 
 
+@app.command()
+def backup(
+    archive: Annotated[Path, typer.Argument(help="The .tar.gz to write.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Back up the whole data dir (index, registry, caches, feedback); safe while serving."""
+    from assistant.index import backup as bk
+    from assistant.service import open_store
+
+    settings = _settings(data_dir)
+    store = open_store(settings)
+    stats = {**store.stats(), "embedder": store.embedder.model_id}
+    store.close()
+    manifest = bk.backup(settings.data_dir, archive.resolve(), stats)
+    typer.echo(json.dumps({"archive": str(archive), **manifest}, ensure_ascii=False))
+
+
+@app.command()
+def restore(
+    archive: Annotated[Path, typer.Argument(help="A .tar.gz written by `cchc backup`.")],
+    force: Annotated[bool, typer.Option(help="Replace a non-empty data dir (stop the server first).")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Restore a backup into the data dir, verified before it replaces anything."""
+    from assistant.index import backup as bk
+    from assistant.index.embeddings import embedder_from
+    from assistant.index.store import IndexStore
+
+    settings = _settings(data_dir)
+    try:
+        staged, manifest = bk.unpack(archive, settings.data_dir, force)
+    except (FileExistsError, FileNotFoundError, OSError, ValueError) as exc:
+        _fail(str(exc))
+    store = IndexStore(staged, embedder_from(settings))
+    report = store.check(repair=False)
+    store.close()
+    expected = {k: manifest[k] for k in ("documents", "chunks", "vectors")}
+    got = {k: report[k] for k in expected}
+    if got != expected or not report["consistent"]:
+        _fail(f"the restored index does not match the backup ({got} vs {expected}); nothing was replaced")
+    bk.swap(staged, settings.data_dir)
+    typer.echo(json.dumps({"restored": str(settings.data_dir), **got}, ensure_ascii=False))
+
+
 keys_app = typer.Typer(no_args_is_help=True, help="API keys for CCHC_ADMIN_API_KEYS / CCHC_QUERY_API_KEYS.")
 app.add_typer(keys_app, name="keys")
 

@@ -50,13 +50,13 @@ def _retrieval_metrics(ranks: list[int | None]) -> dict[str, float]:
 def build_index(settings: Settings, docs: list[dict[str, Any]], quiet: bool) -> Any:
     from tqdm import tqdm
 
-    from assistant.index.embeddings import EmbeddingCache, make_embedder
+    from assistant.index.embeddings import EmbeddingCache, embedder_from
     from assistant.index.store import IndexStore
     from ingest.loaders import LoadError, record_to_document
     from ingest.pipeline import IngestPipeline
 
     tmp = Path(tempfile.mkdtemp(prefix="cchc-eval-"))
-    store = IndexStore(tmp, make_embedder(settings.embedder))
+    store = IndexStore(tmp, embedder_from(settings))
     cache = EmbeddingCache(settings.embed_cache_path)
     pipeline = IngestPipeline(store, cache, settings.chunk_chars, settings.chunk_overlap_chars)
     items: list[Any] = []

@@ -31,7 +31,7 @@ class FilterModel(BaseModel):
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     question: str = Field(description="The question, Vietnamese or English.")
-    history: list[Turn] = Field(default_factory=list, description="Earlier turns, oldest first.")
+    history: list[Turn] = Field(default_factory=list, max_length=100, description="Earlier turns, oldest first (at most 100).")
     filters: FilterModel = Field(default_factory=FilterModel)
     stream: bool = Field(
         False,

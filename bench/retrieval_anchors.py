@@ -26,7 +26,7 @@ import numpy as np
 from assistant.conversation import standalone
 from assistant.evaluation import _read_jsonl, _retrieval_metrics, build_index
 from assistant.index.contract import passage_text, query_text
-from assistant.index.embeddings import EmbeddingCache, embed_with_cache, make_embedder
+from assistant.index.embeddings import EmbeddingCache, embed_with_cache, embedder_from
 from assistant.index.textnorm import clean_document_text
 from assistant.retrieval import Retriever
 from assistant.schemas import Turn
@@ -72,7 +72,7 @@ def main() -> None:
         for c in chunk_text(text, settings.chunk_chars, settings.chunk_overlap_chars):
             chunk_docs.append(d["doc_id"])
             texts.append(passage_text(clean_document_text(d.get("title") or ""), c.text))
-    embedder = make_embedder(settings.embedder)
+    embedder = embedder_from(settings)
     vectors = embed_with_cache(embedder, texts, EmbeddingCache(settings.embed_cache_path))
 
     bm25 = bm25s.BM25()

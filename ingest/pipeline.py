@@ -20,6 +20,7 @@ from assistant.index.store import ChunkRecord, DocumentRecord, IndexStore
 from ingest.chunking import chunk_text
 from ingest.dedupe import nearest, simhash
 from ingest.loaders import LoadError, SourceDocument
+from ingest.screening import instructions_to_ai
 
 
 @dataclass
@@ -136,6 +137,13 @@ class IngestPipeline:
                     )
                     continue
                 seen.add(item.doc_id)
+                planted = instructions_to_ai(f"{item.title}\n{item.text}")
+                if planted:
+                    report.errors.append(
+                        f"{item.origin}: document {item.doc_id!r} held back: it contains instructions "
+                        f"addressed to an AI assistant ({planted!r}); review it before ingesting"
+                    )
+                    continue
                 try:
                     outcome, n_chunks = self.ingest_one(item, on_chunks)
                 except Exception as exc:  # one bad document must not stop the run

@@ -128,6 +128,10 @@ def verify(answer: str, sources: list[Source]) -> tuple[list[str], list[str]]:
             continue
         if not (set(m.values) & set(pool)) and not any(_derivable(v, pool) for v in m.values):
             problems.append(f"the figure {m.text.strip()!r} is in none of the cited sources")
+    allowed = {s.chunk.url for s in cited if s.chunk.url}
+    for link in re.findall(r"https?://[^\s<>()\[\]\"'»”]+", answer):
+        if link.rstrip(".,;:") not in allowed:
+            problems.append(f"the answer links to {link[:80]!r}, which is not a cited source")
     for sentence in _SENTENCE.findall(REF.sub(lambda x: f"[{x.group(1)}]", answer)):
         if len(sentence.strip()) > 40 and not REF.search(sentence) and find_numbers(sentence):
             warnings.append(f"a sentence carries no citation: {sentence.strip()[:80]!r}")

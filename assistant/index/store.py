@@ -7,6 +7,7 @@ vectors last, so a crash at any point leaves at worst orphan vectors, which read
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sqlite3
 import threading
@@ -109,6 +110,10 @@ class IndexStore:
         self._db.executescript(_SCHEMA)
         self._migrate()
         self._lock = threading.RLock()
+        # Writers in other processes (a CLI ingest beside the server, a backup) take the same
+        # file lock, so at most one writes and a backup sees no half-written document.
+        self._lockfile = open(data_dir / "write.lock", "a+")  # noqa: SIM115 — held for the store's life
+        self._depth = 0
         self._check_identity()
         self._client = self._chroma_client(chroma_url)
         self._collection = self._client.get_or_create_collection(
@@ -192,6 +197,20 @@ class IndexStore:
         ).fetchone()
         return row[0] if row else None
 
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Exclusive write access, re-entrant within this store."""
+        with self._lock:
+            self._depth += 1
+            if self._depth == 1:
+                fcntl.flock(self._lockfile, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    fcntl.flock(self._lockfile, fcntl.LOCK_UN)
+
     def upsert_document(
         self,
         doc: DocumentRecord,
@@ -200,7 +219,7 @@ class IndexStore:
         vocab: Mapping[tuple[str, str], int] | None = None,
     ) -> None:
         """Replace everything stored for ``doc.doc_id`` with these chunks."""
-        with self._lock:
+        with self.writing():
             old_ids = [
                 r[0]
                 for r in self._db.execute("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc.doc_id,))
@@ -258,7 +277,7 @@ class IndexStore:
         return meta
 
     def delete_document(self, doc_id: str) -> bool:
-        with self._lock:
+        with self.writing():
             ids = [r[0] for r in self._db.execute("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,))]
             with self._db:
                 cur = self._db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
@@ -274,7 +293,7 @@ class IndexStore:
 
     def rebuild_keyword_index(self) -> KeywordIndex:
         """Rebuild BM25 from the registry's stored tokens (no re-tokenising) and publish it."""
-        with self._lock:
+        with self.writing():
             rows = self._db.execute("SELECT chunk_id, tokens FROM chunks ORDER BY rowid").fetchall()
             gen = int(self._meta("keyword_generation") or 0) + 1
             index = KeywordIndex.build([r[0] for r in rows], [r[1].split() for r in rows], gen)
@@ -291,7 +310,12 @@ class IndexStore:
     def check(self, repair: bool = False) -> dict[str, Any]:
         """Consistency between vectors, registry and keyword index; with ``repair``, drop
         vectors the registry does not know and publish a stale keyword index. Chunks without
-        a vector cannot be re-created here: their documents are listed for re-ingest."""
+        a vector cannot be re-created here: their documents are listed for re-ingest.
+        Holds the write lock: a writer's vectors-before-registry step is not an orphan."""
+        with self.writing():
+            return self._check(repair)
+
+    def _check(self, repair: bool) -> dict[str, Any]:
         known = {r[0]: r[1] for r in self._db.execute("SELECT chunk_id, doc_id FROM chunks")}
         seen: set[str] = set()
         offset = 0
@@ -440,3 +464,4 @@ class IndexStore:
 
     def close(self) -> None:
         self._db.close()
+        self._lockfile.close()
