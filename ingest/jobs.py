@@ -20,6 +20,7 @@ from typing import Any
 
 from assistant.index.embeddings import EmbeddingCache
 from assistant.index.store import IndexStore
+from assistant.observability import INGESTED
 from ingest.loaders import SourceDocument
 from ingest.pipeline import IngestPipeline
 
@@ -60,7 +61,8 @@ class IngestJobs:
         self._update("UPDATE jobs SET status = 'running', started_at = ? WHERE job_id = ?", (time.time(), job_id))
         done = [0, 0]
 
-        def on_document(_doc: SourceDocument, _outcome: str) -> None:
+        def on_document(_doc: SourceDocument, outcome: str) -> None:
+            INGESTED.labels(outcome).inc()
             done[0] += 1
             self._update("UPDATE jobs SET done = ?, chunks = ? WHERE job_id = ?", (done[0], done[1], job_id))
 
@@ -71,6 +73,7 @@ class IngestJobs:
             with self.writer:
                 pipeline = IngestPipeline(self.store, self.cache, self.chunk_chars, self.overlap_chars)
                 report = pipeline.run(documents, on_document=on_document, on_chunks=on_chunks)
+            INGESTED.labels("error").inc(len(report.errors) + len(rejected))
             result = report.as_dict()
             result["errors"] = rejected + result["errors"]  # type: ignore[operator]
             self._update(

@@ -103,3 +103,24 @@ def test_document_numbers_are_not_taken_for_figures():
 
     text = "Theo Công văn 7260/VPCP-KSTT và Nghị định số 179/2025/NĐ-CP, Quyết định 422, còn 37.731 hồ sơ (35,48%)."
     assert [f.text for f in figures(text)] == ["37.731", "35,48%"]
+
+
+@pytest.mark.parametrize(("language", "earlier"), [("vi", "đã được nêu trước đó"), ("en", "An earlier report")])
+def test_the_same_figure_at_several_dates_leads_with_the_latest_and_names_the_older(language, earlier):
+    from assistant.answering.compose import compose
+    from assistant.answering.extractive import Evidence
+    from assistant.index.sentences import Span
+    from assistant.index.store import StoredChunk
+    from assistant.prompts import load
+
+    def ev(doc_id: str, published: str | None) -> Evidence:
+        text = "Toàn tỉnh có 672 TTHC toàn trình, đạt 35,48%."
+        chunk = StoredChunk(f"{doc_id}-0", doc_id, 0, 0, len(text), text, f"Bài {doc_id}", None, published, "x.vn")
+        return Evidence(chunk, 1, Span(0, len(text)), 1.0, 1.0, 0, len(text), text, "35,48%")
+
+    answer, cits = compose([ev("new", "2024-05-01"), ev("old", "2023-07-19"), ev("undated", None)], load("extractive", language), language)
+    paragraphs = answer.split("\n\n")
+    assert "Bài new" in paragraphs[0] and "[1]" in paragraphs[0]
+    assert earlier in paragraphs[1] and "Bài old" in paragraphs[1]
+    assert earlier not in paragraphs[2] and "Bài undated" in paragraphs[2]  # no date: not called earlier
+    assert [c.doc_id for c in cits] == ["new", "old", "undated"]

@@ -59,6 +59,9 @@ def test_upload_files_as_a_job_then_answer_from_them(docs_server, tmp_path):
     assert "39,69%" in answer["answer"] and answer["citations"][0]["doc_id"] in body["accepted"]
     listed = {d["doc_id"]: d for d in httpx.get(f"{docs_server}/v1/documents").json()["documents"]}
     assert all(listed[d]["chunks"] > 0 for d in body["accepted"])
+    metrics = httpx.get(f"{docs_server}/metrics").text
+    assert 'cchc_ingest_documents_total{outcome="added"} 2.0' in metrics
+    assert 'cchc_ingest_documents_total{outcome="error"} 1.0' in metrics
     again = httpx.post(f"{docs_server}/v1/documents", files=files[:2], headers=ADMIN, timeout=60).json()
     assert wait_job(docs_server, again["job_id"])["report"]["unchanged"] == 2  # duplicate upload: nothing new
 

@@ -51,7 +51,10 @@ def compose(
     lead = prompts["lead"].format(figure=best.figure) if best.figure else ""
     parts = [prompts["answer"].format(lead=lead, ref=reference(best, prompts, language), quote=best.quote, n=1)]
     for n, ev in enumerate(evidence[1:], 2):
-        parts.append(prompts["also"].format(ref=reference(ev, prompts, language), n=n))
+        # Evidence comes latest first: an older date is an earlier report of the same figure.
+        earlier = bool(ev.chunk.published and best.chunk.published and ev.chunk.published < best.chunk.published)
+        template = prompts["also_earlier"] if earlier else prompts["also"]
+        parts.append(template.format(ref=reference(ev, prompts, language), n=n))
     republished = [c.source or c.url or c.doc_id for ev in evidence for c in copies.get(ev.chunk.doc_id, [])]
     if republished:
         parts.append(prompts["also_reported"].format(sources=", ".join(dict.fromkeys(republished))))

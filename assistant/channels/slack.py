@@ -13,8 +13,6 @@ from __future__ import annotations
 import html
 import logging
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 
 from fastapi import APIRouter, Request
@@ -25,6 +23,7 @@ from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_r
 from slack_sdk import WebClient
 
 from assistant.channels.formatting import slack_blocks
+from assistant.channels.seen import SeenEvents
 from assistant.schemas import Turn
 from assistant.service import AnswerService, InvalidQuestion
 from assistant.settings import Settings
@@ -32,24 +31,6 @@ from assistant.settings import Settings
 log = logging.getLogger("cchc.slack")
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
 _LINK = re.compile(r"<(?:https?://|mailto:)[^|>]*\|([^>]*)>|<((?:https?://|mailto:)[^>]*)>")
-
-
-class SeenEvents:
-    """Bounded memory of event ids already taken, so Slack's retries are not answered twice."""
-
-    def __init__(self, size: int = 10_000) -> None:
-        self._ids: OrderedDict[str, None] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def first_time(self, event_id: str) -> bool:
-        with self._lock:
-            if event_id in self._ids:
-                return False
-            self._ids[event_id] = None
-            if len(self._ids) > self._size:
-                self._ids.popitem(last=False)
-            return True
 
 
 def question_text(text: str) -> str:

@@ -18,7 +18,6 @@ import os
 import sqlite3
 import threading
 import time
-from collections import OrderedDict
 
 import httpx
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request
@@ -26,6 +25,7 @@ from pydantic import SecretStr
 
 from assistant.channels.formatting import plain_text, split_message, strip_markup
 from assistant.channels.history import ChannelHistory
+from assistant.channels.seen import SeenEvents
 from assistant.schemas import AnswerResponse
 from assistant.service import AnswerService, InvalidQuestion
 from assistant.settings import Settings
@@ -150,8 +150,7 @@ def make_router(settings: Settings, service: AnswerService) -> APIRouter:
     tokens = TokenStore(settings.channels_path, _reveal(settings.zalo_oa_access_token), _reveal(settings.zalo_refresh_token))
     client = ZaloClient(settings, tokens)
     history = ChannelHistory(settings.channels_path)
-    seen: OrderedDict[str, None] = OrderedDict()
-    seen_lock = threading.Lock()
+    seen = SeenEvents()
     router = APIRouter(tags=["zalo"])
 
     def answer(user_id: str, text: str) -> None:
@@ -190,12 +189,8 @@ def make_router(settings: Settings, service: AnswerService) -> APIRouter:
         user_id = str(event.get("sender", {}).get("id", ""))
         message = event.get("message", {})
         text, msg_id = str(message.get("text", "")), str(message.get("msg_id", ""))
-        with seen_lock:
-            if msg_id and msg_id in seen:
-                return {"status": "duplicate"}
-            seen[msg_id] = None
-            if len(seen) > 10_000:
-                seen.popitem(last=False)
+        if msg_id and not seen.first_time(msg_id):
+            return {"status": "duplicate"}
         if user_id:
             background.add_task(answer, user_id, text)  # Zalo wants the 200 at once
         return {"status": "accepted"}
