@@ -33,6 +33,14 @@ class NamePattern:
     folded: re.Pattern[str]  # lower-case, unaccented, for questions
     key: str  # post-2025 unit
     unit: str  # the unit this name denotes (a pre-2025 province or the new unit itself)
+    exact_text: str = ""  # the literal each pattern needs: a cheap substring test first
+    folded_text: str = ""
+
+    def in_document(self, text: str) -> bool:
+        return self.exact_text in text and self.exact.search(text) is not None
+
+    def in_question(self, folded: str) -> bool:
+        return self.folded_text in folded and self.folded.search(folded) is not None
 
 
 @lru_cache
@@ -50,9 +58,10 @@ def _load() -> tuple[list[Province], list[NamePattern]]:
         for m in p["merged"]:
             names += [(n, slug(m["name"])) for n in [m["name"], *m["aliases"]]]
         for name, unit in names:
-            exact = re.compile(rf"(?<!\w){re.escape(index_form(name))}(?!\w)")
-            folded = re.compile(rf"(?<!\w){re.escape(fold_accents(name))}(?!\w)")
-            patterns.append(NamePattern(exact, folded, key, unit))
+            exact_text, folded_text = index_form(name), fold_accents(name)
+            exact = re.compile(rf"(?<!\w){re.escape(exact_text)}(?!\w)")
+            folded = re.compile(rf"(?<!\w){re.escape(folded_text)}(?!\w)")
+            patterns.append(NamePattern(exact, folded, key, unit, exact_text, folded_text))
     return provinces, patterns
 
 
@@ -70,13 +79,13 @@ def provinces_in(text: str) -> list[str]:
     Exact matching matters: "hòa bình" (peace) is not "Hòa Bình" (the province).
     """
     text = index_form(text)
-    return sorted({p.key for p in _load()[1] if p.exact.search(text)})
+    return sorted({p.key for p in _load()[1] if p.in_document(text)})
 
 
 def provinces_in_question(question: str) -> list[str]:
     """Provinces a question names; questions are often lower-case or unaccented."""
     folded = fold_accents(index_form(question))
-    return sorted({p.key for p in _load()[1] if p.folded.search(folded)})
+    return sorted({p.key for p in _load()[1] if p.in_question(folded)})
 
 
 @lru_cache(maxsize=4096)
@@ -84,12 +93,12 @@ def units_in(text: str) -> frozenset[str]:
     """The exact units a document names: "Bắc Kạn" is not "Thái Nguyên" when quoting.
     Cached: the place ranking and the answerer read the same candidate chunks."""
     text = index_form(text)
-    return frozenset(p.unit for p in _load()[1] if p.exact.search(text))
+    return frozenset(p.unit for p in _load()[1] if p.in_document(text))
 
 
 def units_in_question(question: str) -> set[str]:
     folded = fold_accents(index_form(question))
-    return {p.unit for p in _load()[1] if p.folded.search(folded)}
+    return {p.unit for p in _load()[1] if p.in_question(folded)}
 
 
 def resolve(name: str) -> Province:

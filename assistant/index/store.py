@@ -129,6 +129,7 @@ class IndexStore:
                 f"{embedder.model_id!r}. Re-ingest into a new data dir or set CCHC_EMBEDDER={stored}."
             )
         self._keyword: KeywordIndex | None = None
+        self._count: tuple[str, int] | None = None
 
     # -- identity ---------------------------------------------------------------------------
 
@@ -161,6 +162,8 @@ class IndexStore:
                 have = {r[1] for r in self._db.execute(f"PRAGMA table_info({table})")}
                 if column not in have:
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+            # "Also reported by" looks copies up by their first copy at every answer.
+            self._db.execute("CREATE INDEX IF NOT EXISTS documents_dup_of ON documents(dup_of)")
 
     def _meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
@@ -359,7 +362,7 @@ class IndexStore:
     def dense_search(
         self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[str, float]]:
-        n = self._collection.count()
+        n = self._vector_count()
         if n == 0:
             return []
         res = self._collection.query(
@@ -369,6 +372,13 @@ class IndexStore:
             include=["distances"],
         )
         return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
+
+    def _vector_count(self) -> int:
+        # Chroma's count() costs a round trip per question; it only changes with the registry.
+        gen = self._meta("registry_generation") or "0"
+        if self._count is None or self._count[0] != gen:
+            self._count = (gen, self._collection.count())
+        return self._count[1]
 
     def chunks(self, chunk_ids: Sequence[str]) -> dict[str, StoredChunk]:
         """Chunks known to the registry (orphan vectors are silently absent)."""

@@ -80,23 +80,24 @@ def _tone_position(letters: list[str]) -> int | None:
     return last
 
 
+@lru_cache(maxsize=65536)
+def _retoned(word: str) -> str:
+    # Per word and cached: a corpus has a few thousand distinct syllables.
+    if len(word) < 2 or len(word) > 7:
+        return word
+    letters, tone = _split_tone(word)
+    if tone is None:
+        return word
+    pos = _tone_position(letters)
+    if pos is None:
+        return word
+    letters[pos] = unicodedata.normalize("NFC", letters[pos] + tone)
+    return "".join(letters)
+
+
 def normalize_tone_marks(text: str) -> str:
     """Rewrite every syllable with the traditional tone-mark placement ("hoà" -> "hòa")."""
-
-    def fix(match: re.Match[str]) -> str:
-        word = match.group(0)
-        if len(word) < 2 or len(word) > 7:
-            return word
-        letters, tone = _split_tone(word)
-        if tone is None:
-            return word
-        pos = _tone_position(letters)
-        if pos is None:
-            return word
-        letters[pos] = unicodedata.normalize("NFC", letters[pos] + tone)
-        return "".join(letters)
-
-    return _WORD.sub(fix, nfc(text))
+    return _WORD.sub(lambda m: _retoned(m.group(0)), nfc(text))
 
 
 def fold_whitespace(text: str) -> str:
