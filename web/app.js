@@ -116,6 +116,23 @@ async function sendFeedback(question, data, rating, comment) {
   return r.ok;
 }
 
+// Thumb icons as inline SVG: emoji need a colour-emoji font, which not every machine has.
+const THUMB = "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z";
+function thumb(down) {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "18");
+  svg.setAttribute("height", "18");
+  svg.setAttribute("aria-hidden", "true");
+  if (down) svg.setAttribute("transform", "rotate(180)");
+  const path = document.createElementNS(ns, "path");
+  path.setAttribute("d", THUMB);
+  path.setAttribute("fill", "currentColor");
+  svg.appendChild(path);
+  return svg;
+}
+
 // Copy, thumbs up, thumbs down (with an optional comment) under each answer.
 function answerActions(question, data) {
   const t = I18N[lang];
@@ -124,8 +141,10 @@ function answerActions(question, data) {
   copy.addEventListener("click", async () => {
     try { await navigator.clipboard.writeText(plainAnswer(data)); copy.textContent = t.copied; } catch (_) { /* clipboard refused */ }
   });
-  const up = el("button", { type: "button", class: "rate up", "aria-label": t.up, title: t.up, "aria-pressed": "false" }, "👍");
-  const down = el("button", { type: "button", class: "rate down", "aria-label": t.down, title: t.down, "aria-pressed": "false" }, "👎");
+  const up = el("button", { type: "button", class: "rate up", "aria-label": t.up, title: t.up, "aria-pressed": "false" });
+  const down = el("button", { type: "button", class: "rate down", "aria-label": t.down, title: t.down, "aria-pressed": "false" });
+  up.appendChild(thumb(false));
+  down.appendChild(thumb(true));
   const status = el("span", { class: "fb-status", role: "status" });
   const done = () => { up.disabled = true; down.disabled = true; status.textContent = t.thanks; };
   up.addEventListener("click", async () => { up.setAttribute("aria-pressed", "true"); if (await sendFeedback(question, data, "up")) done(); });
