@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -121,7 +122,9 @@ async def _from_upload(request: Request, max_files: int) -> list[SourceDocument 
     items: list[SourceDocument | LoadError] = []
     for f in files:
         name = f.filename or "upload"
-        items.extend(load_bytes(await f.read(), name, key=f"upload:{name}"))
+        data = await f.read()
+        # Parsing a PDF or DOCX is CPU work: off the event loop, so other requests go on.
+        items.extend(await run_in_threadpool(lambda d=data, n=name: list(load_bytes(d, n, key=f"upload:{n}"))))
     return items
 
 
