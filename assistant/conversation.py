@@ -25,6 +25,10 @@ _MARKERS = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+# Words after which a new phrase starts ("… ở cấp tỉnh", "của Bộ Y tế"), folded. Not "cung":
+# folded it is both "cũng" (also) and the "cung" of "cung cấp".
+_OPENERS = {"o", "tai", "cua", "va", "cac", "nhung", "trong", "cho", "voi", "ve", "thi", "la", "con", "ma",
+            "do", "boi", "tu", "den", "theo", "nam", "thang", "so", "tinh"}
 _FOLLOWUP_START = re.compile(r"^\s*(thế còn|vậy còn|còn|what about|how about|and)\b", re.IGNORECASE)
 _FOLLOWUP_END = re.compile(r"(thì sao|thế nào)\s*\??\s*$", re.IGNORECASE)
 
@@ -105,7 +109,10 @@ def _substitute_subject(prev: str, rest: str) -> str | None:
     prev_words = prev.split()
     head = fold_accents(subject[0])
     for j, w in enumerate(prev_words):
-        if fold_accents(w) == head and j + len(subject) <= len(prev_words):
+        # The head must open its phrase: "cấp" in "cung cấp DVC" is the end of a word, not
+        # the "cấp" of "cấp tỉnh".
+        opens_phrase = j == 0 or prev_words[j - 1][-1:] in ",;:(" or fold_accents(prev_words[j - 1]) in _OPENERS
+        if fold_accents(w) == head and opens_phrase and j + len(subject) <= len(prev_words):
             old = prev_words[j : j + len(subject)]
             if [fold_accents(x) for x in old] == [fold_accents(x) for x in subject]:
                 return None  # same subject: not a substitution

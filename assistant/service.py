@@ -15,11 +15,13 @@ from assistant.answering.extractive import Evidence, ExtractiveAnswerer
 from assistant.answering.llm import LLMAnswerer, LLMUnavailable, make_chat_model, sources_from
 from assistant.answering.llm import citations as llm_citations
 from assistant.answering.llm import messages as llm_messages
-from assistant.answering.question import detect_language, profile
+from assistant.answering.question import detect_language, informative, profile
 from assistant.conversation import llm_standalone, standalone
 from assistant.grounding import check
 from assistant.index.embeddings import EmbeddingCache, embedder_from
+from assistant.index.keywords import tokenize
 from assistant.index.store import IndexStore
+from assistant.index.textnorm import index_form
 from assistant.observability import ANSWERS, FALLBACKS, stage
 from assistant.prompts import PromptSet
 from assistant.prompts import load as load_prompts
@@ -165,8 +167,14 @@ class AnswerService:
         warnings = list(warnings or [])
         prompts = load_prompts("extractive", p.language)
         prof = replace(profile(p.retrieval_q), language=p.language)
+        # A rewritten follow-up: the phrases the user just typed are what the passage must hold.
+        rewritten = index_form(p.retrieval_q) != index_form(p.question)
+        # Phrases only (years are weighed by the year rule, single syllables are too common).
+        focus = frozenset(
+            t for t in informative(tokenize(p.question)) if "_" in t and not any(c.isdigit() for c in t)
+        ) if rewritten else frozenset()
         with stage("extract"):
-            evidence = self.answerer.select(prof, p.hits, self.store.keyword_index())
+            evidence = self.answerer.select(prof, p.hits, self.store.keyword_index(), focus)
         citations: list = []
         if evidence:
             # One citation per story: republished copies become "also reported by".

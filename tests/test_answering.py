@@ -124,3 +124,38 @@ def test_the_same_figure_at_several_dates_leads_with_the_latest_and_names_the_ol
     assert earlier in paragraphs[1] and "Bài old" in paragraphs[1]
     assert earlier not in paragraphs[2] and "Bài undated" in paragraphs[2]  # no date: not called earlier
     assert [c.doc_id for c in cits] == ["new", "old", "undated"]
+
+
+def test_list_numbers_are_not_figures_and_scale_words_belong_to_them():
+    from assistant.answering.extractive import figures
+
+    text = "Đối tượng gồm:\n1- Cán bộ chuyên trách;\n2. Viên chức. Có gần 19 nghìn hồ sơ, chi 130.000 tỷ đồng, đạt 5,2%."
+    assert [f.text for f in figures(text)] == ["19 nghìn", "130.000 tỷ", "5,2%"]
+
+
+def test_a_year_of_comparison_is_not_the_year_a_figure_is_about():
+    from assistant.answering.extractive import _subject_years
+
+    assert _subject_years("Năm 2023, chỉ số đạt 94,6 điểm, tăng 1 bậc so với năm 2022.") == {"2023"}
+    assert _subject_years("tăng 5% so với cùng kỳ năm 2023") == set()
+    assert _subject_years("up 5% compared with 2021, in 2022") == {"2022"}
+
+
+def test_which_document_questions_are_answered_by_a_document_reference():
+    from assistant.answering.extractive import ExtractiveAnswerer
+
+    vi, en = profile("Văn bản nào yêu cầu sáp nhập tỉnh?"), profile("Which decree sets the allowance?")
+    assert vi.kind == en.kind == "document"
+    answerer = ExtractiveAnswerer()
+    refs, fit = answerer._answer_fit(vi, "Kết luận số 126-KL/TW ngày 14/2/2025 yêu cầu sáp nhập một số tỉnh.", set())
+    assert [r.text for r in refs] == ["Kết luận số 126-KL/TW"] and fit > 0
+    assert answerer._answer_fit(vi, "Các tỉnh sẽ được sáp nhập trong năm nay.", set()) == ([], 0.0)
+
+
+def test_a_follow_up_about_something_the_sources_lack_is_not_answered_with_the_previous_subject(service):
+    first = "Hà Giang có bao nhiêu TTHC được cung cấp DVC trực tuyến toàn trình?"
+    opening = service.ask(first)
+    history = [Turn(role="user", content=first), Turn(role="assistant", content=opening.answer)]
+    follow = service.ask("Còn cấp xã thì sao?", history=history)
+    assert opening.answerable and opening.citations
+    assert not follow.answerable or all("cấp xã" in c.quote.lower() for c in follow.citations)

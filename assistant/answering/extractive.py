@@ -21,7 +21,7 @@ from assistant.index.keywords import KeywordIndex, tokenize
 from assistant.index.numbers import find_numbers, values_in
 from assistant.index.sentences import Span, sentence_spans
 from assistant.index.store import StoredChunk
-from assistant.index.textnorm import has_vietnamese_diacritics
+from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics
 from assistant.retrieval import Hit
 
 CONTEXT_WEIGHT = 0.8
@@ -81,21 +81,43 @@ _DOC_TYPE_BEFORE = re.compile(
 )
 
 
+# "1- Cán bộ…", "2. Viên chức…", "a) …": the number of a list item, not a quantity.
+_LIST_MARK_BEFORE = re.compile(r"(?:^|\n|:)\s*$")
+_LIST_MARK_AFTER = re.compile(r"\s?[-.)]\s")
+# "19 nghìn", "130.000 tỷ đồng": the scale word is part of the figure.
+_SCALE_AFTER = re.compile(r"\s(?:nghìn|ngàn|triệu|tỷ|tỉ|trăm|thousand|million|billion)\b", re.IGNORECASE)
+
+
 def figures(text: str) -> list[Figure]:
     """Number mentions that can be an answer: not years, not parts of dates, not the
-    numbers of legal documents."""
+    numbers of legal documents or of list items; with their scale word ("19 nghìn")."""
     dates = [m.span() for m in _DATE.finditer(text)]
     out = []
     for m in find_numbers(text):
+        raw = m.text.strip()
+        start = m.start + (len(m.text) - len(m.text.lstrip()))
+        end = start + len(raw)
         if any(a <= m.start < b for a, b in dates):
             continue
         if _DOC_CODE_AFTER.match(text, m.end) or _DOC_TYPE_BEFORE.search(text[max(0, m.start - 25) : m.start]):
             continue
-        if not m.percent and _YEAR.match(m.text.strip()):
+        if not m.percent and _YEAR.match(raw):
             continue
-        out.append(Figure(m.text.strip(), m.start, m.start + len(m.text.strip()), m.percent))
+        if (not m.percent and len(raw) <= 2 and _LIST_MARK_BEFORE.search(text[max(0, start - 30) : start])
+                and _LIST_MARK_AFTER.match(text, end)):
+            continue
+        scale = None if m.percent else _SCALE_AFTER.match(text, end)
+        if scale:
+            end = scale.end()
+        out.append(Figure(text[start:end], start, end, m.percent))
     return out
 
+
+# A legal document by its type and number: "Kết luận số 126-KL/TW", "Nghị định 179/2025/NĐ-CP".
+_DOC_REF = re.compile(
+    r"(?:Nghị quyết|Nghị định|Quyết định|Kết luận|Chỉ thị|Thông tư|Luật|Công văn|Công điện|Kế hoạch|Đề án|"
+    r"Decree|Decision|Resolution|Conclusion|Directive|Circular)\s+(?:số\s+)?\d+(?:[/–-][\w/Đđ–-]*\w)?"
+)
 
 _LEAD_WORDS = {"năm", "theo", "tại", "trong", "đến", "tính", "từ", "sau", "trước", "khi", "ngày", "tháng"}
 
@@ -135,6 +157,19 @@ def named_entities(question: str) -> list[set[str]]:
 
 def _years(text: str) -> set[str]:
     return set(re.findall(r"(?<!\d)(?:19|20)\d{2}(?!\d)", text))
+
+
+# "… đạt 94,696 điểm, tăng 1 bậc so với năm 2022": the year of comparison is not the
+# year the figure is about.
+_COMPARED_YEAR = re.compile(
+    r"(?:so với|so cùng kỳ|cùng kỳ|compared (?:with|to)|than in)\s+(?:(?:cùng kỳ|the same period of)\s+)?"
+    r"(?:năm\s+)?(?:19|20)\d{2}",
+    re.IGNORECASE,
+)
+
+
+def _subject_years(text: str) -> set[str]:
+    return _years(_COMPARED_YEAR.sub(" ", text))
 
 
 class ExtractiveAnswerer:
@@ -189,6 +224,10 @@ class ExtractiveAnswerer:
                     fit += 0.1  # "tiếp nhận 21.040" for "tiếp nhận bao nhiêu"
                 best = max(best, fit)
             return found, best
+        if prof.kind == "document":
+            refs = [Figure(m.group(0), m.start(), m.end(), False) for m in _DOC_REF.finditer(text)
+                    if fold_accents(m.group(0)) not in fold_accents(prof.question_text)]
+            return (refs, 0.3) if refs else ([], 0.0)
         if prof.kind == "date":
             dates = [m for m in _DATE.finditer(text) if m.group(0) not in prof.question_text]
             if not dates:
@@ -267,7 +306,11 @@ class ExtractiveAnswerer:
         head.sort(key=lambda e: -e.score)
         return head + tail
 
-    def select(self, prof: QuestionProfile, hits: list[Hit], keyword: KeywordIndex) -> list[Evidence]:
+    def select(
+        self, prof: QuestionProfile, hits: list[Hit], keyword: KeywordIndex, focus: frozenset[str] = frozenset()
+    ) -> list[Evidence]:
+        """The evidence to quote, best first. ``focus``: the phrases a follow-up itself
+        asked about ("cấp huyện" in "Còn cấp huyện thì sao?"), which the passage must hold."""
         terms = prof.terms
         if not terms or not hits:
             return []
@@ -306,14 +349,15 @@ class ExtractiveAnswerer:
                 context = title_tokens | _expanded_tokens(before)
                 own = _expanded_tokens(sentence)
                 factor = place_factor
-                own_years = _years(sentence)
-                window_years = own_years or _years(f"{chunk.title} {before}")
+                own_years = _subject_years(sentence)
+                window_years = own_years or _subject_years(f"{chunk.title} {before}")
                 if asked_years and window_years and not asked_years & window_years:
                     factor *= 0.6  # the question asks about another year
                 elif asked_years and not window_years and not asked_years & published_years:
                     factor *= 0.8  # the question pins a year this passage never states
                 missing = sum(1 for e in entities if not e <= (own | context))
                 factor *= 0.6**missing
+                factor *= 0.4 ** len(focus - own - context)  # what the follow-up asks about must be there
                 cov = self._coverage(terms, weights, own, context) * factor
                 scored.append(Evidence(chunk, rank, span, score=cov + fit + 0.05 / rank, coverage=cov))
         scored.sort(key=lambda e: -e.score)

@@ -27,6 +27,10 @@ _DATE_Q = re.compile(
     r"\b(khi nao|bao gio|ngay nao|thoi diem nao|thang nao|nam nao|tu ngay|hieu luc tu|"
     r"ky ngay|ban hanh ngay|when|what date|which date|since when)\b"
 )
+_DOCUMENT_Q = re.compile(
+    r"\b(?:van ban|nghi quyet|nghi dinh|quyet dinh|ket luan|chi thi|thong tu|luat|cong van|ke hoach|de an)\s+nao\b|"
+    r"\bwhich\s+(?:document|decree|decision|resolution|law|circular|directive|conclusion)\b"
+)
 _PERSON_Q = re.compile(r"(^|\s)(ai|who|whom)(\s|\?|$)")
 _LEAD_Q = re.compile(r"((?:[a-z]+\s){1,3})(?:bao nhieu|may|khi nao|ngay nao|bao gio|thoi diem nao)\b")
 _UNIT_Q = re.compile(r"\b(?:bao nhieu|may|how many|how much)\s+((?:[a-z]+\s?){1,2})")
@@ -35,7 +39,7 @@ _UNIT_Q = re.compile(r"\b(?:bao nhieu|may|how many|how much)\s+((?:[a-z]+\s?){1,
 @dataclass(frozen=True)
 class QuestionProfile:
     language: str  # "vi" | "en"
-    kind: str  # "number" | "date" | "person" | "fact"
+    kind: str  # "number" | "date" | "document" | "person" | "fact"
     wants_percent: bool
     terms: tuple[str, ...]  # informative keyword tokens (folded), bigrams included
     question_text: str = ""
@@ -73,6 +77,8 @@ def profile(question: str) -> QuestionProfile:
     folded = fold_accents(question)
     if _DATE_Q.search(folded):
         kind = "date"
+    elif _DOCUMENT_Q.search(folded):
+        kind = "document"
     elif _NUMBER_Q.search(folded):
         kind = "number"
     elif _PERSON_Q.search(folded):
