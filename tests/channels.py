@@ -110,8 +110,7 @@ def slack(server: str, fake: FakeSlack, q: str, history: list[dict]) -> Seen:
         thread = f"{time.time():.0f}.{next(_ts):06d}"
         fake.seed(channel, thread, [
             {"ts": f"{thread[:-6]}{next(_ts):06d}", "user": "U1" if t["role"] == "user" else fake.bot_user,
-             "text": t["content"] if t["role"] == "user" else t["content"],
-             **({"bot_id": "BBOT"} if t["role"] == "assistant" else {})}
+             "text": t["content"], **({"bot_id": "BBOT"} if t["role"] == "assistant" else {})}
             for t in history
         ])
     payload = slack_event(f"<@{fake.bot_user}> {q}", channel, thread)
