@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -130,6 +131,7 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
     sample: Annotated[bool, typer.Option(help="Ingest the bundled sample corpus when the index is empty.")] = True,
+    workers: Annotated[int, typer.Option(help="Worker processes sharing the index (answering is CPU-bound: about one per core).")] = 1,
     data_dir: DataDir = None,
 ) -> None:
     """Serve the chat page (/), the API (/v1) and its docs (/docs)."""
@@ -150,12 +152,18 @@ def serve(
     from assistant import logs
 
     logs.configure(settings.log_format)
-    uvicorn.run(
-        create_app(settings), host=host or settings.host, port=port or settings.port,
-        log_config=None,  # ours: JSON lines with request ids, secrets redacted
-        proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
-        timeout_graceful_shutdown=30,  # SIGTERM: stop accepting, let requests in flight finish
-    )
+    options = {
+        "host": host or settings.host, "port": port or settings.port,
+        "log_config": None,  # ours: JSON lines with request ids, secrets redacted
+        "proxy_headers": True, "forwarded_allow_ips": settings.forwarded_allow_ips,
+        "timeout_graceful_shutdown": 30,  # SIGTERM: stop accepting, let requests in flight finish
+    }
+    if workers > 1:
+        # Each worker process builds its app from the environment: pass the data dir on.
+        os.environ["CCHC_DATA_DIR"] = str(settings.data_dir.resolve())
+        uvicorn.run("assistant.api.app:app_from_environment", factory=True, workers=workers, **options)
+    else:
+        uvicorn.run(create_app(settings), **options)
 
 
 @app.command("list")

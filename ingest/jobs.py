@@ -1,7 +1,7 @@
 """Background ingest jobs for the HTTP API: one writer at a time, progress readable by id.
 
-Jobs run on a single worker thread because the index has one writer; deletes take the same
-lock, so a delete never interleaves with an ingest. Job state is kept in SQLite, so
+Jobs run on a single thread per process, and every write takes the index's file lock, so
+with several API worker processes too a delete never interleaves with an ingest. Job state is kept in SQLite, so
 `GET /v1/jobs/{id}` answers after a restart too (a job cut off by the restart reads
 `interrupted`; re-posting the same files is idempotent).
 """
@@ -9,6 +9,7 @@ lock, so a delete never interleaves with an ingest. Job state is kept in SQLite,
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -23,6 +24,19 @@ from assistant.index.store import IndexStore
 from assistant.observability import INGESTED
 from ingest.loaders import SourceDocument
 from ingest.pipeline import IngestPipeline
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid or pid == os.getpid():
+        return False  # this process is starting: nothing of its own can be running yet
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
 
 _COLUMNS = ["job_id", "status", "created_at", "started_at", "finished_at", "total", "done", "chunks", "report", "error"]
 
@@ -42,7 +56,14 @@ class IngestJobs:
             "CREATE TABLE IF NOT EXISTS jobs (job_id TEXT PRIMARY KEY, status TEXT, created_at REAL,"
             " started_at REAL, finished_at REAL, total INTEGER, done INTEGER, chunks INTEGER, report TEXT, error TEXT)"
         )
-        self._update("UPDATE jobs SET status = 'interrupted' WHERE status IN ('queued', 'running')")
+        if "owner" not in {r[1] for r in self._db.execute("PRAGMA table_info(jobs)")}:
+            self._db.execute("ALTER TABLE jobs ADD COLUMN owner INTEGER")
+        # Jobs of a process that is gone were cut off; another worker's running jobs are not.
+        for job_id, owner in self._db.execute(
+            "SELECT job_id, owner FROM jobs WHERE status IN ('queued', 'running')"
+        ).fetchall():
+            if not _alive(owner):
+                self._update("UPDATE jobs SET status = 'interrupted' WHERE job_id = ?", (job_id,))
 
     def _update(self, sql: str, params: tuple = ()) -> None:
         with self._db_lock:
@@ -51,8 +72,9 @@ class IngestJobs:
     def submit(self, documents: list[SourceDocument], rejected: list[str]) -> str:
         job_id = uuid.uuid4().hex
         self._update(
-            "INSERT INTO jobs (job_id, status, created_at, total, done, chunks, report) VALUES (?, 'queued', ?, ?, 0, 0, ?)",
-            (job_id, time.time(), len(documents), json.dumps({"errors": rejected})),
+            "INSERT INTO jobs (job_id, status, created_at, total, done, chunks, report, owner)"
+            " VALUES (?, 'queued', ?, ?, 0, 0, ?, ?)",
+            (job_id, time.time(), len(documents), json.dumps({"errors": rejected}), os.getpid()),
         )
         self._pool.submit(self._run, job_id, documents, rejected)
         return job_id

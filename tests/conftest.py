@@ -117,14 +117,14 @@ class ServerURL(str):
 
 
 @contextmanager
-def running_server(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[ServerURL]:
+def running_server(data_dir: Path, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> Iterator[ServerURL]:
     """A real `cchc serve` (uvicorn) process on 127.0.0.1; yields its base URL."""
     port = free_port()
     log_path = data_dir.parent / f"server-{port}.log"
     env = {**os.environ, "CCHC_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", **(env or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "assistant.cli", "serve", "--no-sample", "--data-dir", str(data_dir),
-         "--host", "127.0.0.1", "--port", str(port)],
+         "--host", "127.0.0.1", "--port", str(port), *args],
         # A file, not a pipe: a pipe nobody reads blocks the server once it fills.
         stdout=log_path.open("w"), stderr=subprocess.STDOUT, text=True, env=env,
     )

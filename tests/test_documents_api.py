@@ -107,3 +107,23 @@ def test_upload_limits_and_bad_bodies(docs_server):
     assert r.status_code == 422 and "unsupported" in str(r.json()["detail"]["rejected"])
     r = httpx.post(f"{docs_server}/v1/documents", content=b"x", headers={**ADMIN, "Content-Type": "text/plain"})
     assert r.status_code == 415
+
+
+def test_several_worker_processes_share_one_index(sample_index: Path, tmp_path: Path):
+    from assistant.api.security import hash_key
+
+    data_dir = tmp_path / "index"
+    shutil.copytree(sample_index, data_dir)
+    env = {"CCHC_ADMIN_API_KEYS": hash_key(ADMIN_KEY), "CCHC_RATE_LIMIT": "100000/minute"}
+    with running_server(data_dir, env, ("--workers", "2")) as base:
+        doc = {"doc_id": "test-lai-chau-2024", "title": "Lai Châu số hóa hồ sơ",
+               "text": "Năm 2024, Lai Châu đã số hóa 58.306 hồ sơ thủ tục hành chính, đạt 83,1%.",
+               "published": "2024-12-01", "source": "laichau.gov.vn", "url": "https://laichau.gov.vn/1"}
+        r = httpx.post(f"{base}/v1/documents", json={"documents": [doc]}, headers=ADMIN)
+        assert r.status_code == 202
+        assert wait_job(base, r.json()["job_id"])["status"] == "succeeded"  # any worker reads the job
+        q = "Lai Châu đã số hóa bao nhiêu hồ sơ thủ tục hành chính năm 2024?"
+        # Several requests land on both workers: each one sees the new document.
+        assert all(ask(base, q)["citations"][0]["doc_id"] == doc["doc_id"] for _ in range(6))
+        assert httpx.delete(f"{base}/v1/documents/{doc['doc_id']}", headers=ADMIN).status_code == 204
+        assert all(all(c["doc_id"] != doc["doc_id"] for c in ask(base, q)["citations"]) for _ in range(6))

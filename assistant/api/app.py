@@ -120,3 +120,10 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
         return FileResponse(web / "index.html")
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process of `cchc serve --workers N` (settings from CCHC_*)."""
+    settings = Settings()
+    logs.configure(settings.log_format)
+    return create_app(settings)
