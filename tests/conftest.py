@@ -152,6 +152,18 @@ def running_server(data_dir: Path, env: dict[str, str] | None = None, args: tupl
             proc.kill()
 
 
+@contextmanager
+def admin_server(sample_index: Path, where: Path, env: dict[str, str] | None = None,
+                 args: tuple[str, ...] = ()) -> Iterator[ServerURL]:
+    """A server over a fresh copy of the sample index, with the test admin key and no
+    practical rate limit (the tests talk to it from one address); ``env`` overrides."""
+    data_dir = where / "index"
+    shutil.copytree(sample_index, data_dir)
+    base_env = {"CCHC_ADMIN_API_KEYS": hash_key(ADMIN_KEY), "CCHC_RATE_LIMIT": "100000/minute"}
+    with running_server(data_dir, {**base_env, **(env or {})}, args) as base:
+        yield base
+
+
 @pytest.fixture(scope="session")
 def server(server_dir: Path, fake_slack: FakeSlack, fake_zalo: FakeZalo) -> Iterator[str]:
     """The shared test deployment over a copy of the sample index, with Slack and Zalo

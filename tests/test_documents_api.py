@@ -3,14 +3,13 @@ progress, delete everywhere — admin only, with clear errors and limits."""
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from .conftest import ADMIN_KEY, running_server
+from .conftest import ADMIN_KEY, admin_server
 from .test_formats import FIXTURES, make_docx
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
@@ -20,11 +19,9 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
 def docs_server(sample_index: Path, tmp_path_factory: pytest.TempPathFactory):
     from assistant.api.security import hash_key
 
-    data_dir = tmp_path_factory.mktemp("docs-server") / "index"
-    shutil.copytree(sample_index, data_dir)
     env = {"CCHC_ADMIN_API_KEYS": f"sha256:{'0' * 64},{hash_key(ADMIN_KEY)}",  # two keys: rotation
-           "CCHC_MAX_UPLOAD_BYTES": "400000", "CCHC_MAX_UPLOAD_FILES": "3", "CCHC_RATE_LIMIT": "100000/minute"}
-    with running_server(data_dir, env) as base:
+           "CCHC_MAX_UPLOAD_BYTES": "400000", "CCHC_MAX_UPLOAD_FILES": "3"}
+    with admin_server(sample_index, tmp_path_factory.mktemp("docs-server"), env) as base:
         yield base
 
 
@@ -110,12 +107,7 @@ def test_upload_limits_and_bad_bodies(docs_server):
 
 
 def test_several_worker_processes_share_one_index(sample_index: Path, tmp_path: Path):
-    from assistant.api.security import hash_key
-
-    data_dir = tmp_path / "index"
-    shutil.copytree(sample_index, data_dir)
-    env = {"CCHC_ADMIN_API_KEYS": hash_key(ADMIN_KEY), "CCHC_RATE_LIMIT": "100000/minute"}
-    with running_server(data_dir, env, ("--workers", "2")) as base:
+    with admin_server(sample_index, tmp_path, args=("--workers", "2")) as base:
         doc = {"doc_id": "test-lai-chau-2024", "title": "Lai Châu số hóa hồ sơ",
                "text": "Năm 2024, Lai Châu đã số hóa 58.306 hồ sơ thủ tục hành chính, đạt 83,1%.",
                "published": "2024-12-01", "source": "laichau.gov.vn", "url": "https://laichau.gov.vn/1"}

@@ -4,7 +4,6 @@ what it does not), no request gets a 5xx. Bounded for CI; `bench/fuzz.sh` runs l
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,19 +11,14 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
-from .conftest import ADMIN_KEY, running_server
+from .conftest import ADMIN_KEY, admin_server
 
 EXAMPLES = int(os.environ.get("CCHC_FUZZ_EXAMPLES", "25"))
 
 
 @pytest.fixture(scope="module")
 def fuzz_server(sample_index: Path, tmp_path_factory: pytest.TempPathFactory):
-    from assistant.api.security import hash_key
-
-    data_dir = tmp_path_factory.mktemp("fuzz") / "index"
-    shutil.copytree(sample_index, data_dir)
-    env = {"CCHC_ADMIN_API_KEYS": hash_key(ADMIN_KEY), "CCHC_RATE_LIMIT": "100000/minute"}
-    with running_server(data_dir, env) as base:
+    with admin_server(sample_index, tmp_path_factory.mktemp("fuzz")) as base:
         yield base
 
 

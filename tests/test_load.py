@@ -14,19 +14,14 @@ import pytest
 
 from bench.load import run_load, synthetic_documents
 
-from .conftest import ADMIN_KEY, running_server
+from .conftest import ADMIN_KEY, admin_server, running_server
 
 Q = "Tỷ lệ TTHC được cung cấp DVC trực tuyến toàn trình của Hà Giang là bao nhiêu?"
 
 
 @pytest.fixture(scope="module")
 def load_server(sample_index: Path, tmp_path_factory: pytest.TempPathFactory):
-    from assistant.api.security import hash_key
-
-    data_dir = tmp_path_factory.mktemp("load") / "index"
-    shutil.copytree(sample_index, data_dir)
-    env = {"CCHC_ADMIN_API_KEYS": hash_key(ADMIN_KEY), "CCHC_RATE_LIMIT": "100000/minute"}
-    with running_server(data_dir, env) as base:
+    with admin_server(sample_index, tmp_path_factory.mktemp("load")) as base:
         yield base
 
 

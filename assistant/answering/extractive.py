@@ -74,11 +74,10 @@ class Figure:
 # Legal-document identifiers are not quantities: "Công văn 7260/VPCP-KSTT",
 # "Nghị định số 179/2025/NĐ-CP", "Quyết định 422".
 _DOC_CODE_AFTER = re.compile(r"\s?/\s?(?:\d{4}\s?/\s?)?[A-ZĐ]")
-_DOC_TYPE_BEFORE = re.compile(
-    r"(?:nghị định|quyết định|công văn|thông tư|nghị quyết|kết luận|công điện|chỉ thị|luật|"
-    r"quy định|kế hoạch|văn bản|decree|decision|resolution|circular)\s+(?:số\s+)?$",
-    re.IGNORECASE,
-)
+_DOC_TYPES = ["nghị định", "quyết định", "công văn", "thông tư", "nghị quyết", "kết luận", "công điện", "chỉ thị",
+              "luật", "quy định", "kế hoạch", "đề án", "văn bản", "decree", "decision", "resolution", "conclusion",
+              "directive", "circular"]
+_DOC_TYPE_BEFORE = re.compile(rf"(?:{'|'.join(_DOC_TYPES)})\s+(?:số\s+)?$", re.IGNORECASE)
 
 
 # "1- Cán bộ…", "2. Viên chức…", "a) …": the number of a list item, not a quantity.
@@ -114,9 +113,10 @@ def figures(text: str) -> list[Figure]:
 
 
 # A legal document by its type and number: "Kết luận số 126-KL/TW", "Nghị định 179/2025/NĐ-CP".
+# Capitalised, as documents are named in text ("… theo Kết luận 126", not "quyết định 2 việc").
 _DOC_REF = re.compile(
-    r"(?:Nghị quyết|Nghị định|Quyết định|Kết luận|Chỉ thị|Thông tư|Luật|Công văn|Công điện|Kế hoạch|Đề án|"
-    r"Decree|Decision|Resolution|Conclusion|Directive|Circular)\s+(?:số\s+)?\d+(?:[/–-][\w/Đđ–-]*\w)?"
+    rf"(?:{'|'.join(t[:1].upper() + t[1:] for t in _DOC_TYPES if t not in ('quy định', 'văn bản'))})"
+    r"\s+(?:số\s+)?\d+(?:[/–-][\w/Đđ–-]*\w)?"
 )
 
 _LEAD_WORDS = {"năm", "theo", "tại", "trong", "đến", "tính", "từ", "sau", "trước", "khi", "ngày", "tháng"}
