@@ -5,6 +5,7 @@
 * syllables:        lower-cased syllables (what bm25s would see with a fixed tokenizer),
 * folded+bigrams:   the project's tokenizer (accent folding, syllable bigrams, numbers),
 * underthesea:      underthesea.word_tokenize words (needs `pip install underthesea`), folded.
+* pyvi:             pyvi.ViTokenizer words (needs `pip install pyvi`), folded.
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ def underthesea_words(text: str) -> list[str]:
     return [fold_accents(w).replace(" ", "_") for w in word_tokenize(index_form(text)) if re.search(r"\w", w)]
 
 
+def pyvi_words(text: str) -> list[str]:
+    from pyvi import ViTokenizer
+
+    return [fold_accents(w) for w in ViTokenizer.tokenize(index_form(text)).split() if re.search(r"\w", w)]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     eval_set_arguments(ap)
@@ -57,6 +64,12 @@ def main() -> None:
         tokenizers["underthesea"] = underthesea_words
     except ImportError:
         print("underthesea not installed: skipped")
+    try:
+        import pyvi  # noqa: F401
+
+        tokenizers["pyvi"] = pyvi_words
+    except ImportError:
+        print("pyvi not installed: skipped")
     print(f"{len(questions)} questions, {len(texts)} chunks")
     print(f"{'tokenizer':16} {'R@1':>6} {'R@5':>6} {'MRR@10':>7} {'chunks/s':>9}")
     for name, tok in tokenizers.items():
