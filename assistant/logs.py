@@ -24,6 +24,7 @@ def redact(text: str) -> str:
 class _Context(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get()
+        record.__dict__.pop("color_message", None)  # uvicorn's ANSI-coloured copy of the message
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
         if record.args:
