@@ -19,6 +19,7 @@ from assistant.index.glossary import expansions
 from assistant.index.keywords import tokenize
 from assistant.index.store import IndexStore, StoredChunk
 from assistant.index.textnorm import has_vietnamese_diacritics
+from assistant.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,21 @@ class Retriever:
                 fused = self.fusion({**rankings, "place": named})
         hits = [Hit(chunks[c], s, r) for c, s, r in fused if c in chunks]
         return query, self.reranker(query, hits)[:k]
+
+
+def make_retriever(store: IndexStore, settings: Settings) -> Retriever:
+    """The retriever the settings describe (the service and the benches build the same one)."""
+    weights = {"dense": settings.dense_weight, "keyword": settings.keyword_weight}
+    if settings.fusion == "dense":
+        weights["keyword"] = 0.0
+    elif settings.fusion == "keyword":
+        weights["dense"] = 0.0
+    return Retriever(
+        store,
+        fusion=ReciprocalRankFusion(k=settings.rrf_k, weights=weights),
+        reranker=make_reranker(settings.reranker),
+        candidates=settings.candidates,
+    )
 
 
 def _chroma_where(filters: Filters) -> dict[str, Any] | None:

@@ -25,7 +25,7 @@ from assistant.index.textnorm import index_form
 from assistant.observability import ANSWERS, FALLBACKS, stage
 from assistant.prompts import PromptSet
 from assistant.prompts import load as load_prompts
-from assistant.retrieval import Filters, Hit, ReciprocalRankFusion, Retriever, make_reranker
+from assistant.retrieval import Filters, Hit, make_retriever
 from assistant.schemas import AnswerResponse, SourceRef, Turn
 from assistant.settings import Settings
 
@@ -72,17 +72,7 @@ class AnswerService:
             # An ingest was killed before publishing its keyword index: every document the
             # registry accepted must be findable, so publish it now.
             self.store.rebuild_keyword_index()
-        weights = {"dense": settings.dense_weight, "keyword": settings.keyword_weight}
-        if settings.fusion == "dense":
-            weights["keyword"] = 0.0
-        elif settings.fusion == "keyword":
-            weights["dense"] = 0.0
-        self.retriever = Retriever(
-            self.store,
-            fusion=ReciprocalRankFusion(k=settings.rrf_k, weights=weights),
-            reranker=make_reranker(settings.reranker),
-            candidates=settings.candidates,
-        )
+        self.retriever = make_retriever(self.store, settings)
         self.answerer = ExtractiveAnswerer(
             settings.min_support, settings.answer_sources, embedder=self.store.embedder
         )

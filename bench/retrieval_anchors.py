@@ -28,7 +28,7 @@ from assistant.evaluation import _read_jsonl, _retrieval_metrics, build_index
 from assistant.index.contract import passage_text, query_text
 from assistant.index.embeddings import EmbeddingCache, embed_with_cache, embedder_from
 from assistant.index.textnorm import clean_document_text
-from assistant.retrieval import Retriever
+from assistant.retrieval import make_retriever
 from assistant.schemas import Turn
 from assistant.settings import Settings
 from bench.common import eval_set_arguments
@@ -79,7 +79,7 @@ def main() -> None:
     bm25.index([syllables(t) for t in texts], show_progress=False)
 
     store = build_index(settings, docs, quiet=True)
-    retriever = Retriever(store, candidates=settings.candidates)
+    retriever = make_retriever(store, settings)  # exactly what the service runs
 
     def docs_of(indices: list[int]) -> list[str]:
         return list(dict.fromkeys(chunk_docs[i] for i in indices))
