@@ -28,10 +28,11 @@ def ask(body: AskRequest, service: ServiceDep) -> AnswerResponse | StreamingResp
     # A plain `def`: answering is CPU-bound, so FastAPI runs it in its thread pool.
     filters = body.filters.to_filters()
     try:
-        service.validate(body.question)
-        filters.resolved_province()
         if not body.stream:
             return service.answer(body.question, body.history, filters)[0]
+        # A stream cannot turn into a 422 once it has started: check before it does.
+        service.validate(body.question)
+        filters.resolved_province()
     except (InvalidQuestion, ValueError) as exc:  # bad question, unknown province
         raise HTTPException(status_code=422, detail=str(exc)) from exc
 
