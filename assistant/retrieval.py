@@ -1,4 +1,4 @@
-"""Retrieval stages: analyse → dense + keyword → fuse → rerank.
+"""Retrieval stages: analyse → dense + keyword → fuse → rerank (``reranking.py``).
 
 Each stage is a small object with one method, so a configuration can swap one (a
 cross-encoder reranker, a different fusion) without touching the others.
@@ -19,6 +19,7 @@ from assistant.index.glossary import expansions
 from assistant.index.keywords import tokenize
 from assistant.index.store import IndexStore, StoredChunk
 from assistant.index.textnorm import has_vietnamese_diacritics
+from assistant.reranking import NoReranker, Reranker, make_reranker
 from assistant.settings import Settings
 
 
@@ -119,40 +120,6 @@ class ReciprocalRankFusion:
         return [(c, scores[c], ranks[c]) for c in order]
 
 
-class Reranker(Protocol):
-    def __call__(self, query: Query, hits: list[Hit]) -> list[Hit]: ...
-
-
-class NoReranker:
-    def __call__(self, query: Query, hits: list[Hit]) -> list[Hit]:
-        return hits
-
-
-class CrossEncoderReranker:
-    """Optional: a sentence-transformers cross-encoder (e.g. a local BGE reranker)."""
-
-    def __init__(self, name_or_path: str) -> None:
-        from sentence_transformers import CrossEncoder
-
-        self.model = CrossEncoder(name_or_path)
-
-    def __call__(self, query: Query, hits: list[Hit]) -> list[Hit]:
-        if not hits:
-            return hits
-        scores = self.model.predict([(query.question, h.chunk.text) for h in hits])
-        for h, s in zip(hits, scores):
-            h.score = float(s)
-        return sorted(hits, key=lambda h: -h.score)
-
-
-def make_reranker(spec: str) -> Reranker:
-    if spec in ("", "none"):
-        return NoReranker()
-    if spec.startswith("st:"):
-        return CrossEncoderReranker(spec[3:])
-    raise ValueError(f"unknown reranker {spec!r}: use 'none' or 'st:<cross-encoder name or path>'")
-
-
 class Retriever:
     """The composed pipeline; ``retrieve`` returns registry-backed chunks, best first."""
 
@@ -202,7 +169,9 @@ def make_retriever(store: IndexStore, settings: Settings) -> Retriever:
     return Retriever(
         store,
         fusion=ReciprocalRankFusion(k=settings.rrf_k, weights=weights),
-        reranker=make_reranker(settings.reranker),
+        reranker=make_reranker(
+            settings.reranker, store, settings.rerank_weight, settings.rerank_candidates, settings.rrf_k
+        ),
         candidates=settings.candidates,
     )
 

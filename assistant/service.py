@@ -74,7 +74,10 @@ class AnswerService:
             self.store.rebuild_keyword_index()
         self.retriever = make_retriever(self.store, settings)
         self.answerer = ExtractiveAnswerer(
-            settings.min_support, settings.answer_sources, embedder=self.store.embedder
+            settings.min_support,
+            settings.answer_sources,
+            embedder=self.store.embedder,
+            document_text=self._document_text,
         )
         self.llm: LLMAnswerer | None = None
         if settings.llm not in ("", "none"):
@@ -101,6 +104,10 @@ class AnswerService:
         until: date | None = None,
     ) -> AnswerResponse:
         return self.answer(question, history, Filters(province, since, until))[0]
+
+    def _document_text(self, doc_id: str) -> str | None:
+        doc = self.store.document(doc_id)
+        return doc.text if doc else None
 
     def prepare(self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None) -> Prepared:
         """Validate, rewrite a follow-up, retrieve: everything before the answer is written."""

@@ -48,10 +48,14 @@ class Settings(BaseSettings):
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in RRF.")
     keyword_weight: float = Field(1.0, ge=0, description="Weight of the keyword ranking in RRF.")
     reranker: str = Field(
-        "none",
-        description="'none', or 'st:<cross-encoder name or local path>' (sentence-transformers, "
-        "needs the 'st' extra) to rerank fused candidates.",
+        "sentence",
+        description="'sentence' (best-sentence keyword evidence, no model), 'none', or "
+        "'st:<cross-encoder name or local path>' (sentence-transformers, needs the 'st' extra).",
     )
+    rerank_weight: float = Field(
+        0.5, ge=0, description="Weight of the sentence reranker's ranking, added to the RRF score."
+    )
+    rerank_candidates: int = Field(20, ge=2, le=200, description="Fused candidates the reranker reorders.")
 
     # Answering
     answer_sources: int = Field(3, ge=1, le=10, description="Most citations in one answer.")

@@ -10,6 +10,7 @@ a percentage, a date). Below ``min_support`` nothing is quoted: the answer is "n
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -179,11 +180,20 @@ class ExtractiveAnswerer:
         max_sources: int = 3,
         sentences_from: int = 8,
         embedder: IndexEmbeddings | None = None,
+        document_text: Callable[[str], str | None] | None = None,
     ) -> None:
         self.min_support = min_support
         self.max_sources = max_sources
         self.sentences_from = sentences_from
         self.embedder = embedder
+        self.document_text = document_text
+
+    def _document_years(self, doc_id: str, cache: dict[str, set[str]]) -> set[str]:
+        """The years an undated document speaks of (its years of comparison left out)."""
+        if doc_id not in cache:
+            text = self.document_text(doc_id) if self.document_text else None
+            cache[doc_id] = _subject_years(text) if text else set()
+        return cache[doc_id]
 
     def _coverage(
         self, terms: tuple[str, ...], weights: dict[str, float], own: set[str], context: set[str]
@@ -326,6 +336,7 @@ class ExtractiveAnswerer:
         asked_years = _years(prof.question_text)
         entities = named_entities(prof.question_text)
         scored: list[Evidence] = []
+        doc_years: dict[str, set[str]] = {}
         for rank, hit in enumerate(hits[: self.sentences_from], 1):
             chunk = hit.chunk
             spans: list[Span] = sentence_spans(chunk.text)
@@ -351,6 +362,10 @@ class ExtractiveAnswerer:
                 factor = place_factor
                 own_years = _subject_years(sentence)
                 window_years = own_years or _subject_years(f"{chunk.title} {before}")
+                if asked_years and not window_years and not chunk.published:
+                    # An undated article dates its passages by the years it speaks of:
+                    # a SIPAS 2015 article does not answer a question about SIPAS 2023.
+                    window_years = self._document_years(chunk.doc_id, doc_years)
                 if asked_years and window_years and not asked_years & window_years:
                     factor *= 0.6  # the question asks about another year
                 elif asked_years and not window_years and not asked_years & published_years:

@@ -73,18 +73,23 @@ def informative(tokens: list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def profile(question: str) -> QuestionProfile:
+def question_kind(question: str) -> str:
+    """What the answer is: 'date', 'document', 'number', 'person' or 'fact'."""
     folded = fold_accents(question)
     if _DATE_Q.search(folded):
-        kind = "date"
-    elif _DOCUMENT_Q.search(folded):
-        kind = "document"
-    elif _NUMBER_Q.search(folded):
-        kind = "number"
-    elif _PERSON_Q.search(folded):
-        kind = "person"
-    else:
-        kind = "fact"
+        return "date"
+    if _DOCUMENT_Q.search(folded):
+        return "document"
+    if _NUMBER_Q.search(folded):
+        return "number"
+    if _PERSON_Q.search(folded):
+        return "person"
+    return "fact"
+
+
+def profile(question: str) -> QuestionProfile:
+    folded = fold_accents(question)
+    kind = question_kind(question)
     unit: tuple[str, ...] = ()
     m = _UNIT_Q.search(folded)
     if m:

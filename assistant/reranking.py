@@ -1,0 +1,121 @@
+"""Rerank stages: reorder the fused candidates before the answerer sees them.
+
+The default, ``sentence``, needs no model. Fusion ranks whole chunks, so a chunk that
+mentions every query term once in different paragraphs ties with one that answers the
+question in one sentence; readers (and the extractive answerer) need the latter. It
+scores each candidate by its best sentence — the idf mass of the query's terms found in
+that sentence, blended with the next one (the subject is often named one sentence
+earlier) and discounted when the question asks for a number or a date the sentence does
+not contain — and adds that ranking to the fused score as one more RRF term. Measured
+with ``bench/retrieval_anchors.py``: see the README's retrieval table.
+
+A sentence-transformers cross-encoder can replace it (``st:<name or path>``) where a
+model is available; none ships on the package registries, so it stays optional.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING, Protocol
+
+from assistant.answering.question import question_kind
+from assistant.index.keywords import tokenize
+from assistant.index.numbers import NUMBER
+from assistant.index.sentences import sentence_spans
+
+if TYPE_CHECKING:
+    from assistant.index.store import IndexStore
+    from assistant.retrieval import Hit, Query
+
+# A year or a day/month: what a "when" question needs in the answering sentence.
+_DATE = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b|\b\d{1,2}\s?[/.-]\s?\d{1,2}\b")
+# How much a sentence keeps when it lacks the number or date the question asks for.
+_WRONG_TYPE = 0.7
+
+
+class Reranker(Protocol):
+    def __call__(self, query: Query, hits: list[Hit]) -> list[Hit]: ...
+
+
+class NoReranker:
+    def __call__(self, query: Query, hits: list[Hit]) -> list[Hit]:
+        return hits
+
+
+class SentenceEvidenceReranker:
+    """Best-sentence keyword evidence as an extra RRF ranking over the top candidates."""
+
+    def __init__(self, store: IndexStore, weight: float = 0.5, candidates: int = 20, k: int = 20) -> None:
+        self.store = store
+        self.weight = weight
+        self.candidates = candidates
+        self.k = k
+
+    def __call__(self, query: Query, hits: list[Hit]) -> list[Hit]:
+        head, tail = hits[: self.candidates], hits[self.candidates :]
+        terms = set(query.tokens)
+        if len(head) < 2 or not terms or self.weight == 0:
+            return hits
+        idf = self.store.keyword_index().idf(sorted(terms))
+        total = sum(idf.values()) or 1.0
+        kind = question_kind(query.question)
+        evidence = [self.evidence(h.chunk.text, terms, idf, kind) / total for h in head]
+        order = sorted(range(len(head)), key=lambda i: -evidence[i])
+        for rank, i in enumerate(order, 1):
+            head[i].score += self.weight / (self.k + rank)
+            head[i].ranks["sentence"] = rank
+        return sorted(head, key=lambda h: -h.score) + tail
+
+    @staticmethod
+    def evidence(text: str, terms: set[str], idf: dict[str, float], kind: str) -> float:
+        sentences, tokens = _sentence_tokens(text)
+        best = 0.0
+        for j, (sentence, found) in enumerate(zip(sentences, tokens)):
+            score = sum(idf[t] for t in terms & found)
+            if j + 1 < len(tokens):
+                pair = sum(idf[t] for t in terms & (found | tokens[j + 1]))
+                score = max(score, (score + pair) / 2)
+            wanted = {"number": NUMBER, "date": _DATE}.get(kind)
+            if wanted is not None and not wanted.search(sentence):
+                score *= _WRONG_TYPE
+            best = max(best, score)
+        return best
+
+
+@lru_cache(maxsize=4096)
+def _sentence_tokens(text: str) -> tuple[tuple[str, ...], tuple[frozenset[str], ...]]:
+    # Popular chunks come back query after query; tokenizing them is most of this stage's cost.
+    sentences = tuple(text[s.start : s.end] for s in sentence_spans(text)) or (text,)
+    return sentences, tuple(frozenset(tokenize(s)) for s in sentences)
+
+
+class CrossEncoderReranker:
+    """Optional: a sentence-transformers cross-encoder (e.g. a local BGE reranker)."""
+
+    def __init__(self, name_or_path: str) -> None:
+        from sentence_transformers import CrossEncoder
+
+        self.model = CrossEncoder(name_or_path)
+
+    def __call__(self, query: Query, hits: list[Hit]) -> list[Hit]:
+        if not hits:
+            return hits
+        scores = self.model.predict([(query.question, h.chunk.text) for h in hits])
+        for h, s in zip(hits, scores):
+            h.score = float(s)
+        return sorted(hits, key=lambda h: -h.score)
+
+
+def make_reranker(
+    spec: str, store: IndexStore, weight: float = 0.5, candidates: int = 20, k: int = 20
+) -> Reranker:
+    if spec in ("", "none"):
+        return NoReranker()
+    if spec == "sentence":
+        return SentenceEvidenceReranker(store, weight, candidates, k)
+    if spec.startswith("st:"):
+        return CrossEncoderReranker(spec[3:])
+    raise ValueError(
+        f"unknown reranker {spec!r}: use 'none', 'sentence' or 'st:<cross-encoder name or path>'"
+    )
