@@ -159,3 +159,18 @@ def test_a_follow_up_about_something_the_sources_lack_is_not_answered_with_the_p
     follow = service.ask("Còn cấp xã thì sao?", history=history)
     assert opening.answerable and opening.citations
     assert not follow.answerable or all("cấp xã" in c.quote.lower() for c in follow.citations)
+
+
+def test_an_exact_figure_answers_better_than_a_bound_unless_the_question_asks_roughly():
+    from assistant.answering.extractive import ExtractiveAnswerer
+
+    answerer = ExtractiveAnswerer()
+    exact_q = profile("Tỷ lệ hồ sơ trễ hạn năm 2018 còn bao nhiêu?")
+    rough_q = profile("Tỷ lệ hồ sơ trễ hạn năm 2018 còn khoảng bao nhiêu?")
+    bound = "Tỷ lệ hồ sơ trễ hạn được kéo giảm còn dưới 1 %."
+    exact = "Tỷ lệ hồ sơ trễ hạn được kéo giảm còn 0,48 %."
+    fit = lambda prof, text: answerer._answer_fit(prof, text, set())[1]  # noqa: E731
+    assert fit(exact_q, exact) > fit(exact_q, bound)
+    assert fit(rough_q, exact) == fit(rough_q, bound)
+    # A sentence holding both keeps the exact figure's fit.
+    assert fit(exact_q, "Còn dưới 1 %, cụ thể 0,48 %.") == fit(exact_q, exact)

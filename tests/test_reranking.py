@@ -48,6 +48,12 @@ def test_a_number_question_prefers_the_sentence_with_a_number(service):
     assert score(without, terms, idf, "fact") == score(without, terms, idf, "number") / 0.7
     assert question_kind(QUESTION) == "number"
     assert question_kind("Nghị định 107 có hiệu lực khi nào?") == "date"
+    assert question_kind("Đề án kéo dài trong khoảng thời gian nào?") == "date"
+    assert question_kind("Người ký quyết định là ai?") == "person"
+    assert question_kind("Who signed the decree?") == "person"
+    # "AI" is artificial intelligence, and "Who" in a Vietnamese question is a name.
+    assert question_kind("Tỉnh ứng dụng AI trong giải quyết TTHC ra sao?") == "fact"
+    assert question_kind("Doctor Who được phát sóng lần đầu vào năm nào?") == "date"
 
 
 def test_reranker_names():

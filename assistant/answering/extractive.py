@@ -34,6 +34,13 @@ _DATE = re.compile(
     r"|\b(?:ngày|tháng)\s+\d{1,2}\b(?!\s?[/.-]\s?\d)",
     re.IGNORECASE,
 )
+# A bound or a round figure ("dưới 1 %", "gần 19 nghìn"): a weaker answer to "how many"
+# than an exact figure, unless the question itself asks roughly ("khoảng bao nhiêu").
+_BOUND_BEFORE = re.compile(
+    r"\b(?:gan|khoang|hon|tren|duoi|xap xi|uoc tinh|nearly|about|around|almost|over|under|"
+    r"more than|less than|fewer than|approximately)\s*$"
+)
+_ROUGH_Q = re.compile(r"\b(?:khoang|xap xi|uoc tinh|about|around|approximately|roughly)\b")
 _CLAUSE_CUT = re.compile(r"[,;:](?=\s)|\s[-–]\s")
 _YEAR = re.compile(r"^(19|20)\d{2}$")
 
@@ -221,6 +228,7 @@ class ExtractiveAnswerer:
                 return [], -1.0
             best = 0.0
             unit = set(prof.unit)
+            exact_wanted = not _ROUGH_Q.search(fold_accents(prof.question_text).lower())
             for f in found:
                 after = set(tokenize(text[f.end : f.end + 30]))
                 before = set(tokenize(text[max(0, f.start - 40) : f.start]))
@@ -232,6 +240,8 @@ class ExtractiveAnswerer:
                     fit = 0.25 if unit & after else 0.15
                 if lead & before:
                     fit += 0.1  # "tiếp nhận 21.040" for "tiếp nhận bao nhiêu"
+                if exact_wanted and _BOUND_BEFORE.search(fold_accents(text[max(0, f.start - 16) : f.start]).lower()):
+                    fit -= 0.1
                 best = max(best, fit)
             return found, best
         if prof.kind == "document":

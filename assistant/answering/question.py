@@ -19,19 +19,22 @@ STOPWORDS = _STOP_VI | _STOP_EN
 
 _EN_HINTS = _STOP_EN - {"a", "an", "to", "do", "as", "can", "had", "has"}
 _NUMBER_Q = re.compile(
-    r"\b(bao nhieu|may|ty le|phan tram|muc|how many|how much|what percentage|what share|"
+    r"\b(bao nhieu|may|bao lau|ty le|phan tram|muc|how many|how much|what percentage|what share|"
     r"what proportion|what score|how fast|how long|what rate|what level|what amount|number of)\b"
 )
 _PERCENT_Q = re.compile(r"\b(phan tram|ty le|percentage|share|proportion|percent|rate)\b|%")
 _DATE_Q = re.compile(
-    r"\b(khi nao|bao gio|ngay nao|thoi diem nao|thang nao|nam nao|tu ngay|hieu luc tu|"
+    r"\b(khi nao|bao gio|ngay nao|thoi diem nao|thoi gian nao|thang nao|nam nao|tu ngay|hieu luc tu|"
     r"ky ngay|ban hanh ngay|when|what date|which date|since when)\b"
 )
 _DOCUMENT_Q = re.compile(
     r"\b(?:van ban|nghi quyet|nghi dinh|quyet dinh|ket luan|chi thi|thong tu|luat|cong van|ke hoach|de an)\s+nao\b|"
     r"\bwhich\s+(?:document|decree|decision|resolution|law|circular|directive|conclusion)\b"
 )
-_PERSON_Q = re.compile(r"(^|\s)(ai|who|whom)(\s|\?|$)")
+# Matched on the question as typed: "AI" (trí tuệ nhân tạo) is not "ai" (who), and "Doctor
+# Who" in a Vietnamese question is a name.
+_PERSON_VI = re.compile(r"(?:^|\s)[Aa]i(?=\s|\?|$)")
+_PERSON_EN = re.compile(r"(?:^|\s)(?:who|whom)(?=\s|\?|$)", re.IGNORECASE)
 _LEAD_Q = re.compile(r"((?:[a-z]+\s){1,3})(?:bao nhieu|may|khi nao|ngay nao|bao gio|thoi diem nao)\b")
 _UNIT_Q = re.compile(r"\b(?:bao nhieu|may|how many|how much)\s+((?:[a-z]+\s?){1,2})")
 
@@ -82,7 +85,9 @@ def question_kind(question: str) -> str:
         return "document"
     if _NUMBER_Q.search(folded):
         return "number"
-    if _PERSON_Q.search(folded):
+    if _PERSON_VI.search(question) or (
+        _PERSON_EN.search(question) and detect_language(question) == "en"
+    ):
         return "person"
     return "fact"
 
