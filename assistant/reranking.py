@@ -3,8 +3,8 @@
 The default, ``sentence``, needs no model. Fusion ranks whole chunks, so a chunk that
 mentions every query term once in different paragraphs ties with one that answers the
 question in one sentence; readers (and the extractive answerer) need the latter. It
-scores each candidate by its best sentence — the idf mass of the query's terms found in
-that sentence, blended with the next one (the subject is often named one sentence
+scores each candidate by its best sentence — the idf mass of the query's informative terms
+found in that sentence, blended with the next one (the subject is often named one sentence
 earlier) and discounted when the question asks for a number or a date the sentence does
 not contain — and adds that ranking to the fused score as one more RRF term. Measured
 with ``bench/retrieval_anchors.py``: see the README's retrieval table.
@@ -19,7 +19,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
-from assistant.answering.question import question_kind
+from assistant.answering.question import informative, question_kind
 from assistant.index.keywords import tokenize
 from assistant.index.numbers import NUMBER
 from assistant.index.sentences import sentence_spans
@@ -54,7 +54,9 @@ class SentenceEvidenceReranker:
 
     def __call__(self, query: Query, hits: list[Hit]) -> list[Hit]:
         head, tail = hits[: self.candidates], hits[self.candidates :]
-        terms = set(query.tokens)
+        # Function words ("của", "là", "what") carry no topic: they would make every
+        # sentence look like evidence.
+        terms = set(informative(query.tokens)) or set(query.tokens)
         if len(head) < 2 or not terms or self.weight == 0:
             return hits
         idf = self.store.keyword_index().idf(sorted(terms))
