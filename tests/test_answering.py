@@ -174,3 +174,56 @@ def test_an_exact_figure_answers_better_than_a_bound_unless_the_question_asks_ro
     assert fit(rough_q, exact) == fit(rough_q, bound)
     # A sentence holding both keeps the exact figure's fit.
     assert fit(exact_q, "Còn dưới 1 %, cụ thể 0,48 %.") == fit(exact_q, exact)
+
+
+def _undated_chunk(doc_id: str, text: str):
+    from assistant.index.store import StoredChunk
+
+    return StoredChunk(f"{doc_id}-0", doc_id, 0, 0, len(text), text, f"Bài {doc_id}", None, None, "x.vn")
+
+
+def test_an_undated_article_is_dated_by_the_years_it_speaks_of(service):
+    """An undated SIPAS 2015 article does not answer a question about SIPAS 2023; an undated
+    SIPAS 2023 article, whose passage itself names no year, does."""
+    from assistant.answering.extractive import ExtractiveAnswerer
+    from assistant.index.sentences import Span
+    from assistant.retrieval import Hit
+
+    passage = "Chỉ số hài lòng của người dân về thủ tục đất đai đạt 73%, Bộ Nội vụ cho biết."
+    texts = {
+        "old": "Bộ Nội vụ công bố SIPAS 2015 vào tháng 3. " + passage,
+        "new": "Bộ Nội vụ công bố SIPAS 2023 vào tháng 3. " + passage,
+    }
+    prof = profile("Bộ Nội vụ công bố chỉ số hài lòng SIPAS năm 2023 về thủ tục đất đai đạt bao nhiêu phần trăm?")
+    answerer = ExtractiveAnswerer(min_support=0, document_text=texts.get)
+    keyword = service.store.keyword_index()
+
+    def coverage(doc_id: str) -> float:
+        hit = Hit(_undated_chunk(doc_id, passage), 1.0)  # the chunk holds only the undated passage
+        evidence = answerer.select(prof, [hit], keyword)
+        assert evidence and evidence[0].sentence == Span(0, len(passage))
+        return evidence[0].coverage
+
+    assert coverage("old") < 0.7 * coverage("new")
+
+
+def test_a_name_the_document_states_elsewhere_is_not_missing_from_a_passage(service):
+    """A provincial portal names its province once; the paragraph with the district figure
+    still answers a question about that province — but not when the province is absent."""
+    from assistant.answering.extractive import ExtractiveAnswerer
+    from assistant.retrieval import Hit
+
+    passage = "Ở cấp huyện tiếp nhận 21.040 hồ sơ thủ tục hành chính trong tháng 1/2025."
+    texts = {
+        "named": "Tỉnh Quảng Nam công bố số liệu tháng 1/2025.\n\n" + passage,
+        "elsewhere": "Tỉnh Quảng Ngãi công bố số liệu tháng 1/2025.\n\n" + passage,
+    }
+    prof = profile("Trong tháng 1/2025, cấp huyện ở Quảng Nam tiếp nhận bao nhiêu hồ sơ thủ tục hành chính?")
+    answerer = ExtractiveAnswerer(min_support=0, document_text=texts.get)
+    keyword = service.store.keyword_index()
+
+    def coverage(doc_id: str) -> float:
+        evidence = answerer.select(prof, [Hit(_undated_chunk(doc_id, passage), 1.0)], keyword)
+        return evidence[0].coverage
+
+    assert coverage("named") > coverage("elsewhere") / 0.7

@@ -1,9 +1,7 @@
-"""The sentence-evidence reranker and the answerer's dating of undated articles."""
+"""The sentence-evidence reranker and the question kinds it relies on."""
 
-from assistant.answering.extractive import ExtractiveAnswerer
-from assistant.answering.question import profile, question_kind
+from assistant.answering.question import question_kind
 from assistant.index.keywords import tokenize
-from assistant.index.sentences import Span
 from assistant.index.store import StoredChunk
 from assistant.reranking import NoReranker, SentenceEvidenceReranker, make_reranker
 from assistant.retrieval import Filters, Hit, QueryAnalyzer
@@ -64,24 +62,3 @@ def test_reranker_names():
         assert "sentence" in str(exc)
     else:
         raise AssertionError("an unknown reranker must be refused")
-
-
-def test_an_undated_article_is_dated_by_the_years_it_speaks_of(service):
-    """An undated SIPAS 2015 article does not answer a question about SIPAS 2023; an undated
-    SIPAS 2023 article, whose passage itself names no year, does."""
-    passage = "Chỉ số hài lòng của người dân về thủ tục đất đai đạt 73%, Bộ Nội vụ cho biết."
-    texts = {
-        "old": "Bộ Nội vụ công bố SIPAS 2015 vào tháng 3. " + passage,
-        "new": "Bộ Nội vụ công bố SIPAS 2023 vào tháng 3. " + passage,
-    }
-    prof = profile("Bộ Nội vụ công bố chỉ số hài lòng SIPAS năm 2023 về thủ tục đất đai đạt bao nhiêu phần trăm?")
-    answerer = ExtractiveAnswerer(min_support=0, document_text=texts.get)
-    keyword = service.store.keyword_index()
-
-    def coverage(doc_id: str) -> float:
-        hit = Hit(chunk(doc_id, passage), 1.0)  # the chunk holds only the undated passage
-        evidence = answerer.select(prof, [hit], keyword)
-        assert evidence and evidence[0].sentence == Span(0, len(passage))
-        return evidence[0].coverage
-
-    assert coverage("old") < 0.7 * coverage("new")

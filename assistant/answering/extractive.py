@@ -195,12 +195,16 @@ class ExtractiveAnswerer:
         self.embedder = embedder
         self.document_text = document_text
 
-    def _document_years(self, doc_id: str, cache: dict[str, set[str]]) -> set[str]:
-        """The years an undated document speaks of (its years of comparison left out)."""
-        if doc_id not in cache:
+    def _document(self, doc_id: str, what: str, cache: dict[tuple[str, str], set[str]]) -> set[str]:
+        """What a whole document speaks of: its ``years`` (years of comparison left out) or
+        its keyword ``tokens``; read once per question, and only when a passage needs it."""
+        if (doc_id, what) not in cache:
             text = self.document_text(doc_id) if self.document_text else None
-            cache[doc_id] = _subject_years(text) if text else set()
-        return cache[doc_id]
+            if not text:
+                cache[doc_id, what] = set()
+            else:
+                cache[doc_id, what] = _subject_years(text) if what == "years" else set(tokenize(text))
+        return cache[doc_id, what]
 
     def _coverage(
         self, terms: tuple[str, ...], weights: dict[str, float], own: set[str], context: set[str]
@@ -346,7 +350,7 @@ class ExtractiveAnswerer:
         asked_years = _years(prof.question_text)
         entities = named_entities(prof.question_text)
         scored: list[Evidence] = []
-        doc_years: dict[str, set[str]] = {}
+        documents: dict[tuple[str, str], set[str]] = {}
         for rank, hit in enumerate(hits[: self.sentences_from], 1):
             chunk = hit.chunk
             spans: list[Span] = sentence_spans(chunk.text)
@@ -375,13 +379,18 @@ class ExtractiveAnswerer:
                 if asked_years and not window_years and not chunk.published:
                     # An undated article dates its passages by the years it speaks of:
                     # a SIPAS 2015 article does not answer a question about SIPAS 2023.
-                    window_years = self._document_years(chunk.doc_id, doc_years)
+                    window_years = self._document(chunk.doc_id, "years", documents)
                 if asked_years and window_years and not asked_years & window_years:
                     factor *= 0.6  # the question asks about another year
                 elif asked_years and not window_years and not asked_years & published_years:
                     factor *= 0.8  # the question pins a year this passage never states
-                missing = sum(1 for e in entities if not e <= (own | context))
-                factor *= 0.6**missing
+                missing = [e for e in entities if not e <= (own | context)]
+                if missing:
+                    # A provincial portal's article names its province once, not in every
+                    # paragraph: a name anywhere in the document is not missing.
+                    whole = self._document(chunk.doc_id, "tokens", documents)
+                    missing = [e for e in missing if not e <= whole]
+                factor *= 0.6 ** len(missing)
                 factor *= 0.4 ** len(focus - own - context)  # what the follow-up asks about must be there
                 cov = self._coverage(terms, weights, own, context) * factor
                 scored.append(Evidence(chunk, rank, span, score=cov + fit + 0.05 / rank, coverage=cov))
