@@ -7,8 +7,9 @@ Prints document-level recall@1/5/10 and MRR@10 for
   * bm25-syllables: bm25s over lower-cased syllables (no folding, bigrams or glossary),
   * dense-exact:    e5-small-q4, brute-force cosine over all chunks,
   * rrf:            reciprocal rank fusion (k=60) of the two,
+  * no-rerank:      the assistant's retriever without its rerank stage,
   * pipeline:       the assistant's retriever (Chroma HNSW, folded tokens + bigrams, glossary,
-                    accent restoration, place ranking),
+                    accent restoration, place ranking, the configured reranker),
 and the ANN recall@10 of Chroma's HNSW against exact search on the same vectors.
 Passage vectors come from the embedding cache in --data-dir, so a rerun costs no embedding.
 """
@@ -28,6 +29,7 @@ from assistant.evaluation import _read_jsonl, _retrieval_metrics, build_index
 from assistant.index.contract import passage_text, query_text
 from assistant.index.embeddings import EmbeddingCache, embed_with_cache, embedder_from
 from assistant.index.textnorm import clean_document_text
+from assistant.reranking import NoReranker
 from assistant.retrieval import make_retriever
 from assistant.schemas import Turn
 from assistant.settings import Settings
@@ -80,11 +82,13 @@ def main() -> None:
 
     store = build_index(settings, docs, quiet=True)
     retriever = make_retriever(store, settings)  # exactly what the service runs
+    unranked = make_retriever(store, settings)
+    unranked.reranker = NoReranker()  # the same run's baseline for the rerank stage
 
     def docs_of(indices: list[int]) -> list[str]:
         return list(dict.fromkeys(chunk_docs[i] for i in indices))
 
-    ranks: dict[str, list[int | None]] = {m: [] for m in ("bm25-syllables", "dense-exact", "rrf", "pipeline")}
+    ranks: dict[str, list[int | None]] = {m: [] for m in ("bm25-syllables", "dense-exact", "rrf", "no-rerank", "pipeline")}
     ann_overlap: list[float] = []
     timings: dict[str, float] = dict.fromkeys(ranks, 0.0)
     for q in questions:
@@ -102,6 +106,10 @@ def main() -> None:
         ranks["bm25-syllables"].append(doc_rank(docs_of(kw), gold))
         ranks["dense-exact"].append(doc_rank(docs_of(exact), gold))
         ranks["rrf"].append(doc_rank(docs_of(rrf(kw, exact)), gold))
+        t3 = time.perf_counter()
+        _, hits = unranked.retrieve(question, 10)
+        timings["no-rerank"] += time.perf_counter() - t3
+        ranks["no-rerank"].append(doc_rank(list(dict.fromkeys(h.chunk.doc_id for h in hits)), gold))
         t3 = time.perf_counter()
         _, hits = retriever.retrieve(question, 10)
         timings["pipeline"] += time.perf_counter() - t3
