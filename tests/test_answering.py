@@ -227,3 +227,22 @@ def test_a_name_the_document_states_elsewhere_is_not_missing_from_a_passage(serv
         return evidence[0].coverage
 
     assert coverage("named") > coverage("elsewhere") / 0.7
+
+
+def test_a_national_question_is_not_answered_by_a_local_figure(service):
+    from assistant.answering.extractive import ExtractiveAnswerer
+    from assistant.retrieval import Hit
+
+    local = "Chỉ số SIPAS năm 2023 của thị xã Kỳ Anh đạt 100%, Bộ Nội vụ cho biết."
+    national = "Chỉ số SIPAS năm 2023 của cả nước đạt 80,08%, Bộ Nội vụ cho biết."
+    answerer = ExtractiveAnswerer(min_support=0)
+    keyword = service.store.keyword_index()
+
+    def coverage(question: str, text: str) -> float:
+        return answerer.select(profile(question), [Hit(_undated_chunk("d", text), 1.0)], keyword)[0].coverage
+
+    asked = "Chỉ số SIPAS năm 2023 của cả nước đạt bao nhiêu phần trăm?"
+    assert coverage(asked, local) < 0.6 * coverage(asked, national)
+    # A question about a province or a town is not national, even when it ranks "cả nước".
+    town = "Chỉ số SIPAS năm 2023 của thị xã Kỳ Anh đạt bao nhiêu phần trăm, xếp thứ mấy cả nước?"
+    assert coverage(town, local) > 0.6 * coverage(town, national)

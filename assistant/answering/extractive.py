@@ -41,6 +41,11 @@ _BOUND_BEFORE = re.compile(
     r"more than|less than|fewer than|approximately)\s*$"
 )
 _ROUGH_Q = re.compile(r"\b(?:khoang|xap xi|uoc tinh|about|around|approximately|roughly)\b")
+# A question about the whole country, asked about no province or district ("chỉ số SIPAS
+# của cả nước"), is not answered by a town's figure ("SIPAS của thị xã Kỳ Anh đạt 100%").
+_NATIONAL = re.compile(r"\b(?:ca nuoc|toan quoc|nationwide|nationally|national average|whole country|countrywide)\b")
+_LOCAL_WORD = re.compile(r"\b(?:tinh|thanh pho|tp|thi xa|huyen|quan|xa|phuong|province|city|district|commune)\b")
+_LOCAL_UNIT = re.compile(r"\b(?:tỉnh|thành phố|TP\.?|thị xã|huyện|quận|xã|phường|thị trấn)\s+[A-ZĐ]")
 _CLAUSE_CUT = re.compile(r"[,;:](?=\s)|\s[-–]\s")
 _YEAR = re.compile(r"^(19|20)\d{2}$")
 
@@ -346,6 +351,8 @@ class ExtractiveAnswerer:
         weights = {t: (0.5 * idf[t] if "_" in t else idf[t]) for t in terms}
         terms = tuple(t for t in terms if "_" not in t or t in vocab_known)
         wanted_units = units_in_question(prof.question_text)
+        folded_q = fold_accents(prof.question_text).lower()
+        national = bool(_NATIONAL.search(folded_q)) and not wanted_units and not _LOCAL_WORD.search(folded_q)
         asked = values_in(prof.question_text)
         asked_years = _years(prof.question_text)
         entities = named_entities(prof.question_text)
@@ -374,6 +381,8 @@ class ExtractiveAnswerer:
                 context = title_tokens | _expanded_tokens(before)
                 own = _expanded_tokens(sentence)
                 factor = place_factor
+                if national and _LOCAL_UNIT.search(sentence) and not _NATIONAL.search(fold_accents(sentence).lower()):
+                    factor *= 0.5  # a local figure for a national question
                 own_years = _subject_years(sentence)
                 window_years = own_years or _subject_years(f"{chunk.title} {before}")
                 if asked_years and not window_years and not chunk.published:
