@@ -43,10 +43,17 @@ class Settings(BaseSettings):
     # Retrieval
     retrieval_k: int = Field(10, ge=1, le=100, description="Chunks returned by retrieval.")
     candidates: int = Field(50, ge=5, le=500, description="Candidates per retriever before fusion.")
-    fusion: str = Field("rrf", description="'rrf' (reciprocal rank fusion) or 'dense' or 'keyword'.")
+    fusion: str = Field(
+        "rrf",
+        description="'rrf' (reciprocal rank fusion), 'convex' (weighted min-max-normalised scores), "
+        "'dense' or 'keyword'.",
+    )
     rrf_k: int = Field(20, ge=1, description="RRF constant k in 1/(k + rank); 20 tuned on reform_dev (R@1 0.947 vs 0.930 at 60).")
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in RRF.")
     keyword_weight: float = Field(1.0, ge=0, description="Weight of the keyword ranking in RRF.")
+    place_weight: float = Field(
+        0.2, ge=0, description="Convex fusion only: bonus of chunks naming the province asked about."
+    )
     reranker: str = Field(
         "sentence",
         description="'sentence' (best-sentence keyword evidence, no model), 'none', or "

@@ -59,3 +59,27 @@ def test_undated_documents_are_filtered_by_the_dates_their_text_names(writable_i
     assert "undated-1" in _doc_ids(service, q, since=date(2019, 1, 1), until=date(2019, 12, 31))
     assert "undated-1" not in _doc_ids(service, q, since=date(2020, 1, 1))
     assert "undated-1" not in _doc_ids(service, q, until=date(2018, 12, 31))
+
+
+def test_convex_fusion_keeps_margins_that_rank_fusion_drops():
+    from assistant.retrieval import ConvexFusion, ReciprocalRankFusion, make_fusion
+    from assistant.settings import Settings
+
+    # "a" wins dense by a wide margin and is a close second on keywords; "b" the reverse.
+    rankings = {
+        "dense": [("a", 0.90), ("b", 0.50), ("c", 0.49)],
+        "keyword": [("b", 10.0), ("a", 9.9), ("c", 1.0)],
+    }
+    convex = ConvexFusion({"dense": 0.5, "keyword": 0.5})(rankings)
+    assert [c for c, _, _ in convex] == ["a", "b", "c"]
+    assert convex[0][2] == {"dense": 1, "keyword": 2}
+    rrf = ReciprocalRankFusion(k=20)(rankings)
+    assert rrf[0][1] == rrf[1][1]  # ranks alone: a tie
+    assert isinstance(make_fusion(Settings(fusion="convex")), ConvexFusion)
+    assert isinstance(make_fusion(Settings()), ReciprocalRankFusion)
+    try:
+        make_fusion(Settings(fusion="bogus"))
+    except ValueError as exc:
+        assert "convex" in str(exc)
+    else:
+        raise AssertionError("an unknown fusion must be refused")
