@@ -40,7 +40,6 @@ _BOUND_BEFORE = re.compile(
     r"\b(?:gan|khoang|hon|tren|duoi|xap xi|uoc tinh|nearly|about|around|almost|over|under|"
     r"more than|less than|fewer than|approximately)\s*$"
 )
-_ROUGH_Q = re.compile(r"\b(?:khoang|xap xi|uoc tinh|about|around|approximately|roughly)\b")
 # A question about the whole country, asked about no province or district ("chỉ số SIPAS
 # của cả nước"), is not answered by a town's figure ("SIPAS của thị xã Kỳ Anh đạt 100%").
 _NATIONAL = re.compile(r"\b(?:ca nuoc|toan quoc|nationwide|nationally|national average|whole country|countrywide)\b")
@@ -237,7 +236,6 @@ class ExtractiveAnswerer:
                 return [], -1.0
             best = 0.0
             unit = set(prof.unit)
-            exact_wanted = not _ROUGH_Q.search(fold_accents(prof.question_text).lower())
             for f in found:
                 after = set(tokenize(text[f.end : f.end + 30]))
                 before = set(tokenize(text[max(0, f.start - 40) : f.start]))
@@ -249,7 +247,7 @@ class ExtractiveAnswerer:
                     fit = 0.25 if unit & after else 0.15
                 if lead & before:
                     fit += 0.1  # "tiếp nhận 21.040" for "tiếp nhận bao nhiêu"
-                if exact_wanted and _BOUND_BEFORE.search(fold_accents(text[max(0, f.start - 16) : f.start]).lower()):
+                if not prof.rough and _BOUND_BEFORE.search(fold_accents(text[max(0, f.start - 16) : f.start]).lower()):
                     fit -= 0.1
                 best = max(best, fit)
             return found, best

@@ -36,6 +36,7 @@ _DOCUMENT_Q = re.compile(
 _PERSON_VI = re.compile(r"(?:^|\s)[Aa]i(?=\s|\?|$)")
 _PERSON_EN = re.compile(r"(?:^|\s)(?:who|whom)(?=\s|\?|$)", re.IGNORECASE)
 _LEAD_Q = re.compile(r"((?:[a-z]+\s){1,3})(?:bao nhieu|may|khi nao|ngay nao|bao gio|thoi diem nao)\b")
+_ROUGH_Q = re.compile(r"\b(?:khoang|xap xi|uoc tinh|about|around|approximately|roughly)\b")
 _UNIT_Q = re.compile(r"\b(?:bao nhieu|may|how many|how much)\s+((?:[a-z]+\s?){1,2})")
 
 
@@ -48,6 +49,7 @@ class QuestionProfile:
     question_text: str = ""
     unit: tuple[str, ...] = ()  # what is counted: "hồ sơ" in "bao nhiêu hồ sơ" (folded)
     lead: tuple[str, ...] = ()  # the verb before the slot: "tiếp nhận" in "tiếp nhận bao nhiêu"
+    rough: bool = False  # asks for an approximate figure ("khoảng bao nhiêu", "about how many")
 
 
 def detect_language(text: str) -> str:
@@ -111,4 +113,5 @@ def profile(question: str) -> QuestionProfile:
         question_text=question,
         unit=unit,
         lead=lead,
+        rough=bool(_ROUGH_Q.search(folded.lower())),
     )
