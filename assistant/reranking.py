@@ -60,9 +60,8 @@ class SentenceEvidenceReranker:
         if len(head) < 2 or not terms or self.weight == 0:
             return hits
         idf = self.store.keyword_index().idf(sorted(terms))
-        total = sum(idf.values()) or 1.0
         kind = question_kind(query.question)
-        evidence = [self.evidence(h.chunk.text, terms, idf, kind) / total for h in head]
+        evidence = [self.evidence(h.chunk.text, terms, idf, kind) for h in head]
         order = sorted(range(len(head)), key=lambda i: -evidence[i])
         for rank, i in enumerate(order, 1):
             head[i].score += self.weight / (self.k + rank)
@@ -72,13 +71,13 @@ class SentenceEvidenceReranker:
     @staticmethod
     def evidence(text: str, terms: set[str], idf: dict[str, float], kind: str) -> float:
         sentences, tokens = _sentence_tokens(text)
+        wanted = {"number": NUMBER, "date": _DATE}.get(kind)
         best = 0.0
         for j, (sentence, found) in enumerate(zip(sentences, tokens)):
             score = sum(idf[t] for t in terms & found)
             if j + 1 < len(tokens):
-                pair = sum(idf[t] for t in terms & (found | tokens[j + 1]))
-                score = max(score, (score + pair) / 2)
-            wanted = {"number": NUMBER, "date": _DATE}.get(kind)
+                # Half credit for terms the next sentence adds.
+                score = (score + sum(idf[t] for t in terms & (found | tokens[j + 1]))) / 2
             if wanted is not None and not wanted.search(sentence):
                 score *= _WRONG_TYPE
             best = max(best, score)
