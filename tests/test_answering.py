@@ -176,33 +176,36 @@ def test_an_exact_figure_answers_better_than_a_bound_unless_the_question_asks_ro
     assert fit(exact_q, "Còn dưới 1 %, cụ thể 0,48 %.") == fit(exact_q, exact)
 
 
-def _undated_chunk(doc_id: str, text: str):
+def _passage_evidence(service, question: str, passage: str, doc_id: str = "d", documents=None):
+    """The answerer's best evidence when one undated chunk holding only ``passage`` is
+    retrieved; ``documents`` gives the whole text of each document, as the store would."""
+    from assistant.answering.extractive import ExtractiveAnswerer
     from assistant.index.store import StoredChunk
+    from assistant.retrieval import Hit
 
-    return StoredChunk(f"{doc_id}-0", doc_id, 0, 0, len(text), text, f"Bài {doc_id}", None, None, "x.vn")
+    chunk = StoredChunk(f"{doc_id}-0", doc_id, 0, 0, len(passage), passage, f"Bài {doc_id}", None, None, "x.vn")
+    answerer = ExtractiveAnswerer(min_support=0, document_text=(documents or {}).get)
+    evidence = answerer.select(profile(question), [Hit(chunk, 1.0)], service.store.keyword_index())
+    assert evidence
+    return evidence[0]
 
 
 def test_an_undated_article_is_dated_by_the_years_it_speaks_of(service):
     """An undated SIPAS 2015 article does not answer a question about SIPAS 2023; an undated
     SIPAS 2023 article, whose passage itself names no year, does."""
-    from assistant.answering.extractive import ExtractiveAnswerer
     from assistant.index.sentences import Span
-    from assistant.retrieval import Hit
 
     passage = "Chỉ số hài lòng của người dân về thủ tục đất đai đạt 73%, Bộ Nội vụ cho biết."
     texts = {
         "old": "Bộ Nội vụ công bố SIPAS 2015 vào tháng 3. " + passage,
         "new": "Bộ Nội vụ công bố SIPAS 2023 vào tháng 3. " + passage,
     }
-    prof = profile("Bộ Nội vụ công bố chỉ số hài lòng SIPAS năm 2023 về thủ tục đất đai đạt bao nhiêu phần trăm?")
-    answerer = ExtractiveAnswerer(min_support=0, document_text=texts.get)
-    keyword = service.store.keyword_index()
+    question = "Bộ Nội vụ công bố chỉ số hài lòng SIPAS năm 2023 về thủ tục đất đai đạt bao nhiêu phần trăm?"
 
     def coverage(doc_id: str) -> float:
-        hit = Hit(_undated_chunk(doc_id, passage), 1.0)  # the chunk holds only the undated passage
-        evidence = answerer.select(prof, [hit], keyword)
-        assert evidence and evidence[0].sentence == Span(0, len(passage))
-        return evidence[0].coverage
+        evidence = _passage_evidence(service, question, passage, doc_id, texts)
+        assert evidence.sentence == Span(0, len(passage))
+        return evidence.coverage
 
     assert coverage("old") < 0.7 * coverage("new")
 
@@ -210,36 +213,25 @@ def test_an_undated_article_is_dated_by_the_years_it_speaks_of(service):
 def test_a_name_the_document_states_elsewhere_is_not_missing_from_a_passage(service):
     """A provincial portal names its province once; the paragraph with the district figure
     still answers a question about that province — but not when the province is absent."""
-    from assistant.answering.extractive import ExtractiveAnswerer
-    from assistant.retrieval import Hit
-
     passage = "Ở cấp huyện tiếp nhận 21.040 hồ sơ thủ tục hành chính trong tháng 1/2025."
     texts = {
         "named": "Tỉnh Quảng Nam công bố số liệu tháng 1/2025.\n\n" + passage,
         "elsewhere": "Tỉnh Quảng Ngãi công bố số liệu tháng 1/2025.\n\n" + passage,
     }
-    prof = profile("Trong tháng 1/2025, cấp huyện ở Quảng Nam tiếp nhận bao nhiêu hồ sơ thủ tục hành chính?")
-    answerer = ExtractiveAnswerer(min_support=0, document_text=texts.get)
-    keyword = service.store.keyword_index()
+    question = "Trong tháng 1/2025, cấp huyện ở Quảng Nam tiếp nhận bao nhiêu hồ sơ thủ tục hành chính?"
 
     def coverage(doc_id: str) -> float:
-        evidence = answerer.select(prof, [Hit(_undated_chunk(doc_id, passage), 1.0)], keyword)
-        return evidence[0].coverage
+        return _passage_evidence(service, question, passage, doc_id, texts).coverage
 
     assert coverage("named") > coverage("elsewhere") / 0.7
 
 
 def test_a_national_question_is_not_answered_by_a_local_figure(service):
-    from assistant.answering.extractive import ExtractiveAnswerer
-    from assistant.retrieval import Hit
-
     local = "Chỉ số SIPAS năm 2023 của thị xã Kỳ Anh đạt 100%, Bộ Nội vụ cho biết."
     national = "Chỉ số SIPAS năm 2023 của cả nước đạt 80,08%, Bộ Nội vụ cho biết."
-    answerer = ExtractiveAnswerer(min_support=0)
-    keyword = service.store.keyword_index()
 
     def coverage(question: str, text: str) -> float:
-        return answerer.select(profile(question), [Hit(_undated_chunk("d", text), 1.0)], keyword)[0].coverage
+        return _passage_evidence(service, question, text).coverage
 
     asked = "Chỉ số SIPAS năm 2023 của cả nước đạt bao nhiêu phần trăm?"
     assert coverage(asked, local) < 0.6 * coverage(asked, national)
