@@ -49,6 +49,15 @@ class Settings(BaseSettings):
         "'dense' or 'keyword'.",
     )
     rrf_k: int = Field(20, ge=1, description="RRF constant k in 1/(k + rank); 20 tuned on reform_dev (R@1 0.947 vs 0.930 at 60).")
+    rrf_gap_dense: float = Field(
+        1.0,
+        ge=0,
+        description="RRF ranks the dense hits by score: one rank per this many typical score gaps "
+        "(0 = ordinal ranks).",
+    )
+    rrf_gap_keyword: float = Field(
+        2.0, ge=0, description="The same for the BM25 ranking (its leads are wider, so a wider unit)."
+    )
     dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in RRF.")
     keyword_weight: float = Field(1.0, ge=0, description="Weight of the keyword ranking in RRF.")
     place_weight: float = Field(
