@@ -7,6 +7,8 @@ Prints document-level recall@1/5/10 and MRR@10 for
   * bm25-syllables: bm25s over lower-cased syllables (no folding, bigrams or glossary),
   * dense-exact:    e5-small-q4, brute-force cosine over all chunks,
   * rrf:            reciprocal rank fusion (k=60) of the two,
+  * ordinal-rrf:    the assistant's retriever with plain ordinal ranks in its fusion
+                    (``rrf_gap_*`` = 0), the same run's baseline for ranks in score gaps,
   * no-rerank:      the assistant's retriever without its rerank stage,
   * pipeline:       the assistant's retriever (Chroma HNSW, folded tokens + bigrams, glossary,
                     accent restoration, place ranking, the configured reranker),
@@ -84,11 +86,12 @@ def main() -> None:
     retriever = make_retriever(store, settings)  # exactly what the service runs
     unranked = make_retriever(store, settings)
     unranked.reranker = NoReranker()  # the same run's baseline for the rerank stage
+    ordinal = make_retriever(store, settings.model_copy(update={"rrf_gap_dense": 0.0, "rrf_gap_keyword": 0.0}))
 
     def docs_of(indices: list[int]) -> list[str]:
         return list(dict.fromkeys(chunk_docs[i] for i in indices))
 
-    ranks: dict[str, list[int | None]] = {m: [] for m in ("bm25-syllables", "dense-exact", "rrf", "no-rerank", "pipeline")}
+    ranks: dict[str, list[int | None]] = {m: [] for m in ("bm25-syllables", "dense-exact", "rrf", "ordinal-rrf", "no-rerank", "pipeline")}
     ann_overlap: list[float] = []
     timings: dict[str, float] = dict.fromkeys(ranks, 0.0)
     for q in questions:
@@ -106,6 +109,10 @@ def main() -> None:
         ranks["bm25-syllables"].append(doc_rank(docs_of(kw), gold))
         ranks["dense-exact"].append(doc_rank(docs_of(exact), gold))
         ranks["rrf"].append(doc_rank(docs_of(rrf(kw, exact)), gold))
+        t3 = time.perf_counter()
+        _, hits = ordinal.retrieve(question, 10)
+        timings["ordinal-rrf"] += time.perf_counter() - t3
+        ranks["ordinal-rrf"].append(doc_rank(list(dict.fromkeys(h.chunk.doc_id for h in hits)), gold))
         t3 = time.perf_counter()
         _, hits = unranked.retrieve(question, 10)
         timings["no-rerank"] += time.perf_counter() - t3
