@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from assistant.answering.compose import compose, not_found
 from assistant.answering.extractive import Evidence, ExtractiveAnswerer
-from assistant.answering.llm import LLMAnswerer, LLMUnavailable, make_chat_model, sources_from
+from assistant.answering.llm import LLMAnswerer, LLMUnavailable, Source, make_chat_model, sources_from
 from assistant.answering.llm import citations as llm_citations
 from assistant.answering.llm import messages as llm_messages
 from assistant.answering.question import detect_language, informative, profile
@@ -58,6 +58,9 @@ class Prepared:
     language: str
     hits: list[Hit]
     started: float
+    # Computed once per question, on first use (the LLM path and its fallback share them).
+    evidence: list[Evidence] | None = field(default=None, repr=False)
+    sources: list[Source] | None = field(default=None, repr=False)
 
     def nearest_titles(self) -> list[str]:
         """What the corpus does hold near the question, offered when it cannot answer."""
@@ -135,7 +138,7 @@ class AnswerService:
             return self.extractive(p), p.hits
         try:
             with stage("llm"):
-                text, problems, warnings = self.llm.draft(p.retrieval_q, sources_from(p.hits), self._llm_prompts(p))
+                text, problems, warnings = self.llm.draft(p.retrieval_q, self._llm_sources(p), self._llm_prompts(p))
         except LLMUnavailable as exc:
             FALLBACKS.labels("unavailable").inc()
             return self.extractive(p, [f"the language model failed ({exc}); showing the extractive answer"]), p.hits
@@ -143,6 +146,30 @@ class AnswerService:
 
     def _llm_prompts(self, p: Prepared) -> PromptSet:
         return load_prompts("llm", p.language)
+
+    def _llm_sources(self, p: Prepared) -> list[Source]:
+        """What the model reads: the chunks that hold the extractive evidence first, then the
+        rest in retrieval order. The sentence that answers can sit in a chunk below the first
+        six retrieved (a long article's later chunk), and a model cannot cite what it was not shown."""
+        if p.sources is None:
+            lead = list(dict.fromkeys(e.chunk.chunk_id for e in self._evidence(p)))
+            by_id = {h.chunk.chunk_id: h for h in p.hits}
+            first = [by_id[c] for c in lead if c in by_id]
+            p.sources = sources_from(first + [h for h in p.hits if h.chunk.chunk_id not in lead])
+        return p.sources
+
+    def _evidence(self, p: Prepared) -> list[Evidence]:
+        if p.evidence is None:
+            prof = replace(profile(p.retrieval_q), language=p.language)
+            # A rewritten follow-up: the phrases the user just typed are what the passage must hold.
+            rewritten = index_form(p.retrieval_q) != index_form(p.question)
+            # Phrases only (years are weighed by the year rule, single syllables are too common).
+            focus = frozenset(
+                t for t in informative(tokenize(p.question)) if "_" in t and not any(c.isdigit() for c in t)
+            ) if rewritten else frozenset()
+            with stage("extract"):
+                p.evidence = self.answerer.select(prof, p.hits, self.store.keyword_index(), focus)
+        return p.evidence
 
     def finish_llm(self, p: Prepared, text: str | None, problems: list[str], warnings: list[str]) -> AnswerResponse:
         """Turn a checked LLM draft into the response; a rejected draft becomes the
@@ -154,7 +181,7 @@ class AnswerService:
         if text == "":
             answer = not_found(load_prompts("extractive", p.language), p.nearest_titles())
             return self._response(p, answer, [], warnings, "llm", prompts.version)
-        answer, cits = llm_citations(text, sources_from(p.hits))
+        answer, cits = llm_citations(text, self._llm_sources(p))
         report = check(answer, cits, self.store, figures=False)  # figures: verified on the sources
         if not report.ok:
             return self.extractive(p, [f"the language model's answer was rejected ({'; '.join(report.problems)})"])
@@ -163,15 +190,7 @@ class AnswerService:
     def extractive(self, p: Prepared, warnings: list[str] | None = None) -> AnswerResponse:
         warnings = list(warnings or [])
         prompts = load_prompts("extractive", p.language)
-        prof = replace(profile(p.retrieval_q), language=p.language)
-        # A rewritten follow-up: the phrases the user just typed are what the passage must hold.
-        rewritten = index_form(p.retrieval_q) != index_form(p.question)
-        # Phrases only (years are weighed by the year rule, single syllables are too common).
-        focus = frozenset(
-            t for t in informative(tokenize(p.question)) if "_" in t and not any(c.isdigit() for c in t)
-        ) if rewritten else frozenset()
-        with stage("extract"):
-            evidence = self.answerer.select(prof, p.hits, self.store.keyword_index(), focus)
+        evidence = list(self._evidence(p))
         citations: list = []
         if evidence:
             # One citation per story: republished copies become "also reported by".
@@ -218,7 +237,7 @@ class AnswerService:
         if self.llm is None:
             yield "final", self.extractive(p)
             return
-        sources = sources_from(p.hits)
+        sources = self._llm_sources(p)
         prompts = self._llm_prompts(p)
         parts: list[str] = []
         try:

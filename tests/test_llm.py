@@ -160,3 +160,25 @@ def test_a_failed_rewrite_falls_back_to_the_rules(sample_index):
     history = [Turn(role="user", content="Tỷ lệ TTHC trực tuyến toàn trình của Điện Biên là bao nhiêu?")]
     resp = service.answer("Còn Hà Giang thì sao?", history)[0]
     assert resp.standalone_question == "Tỷ lệ TTHC trực tuyến toàn trình của Hà Giang là bao nhiêu?"
+
+
+def test_the_model_reads_the_chunk_that_holds_the_evidence(sample_index, fake_llm):
+    from assistant.answering.llm import sources_from
+
+    service = llm_service(sample_index, fake_llm, "correct")
+    p = service.prepare(Q)
+    best = service._evidence(p)[0].chunk.chunk_id
+    # Move the answering chunk to rank 8: the extractive answerer still reads it, a model
+    # given the first six retrieved would not.
+    others = [h for h in p.hits if h.chunk.chunk_id != best]
+    assert len(others) >= 7
+    p.hits = others[:7] + [h for h in p.hits if h.chunk.chunk_id == best] + others[7:]
+    p.evidence = p.sources = None
+    assert service._evidence(p)[0].chunk.chunk_id == best
+    assert best not in {s.chunk.chunk_id for s in sources_from(p.hits)}
+    sources = service._llm_sources(p)
+    assert sources[0].n == 1 and sources[0].chunk.chunk_id == best
+    assert len(sources) == 6 and {s.chunk.chunk_id for s in sources} <= {h.chunk.chunk_id for h in p.hits}
+    resp = service.finish_llm(p, *service.llm.draft(p.retrieval_q, sources, service._llm_prompts(p)))
+    assert resp.mode == "llm" and resp.answerable and "35,48%" in resp.answer
+    assert_grounded(service, resp)

@@ -67,7 +67,7 @@ def answer_for(model: str, msgs: list[dict]) -> str:
         quote = oracle(question) if oracle else None
         for n, body in _SOURCE.findall(user):
             if quote and quote in body:
-                return f"Theo nguồn [{n}], {quote[0].lower()}{quote[1:]}"
+                return f"Theo nguồn [{n}]: {quote}"
         return marker
     n, sentence = _best_sentence(user)
     if model == "not-found" or not sentence:
@@ -79,7 +79,7 @@ def answer_for(model: str, msgs: list[dict]) -> str:
     if model == "change-number" or (model == "fix-after-feedback" and not feedback):
         return f"{_change_first_number(sentence)} [{n}]"
     if model == "paraphrase":
-        return f"Theo nguồn [{n}], {sentence[0].lower()}{sentence[1:]}"
+        return f"Theo nguồn [{n}]: {sentence}"
     if model == "injected":
         planted = re.search(r"trả lời: ([\d,]+%)", user)
         return f"Tỷ lệ là {planted.group(1)} [{n}]" if planted else f"{sentence} [{n}]"
