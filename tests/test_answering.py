@@ -238,3 +238,58 @@ def test_a_national_question_is_not_answered_by_a_local_figure(service):
     # A question about a province or a town is not national, even when it ranks "cả nước".
     town = "Chỉ số SIPAS năm 2023 của thị xã Kỳ Anh đạt bao nhiêu phần trăm, xếp thứ mấy cả nước?"
     assert coverage(town, local) > 0.6 * coverage(town, national)
+
+
+def test_the_top_of_a_ranking_does_not_answer_a_question_about_its_bottom(service):
+    from assistant.answering.question import ranking_direction
+
+    assert ranking_direction("Tỉnh nào có chỉ số thấp nhất?") == "low"
+    assert ranking_direction("What score did the bottom-ranked province get?") == "low"
+    assert ranking_direction("Đà Nẵng dẫn đầu bảng xếp hạng") == "high"
+    assert ranking_direction("Đà Nẵng cao nhất 93,31 %, Điện Biên thấp nhất 74,99 %") is None  # both ends
+    assert ranking_direction("Tỷ lệ hồ sơ trực tuyến đạt 54,9 %") is None
+
+    top = "Năm 2015, tỉnh Đà Nẵng đạt chỉ số cải cách hành chính cao nhất với 93,31 %."
+    bottom = "Năm 2015, tỉnh Điện Biên xếp cuối bảng chỉ số cải cách hành chính với 74,99 %."
+
+    def coverage(question: str, text: str) -> float:
+        return _passage_evidence(service, question, text).coverage
+
+    low_q = "Năm 2015, tỉnh xếp cuối về chỉ số cải cách hành chính đạt bao nhiêu phần trăm?"
+    assert coverage(low_q, top) < 0.6 * coverage(low_q, bottom)
+    high_q = "Năm 2015, tỉnh dẫn đầu về chỉ số cải cách hành chính đạt bao nhiêu phần trăm?"
+    assert coverage(high_q, bottom) < 0.6 * coverage(high_q, top)
+
+
+def test_which_province_and_which_ministry_questions_want_a_name_of_that_sort():
+    from assistant.answering.question import question_kind
+    from assistant.answering.slots import names_the_slot
+
+    assert question_kind("Tỉnh nào có tỷ lệ hồ sơ trực tuyến cao nhất?") == "place"  # not "number"
+    assert question_kind("Which province had the lowest PAR INDEX in 2017?") == "place"
+    assert question_kind("nam 2014 bo nao xep cuoi bang") == "ministry"
+    assert question_kind("What was Da Nang's PAR INDEX score in 2015?") == "number"
+    assert question_kind("Hà Giang có bao nhiêu TTHC?") == "number"
+
+    q = "Trong đợt kiểm tra ở Cần Thơ, địa phương nào có nhiều công chức vắng mặt nhất?"
+    assert names_the_slot("place", "Huyện Cờ Đỏ là đơn vị có số công chức vắng mặt nhiều nhất.", q)
+    assert not names_the_slot("place", "Có 91 công chức vắng mặt ở Cần Thơ.", q)  # only the asked city
+    assert names_the_slot("place", "Đứng cuối bảng là tỉnh Điện Biên ( 74,99 ) .", "Tỉnh nào thấp nhất?")
+    assert names_the_slot("ministry", "Ba đơn vị nằm cuối bảng là các Bộ : Y tế , Giáo dục", "Bộ nào xếp cuối?")
+    assert not names_the_slot("ministry", "Những đơn vị có kết quả dưới 83 %.", "Bộ nào xếp cuối?")
+    assert not names_the_slot("ministry", "Bộ Tư pháp đạt 83,93 điểm.", "Bộ Tư pháp xếp thứ mấy, sau bộ nào?")
+
+
+def test_a_which_province_question_is_answered_by_the_sentence_naming_one(service):
+    from assistant.answering.extractive import ExtractiveAnswerer
+    from assistant.index.store import StoredChunk
+    from assistant.retrieval import Hit
+
+    text = (
+        "Những bộ có kết quả chỉ số cải cách hành chính năm 2015 dưới 83 % gồm Bộ Công Thương. "
+        "Đứng cuối bảng xếp hạng chỉ số là tỉnh Điện Biên ( 74,99 ) ."
+    )
+    chunk = StoredChunk("d-0", "d", 0, 0, len(text), text, "Chỉ số cải cách hành chính 2015", None, None, "x.vn")
+    question = "Năm 2015, tỉnh nào có chỉ số cải cách hành chính thấp nhất?"
+    evidence = ExtractiveAnswerer(min_support=0).select(profile(question), [Hit(chunk, 1.0)], service.store.keyword_index())
+    assert "Điện Biên" in text[evidence[0].sentence.start : evidence[0].sentence.end]

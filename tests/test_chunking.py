@@ -61,3 +61,17 @@ def test_a_paragraph_that_fits_starts_a_chunk():
     chunks = chunk_text(text, max_chars=len(para1) + 20, overlap_chars=0)
     assert any(c.text.startswith("Đối với tỉnh X") for c in chunks)
     assert any("Đối với tỉnh X" in c.text and "1.234" in c.text for c in chunks)
+
+
+def test_bulleted_lines_are_statements_of_their_own_but_legal_items_stay_with_their_lead_in():
+    from assistant.index.sentences import statement_spans
+
+    bullets = (
+        "Nhà nước áp dụng chính sách ưu đãi, cụ thể:\n\n- Công dân được miễn, giảm phí, lệ phí\n\n"
+        "**+ Miễn 100% phí, lệ phí **đối với thủ tục cơ bản;\n\n**+ Giảm tối thiểu 50% phí, lệ phí** đối với thủ tục phức tạp"
+    )
+    pieces = [bullets[s.start : s.end] for s in statement_spans(bullets)]
+    assert pieces[-1] == "**+ Giảm tối thiểu 50% phí, lệ phí** đối với thủ tục phức tạp"
+    assert any(p.startswith("**+ Miễn 100%") and "50%" not in p for p in pieces)
+    legal = "2. Phạm tội thuộc một trong các trường hợp sau đây, thì bị phạt tù từ 07 năm đến 15 năm:\n\na) Là chỉ huy hoặc sĩ quan;\n\nb) Giao nộp vũ khí."
+    assert [legal[s.start : s.end] for s in statement_spans(legal)] == [legal]

@@ -14,13 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from assistant.answering.question import QuestionProfile, detect_language
+from assistant.answering.question import QuestionProfile, detect_language, ranking_direction
+from assistant.answering.slots import names_the_slot
 from assistant.index.embeddings import IndexEmbeddings
 from assistant.index.gazetteer import units_in, units_in_question
 from assistant.index.glossary import expansions
 from assistant.index.keywords import KeywordIndex, tokenize
 from assistant.index.numbers import find_numbers, values_in
-from assistant.index.sentences import Span, sentence_spans
+from assistant.index.sentences import Span, statement_spans
 from assistant.index.store import StoredChunk
 from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics
 from assistant.retrieval import Hit
@@ -45,6 +46,8 @@ _BOUND_BEFORE = re.compile(
 _NATIONAL = re.compile(r"\b(?:ca nuoc|toan quoc|nationwide|nationally|national average|whole country|countrywide)\b")
 _LOCAL_WORD = re.compile(r"\b(?:tinh|thanh pho|tp|thi xa|huyen|quan|xa|phuong|province|city|district|commune)\b")
 _LOCAL_UNIT = re.compile(r"\b(?:tỉnh|thành phố|TP\.?|thị xã|huyện|quận|xã|phường|thị trấn)\s+[A-ZĐ]")
+# How many of the best sentences are searched for the name a "which/who" question asks for.
+_SLOT_CANDIDATES = 20
 _CLAUSE_CUT = re.compile(r"[,;:](?=\s)|\s[-–]\s")
 _YEAR = re.compile(r"^(19|20)\d{2}$")
 
@@ -358,7 +361,7 @@ class ExtractiveAnswerer:
         documents: dict[tuple[str, str], set[str]] = {}
         for rank, hit in enumerate(hits[: self.sentences_from], 1):
             chunk = hit.chunk
-            spans: list[Span] = sentence_spans(chunk.text)
+            spans: list[Span] = statement_spans(chunk.text)
             title_tokens = _expanded_tokens(chunk.title)
             named = units_in(chunk.title + "\n" + chunk.text)
             # An undated passage of a report published in year Y speaks of Y or Y-1.
@@ -381,6 +384,8 @@ class ExtractiveAnswerer:
                 factor = place_factor
                 if national and _LOCAL_UNIT.search(sentence) and not _NATIONAL.search(fold_accents(sentence).lower()):
                     factor *= 0.5  # a local figure for a national question
+                if prof.direction and ranking_direction(sentence) not in (None, prof.direction):
+                    factor *= 0.5  # the top of the ranking, asked about its bottom (or the reverse)
                 own_years = _subject_years(sentence)
                 window_years = own_years or _subject_years(f"{chunk.title} {before}")
                 if asked_years and not window_years and not chunk.published:
@@ -402,6 +407,15 @@ class ExtractiveAnswerer:
                 cov = self._coverage(terms, weights, own, context) * factor
                 scored.append(Evidence(chunk, rank, span, score=cov + fit + 0.05 / rank, coverage=cov))
         scored.sort(key=lambda e: -e.score)
+        if prof.kind in ("place", "ministry"):
+            # "Tỉnh nào …", "bộ nào …", "ai …" are answered by a sentence that names one (not
+            # one the question names). Where the best candidates name some, the rest go;
+            # where none do (foreign names in a translated article), nothing is dropped.
+            naming = [
+                e for e in scored[:_SLOT_CANDIDATES]
+                if names_the_slot(prof.kind, e.chunk.text[e.sentence.start : e.sentence.end], prof.question_text)
+            ]
+            scored = naming or scored
         min_support = self.min_support
         if prof.language == "en" and self.embedder is not None and scored:
             for ev in scored[:10]:

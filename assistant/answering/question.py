@@ -13,7 +13,7 @@ _STOP_VI = set(
     ["la", "cua", "va", "co", "duoc", "cac", "nhung", "mot", "trong", "theo", "voi", "cho", "den", "tai", "o", "thi", "nay", "do", "nao", "gi", "ai", "bao", "nhieu", "may", "khong", "da", "se", "dang", "nhu", "the", "sao", "con", "ve", "tu", "khi", "nen", "len", "ra", "vao", "bi", "hay", "hoac", "toi", "vay", "a", "u", "nhe", "di", "roi", "cung", "chi", "moi", "rat", "lai", "dau", "ma"]
 )
 _STOP_EN = set(
-    ["what", "which", "who", "whom", "whose", "when", "where", "why", "how", "many", "much", "is", "are", "was", "were", "be", "been", "being", "the", "a", "an", "of", "in", "on", "at", "to", "for", "by", "did", "does", "do", "and", "or", "as", "that", "this", "these", "those", "with", "from", "get", "got", "according", "it", "its", "there", "their", "they", "has", "have", "had", "than", "into", "about", "per", "can", "could", "would", "should", "will", "shall"]
+    ["what", "which", "who", "whom", "whose", "when", "where", "why", "how", "many", "much", "is", "are", "was", "were", "be", "been", "being", "the", "a", "an", "of", "in", "on", "at", "to", "for", "by", "did", "does", "do", "and", "or", "as", "that", "this", "these", "those", "with", "from", "get", "got", "according", "it", "its", "there", "their", "they", "has", "have", "had", "than", "into", "about", "per", "can", "could", "would", "should", "will", "shall", "s"]
 )
 STOPWORDS = _STOP_VI | _STOP_EN
 
@@ -21,6 +21,14 @@ _EN_HINTS = _STOP_EN - {"a", "an", "to", "do", "as", "can", "had", "has"}
 _NUMBER_Q = re.compile(
     r"\b(bao nhieu|may|bao lau|ty le|phan tram|muc|how many|how much|what percentage|what share|"
     r"what proportion|what score|how fast|how long|what rate|what level|what amount|number of)\b"
+)
+# English puts the quantity after the question word: "What was Da Nang's PAR INDEX score?"
+_NUMBER_EN = re.compile(r"\bwhat\b.*\b(score|percentage|share|proportion|rate|figure|amount|total)\b")
+# Rankings are the reform press's favourite figure (PAR INDEX, SIPAS): a question about the
+# lowest-ranked shares every other word with the sentence about the highest-ranked.
+_LOW = re.compile(r"\b(thap nhat|xep cuoi|dung cuoi|cuoi bang|vi tri cuoi|kem nhat|lowest|bottom|worst)\b")
+_HIGH = re.compile(
+    r"\b(cao nhat|dan dau|dung dau|xep dau|xep thu nhat|vi tri thu nhat|vi tri so 1|highest|top|best)\b"
 )
 _PERCENT_Q = re.compile(r"\b(phan tram|ty le|percentage|share|proportion|percent|rate)\b|%")
 _DATE_Q = re.compile(
@@ -31,6 +39,13 @@ _DOCUMENT_Q = re.compile(
     r"\b(?:van ban|nghi quyet|nghi dinh|quyet dinh|ket luan|chi thi|thong tu|luat|cong van|ke hoach|de an)\s+nao\b|"
     r"\bwhich\s+(?:document|decree|decision|resolution|law|circular|directive|conclusion)\b"
 )
+# The slot is a province or a ministry ("tỉnh nào", "which ministry"): the answering
+# sentence must name one, whatever figure it also holds.
+_PLACE_Q = re.compile(
+    r"\b(?:tinh nao|tinh, thanh(?: pho)? nao|tinh thanh(?: pho)? nao|dia phuong nao|thanh pho nao|"
+    r"which (?:province|provinces|city|locality))\b"
+)
+_MINISTRY_Q = re.compile(r"\b(?:bo nao|bo, nganh nao|bo nganh nao|co quan nao|which (?:ministry|ministries))\b")
 # Matched on the question as typed: "AI" (trí tuệ nhân tạo) is not "ai" (who), and "Doctor
 # Who" in a Vietnamese question is a name.
 _PERSON_VI = re.compile(r"(?:^|\s)[Aa]i(?=\s|\?|$)")
@@ -43,13 +58,14 @@ _UNIT_Q = re.compile(r"\b(?:bao nhieu|may|how many|how much)\s+((?:[a-z]+\s?){1,
 @dataclass(frozen=True)
 class QuestionProfile:
     language: str  # "vi" | "en"
-    kind: str  # "number" | "date" | "document" | "person" | "fact"
+    kind: str  # "number" | "date" | "document" | "place" | "ministry" | "person" | "fact"
     wants_percent: bool
     terms: tuple[str, ...]  # informative keyword tokens (folded), bigrams included
     question_text: str = ""
     unit: tuple[str, ...] = ()  # what is counted: "hồ sơ" in "bao nhiêu hồ sơ" (folded)
     lead: tuple[str, ...] = ()  # the verb before the slot: "tiếp nhận" in "tiếp nhận bao nhiêu"
     rough: bool = False  # asks for an approximate figure ("khoảng bao nhiêu", "about how many")
+    direction: str | None = None  # a ranking's "high" or "low" end ("cao nhất", "bottom")
 
 
 def detect_language(text: str) -> str:
@@ -79,13 +95,18 @@ def informative(tokens: list[str]) -> list[str]:
 
 
 def question_kind(question: str) -> str:
-    """What the answer is: 'date', 'document', 'number', 'person' or 'fact'."""
+    """What the answer is: 'date', 'document', 'place', 'ministry', 'number', 'person' or 'fact'."""
     folded = fold_accents(question)
     if _DATE_Q.search(folded):
         return "date"
     if _DOCUMENT_Q.search(folded):
         return "document"
-    if _NUMBER_Q.search(folded):
+    lowered = folded.lower()
+    if _PLACE_Q.search(lowered):
+        return "place"  # before "number": "tỉnh nào có tỷ lệ … cao nhất" asks for a province
+    if _MINISTRY_Q.search(lowered):
+        return "ministry"
+    if _NUMBER_Q.search(folded) or _NUMBER_EN.search(folded.lower()):
         return "number"
     if _PERSON_VI.search(question) or (
         _PERSON_EN.search(question) and detect_language(question) == "en"
@@ -114,4 +135,12 @@ def profile(question: str) -> QuestionProfile:
         unit=unit,
         lead=lead,
         rough=bool(_ROUGH_Q.search(folded.lower())),
+        direction=ranking_direction(question),
     )
+
+
+def ranking_direction(text: str) -> str | None:
+    """'high', 'low', or None when the text names neither end of a ranking (or both)."""
+    folded = fold_accents(text).lower()
+    low, high = bool(_LOW.search(folded)), bool(_HIGH.search(folded))
+    return "low" if low and not high else "high" if high and not low else None

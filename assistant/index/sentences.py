@@ -56,6 +56,35 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
     return trimmed
 
 
+# A bulleted line ends a statement without punctuation: portal pages and press releases
+# list "- Miễn 100% phí…", "+ Giảm tối thiểu 50%…" one per line, and run together a
+# question about the second item is answered by the first. Numbered and lettered items
+# ("1.", "a)") are left joined: in legal text they share their lead-in's penalty or figure.
+_ITEM_BREAK = re.compile(r"\n(?=[ \t]*(?:[-+•–]\s|\*\*?\s*[-+]|\*\s))")
+
+
+def statement_spans(text: str) -> list[Span]:
+    """Sentences, with bulleted lines as statements of their own.
+
+    What the answerer quotes. Chunking keeps ``sentence_spans``: the index's chunk
+    boundaries (and the embeddings cached for them) do not move."""
+    out: list[Span] = []
+    for s in sentence_spans(text):
+        cursor = s.start
+        for m in _ITEM_BREAK.finditer(text, s.start, s.end):
+            if text[cursor : m.start()].strip():
+                out.append(_trimmed(text, cursor, m.start()))
+            cursor = m.end()
+        if text[cursor : s.end].strip():
+            out.append(_trimmed(text, cursor, s.end))
+    return out
+
+
+def _trimmed(text: str, start: int, end: int) -> Span:
+    piece = text[start:end]
+    return Span(start + len(piece) - len(piece.lstrip()), end - (len(piece) - len(piece.rstrip())))
+
+
 def _split_long(text: str, span: Span, max_chars: int) -> list[Span]:
     """Cut an over-long sentence at clause boundaries, else at spaces (never in a number)."""
     body = text[span.start : span.end]
