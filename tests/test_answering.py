@@ -99,7 +99,7 @@ def test_empty_and_huge_questions_are_refused_in_the_users_language(service):
 
 
 def test_document_numbers_are_not_taken_for_figures():
-    from assistant.answering.extractive import figures
+    from assistant.answering.figures import figures
 
     text = "Theo Công văn 7260/VPCP-KSTT và Nghị định số 179/2025/NĐ-CP, Quyết định 422, còn 37.731 hồ sơ (35,48%)."
     assert [f.text for f in figures(text)] == ["37.731", "35,48%"]
@@ -127,7 +127,7 @@ def test_the_same_figure_at_several_dates_leads_with_the_latest_and_names_the_ol
 
 
 def test_list_numbers_are_not_figures_and_scale_words_belong_to_them():
-    from assistant.answering.extractive import figures
+    from assistant.answering.figures import figures
 
     text = "Đối tượng gồm:\n1- Cán bộ chuyên trách;\n2. Viên chức. Có gần 19 nghìn hồ sơ, chi 130.000 tỷ đồng, đạt 5,2%."
     assert [f.text for f in figures(text)] == ["19 nghìn", "130.000 tỷ", "5,2%"]
@@ -142,14 +142,13 @@ def test_a_year_of_comparison_is_not_the_year_a_figure_is_about():
 
 
 def test_which_document_questions_are_answered_by_a_document_reference():
-    from assistant.answering.extractive import ExtractiveAnswerer
+    from assistant.answering.figures import answer_fit
 
     vi, en = profile("Văn bản nào yêu cầu sáp nhập tỉnh?"), profile("Which decree sets the allowance?")
     assert vi.kind == en.kind == "document"
-    answerer = ExtractiveAnswerer()
-    refs, fit = answerer._answer_fit(vi, "Kết luận số 126-KL/TW ngày 14/2/2025 yêu cầu sáp nhập một số tỉnh.", set())
+    refs, fit = answer_fit(vi, "Kết luận số 126-KL/TW ngày 14/2/2025 yêu cầu sáp nhập một số tỉnh.", set())
     assert [r.text for r in refs] == ["Kết luận số 126-KL/TW"] and fit > 0
-    assert answerer._answer_fit(vi, "Các tỉnh sẽ được sáp nhập trong năm nay.", set()) == ([], 0.0)
+    assert answer_fit(vi, "Các tỉnh sẽ được sáp nhập trong năm nay.", set()) == ([], 0.0)
 
 
 def test_a_follow_up_about_something_the_sources_lack_is_not_answered_with_the_previous_subject(service):
@@ -162,14 +161,13 @@ def test_a_follow_up_about_something_the_sources_lack_is_not_answered_with_the_p
 
 
 def test_an_exact_figure_answers_better_than_a_bound_unless_the_question_asks_roughly():
-    from assistant.answering.extractive import ExtractiveAnswerer
+    from assistant.answering.figures import answer_fit
 
-    answerer = ExtractiveAnswerer()
     exact_q = profile("Tỷ lệ hồ sơ trễ hạn năm 2018 còn bao nhiêu?")
     rough_q = profile("Tỷ lệ hồ sơ trễ hạn năm 2018 còn khoảng bao nhiêu?")
     bound = "Tỷ lệ hồ sơ trễ hạn được kéo giảm còn dưới 1 %."
     exact = "Tỷ lệ hồ sơ trễ hạn được kéo giảm còn 0,48 %."
-    fit = lambda prof, text: answerer._answer_fit(prof, text, set())[1]  # noqa: E731
+    fit = lambda prof, text: answer_fit(prof, text, set())[1]  # noqa: E731
     assert fit(exact_q, exact) > fit(exact_q, bound)
     assert fit(rough_q, exact) == fit(rough_q, bound)
     # A sentence holding both keeps the exact figure's fit.
