@@ -39,8 +39,8 @@ _DOCUMENT_Q = re.compile(
     r"\b(?:van ban|nghi quyet|nghi dinh|quyet dinh|ket luan|chi thi|thong tu|luat|cong van|ke hoach|de an)\s+nao\b|"
     r"\bwhich\s+(?:document|decree|decision|resolution|law|circular|directive|conclusion)\b"
 )
-# The slot is a province or a ministry ("tỉnh nào", "which ministry"): the answering
-# sentence must name one, whatever figure it also holds.
+# The slot is a province or a ministry ("tỉnh nào", "which ministry"): the answer is a
+# sentence that names one, whatever figure it also holds (``slots.py``).
 _PLACE_Q = re.compile(
     r"\b(?:tinh nao|tinh, thanh(?: pho)? nao|tinh thanh(?: pho)? nao|dia phuong nao|thanh pho nao|"
     r"which (?:province|provinces|city|locality))\b"
@@ -106,7 +106,7 @@ def question_kind(question: str) -> str:
         return "place"  # before "number": "tỉnh nào có tỷ lệ … cao nhất" asks for a province
     if _MINISTRY_Q.search(lowered):
         return "ministry"
-    if _NUMBER_Q.search(folded) or _NUMBER_EN.search(folded.lower()):
+    if _NUMBER_Q.search(folded) or _NUMBER_EN.search(lowered):
         return "number"
     if _PERSON_VI.search(question) or (
         _PERSON_EN.search(question) and detect_language(question) == "en"

@@ -1,7 +1,7 @@
 """Whether a sentence names what a "which province / which ministry" question asks for.
 
 Number and date questions need a figure or a date in the answering sentence (see
-``extractive.py``); these kinds need a name of the right sort. The press's own forms are
+``figures.py``); these kinds need a name of the right sort. The press's own forms are
 matched, not a general NER model: none on the package registries knows "Bộ : Y tế" or
 "TX Kỳ Anh", and the gazetteer already knows every province.
 """
