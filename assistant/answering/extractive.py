@@ -36,7 +36,7 @@ MAX_QUOTE_CHARS = 360
 _NATIONAL = re.compile(r"\b(?:ca nuoc|toan quoc|nationwide|nationally|national average|whole country|countrywide)\b")
 _LOCAL_WORD = re.compile(r"\b(?:tinh|thanh pho|tp|thi xa|huyen|quan|xa|phuong|province|city|district|commune)\b")
 _LOCAL_UNIT = re.compile(r"\b(?:tỉnh|thành phố|TP\.?|thị xã|huyện|quận|xã|phường|thị trấn)\s+[A-ZĐ]")
-# How many of the best sentences are searched for the name a "which/who" question asks for.
+# How many of the best sentences are searched for the name a "which province/ministry" question asks for.
 _SLOT_CANDIDATES = 20
 _CLAUSE_CUT = re.compile(r"[,;:](?=\s)|\s[-–]\s")
 
@@ -300,8 +300,8 @@ class ExtractiveAnswerer:
                 scored.append(Evidence(chunk, rank, span, score=cov + fit + 0.05 / rank, coverage=cov))
         scored.sort(key=lambda e: -e.score)
         if prof.kind in ("place", "ministry"):
-            # "Tỉnh nào …", "bộ nào …", "ai …" are answered by a sentence that names one (not
-            # one the question names). Where the best candidates name some, the rest go;
+            # "Tỉnh nào …", "bộ nào …" are answered by a sentence that names one (not one
+            # the question names). Where the best candidates name some, the rest go;
             # where none do (foreign names in a translated article), nothing is dropped.
             naming = [
                 e for e in scored[:_SLOT_CANDIDATES]

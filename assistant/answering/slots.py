@@ -9,6 +9,7 @@ matched, not a general NER model: none on the package registries knows "Bộ : Y
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from assistant.index.gazetteer import units_in, units_in_question
 from assistant.index.textnorm import fold_accents
@@ -36,9 +37,15 @@ def names_the_slot(kind: str, text: str, question: str) -> bool:
     Persons ("ai …") are not checked: translated text writes foreign names with
     Vietnamese-looking syllables ("Bồ Đào Nha", "Thái Bình Dương"), and a surname list
     that knows them cost xquad_vi 2 points of answer accuracy (measured)."""
-    asked = fold_accents(question).lower()
+    asked, units, ministries = _asked(question)
     if kind == "place":
-        if units_in(text) - units_in_question(question):
+        if units_in(text) - units:
             return True
         return any(fold_accents(m.group(1)).lower() not in asked for m in _NAMED_UNIT.finditer(text))
-    return bool(_ministries(text) - _ministries(question))
+    return bool(_ministries(text) - ministries)
+
+
+@lru_cache(maxsize=256)
+def _asked(question: str) -> tuple[str, frozenset[str], frozenset[str]]:
+    # The answerer checks up to 20 sentences against the same question.
+    return fold_accents(question).lower(), frozenset(units_in_question(question)), frozenset(_ministries(question))

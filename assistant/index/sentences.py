@@ -46,14 +46,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
         out.append(Span(cursor, stop))
         cursor = stop
     out.append(Span(cursor, end))
-    trimmed = []
-    for s in out:
-        piece = text[s.start : s.end]
-        lead = len(piece) - len(piece.lstrip())
-        tail = len(piece) - len(piece.rstrip())
-        if piece.strip():
-            trimmed.append(Span(s.start + lead, s.end - tail))
-    return trimmed
+    return [_trimmed(text, s.start, s.end) for s in out if text[s.start : s.end].strip()]
 
 
 # A bulleted line ends a statement without punctuation: portal pages and press releases
@@ -81,6 +74,7 @@ def statement_spans(text: str) -> list[Span]:
 
 
 def _trimmed(text: str, start: int, end: int) -> Span:
+    """``text[start:end]`` without its leading and trailing whitespace."""
     piece = text[start:end]
     return Span(start + len(piece) - len(piece.lstrip()), end - (len(piece) - len(piece.rstrip())))
 
@@ -100,13 +94,7 @@ def _split_long(text: str, span: Span, max_chars: int) -> list[Span]:
         pieces.append(Span(cursor, cut))
         cursor = cut
     pieces.append(Span(cursor, span.end))
-    out = []
-    for p in pieces:
-        piece = text[p.start : p.end]
-        if piece.strip():
-            lead = len(piece) - len(piece.lstrip())
-            out.append(Span(p.start + lead, p.start + len(piece.rstrip())))
-    return out
+    return [_trimmed(text, p.start, p.end) for p in pieces if text[p.start : p.end].strip()]
 
 
 @dataclass(frozen=True)
