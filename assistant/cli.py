@@ -303,16 +303,22 @@ def evaluate(
     k: Annotated[int, typer.Option("--k", help="Chunks retrieved per question.")] = 10,
     limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print only the JSON report.")] = False,
+    misses: Annotated[bool, typer.Option("--misses", help="List every miss with its reason.")] = False,
+    index: Annotated[
+        Path | None, typer.Option("--index", help="Keep the eval index in this folder and reuse it next run.")
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Build a fresh index from DOCS (+ distractors), ask every question, print metrics."""
     from assistant.evaluation import print_report, run_eval
 
-    report = run_eval(_settings(data_dir), qa, docs, distractors, n, k, limit, quiet=json_out)
+    report = run_eval(_settings(data_dir), qa, docs, distractors, n, k, limit, quiet=json_out, index_dir=index)
     if json_out:
+        if not misses:
+            report["misses"] = [m["qid"] for m in report["misses"]]
         typer.echo(json.dumps(report, ensure_ascii=False))
     else:
-        print_report(report)
+        print_report(report, misses)
 
 
 if __name__ == "__main__":

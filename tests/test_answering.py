@@ -99,7 +99,7 @@ def test_empty_and_huge_questions_are_refused_in_the_users_language(service):
 
 
 def test_document_numbers_are_not_taken_for_figures():
-    from assistant.answering.figures import figures
+    from assistant.index.figures import figures
 
     text = "Theo Công văn 7260/VPCP-KSTT và Nghị định số 179/2025/NĐ-CP, Quyết định 422, còn 37.731 hồ sơ (35,48%)."
     assert [f.text for f in figures(text)] == ["37.731", "35,48%"]
@@ -127,7 +127,7 @@ def test_the_same_figure_at_several_dates_leads_with_the_latest_and_names_the_ol
 
 
 def test_list_numbers_are_not_figures_and_scale_words_belong_to_them():
-    from assistant.answering.figures import figures
+    from assistant.index.figures import figures
 
     text = "Đối tượng gồm:\n1- Cán bộ chuyên trách;\n2. Viên chức. Có gần 19 nghìn hồ sơ, chi 130.000 tỷ đồng, đạt 5,2%."
     assert [f.text for f in figures(text)] == ["19 nghìn", "130.000 tỷ", "5,2%"]

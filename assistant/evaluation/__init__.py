@@ -1,29 +1,27 @@
 """`cchc eval`: a fresh temporary index, every question through the full pipeline, metrics.
 
 Retrieval is scored at document level (a hit is any chunk of a gold document); answers by
-whether the answer text contains a gold answer after NFC and whitespace folding. Passage
+whether the answer text contains a gold answer after NFC and whitespace folding, and by
+whether its headline states it (``scoring.py``). Passage
 vectors come from the persistent embedding cache of ``--data-dir``, so a second run over
 the same documents costs no embedding.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
-import re
+import shutil
 import tempfile
 import time
-import unicodedata
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from assistant.evaluation.scoring import score
 from assistant.schemas import Turn
 from assistant.settings import Settings
-
-
-def fold(text: str) -> str:
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
 
 
 def _read_jsonl(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
@@ -47,7 +45,22 @@ def _retrieval_metrics(ranks: list[int | None]) -> dict[str, float]:
     return {k: round(v, 4) for k, v in out.items()}
 
 
-def build_index(settings: Settings, docs: list[dict[str, Any]], quiet: bool) -> Any:
+def _index_dir(index_dir: Path | None, docs: list[dict[str, Any]]) -> Path:
+    """A fresh temporary folder, or ``index_dir`` kept between runs over the same documents
+    (ingest is idempotent, so a second run costs one lookup a document). A folder built from
+    other documents is emptied first: an eval index holds exactly the eval's documents."""
+    if index_dir is None:
+        return Path(tempfile.mkdtemp(prefix="cchc-eval-"))
+    digest = hashlib.sha256(json.dumps(docs, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    stamp = index_dir / "eval-docs.sha256"
+    if index_dir.exists() and (not stamp.exists() or stamp.read_text().strip() != digest):
+        shutil.rmtree(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(digest)
+    return index_dir
+
+
+def build_index(settings: Settings, docs: list[dict[str, Any]], quiet: bool, index_dir: Path | None = None) -> Any:
     from tqdm import tqdm
 
     from assistant.index.embeddings import EmbeddingCache, embedder_from
@@ -55,8 +68,7 @@ def build_index(settings: Settings, docs: list[dict[str, Any]], quiet: bool) -> 
     from ingest.loaders import LoadError, record_to_document
     from ingest.pipeline import IngestPipeline
 
-    tmp = Path(tempfile.mkdtemp(prefix="cchc-eval-"))
-    store = IndexStore(tmp, embedder_from(settings))
+    store = IndexStore(_index_dir(index_dir, docs), embedder_from(settings))
     cache = EmbeddingCache(settings.embed_cache_path)
     pipeline = IngestPipeline(store, cache, settings.chunk_chars, settings.chunk_overlap_chars)
     items: list[Any] = []
@@ -82,6 +94,7 @@ def run_eval(
     k: int = 10,
     limit: int | None = None,
     quiet: bool = False,
+    index_dir: Path | None = None,
 ) -> dict[str, Any]:
     from tqdm import tqdm
 
@@ -93,7 +106,7 @@ def run_eval(
         known = {d["doc_id"] for d in docs}
         docs += [d for d in _read_jsonl(distractors, n_distractors) if d["doc_id"] not in known]
     started = time.perf_counter()
-    store = build_index(settings, docs, quiet)
+    store = build_index(settings, docs, quiet, index_dir)
     index_seconds = time.perf_counter() - started
     eval_settings = settings.model_copy(update={"retrieval_k": max(k, 10)})
     service = AnswerService(eval_settings, store)
@@ -108,16 +121,20 @@ def run_eval(
         resp, hits = service.answer(q["question"], history)
         latencies.append((time.perf_counter() - t0) * 1000)
         gold = set(q.get("gold_doc_ids") or [])
-        answers = [fold(a) for a in q.get("answers") or []]
         rank = next((i for i, h in enumerate(hits, 1) if h.chunk.doc_id in gold), None) if gold else None
-        correct = any(a in fold(resp.answer) for a in answers) if answers else None
+        first_quote = resp.citations[0].quote if resp.citations else None
+        s = score(q, resp.answer, resp.answerable, first_quote)
         row = {
             "qid": q.get("qid"),
             "type": q.get("type") or "untyped",
             "rank": rank,
-            "answerable_gold": bool(answers),
-            "declined": not resp.answerable,
-            "correct": correct,
+            "answerable_gold": s.answerable_gold,
+            "declined": s.declined,
+            "correct": s.correct,
+            "lead_correct": s.lead_correct,
+            "wrong_lead": s.wrong_lead,
+            "reason": s.reason(),
+            "lead": s.lead[:160],
             "mode": resp.mode,
         }
         rows.append(row)
@@ -125,18 +142,12 @@ def run_eval(
         if gold:
             ranks.append(rank)
 
-    answerable = [r for r in rows if r["answerable_gold"]]
-    unanswerable = [r for r in rows if not r["answerable_gold"]]
     report: dict[str, Any] = {
         "n": len(rows),
         "n_docs": len(docs),
         "n_chunks": store.stats()["chunks"],
         **_retrieval_metrics(ranks),
-        "answer_accuracy": round(sum(bool(r["correct"]) for r in answerable) / max(1, len(answerable)), 4),
-        "abstain_accuracy": round(sum(r["declined"] for r in unanswerable) / len(unanswerable), 4)
-        if unanswerable
-        else None,
-        "false_abstain_rate": round(sum(r["declined"] for r in answerable) / max(1, len(answerable)), 4),
+        **_answer_metrics(rows),
         "latency_ms_p50": _percentile(latencies, 0.5),
         "latency_ms_p95": _percentile(latencies, 0.95),
         "index_seconds": round(index_seconds, 1),
@@ -147,23 +158,43 @@ def run_eval(
     }
     for t, group in sorted(by_type.items()):
         with_gold = [r["rank"] for r in group if r["answerable_gold"]]
-        ans = [r for r in group if r["answerable_gold"]]
         report["per_type"][t] = {
             "n": len(group),
             **(_retrieval_metrics(with_gold) if with_gold else {}),
-            "answer_accuracy": round(sum(bool(r["correct"]) for r in ans) / len(ans), 4) if ans else None,
+            **_answer_metrics(group),
         }
-    report["misses"] = [r["qid"] for r in answerable if not r["correct"]][:50]
+    report["misses"] = [
+        {k: r[k] for k in ("qid", "type", "reason", "lead", "rank")} for r in rows if r["reason"]
+    ]
     return report
 
 
-def print_report(report: dict[str, Any]) -> None:
+def _share(rows: list[dict[str, Any]], key: str) -> float | None:
+    return round(sum(bool(r[key]) for r in rows) / len(rows), 4) if rows else None
+
+
+def _answer_metrics(rows: list[dict[str, Any]]) -> dict[str, float | None]:
+    """The answer figures of DESIGN.md over ``rows`` (all questions, or one type's)."""
+    answerable = [r for r in rows if r["answerable_gold"]]
+    unanswerable = [r for r in rows if not r["answerable_gold"]]
+    return {
+        "answer_accuracy": _share(answerable, "correct"),
+        "lead_accuracy": _share(answerable, "lead_correct"),
+        # Over all questions: a wrong bold figure, or any bold figure where nothing answers.
+        "wrong_lead_rate": _share(rows, "wrong_lead"),
+        "abstain_accuracy": _share(unanswerable, "declined"),
+        "false_abstain_rate": _share(answerable, "declined"),
+    }
+
+
+def print_report(report: dict[str, Any], misses: bool = False) -> None:
     from rich.console import Console
     from rich.table import Table
 
     console = Console()
     table = Table(title=f"cchc eval — {report['n']} questions, {report['n_docs']} docs, {report['n_chunks']} chunks")
-    cols = ["type", "n", "recall@1", "recall@5", "recall@10", "mrr@10", "answer_accuracy"]
+    cols = ["type", "n", "recall@1", "recall@5", "mrr@10", "answer_accuracy", "lead_accuracy", "wrong_lead_rate",
+            "abstain_accuracy"]
     for c in cols:
         table.add_column(c)
     for t, m in report["per_type"].items():
@@ -172,3 +203,6 @@ def print_report(report: dict[str, Any]) -> None:
     console.print(table)
     summary = {k: v for k, v in report.items() if k not in ("per_type", "misses")}
     console.print_json(json.dumps(summary))
+    if misses:
+        for m in report["misses"]:
+            console.print(f"[bold]{m['qid']}[/bold] ({m['type']}, gold rank {m['rank']}): {m['reason']}", highlight=False)

@@ -1,0 +1,207 @@
+"""What a figure, or a question, is about besides its topic words: the metric, the level of
+government, the period, and whether it states a target or an achieved value.
+
+One vocabulary for both sides of the index: ingest reads the facets of every figure a document
+states (``facts``), the answerer reads those of the question and checks that the figure it
+leads with agrees. Matching is accent-exact where the text has diacritics ("máy" is not
+"mấy") and accent-folded where it has none (questions typed without accents); offsets are
+those of the text given. Hand-written, not a library's NER: none on the package registries
+knows "cấp huyện", "Bộ chỉ số 766" or that "đảm bảo 100%" is a requirement, not a result.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics, normalize_tone_marks
+
+LEVELS = ("national", "ministry", "province", "district", "commune")
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    vi: str
+    en: str
+    unit: str
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Match:
+    key: str  # a metric key, a level, or "target"/"achieved"
+    start: int
+    end: int
+
+
+def _pattern(terms: list[str]) -> re.Pattern[str]:
+    alts = sorted({re.escape(t) for t in terms}, key=len, reverse=True)
+    return re.compile(rf"(?<!\w)(?:{'|'.join(alts)})(?!\w)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    """Each key's terms compiled twice: accented (tone marks normalised) and folded."""
+
+    entries: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...]
+
+    def find(self, text: str) -> list[Match]:
+        """Non-overlapping matches, longest first where two overlap, in text order."""
+        form = _matching_form(text)
+        accented = has_vietnamese_diacritics(text)
+        found: list[Match] = []
+        for key, exact, folded in self.entries:
+            for m in (exact if accented else folded).finditer(form):
+                found.append(Match(key, m.start(), m.end()))
+        found.sort(key=lambda m: (-(m.end - m.start), m.start))
+        kept: list[Match] = []
+        for m in found:
+            if all(m.end <= k.start or m.start >= k.end for k in kept):
+                kept.append(m)
+        return sorted(kept, key=lambda m: m.start)
+
+
+def _matching_form(text: str) -> str:
+    """Tone marks normalised (length-preserving) for accented text, folded for the rest."""
+    if has_vietnamese_diacritics(text):
+        return normalize_tone_marks(text)
+    folded = fold_accents(text)
+    return folded if len(folded) == len(text) else text.lower()
+
+
+def _vocabulary(groups: dict[str, list[str]]) -> _Vocabulary:
+    entries = []
+    for key, terms in groups.items():
+        accented = [normalize_tone_marks(t) for t in terms]
+        folded = [fold_accents(t) for t in terms]
+        entries.append((key, _pattern(accented), _pattern(folded)))
+    return _Vocabulary(tuple(entries))
+
+
+@lru_cache
+def metrics() -> dict[str, Metric]:
+    raw = yaml.safe_load(resources.files("assistant.resources").joinpath("metrics.yaml").read_text("utf-8"))
+    return {
+        m["key"]: Metric(m["key"], m["vi"], m["en"], str(m.get("unit") or ""), tuple(str(t) for t in m["terms"]))
+        for m in raw
+    }
+
+
+@lru_cache
+def _metric_vocabulary() -> _Vocabulary:
+    return _vocabulary({k: list(m.terms) for k, m in metrics().items()})
+
+
+def metrics_in(text: str) -> list[Match]:
+    return _metric_vocabulary().find(text)
+
+
+# Levels as reports name them. A bare "xã" or "huyện" before a name is a unit, not a level
+# ("huyện Cờ Đỏ"): the level words here are the generic ones ("cấp xã", "các huyện").
+_LEVEL_TERMS: dict[str, list[str]] = {
+    "national": ["cả nước", "toàn quốc", "quốc gia", "nationwide", "national", "nationally", "whole country"],
+    "ministry": ["cấp bộ", "bộ, ngành", "bộ ngành", "bộ, cơ quan ngang bộ", "các bộ", "khối bộ", "ministries",
+                 "ministry level", "ministry-level", "ministries and sectors"],
+    "province": ["cấp tỉnh", "các tỉnh", "tỉnh, thành phố", "tỉnh, thành", "địa phương", "các địa phương",
+                 "khối địa phương", "provincial level", "provincial", "provinces", "localities", "province level"],
+    "district": ["cấp huyện", "các huyện", "quận, huyện", "quận huyện", "huyện, thị xã", "khối quận, huyện",
+                 "district level", "district-level", "districts"],
+    "commune": ["cấp xã", "các xã", "xã, phường", "xã, phường, thị trấn", "phường, xã", "phường xã", "cấp cơ sở",
+                "commune level", "commune-level", "communes", "wards"],
+}
+
+
+@lru_cache
+def _level_vocabulary() -> _Vocabulary:
+    return _vocabulary(_LEVEL_TERMS)
+
+
+def levels_in(text: str) -> list[Match]:
+    return _level_vocabulary().find(text)
+
+
+# A target, plan or requirement, not a result: "mục tiêu", "phấn đấu", "đảm bảo 100%",
+# "đến năm 2025", "tối thiểu". An achieved value: "đạt", "đã", "đến nay". A clause that has
+# a target word is a target even when it also says "đạt" ("phấn đấu đạt 80%").
+_KIND_TERMS: dict[str, list[str]] = {
+    "target": ["mục tiêu", "phấn đấu", "đảm bảo", "bảo đảm", "kế hoạch", "chỉ tiêu", "dự kiến", "yêu cầu",
+               "tối thiểu", "ít nhất", "đề ra", "đặt ra", "hướng tới", "cần đạt", "phải đạt", "sẽ", "dự kiến sẽ",
+               "target", "targets", "aim", "aims", "aimed", "goal", "plan", "plans", "planned", "expected", "require",
+               "required", "requires", "at least", "minimum", "by the end of", "will"],
+    "achieved": ["đã đạt", "đạt được", "đến nay", "hiện nay", "hiện đã", "thực tế", "kết quả", "đã có",
+                 "achieved", "reached", "actually", "so far", "currently"],
+}
+_TARGET_HORIZON = re.compile(r"(?:đến|tới|trước|by)\s+(?:hết\s+|cuối\s+|the end of\s+)?(?:năm\s+)?20\d{2}", re.IGNORECASE)
+
+
+@lru_cache
+def _kind_vocabulary() -> _Vocabulary:
+    return _vocabulary(_KIND_TERMS)
+
+
+def kind_of(clause: str) -> str | None:
+    """'target', 'achieved', or None when the clause says neither."""
+    found = {m.key for m in _kind_vocabulary().find(clause)}
+    if "target" in found or _TARGET_HORIZON.search(fold_accents(clause) if not has_vietnamese_diacritics(clause) else clause):
+        return "target"
+    return "achieved" if "achieved" in found else None
+
+
+@dataclass(frozen=True)
+class Period:
+    year: int | None = None
+    quarter: int | None = None
+    month: int | None = None
+    latest: bool = False  # "hiện nay", "mới nhất": the newest the documents hold
+
+    def label(self, language: str = "vi") -> str:
+        if self.year is None:
+            return ("mới nhất" if language == "vi" else "latest") if self.latest else ""
+        if self.month:
+            return f"{'tháng' if language == 'vi' else 'month'} {self.month}/{self.year}"
+        if self.quarter:
+            return f"{'quý' if language == 'vi' else 'Q'}{' ' if language == 'vi' else ''}{self.quarter}/{self.year}"
+        return f"{'năm ' if language == 'vi' else ''}{self.year}"
+
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+_MONTH = re.compile(r"\b(?:thang|month)\s+(\d{1,2})\s*(?:/|nam|năm|,)?\s*((?:19|20)\d{2})\b|\b(\d{1,2})/((?:19|20)\d{2})\b")
+_QUARTER = re.compile(r"\b(?:quy|quarter|q)\s*(i{1,3}|iv|[1-4])\b(?:\s*(?:/|nam|,)?\s*((?:19|20)\d{2}))?")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_LATEST = re.compile(r"\b(?:hien nay|moi nhat|gan day nhat|hien tai|latest|most recent|currently|now)\b")
+_EN_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+              "october", "november", "december"]
+_EN_MONTH = re.compile(rf"\b({'|'.join(_EN_MONTHS)})\s+((?:19|20)\d{{2}})\b")
+
+
+def periods_in(text: str) -> list[Period]:
+    """The periods a text names, most specific first: months, quarters, then bare years.
+    A year that belongs to a month or quarter is not repeated as a bare year."""
+    folded = fold_accents(text)
+    out: list[Period] = []
+    used: set[int] = set()
+    for m in _MONTH.finditer(folded):
+        month, year = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        if 1 <= int(month) <= 12:
+            out.append(Period(int(year), None, int(month)))
+            used.add(int(year))
+    for m in _EN_MONTH.finditer(folded):
+        out.append(Period(int(m.group(2)), None, _EN_MONTHS.index(m.group(1)) + 1))
+        used.add(int(m.group(2)))
+    for m in _QUARTER.finditer(folded):
+        if m.group(2):
+            q = m.group(1)
+            out.append(Period(int(m.group(2)), _ROMAN.get(q) or int(q), None))
+            used.add(int(m.group(2)))
+    for m in _YEAR.finditer(folded):
+        if int(m.group(1)) not in used:
+            out.append(Period(int(m.group(1))))
+            used.add(int(m.group(1)))
+    if not out and _LATEST.search(folded):
+        out.append(Period(latest=True))
+    return out
