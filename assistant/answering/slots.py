@@ -8,23 +8,12 @@ matched, not a general NER model: none on the package registries knows "Bộ : Y
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from assistant.index.gazetteer import units_in, units_in_question
 from assistant.index.textnorm import fold_accents
-
-# A district, town, ward or commune by name ("Huyện Cờ Đỏ", "quận Ô Môn", "TX Kỳ Anh"): the
-# gazetteer holds provinces only.
-_NAMED_UNIT = re.compile(
-    r"\b(?:[Tt]ỉnh|[Tt]hành phố|TP\.?|TX|[Tt]hị xã|[Hh]uyện|[Qq]uận|[Xx]ã|[Pp]hường|[Tt]hị trấn)\s+"
-    r"([A-ZĐ]\w*(?:\s+[A-ZĐ]\w*){0,2})"
-)
-# A ministry or ministry-level body as the press names it ("Bộ Tài chính", "các Bộ : Y tế",
-# "NHNN"). Where a ministry's name ends is not marked, so its first word identifies it.
-_MINISTRY = re.compile(
-    r"\bBộ\s*:?\s*([A-ZĐ]\w*)|\b(Ngân hàng Nhà nước|NHNN|Văn phòng Chính phủ|Thanh tra Chính phủ|[UỦ]y ban Dân tộc)\b"
-)
+from assistant.index.units import MINISTRY as _MINISTRY  # the press's forms live in the index layer
+from assistant.index.units import NAMED_UNIT as _NAMED_UNIT
 
 
 def _ministries(text: str) -> set[str]:
