@@ -191,7 +191,8 @@ def delete(doc_id: str, data_dir: DataDir = None) -> None:
 
 @app.command()
 def doctor(
-    repair: Annotated[bool, typer.Option(help="Remove orphan vectors, republish the keyword index.")] = False,
+    repair: Annotated[bool, typer.Option(
+        help="Remove orphan vectors, republish the keyword index, re-extract missing or outdated facts.")] = False,
     data_dir: DataDir = None,
 ) -> None:
     """Check that vectors, registry and keyword index agree (after a crash, say)."""
@@ -202,6 +203,40 @@ def doctor(
     typer.echo(json.dumps(report, ensure_ascii=False))
     if not report["consistent"] and not repair:
         raise typer.Exit(1)
+
+
+@app.command("facts")
+def facts_command(
+    metric: Annotated[str | None, typer.Option(help="A metric key (resources/metrics.yaml), e.g. online_full.")] = None,
+    unit: Annotated[str | None, typer.Option(help="A province (old or new name), district, commune or ministry.")] = None,
+    level: Annotated[str | None, typer.Option(help="national, ministry, province, district or commune.")] = None,
+    period: Annotated[str | None, typer.Option(help="YYYY, YYYY-Qn or YYYY-MM.")] = None,
+    kind: Annotated[str | None, typer.Option(help="target or achieved.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    limit: Annotated[int | None, typer.Option(help="At most N facts.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """The figures the documents state (unit, level, metric, value, period, target/achieved, quote)."""
+    from assistant.facts_table import InvalidFilter, find_facts, to_csv
+    from assistant.service import open_store
+
+    if fmt not in ("table", "json", "csv"):
+        _fail(f"--format must be table, json or csv, got {fmt!r}")
+    store = open_store(_settings(data_dir))
+    try:
+        rows = find_facts(store, metric, unit, level, period, kind, limit)
+    except InvalidFilter as exc:
+        _fail(str(exc))
+        return
+    if fmt == "csv":
+        typer.echo(to_csv(rows), nl=False)
+    elif fmt == "json":
+        typer.echo(json.dumps({"facts": rows, "count": len(rows)}, ensure_ascii=False))
+    else:
+        for r in rows:
+            typer.echo(f"{r['period'] or '-':8} {r['kind']:8} {(r['unit'] or '-')[:24]:24} {r['level'] or '-':9} "
+                       f"{(r['metric'] or '-')[:16]:16} {r['value_text']} {r['value_unit']}  [{r['doc_id']}]")
+        typer.echo(f"{len(rows)} facts", err=True)
 
 
 @app.command()
@@ -240,6 +275,9 @@ def restore(
     store = IndexStore(staged, embedder_from(settings))
     report = store.check(repair=False)
     store.close()
+    # A backup from before facts existed lacks them: `cchc doctor --repair` extracts them later.
+    report["consistent"] = report["consistent"] or (
+        not report["orphan_vectors"] and not report["documents_missing_vectors"] and not report["keyword_index_stale"])
     expected = {k: manifest[k] for k in ("documents", "chunks", "vectors")}
     got = {k: report[k] for k in expected}
     if got != expected or not report["consistent"]:

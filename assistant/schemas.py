@@ -75,3 +75,30 @@ class AnswerResponse(BaseModel):
         None, description="The question as retrieved, after a follow-up was rewritten."
     )
     prompt_version: str | None = None
+
+
+class FactOut(BaseModel):
+    """One figure a document states (`GET /v1/facts`, `cchc facts`)."""
+
+    fact_id: str
+    doc_id: str
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None
+    unit: str | None = Field(None, description="The unit it is about, as written (province, district, ministry, …).")
+    level: str | None = Field(None, description="national, ministry, province, district or commune.")
+    metric: str | None = Field(None, description="A metric key of resources/metrics.yaml.")
+    metric_name: str | None = None
+    value: float
+    value_text: str = Field(description="The figure verbatim.")
+    value_unit: str
+    period: str | None = Field(None, description="YYYY, YYYY-Qn or YYYY-MM.")
+    kind: Literal["target", "achieved"]
+    quote: str = Field(description="The statement, a verbatim span of the document.")
+    start: int
+    end: int
+
+
+class FactList(BaseModel):
+    facts: list[FactOut]
+    count: int

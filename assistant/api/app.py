@@ -21,7 +21,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from assistant import logs
 from assistant.api.ratelimit import RateLimitDep, RateLimiter
-from assistant.api.routers import ask, documents, feedback, health, links
+from assistant.api.routers import ask, documents, facts, feedback, health, links
 from assistant.api.security import KeyRing, QueryDep
 from assistant.channels import openai_compat
 from assistant.feedback import FeedbackStore
@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
     guarded = [QueryDep, RateLimitDep]
     app.include_router(health.router)
     app.include_router(ask.router, dependencies=guarded)
+    app.include_router(facts.router, dependencies=guarded)
     app.include_router(openai_compat.router, dependencies=guarded)
     app.include_router(feedback.router)
     app.include_router(documents.router)

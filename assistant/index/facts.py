@@ -62,8 +62,17 @@ def period_label(p: Period) -> str | None:
     return f"{p.year}-Q{p.quarter}" if p.quarter else str(p.year)
 
 
-_SCALE = {"nghìn": 1000, "ngàn": 1000, "trăm": 100, "triệu": 10**6, "tỷ": 10**9, "tỉ": 10**9,
-          "thousand": 1000, "million": 10**6, "billion": 10**9}
+_SCALE = {
+    "nghìn": 1000,
+    "ngàn": 1000,
+    "trăm": 100,
+    "triệu": 10**6,
+    "tỷ": 10**9,
+    "tỉ": 10**9,
+    "thousand": 1000,
+    "million": 10**6,
+    "billion": 10**9,
+}
 _NUM = re.compile(r"\d+(?:[.,]\d+)*")
 # The value unit from the words right after the figure (or "thứ"/"hạng" right before it).
 _UNIT_AFTER = [
@@ -84,8 +93,9 @@ _RANK_BEFORE = re.compile(r"(?:xếp\s+)?(?:thứ|hạng|vị trí|rank(?:ed)?)\
 _DENOMINATOR = re.compile(r"\s*/\s*(\d+(?:[.,]\d+)*)")
 _MONTH_YEAR = re.compile(r"\s?/\s?(?:19|20)\d{2}(?!\d)")  # "tháng 5/2024": a month, not a figure
 _DOC_CODE = re.compile(r"\d+/\d{4}/[A-ZĐ][\w-]*|\d+/[A-ZĐ][\w-]+")
-_NAME_HEAD = re.compile(r"tỉnh|thành phố|địa phương|đơn vị|bộ|cơ quan|ngành|huyện|xã|tên|unit|province|ministry",
-                        re.I)
+_NAME_HEAD = re.compile(
+    r"tỉnh|thành phố|địa phương|đơn vị|bộ|cơ quan|ngành|huyện|xã|tên|unit|province|ministry", re.I
+)
 _SKIP_HEAD = re.compile(r"^(?:stt|tt|số tt|mã|mã số|mã tthc|số hồ sơ|ký hiệu|số hiệu|ghi chú|t\.k)\b", re.I)
 _TOTAL = re.compile(r"^(?:tổng|tổng cộng|tổng số|cộng|cả nước|toàn quốc|total)$", re.I)
 
@@ -137,17 +147,43 @@ class _Context:
     published: str | None
     default_unit: UnitMention | None  # the one province a title names
 
-    def fact(self, fig: Figure, value: Decimal, unit: UnitMention | None, level: str | None, metric: str | None,
-             value_unit: str, period: str | None, source: str, kind: str, span: tuple[int, int]) -> Fact:
+    def fact(
+        self,
+        fig: Figure,
+        value: Decimal,
+        unit: UnitMention | None,
+        level: str | None,
+        metric: str | None,
+        value_unit: str,
+        period: str | None,
+        source: str,
+        kind: str,
+        span: tuple[int, int],
+    ) -> Fact:
         if period is None and self.published and self.published[:4].isdigit():
             period, source = self.published[:4], "published"
         if unit is not None and level is None:
             level = unit.level
         return Fact(
-            _fact_id(self.doc_id, fig.start, fig.end, metric, unit.key if unit else None), self.doc_id,
-            unit.name if unit else None, unit.key if unit else None, unit.province if unit else None,
-            level, metric, value, self.text[fig.start : fig.end], value_unit, period, source if period else "",
-            kind, self.published, span[0], span[1], fig.start, fig.end, self.text[span[0] : span[1]],
+            _fact_id(self.doc_id, fig.start, fig.end, metric, unit.key if unit else None),
+            self.doc_id,
+            unit.name if unit else None,
+            unit.key if unit else None,
+            unit.province if unit else None,
+            level,
+            metric,
+            value,
+            self.text[fig.start : fig.end],
+            value_unit,
+            period,
+            source if period else "",
+            kind,
+            self.published,
+            span[0],
+            span[1],
+            fig.start,
+            fig.end,
+            self.text[span[0] : span[1]],
         )
 
 
@@ -160,14 +196,17 @@ def _denominator_ends(text: str, figs: list[Figure]) -> tuple[list[Figure], dict
         if i in skip or _MONTH_YEAR.match(text, f.end):
             continue
         m = _DENOMINATOR.match(text, f.end)
-        if m and i + 1 < len(figs) and figs[i + 1].start == m.start(1):
-            skip.add(i + 1)
-            ends[f.start] = figs[i + 1].end
+        if m and not f.percent:
+            if i + 1 < len(figs) and figs[i + 1].start == m.start(1):
+                skip.add(i + 1)
+            ends[f.start] = m.end(1)  # "7,5/12" reads "5/12" as a date: its denominator is no figure
         kept.append(f)
     return kept, ends
 
 
-def _prose(ctx: _Context, start: int, end: int, para_unit: UnitMention | None) -> tuple[list[Fact], UnitMention | None]:
+def _prose(
+    ctx: _Context, start: int, end: int, para_unit: UnitMention | None
+) -> tuple[list[Fact], UnitMention | None]:
     text = ctx.text
     sentence = text[start:end]
     raw, ends = _denominator_ends(sentence, figures(sentence))
@@ -175,8 +214,12 @@ def _prose(ctx: _Context, start: int, end: int, para_unit: UnitMention | None) -
     out: list[Fact] = []
     prev: dict[str, object] = {}
     for i, f in enumerate(raw):
-        fig = Figure(text[start + f.start : start + ends.get(f.start, f.end)], start + f.start,
-                     start + ends.get(f.start, f.end), f.percent)
+        fig = Figure(
+            text[start + f.start : start + ends.get(f.start, f.end)],
+            start + f.start,
+            start + ends.get(f.start, f.end),
+            f.percent,
+        )
         value = _value(Figure(f.text, f.start, f.end, f.percent))
         if value is None:
             continue
@@ -186,26 +229,49 @@ def _prose(ctx: _Context, start: int, end: int, para_unit: UnitMention | None) -
         # "tỷ lệ hồ sơ đúng hạn đạt 99%": a rate's metric comes before it; "672 TTHC được cung
         # cấp toàn trình": a count's is named right after it.
         near = re.split(r"[,(]", after)[0]
-        metric = ((None if f.percent else _best_metric(near)) or _best_metric(before) or _best_metric(after)
-                  or prev.get("metric") or _best_metric(sentence))
+        metric = (
+            (None if f.percent else _best_metric(near))
+            or _best_metric(before)
+            or _best_metric(after)
+            or prev.get("metric")
+            or _best_metric(sentence)
+        )
         levels = levels_in(before)
         level = levels[-1].key if levels else prev.get("level")
         named = [u for u in units if lo <= u.start < f.start] or [u for u in units if f.end <= u.start < hi]
-        unit = named[-1] if named else prev.get("unit") or (units[0] if units else None) or para_unit or ctx.default_unit
+        unit = (
+            named[-1]
+            if named
+            else prev.get("unit") or (units[0] if units else None) or para_unit or ctx.default_unit
+        )
         kind = kind_of(before) or prev.get("kind") or "achieved"
         value_unit = _value_unit(text, fig, metric)  # type: ignore[arg-type]
         if not metric and value_unit in ("", "ngày", "giờ", "phút"):
             continue
         period, where = _period(before + sentence[f.start : f.end] + after, sentence)
         prev = {"metric": metric, "level": level, "unit": unit, "kind": kind}
-        out.append(ctx.fact(fig, value, unit, level, metric, value_unit, period,  # type: ignore[arg-type]
-                            ("clause", "sentence")[where] if period else "", kind, (start, end)))  # type: ignore[arg-type]
+        out.append(
+            ctx.fact(
+                fig,
+                value,
+                unit,
+                level,
+                metric,
+                value_unit,
+                period,  # type: ignore[arg-type]
+                ("clause", "sentence")[where] if period else "",
+                kind,
+                (start, end),
+            )
+        )  # type: ignore[arg-type]
     return out, (units[-1] if units else para_unit)
 
 
 def _row(ctx: _Context, row: Row) -> list[Fact]:
     text = ctx.text
-    name = next((c for c in row.cells if c.header and _NAME_HEAD.search(c.header) and not figures(c.text)), None)
+    name = next(
+        (c for c in row.cells if c.header and _NAME_HEAD.search(c.header) and not figures(c.text)), None
+    )
     name = name or next((c for c in row.cells[1:] if c.text and not figures(c.text)), None)
     unit: UnitMention | None = None
     level = None
@@ -215,30 +281,55 @@ def _row(ctx: _Context, row: Row) -> list[Fact]:
             u = found[0]
             unit = UnitMention(u.name, u.key, u.level, name.start + u.start, name.start + u.end, u.province)
         elif _TOTAL.match(name.text):
-            level = "national" if re.search(r"tỉnh|địa phương|bộ|cơ quan", " ".join(c.header for c in row.cells), re.I) \
+            level = (
+                "national"
+                if re.search(r"tỉnh|địa phương|bộ|cơ quan", " ".join(c.header for c in row.cells), re.I)
                 else None
+            )
     out: list[Fact] = []
     for c in row.cells:
         if c is name or not c.text or _SKIP_HEAD.match(c.header) or (c is row.cells[0] and not c.header):
             continue
         for f in figures(c.text)[:1]:
-            fig = Figure(text[c.start + f.start : c.start + f.end], c.start + f.start, c.start + f.end, f.percent)
+            fig = Figure(
+                text[c.start + f.start : c.start + f.end], c.start + f.start, c.start + f.end, f.percent
+            )
             if fig.text != f.text:
                 continue  # the cell's text was cleaned (emphasis): offsets no longer point at it
             value = _value(fig)
             if value is None:
                 continue
             metric = _best_metric(c.header) or _best_metric(row.caption)
-            value_unit = "%" if fig.percent or re.search(r"tỷ lệ|%", c.header, re.I) else _value_unit(text, fig, metric)
-            if re.search(r"điểm", c.header, re.I) and not fig.percent:
-                value_unit = "điểm"
+            value_unit = (
+                "%"
+                if fig.percent or re.search(r"tỷ lệ|%", c.header, re.I)
+                else (
+                    next(
+                        (u for pattern, u in _UNIT_AFTER if pattern.search(" " + c.header.replace("/", " "))),
+                        None,
+                    )
+                    or _value_unit(text, fig, metric)
+                )
+            )
             if not metric and not value_unit:
                 continue
             levels = levels_in(c.header)
             period, _ = _period(c.header, row.caption)
             kind = kind_of(c.header) or "achieved"
-            out.append(ctx.fact(fig, value, unit, levels[-1].key if levels else level, metric, value_unit, period,
-                                "table", kind, (row.start, row.end)))
+            out.append(
+                ctx.fact(
+                    fig,
+                    value,
+                    unit,
+                    levels[-1].key if levels else level,
+                    metric,
+                    value_unit,
+                    period,
+                    "table",
+                    kind,
+                    (row.start, row.end),
+                )
+            )
     return out
 
 

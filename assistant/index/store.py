@@ -18,8 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from assistant.index import factstore
 from assistant.index.contract import COLLECTION, HNSW, SCHEMA_VERSION
 from assistant.index.embeddings import IndexEmbeddings
+from assistant.index.facts import Fact, extract_facts
 from assistant.index.keywords import KeywordIndex
 from assistant.index.records import (  # noqa: F401 — re-exported: callers import them from here
     REGISTRY_SCHEMA,
@@ -46,6 +48,7 @@ class IndexStore:
         )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(REGISTRY_SCHEMA)
+        self._db.executescript(factstore.FACTS_SCHEMA)  # older registries gain it; doctor --repair fills it
         self._migrate()
         self._lock = threading.RLock()
         # Writers in other processes (a CLI ingest beside the server, a backup) take the same
@@ -159,7 +162,8 @@ class IndexStore:
         vectors: np.ndarray,
         vocab: Mapping[tuple[str, str], int] | None = None,
     ) -> None:
-        """Replace everything stored for ``doc.doc_id`` with these chunks."""
+        """Replace everything stored for ``doc.doc_id`` with these chunks and its facts."""
+        facts = extract_facts(doc.doc_id, doc.text, doc.title, doc.published)
         with self.writing():
             old_ids = [
                 r[0]
@@ -173,6 +177,7 @@ class IndexStore:
                 )
             with self._db:
                 self._db.execute("DELETE FROM chunks WHERE doc_id=?", (doc.doc_id,))
+                factstore.write(self._db, doc.doc_id, facts)
                 self._db.execute(
                     "INSERT OR REPLACE INTO documents (doc_id, content_hash, title, url, published,"
                     " source, extra, text, n_chunks, updated_at, simhash, dup_of)"
@@ -223,6 +228,7 @@ class IndexStore:
             with self._db:
                 cur = self._db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
                 self._db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+                factstore.delete(self._db, doc_id)
                 self._bump_generation()
             if ids:
                 self._collection.delete(ids=ids)
@@ -274,6 +280,7 @@ class IndexStore:
                 self._collection.delete(ids=orphans)
             if stale:
                 self.rebuild_keyword_index()
+        facts = factstore.check(self._db, repair)
         return {
             "documents": self._db.execute("SELECT count(*) FROM documents").fetchone()[0],
             "chunks": len(known),
@@ -282,7 +289,8 @@ class IndexStore:
             "documents_missing_vectors": missing_docs,
             "keyword_index_stale": stale,
             "repaired": repair,
-            "consistent": not orphans and not missing_docs and not stale,
+            **facts,
+            "consistent": not orphans and not missing_docs and not stale and (repair or facts["facts_consistent"]),
         }
 
     # -- reads ------------------------------------------------------------------------------
@@ -347,6 +355,12 @@ class IndexStore:
                 if n > out.get(f, ("", 0))[1]:
                     out[f] = (a, n)
         return out
+
+    def facts(self, metric: str | None = None, unit: str | None = None, level: str | None = None,
+              year: int | None = None, kind: str | None = None, doc_ids: Sequence[str] | None = None,
+              limit: int | None = None, period: str | None = None) -> list[Fact]:
+        """Facts the documents state, newest period first (see ``factstore.query``)."""
+        return factstore.query(self._db, metric, unit, level, year, kind, doc_ids, limit, period)
 
     def simhashes(self) -> list[tuple[str, int]]:
         return [

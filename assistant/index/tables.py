@@ -181,17 +181,28 @@ def _rows_of(block: list[list[Cell]], text: str) -> list[Row]:
         elif len(labels) != width:
             labels = []
         start0 = (head[0] if head else run[0])[0].start
-        caption = _clean(text[max(0, start0 - 300) : start0].split("\n\n")[-1])
+        caption = _caption(text, start0)
         previous: list[Cell] = []
         for r in run:
             cells = list(r)
             if labels and len(cells) < len(labels) and len(previous) == len(labels):
                 # Leading cells merged over several rows: carry them from the row above.
                 cells = previous[: len(labels) - len(cells)] + cells
-            named = [Cell(c.text, c.start, c.end, labels[k] if k < len(labels) else "") for k, c in enumerate(cells)]
+            named = [
+                Cell(c.text, c.start, c.end, labels[k] if k < len(labels) else "")
+                for k, c in enumerate(cells)
+            ]
             out.append(Row(tuple(named), r[0].start, r[-1].end, caption))
             previous = named
     return out
+
+
+def _caption(text: str, start: int) -> str:
+    """The paragraph just before a table: its title, which often names the period or metric."""
+    for piece in reversed(text[max(0, start - 400) : start].split("\n\n")):
+        if piece.strip(" |\n\t*") and not _DOCX_ROW.match(piece.strip()):
+            return _clean(piece)
+    return ""
 
 
 def table_rows(text: str) -> list[Row]:
@@ -205,6 +216,6 @@ def table_rows(text: str) -> list[Row]:
             for p in _DOCX_PAIR.finditer(text, m.start(), m.end())
         )
         if len(cells) >= 2 and any(_has_figure(c) for c in cells):
-            rows.append(Row(cells, m.start(), m.end()))
+            rows.append(Row(cells, m.start(), m.end(), _caption(text, m.start())))
     rows.sort(key=lambda r: r.start)
     return rows

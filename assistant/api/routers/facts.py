@@ -1,0 +1,46 @@
+"""GET /v1/facts: the figures the documents state, filtered, as JSON or CSV."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
+
+from assistant.api.deps import ServiceDep
+from assistant.facts_table import InvalidFilter, find_facts, to_csv
+from assistant.schemas import FactList
+
+router = APIRouter(prefix="/v1", tags=["facts"])
+
+
+def _language(request: Request) -> str:
+    return "en" if request.headers.get("accept-language", "vi").lower().startswith("en") else "vi"
+
+
+@router.get("/facts", response_model=FactList, responses={200: {"content": {"text/csv": {}}}})
+def list_facts(
+    request: Request,
+    service: ServiceDep,
+    metric: str | None = None,
+    unit: str | None = None,
+    level: str | None = None,
+    period: str | None = None,
+    kind: str | None = None,
+    limit: int | None = None,
+    format: str = "json",
+) -> FactList | Response:
+    language = _language(request)
+    try:
+        if format not in ("json", "csv"):
+            raise InvalidFilter(
+                (
+                    "Invalid format {!r}: json or csv."
+                    if language == "en"
+                    else "Định dạng không hợp lệ {!r}: json hoặc csv."
+                ).format(format)
+            )
+        rows = find_facts(service.store, metric, unit, level, period, kind, limit, language)
+    except InvalidFilter as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    if format == "csv":
+        return Response(to_csv(rows), media_type="text/csv; charset=utf-8")
+    return FactList(facts=rows, count=len(rows))  # type: ignore[arg-type]
