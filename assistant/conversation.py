@@ -20,6 +20,7 @@ from assistant.index.textnorm import fold_accents, index_form
 from assistant.schemas import Turn
 
 _MARKERS = re.compile(
+    r"^\s*(?:riêng|rieng|trong số đó|trong so do|trong đó|trong do)\s*,?\s+|"
     r"^\s*(?:(?:thế|vậy|the|vay)\s+)?(?:còn|con)\s+|^\s*(?:what|how)\s+about\s+|^\s*and\s+(?:what\s+about\s+)?|"
     r"\s*(?:thì|thi)\s+(?:sao|thế nào|the nao)\s*\??\s*$|\s*(?:thì\s+)?(?:sao|thế nào)\s*\?\s*$",
     re.IGNORECASE,
@@ -29,13 +30,31 @@ _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 # folded it is both "cũng" (also) and the "cung" of "cung cấp".
 _OPENERS = {"o", "tai", "cua", "va", "cac", "nhung", "trong", "cho", "voi", "ve", "thi", "la", "con", "ma",
             "do", "boi", "tu", "den", "theo", "nam", "thang", "so", "tinh"}
-_FOLLOWUP_START = re.compile(r"^\s*(thế còn|vậy còn|còn|what about|how about|and)\b", re.IGNORECASE)
+_FOLLOWUP_START = re.compile(
+    r"^\s*(thế còn|vậy còn|còn|thế|vậy|riêng|trong số đó|trong đó|ngoài ra|what about|how about|and|and in|"
+    r"of these|of those|among them)\b",
+    re.IGNORECASE,
+)
 _FOLLOWUP_END = re.compile(r"(thì sao|thế nào)\s*\??\s*$", re.IGNORECASE)
+# A noun pointed back at ("năm đó", "con số này", "tỷ lệ ấy", "that year"): the question needs
+# the previous turn to say which. "này" after a document type ("Nghị định này") is rarer in a
+# first question than in a follow-up, and a follow-up that misses its history is a decline.
+_ANAPHORA = re.compile(
+    r"\b(?:năm|tháng|quý|kỳ|con số|số liệu|tỷ lệ|tỷ trọng|chỉ số|tỉnh|đơn vị|địa phương|bộ|ngành|lĩnh vực)\s+"
+    r"(?:đó|này|ấy|trên)\b|\b(?:that|this|the same)\s+(?:year|figure|share|rate|index|province|period|ministry)\b",
+    re.IGNORECASE,
+)
 
 
 def is_followup(question: str) -> bool:
+    """Whether ``question`` needs the previous turn: it opens or closes like a follow-up, points
+    back at something, or is too short to stand alone. Anything else stands alone, even
+    after an unrelated turn (gluing it onto that turn only adds the wrong words)."""
     words = question.split()
-    return bool(_FOLLOWUP_START.search(question) or _FOLLOWUP_END.search(question)) or len(words) <= 3
+    return (
+        bool(_FOLLOWUP_START.search(question) or _FOLLOWUP_END.search(question) or _ANAPHORA.search(question))
+        or len(words) <= 3
+    )
 
 
 def _strip_markers(question: str) -> str:
@@ -72,6 +91,17 @@ def _substitute_province(prev: str, rest: str) -> str | None:
     return None
 
 
+_MONTH = re.compile(r"\b(?:tháng|thang)\s+\d{1,2}\s*/\s*(?:19|20)\d{2}\b|\b\d{1,2}/(?:19|20)\d{2}\b", re.IGNORECASE)
+
+
+def _substitute_month(prev: str, rest: str) -> str | None:
+    """"Thế đến tháng 6/2024 thì sao?" after a question about tháng 3/2024."""
+    new, old = _MONTH.findall(rest), _MONTH.findall(prev)
+    if len(new) == 1 and len(old) == 1 and new[0] != old[0]:
+        return _MONTH.sub(new[0], prev)
+    return None
+
+
 def _substitute_year(prev: str, rest: str) -> str | None:
     new, old = _YEAR.findall(rest), _YEAR.findall(prev)
     if len(new) == 1 and len(old) == 1 and new[0] != old[0]:
@@ -88,6 +118,10 @@ def _subject_and_predicate(prev: str, rest: str) -> tuple[list[str], int] | None
         pos = prev_folded.find(fold_accents(" ".join(words[i:])))
         if pos > 0:
             subject = words[:i]
+            # "cấp huyện thì tỷ lệ này là bao nhiêu": the subject ends at "thì".
+            cut = next((j for j, w in enumerate(subject) if fold_accents(w) == "thi"), None)
+            if cut:
+                subject = subject[:cut]
             while subject and fold_accents(subject[-1]) in ("thi", "la"):
                 subject = subject[:-1]
             return (subject, pos) if subject else None
@@ -137,7 +171,7 @@ def standalone(question: str, history: Sequence[Turn]) -> str:
     rest = _strip_markers(question)
     if not rest:
         return prev
-    for rule in (_substitute_province, _substitute_year, _substitute_subject):
+    for rule in (_substitute_province, _substitute_month, _substitute_year, _substitute_subject):
         rewritten = rule(prev, rest)
         if rewritten:
             return rewritten

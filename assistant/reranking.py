@@ -60,7 +60,7 @@ class SentenceEvidenceReranker:
         if len(head) < 2 or not terms or self.weight == 0:
             return hits
         idf = self.store.keyword_index().idf(sorted(terms))
-        kind = question_kind(query.question)
+        kind = query.kind or question_kind(query.question)
         evidence = [self.evidence(h.chunk.text, terms, idf, kind) for h in head]
         order = sorted(range(len(head)), key=lambda i: -evidence[i])
         for rank, i in enumerate(order, 1):

@@ -44,6 +44,7 @@ class Query:
     expansions: list[str]
     filters: Filters = field(default_factory=Filters)
     vector: np.ndarray | None = None
+    kind: str | None = None  # the answer kind, from the service's analysis (None: the reranker reads it)
 
 
 @dataclass
@@ -164,8 +165,11 @@ class Retriever:
         self.reranker = reranker or NoReranker()
         self.candidates = candidates
 
-    def retrieve(self, question: str, k: int = 10, filters: Filters | None = None) -> tuple[Query, list[Hit]]:
+    def retrieve(
+        self, question: str, k: int = 10, filters: Filters | None = None, kind: str | None = None
+    ) -> tuple[Query, list[Hit]]:
         query = self.analyze(question, filters or Filters())
+        query.kind = kind
         rankings = {r.name: r(query, self.candidates) for r in self.retrievers}
         fused = self.fusion(rankings)
         ids = [cid for cid, _, _ in fused[: max(k * 3, 30)]]

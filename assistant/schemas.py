@@ -66,6 +66,14 @@ class Citation(BaseModel):
 class AnswerResponse(BaseModel):
     answer: str
     answerable: bool
+class Table(BaseModel):
+    """A comparison or trend as data: one row per unit or period, each cited."""
+
+    columns: list[str]
+    rows: list[list[str]]
+    citations: list[list[int]] = Field(description="Per row, the `n` of the citations that support it.")
+
+
     mode: Literal["extractive", "llm"]
     citations: list[Citation]
     warnings: list[str] = Field(default_factory=list)
@@ -78,6 +86,7 @@ class AnswerResponse(BaseModel):
 
 
 class FactOut(BaseModel):
+    table: Table | None = Field(None, description="Comparison and trend answers: the table the answer text shows.")
     """One figure a document states (`GET /v1/facts`, `cchc facts`)."""
 
     fact_id: str

@@ -7,26 +7,29 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 
-from assistant.answering.compose import compose, not_found
+from assistant.answering.analysis import QuestionAnalysis, analyse
+from assistant.answering.combine import Row, compose_table
+from assistant.answering.compose import compose, declined, not_found, understood
+from assistant.answering.decline import Decline
+from assistant.answering.decline import check as decline_check
 from assistant.answering.extractive import Evidence, ExtractiveAnswerer
 from assistant.answering.llm import LLMAnswerer, LLMUnavailable, Source, make_chat_model, sources_from
 from assistant.answering.llm import citations as llm_citations
 from assistant.answering.llm import messages as llm_messages
-from assistant.answering.question import detect_language, informative, profile
+from assistant.answering.question import detect_language
+from assistant.answering.sides import Side, sides
 from assistant.conversation import llm_standalone, standalone
 from assistant.grounding import check
 from assistant.index.embeddings import EmbeddingCache, embedder_from
-from assistant.index.keywords import tokenize
 from assistant.index.store import IndexStore
-from assistant.index.textnorm import index_form
 from assistant.observability import ANSWERS, FALLBACKS, stage
 from assistant.prompts import PromptSet
 from assistant.prompts import load as load_prompts
 from assistant.retrieval import Filters, Hit, make_retriever
-from assistant.schemas import AnswerResponse, SourceRef, Turn
+from assistant.schemas import AnswerResponse, SourceRef, Table, Turn
 from assistant.settings import Settings
 
 
@@ -58,6 +61,8 @@ class Prepared:
     language: str
     hits: list[Hit]
     started: float
+    analysis: QuestionAnalysis
+    filters: Filters = field(default_factory=Filters)
     # Computed once per question, on first use (the LLM path and its fallback share them).
     evidence: list[Evidence] | None = field(default=None, repr=False)
     sources: list[Source] | None = field(default=None, repr=False)
@@ -125,9 +130,10 @@ class AnswerService:
             if self.llm is not None:
                 retrieval_q = llm_standalone(q, history, self.llm.model, load_prompts("rewrite", language))
             retrieval_q = retrieval_q or standalone(q, history)
+        analysis = analyse(q, retrieval_q, language)
         with stage("retrieve"):
-            _, hits = self.retriever.retrieve(retrieval_q, self.settings.retrieval_k, filters)
-        return Prepared(q, retrieval_q, language, hits, started)
+            _, hits = self.retriever.retrieve(retrieval_q, self.settings.retrieval_k, filters, analysis.profile.kind)
+        return Prepared(q, retrieval_q, language, hits, started, analysis, filters)
 
     def answer(
         self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None
@@ -160,15 +166,8 @@ class AnswerService:
 
     def _evidence(self, p: Prepared) -> list[Evidence]:
         if p.evidence is None:
-            prof = replace(profile(p.retrieval_q), language=p.language)
-            # A rewritten follow-up: the phrases the user just typed are what the passage must hold.
-            rewritten = index_form(p.retrieval_q) != index_form(p.question)
-            # Phrases only (years are weighed by the year rule, single syllables are too common).
-            focus = frozenset(
-                t for t in informative(tokenize(p.question)) if "_" in t and not any(c.isdigit() for c in t)
-            ) if rewritten else frozenset()
             with stage("extract"):
-                p.evidence = self.answerer.select(prof, p.hits, self.store.keyword_index(), focus)
+                p.evidence = self.answerer.select(p.analysis, p.hits, self.store.keyword_index())
         return p.evidence
 
     def finish_llm(self, p: Prepared, text: str | None, problems: list[str], warnings: list[str]) -> AnswerResponse:
@@ -187,12 +186,55 @@ class AnswerService:
             return self.extractive(p, [f"the language model's answer was rejected ({'; '.join(report.problems)})"])
         return self._response(p, answer, cits, warnings, "llm", prompts.version)
 
+    def _side_evidence(self, p: Prepared, side: Side) -> Evidence | None:
+        """One row of a comparison or trend: its own retrieval, evidence and checks."""
+        _, hits = self.retriever.retrieve(side.analysis.text, self.settings.retrieval_k, p.filters, "number")
+        evidence = self.answerer.select(side.analysis, hits, self.store.keyword_index())
+        if not evidence or self._decline(side.analysis, evidence[0]) is not None:
+            return None
+        return evidence[0]
+
+    def _decline(self, q: QuestionAnalysis, ev: Evidence) -> Decline | None:
+        text = ev.chunk.text
+        context = f"{ev.chunk.title}\n{text[max(0, ev.sentence.start - 600) : ev.sentence.start]}"
+        sentence = text[ev.sentence.start : ev.sentence.end]
+        return decline_check(q, sentence, context, ev.chunk.doc_id, ev.chunk.published, self._document_text)
+
+    def _composed(self, p: Prepared, prompts: PromptSet, warnings: list[str]) -> AnswerResponse | None:
+        """A comparison or trend answered as a table, one cited row per unit or period; None
+        when the question has no sides or fewer than two of them are answered."""
+        rows = [Row(s.label, self._side_evidence(p, s)) for s in sides(p.analysis)]
+        if sum(r.evidence is not None for r in rows) < 2:
+            return None
+        answer, citations, table = compose_table(rows, p.analysis.intent, prompts, p.language)
+        report = check(answer, citations, self.store)
+        if not report.ok:
+            warnings.extend(report.problems)
+            return None
+        prefix = understood(prompts, p.retrieval_q if p.analysis.rewritten else None)
+        return self._response(p, prefix + answer, citations, warnings, "extractive", prompts.version, table=table)
+
     def extractive(self, p: Prepared, warnings: list[str] | None = None) -> AnswerResponse:
         warnings = list(warnings or [])
         prompts = load_prompts("extractive", p.language)
+        if p.analysis.intent in ("comparison", "trend"):
+            with stage("compose"):
+                composed = self._composed(p, prompts, warnings)
+            if composed is not None:
+                return composed
         evidence = list(self._evidence(p))
         citations: list = []
+        prefix = understood(prompts, p.retrieval_q if p.analysis.rewritten else None)
         if evidence:
+            refusal = self._decline(p.analysis, evidence[0])
+            if refusal is not None:
+                copies = [SourceRef(**d) for d in self.store.duplicates(evidence[0].chunk.doc_id)]
+                answer, citations = declined(refusal, evidence[0], prompts, p.language, copies)
+                if check(answer, citations, self.store).ok:
+                    return self._response(
+                        p, prefix + answer, citations, warnings, "extractive", prompts.version, answerable=False
+                    )
+                evidence = []
             # One citation per story: republished copies become "also reported by".
             by_story: dict[str, Evidence] = {}
             for e in evidence:
@@ -209,15 +251,26 @@ class AnswerService:
             answer = not_found(prompts, p.nearest_titles())
         if not p.hits and not self.store.stats()["chunks"]:
             warnings.append("the index is empty: ingest documents with `cchc ingest PATH`")
-        return self._response(p, answer, citations, warnings, "extractive", prompts.version)
+        return self._response(p, prefix + answer, citations, warnings, "extractive", prompts.version)
 
     def _response(
-        self, p: Prepared, answer: str, citations: list, warnings: list[str], mode: str, version: str
+        self,
+        p: Prepared,
+        answer: str,
+        citations: list,
+        warnings: list[str],
+        mode: str,
+        version: str,
+        answerable: bool | None = None,
+        table: Table | None = None,
     ) -> AnswerResponse:
-        ANSWERS.labels(mode, str(bool(citations)).lower()).inc()
+        """``answerable``: False for a refusal that still cites the closest statement held."""
+        answerable = bool(citations) if answerable is None else answerable
+        ANSWERS.labels(mode, str(answerable).lower()).inc()
         return AnswerResponse(
             answer=answer,
-            answerable=bool(citations),
+            answerable=answerable,
+            table=table,
             mode=mode,  # type: ignore[arg-type]
             citations=citations,
             warnings=warnings,

@@ -2,6 +2,7 @@ import re
 
 import pytest
 
+from assistant.answering.analysis import analyse
 from assistant.answering.question import detect_language, profile
 from assistant.conversation import standalone
 from assistant.schemas import Turn
@@ -183,7 +184,7 @@ def _passage_evidence(service, question: str, passage: str, doc_id: str = "d", d
 
     chunk = StoredChunk(f"{doc_id}-0", doc_id, 0, 0, len(passage), passage, f"Bài {doc_id}", None, None, "x.vn")
     answerer = ExtractiveAnswerer(min_support=0, document_text=(documents or {}).get)
-    evidence = answerer.select(profile(question), [Hit(chunk, 1.0)], service.store.keyword_index())
+    evidence = answerer.select(analyse(question), [Hit(chunk, 1.0)], service.store.keyword_index())
     assert evidence
     return evidence[0]
 

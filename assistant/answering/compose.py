@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.answering.decline import Decline
 from assistant.answering.extractive import Evidence
 from assistant.prompts import PromptSet
 from assistant.schemas import Citation, SourceRef
@@ -60,6 +61,25 @@ def compose(
         parts.append(prompts["also_reported"].format(sources=", ".join(dict.fromkeys(republished))))
     citations = [citation(n, ev, copies.get(ev.chunk.doc_id)) for n, ev in enumerate(evidence, 1)]
     return "\n\n".join(parts), citations
+
+
+def understood(prompts: PromptSet, question: str | None) -> str:
+    """The line that shows how a follow-up was read ("Đã hiểu câu hỏi là: …"), or ""."""
+    return prompts["understood"].format(question=question) + "\n\n" if question else ""
+
+
+def declined(
+    decline: Decline, ev: Evidence, prompts: PromptSet, language: str, copies: list[SourceRef] | None = None
+) -> tuple[str, list[Citation]]:
+    """A refusal that shows the closest statement held, quoted and cited but never bolded."""
+    template = f"declined_{decline.reason}"
+    if decline.reason == "period" and not decline.held:
+        template = "declined_period_unknown"
+    held = decline.held
+    if decline.reason == "period" and held:
+        held = (f"tháng {held}" if "/" in held else f"năm {held}") if language == "vi" else held
+    text = prompts[template].format(asked=decline.asked, held=held, ref=reference(ev, prompts, language), quote=ev.quote, n=1)
+    return text, [citation(1, ev, copies)]
 
 
 def not_found(prompts: PromptSet, nearest_titles: list[str]) -> str:

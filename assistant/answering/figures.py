@@ -25,6 +25,30 @@ _DOC_REF = re.compile(
 )
 
 
+def figure_fits(prof: QuestionProfile, text: str, asked: set[Decimal]) -> list[tuple[Figure, float]]:
+    """Each candidate figure of a number question with how well its form fits: a rate for a
+    rate question, the counted noun after it, the question's verb before it, exact over bounds."""
+    lead, unit = set(prof.lead), set(prof.unit)
+    out = []
+    for f in figures(text):
+        if values_in(f.text) & asked:
+            continue
+        after = set(tokenize(text[f.end : f.end + 30]))
+        before = set(tokenize(text[max(0, f.start - 40) : f.start]))
+        if prof.wants_percent:
+            fit = 0.3 if f.percent else 0.1
+        elif f.percent:
+            fit = 0.05  # a rate where a count was asked
+        else:
+            fit = 0.25 if unit & after else 0.15
+        if lead & before:
+            fit += 0.1  # "tiếp nhận 21.040" for "tiếp nhận bao nhiêu"
+        if not prof.rough and BOUND_BEFORE.search(fold_accents(text[max(0, f.start - 16) : f.start]).lower()):
+            fit -= 0.1
+        out.append((f, fit))
+    return out
+
+
 def answer_fit(prof: QuestionProfile, text: str, asked: set[Decimal]) -> tuple[list[Figure], float]:
     """Candidate answers in ``text`` and how well the best one fits the question.
 
@@ -34,26 +58,10 @@ def answer_fit(prof: QuestionProfile, text: str, asked: set[Decimal]) -> tuple[l
     """
     lead = set(prof.lead)
     if prof.kind == "number":
-        found = [f for f in figures(text) if not (values_in(f.text) & asked)]
-        if not found:
+        fits = figure_fits(prof, text, asked)
+        if not fits:
             return [], -1.0
-        best = 0.0
-        unit = set(prof.unit)
-        for f in found:
-            after = set(tokenize(text[f.end : f.end + 30]))
-            before = set(tokenize(text[max(0, f.start - 40) : f.start]))
-            if prof.wants_percent:
-                fit = 0.3 if f.percent else 0.1
-            elif f.percent:
-                fit = 0.05  # a rate where a count was asked
-            else:
-                fit = 0.25 if unit & after else 0.15
-            if lead & before:
-                fit += 0.1  # "tiếp nhận 21.040" for "tiếp nhận bao nhiêu"
-            if not prof.rough and BOUND_BEFORE.search(fold_accents(text[max(0, f.start - 16) : f.start]).lower()):
-                fit -= 0.1
-            best = max(best, fit)
-        return found, best
+        return [f for f, _ in fits], max(0.0, max(fit for _, fit in fits))
     if prof.kind == "document":
         refs = [Figure(m.group(0), m.start(), m.end(), False) for m in _DOC_REF.finditer(text)
                 if fold_accents(m.group(0)) not in fold_accents(prof.question_text)]

@@ -131,6 +131,7 @@ def levels_in(text: str) -> list[Match]:
 _KIND_TERMS: dict[str, list[str]] = {
     "target": ["mục tiêu", "phấn đấu", "đảm bảo", "bảo đảm", "kế hoạch", "chỉ tiêu", "dự kiến", "yêu cầu",
                "tối thiểu", "ít nhất", "đề ra", "đặt ra", "hướng tới", "cần đạt", "phải đạt", "sẽ", "dự kiến sẽ",
+               "tập trung", "cần", "phải", "nhiệm vụ",
                "target", "targets", "aim", "aims", "aimed", "goal", "plan", "plans", "planned", "expected", "require",
                "required", "requires", "at least", "minimum", "by the end of", "will"],
     "achieved": ["đã đạt", "đạt được", "đến nay", "hiện nay", "hiện đã", "thực tế", "kết quả", "đã có",

@@ -1,0 +1,215 @@
+"""Whether a figure in a sentence is about what the question asks: its unit, level, period,
+metric and kind (target or achieved).
+
+Reports put several figures in one sentence ("cấp tỉnh đạt 99,99%; cấp huyện đạt 90,86%",
+"năm 2013 xếp thứ 5 … nay thứ 3", "phấn đấu đạt 80%, đến nay đạt 62%"). A figure's slots are
+read from the sentence around it: the last level, unit, period and metric named before it
+(a list "cấp tỉnh 7.744, cấp huyện 21.040" names each just before its figure), a period in
+brackets right after it ("16,5% (2023)"), and the target words of its own clause. A slot the
+sentence does not state is unknown, never a contradiction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+from assistant.answering.analysis import (
+    _LOCAL_EXACT,
+    _LOCAL_FOLDED,
+    _LOCAL_LEVEL,
+    _MINISTRY_EXACT,
+    _NOT_NAMES,
+    QuestionAnalysis,
+)
+from assistant.index.facets import kind_of, levels_in, metrics, metrics_in
+from assistant.index.figures import Figure, figures
+from assistant.index.gazetteer import name_patterns
+from assistant.index.numbers import readings
+from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics, normalize_tone_marks
+
+# Weights of the agreement score (measured on reform_compose_dev, a dev set: see README).
+AGREE = 1.0  # a slot the figure states as asked
+CONTRADICT = -2.0  # a slot the figure states otherwise: another level, unit, year, kind
+METRIC_CONTRADICT = -1.0  # the metric lexicon is coarser than the other slots
+UNSAID_TARGET = -0.5  # a target was asked; the figure's clause does not say it is one
+# Metrics too generic to contradict anything ("hồ sơ", "thủ tục" are in most sentences).
+_GENERIC_METRICS = {"dossiers", "procedures", "staff"}
+# How far after a figure its own period can sit: "16,5% (2023)", "18,5% năm 2024".
+_PERIOD_AFTER = 14
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_MONTH = re.compile(r"\b(?:thang|month)\s+(\d{1,2})\s*(?:/|nam|,)?\s*((?:19|20)\d{2})\b|\b(\d{1,2})/((?:19|20)\d{2})\b")
+# "so với năm 2022", "so cùng kỳ 2023": a year of comparison, not the figure's own.
+_COMPARED = re.compile(r"\b(?:so voi|so cung ky|cung ky|compared (?:with|to)|than in|tang so voi|giam so voi)\s+(?:nam\s+)?")
+# "đạt 7,5/12 điểm, tỷ lệ: 62,5%": the rate is the score over its maximum.
+_SCORE = re.compile(r"(\d+(?:,\d+)?)\s*/\s*(\d+(?:,\d+)?)\s*điểm")
+SCORE_RATIO = "score_ratio"
+_CLAUSE_START = re.compile(r"[;]|(?<=\S)\s[-–]\s|\b(?:nhung|trong khi|con|while|but)\b")
+
+
+@dataclass(frozen=True)
+class Slots:
+    level: str | None = None
+    unit: tuple[str, str] | None = None  # (level of the unit, folded name or gazetteer key)
+    year: int | None = None
+    month: int | None = None
+    metric: str | None = None
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class _Mentions:
+    levels: tuple[tuple[int, str], ...]
+    units: tuple[tuple[int, str, str], ...]  # (position, level, name)
+    periods: tuple[tuple[int, int, int | None], ...]  # (position, year, month)
+    metrics: tuple[tuple[int, str], ...]
+    figure_starts: tuple[int, ...]
+    score_ratios: tuple[Decimal, ...]  # "đạt 7,5/12 điểm" → 62.5: a score's ratio, not a share
+
+
+@lru_cache(maxsize=2048)
+def _mentions(sentence: str) -> _Mentions:
+    folded = fold_accents(sentence) if len(fold_accents(sentence)) == len(sentence) else sentence.lower()
+    levels = tuple((m.start, m.key) for m in levels_in(sentence))
+    units: list[tuple[int, str, str]] = []
+    toned = normalize_tone_marks(sentence)
+    for p in name_patterns():
+        if p.exact_text in toned:
+            units += [(m.start(), "province", p.unit) for m in p.exact.finditer(toned)]
+    accented = has_vietnamese_diacritics(sentence)
+    for m in (_LOCAL_EXACT if accented else _LOCAL_FOLDED).finditer(sentence if accented else folded):
+        word, name = fold_accents(m.group(1)).rstrip("."), fold_accents(m.group(2))
+        if word in ("tp", "thanh pho") or name.split()[0] in _NOT_NAMES:
+            continue
+        units.append((m.start(), _LOCAL_LEVEL.get(word, "district"), name))
+    if accented:
+        for m in _MINISTRY_EXACT.finditer(sentence):
+            units.append((m.start(), "ministry", " ".join(fold_accents(m.group(1)).split()[:2])))
+    compared = [m.end() for m in _COMPARED.finditer(folded)]
+    periods: list[tuple[int, int, int | None]] = []
+    months_at: set[int] = set()
+    for m in _MONTH.finditer(folded):
+        month, year = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        if 1 <= int(month) <= 12 and m.start() not in compared:
+            periods.append((m.start(), int(year), int(month)))
+            months_at.update(range(m.start(), m.end()))
+    for m in _YEAR.finditer(folded):
+        if m.start() not in months_at and m.start() not in compared:
+            periods.append((m.start(), int(m.group(1)), None))
+    metrics = tuple((m.start, m.key) for m in metrics_in(sentence))
+    starts = tuple(f.start for f in figures(sentence))
+    ratios = []
+    for m in _SCORE.finditer(sentence):
+        a, b = Decimal(m.group(1).replace(",", ".")), Decimal(m.group(2).replace(",", "."))
+        if b:
+            ratios.append(a / b * 100)
+    return _Mentions(levels, tuple(sorted(units)), tuple(sorted(periods)), metrics, starts, tuple(ratios))
+
+
+def _last_before(items, pos: int):
+    best = None
+    for item in items:
+        if item[0] < pos:
+            best = item
+        else:
+            break
+    return best
+
+
+_BULLET = re.compile(r"^\s*(?:[-+•*–]|[a-zđ]\)|\d{1,2}[.)])\s")
+_LIST_OPEN = re.compile(r":\s*(?:\n|[-+•*–]\s)")
+
+
+def list_lead_in(text: str, start: int) -> str:
+    """The words that open the list a bulleted statement at ``start`` belongs to ("Mục tiêu
+    đến hết năm 2025: - 100% … - 80% …"), or "" when it is not a list item."""
+    if not _BULLET.match(text[start : start + 6]):
+        return ""
+    para = text.rfind("\n\n", 0, start) + 1
+    head = text[para:start]
+    m = _LIST_OPEN.search(head)
+    return head[: m.start()] if m else head[-200:]
+
+
+def slots_of(sentence: str, fig: Figure, lead_in: str = "") -> Slots:
+    """What the sentence says ``fig`` is about; ``lead_in``: the opening words of the list
+    the sentence is an item of (``list_lead_in``)."""
+    m = _mentions(sentence)
+    level = _last_before(m.levels, fig.start)
+    unit = _last_before(m.units, fig.start)
+    after = [p for p in m.periods if fig.end <= p[0] <= fig.end + _PERIOD_AFTER]
+    period = after[0] if after else _last_before(m.periods, fig.start)
+    # "672 TTHC được cung cấp DVC trực tuyến toàn trình": what a count is of follows it, up
+    # to the next figure or clause; a rate's metric ("tỷ lệ hồ sơ trực tuyến đạt 45%") precedes it.
+    stop = min([n for n in m.figure_starts if n > fig.start] + [len(sentence)])
+    cut = re.search(r"[;]", sentence[fig.end : stop])
+    stop = fig.end + cut.start() if cut else stop
+    following = [x for x in m.metrics if fig.end <= x[0] < stop and x[1] not in _GENERIC_METRICS]
+    metric = following[0] if following else _last_before(m.metrics, fig.start)
+    if fig.percent and any(abs(v - r) < Decimal("0.06") for v in readings(fig.text.rstrip("% ")) for r in m.score_ratios):
+        metric = (fig.start, SCORE_RATIO)
+    clause_start = max((c.end() for c in _CLAUSE_START.finditer(sentence, 0, fig.start)), default=0)
+    kind = kind_of(sentence[clause_start : fig.start])
+    if kind is None:
+        # A list of figures shares the words that open the sentence ("phấn đấu đến năm 2025:
+        # cấp tỉnh trên 90%, cấp huyện trên 80%").
+        kind = kind_of(sentence[:fig.start]) if kind_of(sentence[:fig.start]) == "target" else None
+    if kind is None and lead_in and kind_of(lead_in) == "target":
+        kind = "target"
+    return Slots(
+        level=level[1] if level else None,
+        unit=(unit[1], unit[2]) if unit else None,
+        year=period[1] if period else None,
+        month=period[2] if period else None,
+        metric=metric[1] if metric else None,
+        kind=kind,
+    )
+
+
+def agreement(slots: Slots, q: QuestionAnalysis) -> tuple[float, int]:
+    """(score, contradictions) of a figure's slots against the question's."""
+    score, contradictions = 0.0, 0
+    if q.levels and slots.level:
+        if slots.level in q.levels:
+            score += AGREE
+        else:
+            score += CONTRADICT
+            contradictions += 1
+    if slots.unit and q.units:
+        same_level = [u for u in q.units if u.level == slots.unit[0]]
+        if same_level:
+            if any(_same_unit(u.name, slots.unit[1]) for u in same_level):
+                score += AGREE
+            else:
+                score += CONTRADICT
+                contradictions += 1
+    if q.years and slots.year:
+        if slots.year in q.years:
+            score += AGREE
+            if q.months and slots.month and (slots.year, slots.month) not in q.months:
+                score += CONTRADICT
+                contradictions += 1
+        else:
+            score += CONTRADICT
+            contradictions += 1
+    specific = [m for m in q.metrics if m not in _GENERIC_METRICS]
+    if slots.metric == SCORE_RATIO and specific and not any(metrics()[m].unit == "điểm" for m in specific):
+        # A share of procedures or dossiers was asked; this rate is an index score's ratio.
+        score += CONTRADICT
+        contradictions += 1
+    elif specific and slots.metric and slots.metric not in _GENERIC_METRICS:
+        score += AGREE if slots.metric in specific else METRIC_CONTRADICT
+    if q.wants == "target":
+        score += AGREE if slots.kind == "target" else UNSAID_TARGET
+    elif slots.kind == "target":
+        # Not asked for a target: a plan or requirement is not what was achieved.
+        score += CONTRADICT
+        contradictions += 1
+    return score, contradictions
+
+
+def _same_unit(asked: str, stated: str) -> bool:
+    """A folded name as typed against a stated one ("cong an" vs "cong an", "12" vs "12")."""
+    return stated == asked or stated.startswith(asked + " ") or asked.startswith(stated + " ")

@@ -1,0 +1,194 @@
+"""One analysed question: computed once by the service, read by retrieval, reranking and
+answering (they used to re-read the question text each in its own way).
+
+Besides the answer kind and the topic terms of ``question.profile``, it names the slots an
+answer's figure must agree with: the units (provinces through the gazetteer, old and new
+names; districts, towns, communes and ministries by the press's own forms), the level of
+government, the metric (``resources/metrics.yaml``), the period, and whether the question
+asks for a target or for what was achieved. And the intent: one figure, or a comparison,
+ranking, trend or list, which the composer answers from several statements.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.answering.question import QuestionProfile, informative, profile
+from assistant.index.facets import Period, levels_in, metrics_in, periods_in
+from assistant.index.gazetteer import all_provinces, slug, units_in_question
+from assistant.index.keywords import tokenize
+from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics
+
+# Intents, matched on the folded question. Comparison and trend need two things to set side by
+# side (two units, two periods) or say so outright ("so sánh", "thay đổi thế nào").
+_COMPARISON = re.compile(
+    r"\b(?:so sanh|lan luot|compare|compared|comparison|versus|vs|difference between|"
+    r"nhieu hon|cao hon|thap hon|it hon|more than|higher than|lower than)\b"
+)
+_TREND = re.compile(
+    r"\b(?:thay doi (?:the nao|ra sao|nhu the nao)|bien dong|xu huong|tang (?:the nao|ra sao)|"
+    r"giam (?:the nao|ra sao)|tang tu|giam tu|qua cac nam|qua tung nam|how did .* change|changed?|trend|"
+    r"over the years|evolve[ds]?)\b"
+)
+_RANKING = re.compile(
+    r"\b(?:cao nhat|thap nhat|nhieu nhat|it nhat|dung dau|dan dau|xep dau|xep cuoi|dung cuoi|xep chot|"
+    r"dung chot|cuoi bang|top \d+|highest|lowest|most|least|best|worst|ranked first|ranked last|"
+    r"first place|last place)\b"
+)
+_LIST = re.compile(
+    r"\b(?:nhung|cac)\s+(?:\w+\s+){0,3}nao\b|\bnhung gi\b|\bgom nhung\b|\bke ten\b|\bliet ke\b|"
+    r"\bwhich (?:\w+ ){0,2}(?:are|were)\b|\bwhat are the\b|\blist\b"
+)
+# Explicit asks for a target or for the result: "đặt mục tiêu", "phấn đấu", "yêu cầu"; "đã
+# đạt", "thực tế", "actually".
+_WANTS_TARGET = re.compile(
+    r"\b(?:muc tieu|phan dau|chi tieu|ke hoach|du kien|yeu cau|de ra|dat ra|aim|aims|target|targets|goal|plan|"
+    r"planned|require|required|must)\b"
+)
+_WANTS_ACHIEVED = re.compile(r"\b(?:da dat|dat duoc|thuc te|thuc hien duoc|actually|achieved|reached|so far)\b")
+# "đến năm 2025", "by 2030": a horizon, unless the question runs from one year to another.
+_HORIZON = re.compile(r"\b(?:den|toi|by)\s+(?:het\s+|cuoi\s+|the end of\s+)?(?:nam\s+)?20\d{2}\b")
+_FROM_TO = re.compile(r"\b(?:tu|from)\s+(?:nam\s+)?(?:19|20)\d{2}\b")
+# Districts, towns, communes and wards by name ("thị xã Kỳ Anh", "quận 12", "huyện Cờ Đỏ");
+# ministries ("Bộ Tài chính"). The gazetteer holds provinces only. With diacritics a name is
+# capitalised or a number ("xã hội" is society, not a commune); without them, a stop list.
+_LOCAL_EXACT = re.compile(
+    r"(?<![\w])(thị xã|thị trấn|huyện|quận|xã|phường|TX\.?|TP\.?|[Tt]hành phố)\s+(\d{1,2}\b|[A-ZĐ][\w]*(?:\s+[A-ZĐ][\w]*){0,2})"
+)
+_LOCAL_FOLDED = re.compile(
+    r"(?<!cap )(?<!cac )\b(thi xa|thi tran|huyen|quan|xa|phuong|tx|town|district|ward|commune)\s+(\d{1,2}\b|[a-z]+(?:\s+[a-z]+)?)"
+)
+_MINISTRY_EXACT = re.compile(r"\bBộ\s*:?\s*([A-ZĐ]\w*(?:\s+(?:và\s+)?[A-ZĐ]?\w+)?)")
+_MINISTRY_FOLDED = re.compile(r"\b(?:bo|ministry of(?: the)?)\s+([a-z]+(?:\s+[a-z]+)?)")
+_LOCAL_LEVEL = {"thi xa": "district", "huyen": "district", "quan": "district", "tx": "district", "tx.": "district",
+                "town": "district", "district": "district", "xa": "commune", "phuong": "commune",
+                "thi tran": "commune", "ward": "commune", "commune": "commune"}
+_NOT_NAMES = {"nao", "gi", "cap", "va", "co", "tren", "nay", "do", "o", "la", "thi", "dat", "duoc", "hoi", "truong",
+              "nganh", "chi", "phan", "may", "tieu", "thuoc", "tinh", "trong"}
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    """A unit the question names: its name as typed (folded) and its level."""
+
+    name: str
+    level: str  # "province" | "district" | "commune" | "ministry"
+    surface: str = field(default="", compare=False)  # as the question writes it, for messages
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    asked: str  # the question as the user typed it
+    text: str  # what is answered: the standalone rewrite of a follow-up, else ``asked``
+    language: str
+    profile: QuestionProfile  # answer kind, informative terms, counted unit, ranking end
+    intent: str  # "single" | "comparison" | "trend" | "ranking" | "list"
+    units: tuple[UnitRef, ...] = ()
+    provinces: frozenset[str] = frozenset()  # gazetteer units named (pre-2025 names kept)
+    levels: tuple[str, ...] = ()  # levels of government named as levels ("cấp xã")
+    metrics: tuple[str, ...] = ()
+    periods: tuple[Period, ...] = ()
+    wants: str | None = None  # "target" | "achieved" | None (not said)
+    rewritten: bool = False
+    # A rewritten follow-up: the phrases the user just typed, which the passage must hold.
+    focus: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def years(self) -> set[int]:
+        return {p.year for p in self.periods if p.year}
+
+    @property
+    def months(self) -> set[tuple[int, int]]:
+        return {(p.year, p.month) for p in self.periods if p.year and p.month}
+
+
+def province_name(unit: str) -> str:
+    """The display name of a gazetteer unit (a pre-2025 province keeps its own name)."""
+    for p in all_provinces():
+        for name in p.old_names:
+            if slug(name.replace("TP. ", "")) == unit or slug(name) == unit:
+                return name
+    return unit
+
+
+def _units(text: str, provinces: set[str]) -> tuple[UnitRef, ...]:
+    out = [UnitRef(fold_accents(p), "province", province_name(p)) for p in sorted(provinces)]
+    accented = has_vietnamese_diacritics(text)
+    folded = fold_accents(text)
+    for m in (_LOCAL_EXACT if accented else _LOCAL_FOLDED).finditer(text if accented else folded):
+        word, name = fold_accents(m.group(1)).rstrip("."), fold_accents(m.group(2))
+        if word in ("tp", "thanh pho"):
+            continue  # a city: the gazetteer's when it is a province, else not a level we check
+        if name.split()[0] in _NOT_NAMES:
+            continue
+        out.append(UnitRef(name, _LOCAL_LEVEL.get(word, "district"), m.group(0)))
+    for m in (_MINISTRY_EXACT if accented else _MINISTRY_FOLDED).finditer(text if accented else folded):
+        name = fold_accents(m.group(1))
+        if name.split()[0] in _NOT_NAMES:
+            continue
+        out.append(UnitRef(" ".join(name.split()[:2]), "ministry", m.group(0)))
+    return tuple(dict.fromkeys(out))
+
+
+def intent_of(text: str, units: tuple[UnitRef, ...], n_periods: int) -> str:
+    folded = fold_accents(text)
+    if _TREND.search(folded):
+        return "trend"
+    # Two units of one level are compared; a district and its province are one place.
+    levels = [u.level for u in units]
+    if _COMPARISON.search(folded) or any(levels.count(level) >= 2 for level in set(levels)):
+        return "comparison"
+    if _RANKING.search(folded):
+        return "ranking"
+    if _LIST.search(folded):
+        return "list"
+    if n_periods >= 2 and re.search(r"\b(?:tu|from)\b.*\b(?:den|sang|len|to)\b", folded):
+        return "trend"
+    return "single"
+
+
+def analyse(asked: str, text: str | None = None, language: str | None = None) -> QuestionAnalysis:
+    """``text``: the standalone form of a follow-up (``conversation.standalone``)."""
+    text = text or asked
+    prof = profile(text)
+    if language:
+        prof = QuestionProfile(**{**prof.__dict__, "language": language})
+    folded = fold_accents(text)
+    rewritten = fold_accents(" ".join(text.split())) != fold_accents(" ".join(asked.split()))
+
+    def slot(read):
+        # A follow-up's own slots win over those carried from the previous turn ("Còn cấp
+        # huyện thì sao?" asks about cấp huyện, whatever level the rewrite still names).
+        own = read(asked) if rewritten else ()
+        return own or read(text)
+
+    provinces = slot(lambda t: frozenset(units_in_question(t)))
+    units = slot(lambda t: _units(t, units_in_question(t)))
+    periods = slot(lambda t: tuple(periods_in(t)))
+    levels = slot(lambda t: tuple(dict.fromkeys(m.key for m in levels_in(t))))
+    metrics = slot(lambda t: tuple(dict.fromkeys(m.key for m in metrics_in(t))))
+    wants: str | None = None
+    if _WANTS_ACHIEVED.search(folded):
+        wants = "achieved"
+    elif _WANTS_TARGET.search(folded) or (_HORIZON.search(folded) and not _FROM_TO.search(folded)):
+        wants = "target"
+    focus = frozenset(
+        t for t in informative(tokenize(asked)) if "_" in t and not any(c.isdigit() for c in t)
+    ) if rewritten else frozenset()
+    return QuestionAnalysis(
+        asked=asked,
+        text=text,
+        language=prof.language,
+        profile=prof,
+        intent=intent_of(asked if rewritten else text, units, len(periods)),
+        units=units,
+        provinces=frozenset(provinces),
+        levels=levels,
+        metrics=metrics,
+        periods=periods,
+        wants=wants,
+        rewritten=rewritten,
+        focus=focus,
+    )
+

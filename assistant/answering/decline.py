@@ -1,0 +1,108 @@
+"""When the best evidence is not about what was asked, say so instead of answering.
+
+A passage can cover every topic word of a question and still be about another unit ("thị xã
+Kỳ Anh" for a question about another town), another period (January's bulletin for a
+question about February) or state a target where a result was asked. Quoting it with its
+figure is the failure reform officers fear most: a wrong number with a citation. These
+checks run on the evidence the answerer chose; a reason means: decline, and show what the
+documents do hold, unbolded, as the closest statement.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.answering.agreement import _mentions, slots_of
+from assistant.answering.analysis import QuestionAnalysis, UnitRef
+from assistant.answering.figures import answer_fit
+from assistant.index.gazetteer import name_patterns, units_in
+from assistant.index.numbers import values_in
+from assistant.index.textnorm import fold_accents
+
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+# From 1 July 2025 a pre-2025 province is part of a merged one: an article from after the
+# merger that names the new province speaks of the old one's territory too.
+_MERGER = "2025-07-01"
+
+
+# An office as a question names it: "Bộ trưởng Bộ Nội vụ", "Chủ tịch UBND tỉnh Lào Cai".
+_OFFICE = re.compile(
+    r"(?:Phó\s+)?(?:Bộ trưởng|Thứ trưởng|Chủ tịch|Bí thư|Giám đốc|Trưởng ban|Chánh văn phòng|Thủ tướng|"
+    r"Phó Thủ tướng|Tổng cục trưởng|Cục trưởng)(?:\s+(?:[A-ZĐ]\w*|UBND|HĐND|tỉnh|thành phố|Sở|Bộ|và|[a-zđ]\w*(?=\s*(?:\?|$|,)))){1,6}"
+)
+
+
+@dataclass(frozen=True)
+class Decline:
+    reason: str  # "unit" | "period" | "target"
+    asked: str  # what was asked, for the message ("thị xã Hồng Lĩnh", "tháng 2/2025")
+    held: str = ""  # what the closest statement is about instead ("năm 2015"), when known
+
+
+def _province_key(unit: str) -> str | None:
+    return next((p.key for p in name_patterns() if p.unit == unit), None)
+
+
+def _names_unit(u: UnitRef, text: str, published: str | None) -> bool:
+    if u.level == "province":
+        named = units_in(text)
+        if u.name in named:
+            return True
+        key = _province_key(u.name)
+        # After the merger, the new province's name covers the old one's territory.
+        return bool(published and published >= _MERGER and key and key in named)
+    folded = fold_accents(text)
+    if u.level == "ministry":
+        return re.search(rf"\bbo\s*:?\s*{re.escape(u.name)}\b", folded) is not None
+    return re.search(rf"(?<!\w){re.escape(u.name)}(?!\w)", folded) is not None
+
+
+def check(
+    q: QuestionAnalysis,
+    sentence: str,
+    context: str,
+    doc_id: str,
+    published: str | None,
+    document_text: Callable[[str], str | None],
+) -> Decline | None:
+    """Why the ``sentence`` (with ``context``: title and preceding sentences) cannot answer
+    ``q``, or None. Only single-figure questions are checked here; compositions check each row."""
+    if q.intent not in ("single", "ranking") or q.profile.kind not in ("number", "fact", "date", "person"):
+        return None
+    whole = document_text(doc_id) or f"{context}\n{sentence}"
+    if q.profile.kind == "person":
+        # "Ai là Bộ trưởng Bộ X?" is answered by a sentence that names that office, not by
+        # one about a district's "Trưởng phòng Nội vụ".
+        for office in _OFFICE.finditer(q.text):
+            if fold_accents(office.group(0)) not in fold_accents(f"{context}\n{sentence}"):
+                return Decline("unit", office.group(0))
+    for u in q.units:
+        if not _names_unit(u, whole, published):
+            return Decline("unit", u.surface or u.name)
+    local = f"{context}\n{sentence}"
+    if q.months:
+        stated = {(y, m) for _, y, m in _mentions(local).periods if m}
+        asked_years = {y for y, _ in q.months}
+        same_year = {s for s in stated if s[0] in asked_years}
+        if same_year and not same_year & q.months:
+            y, m = sorted(same_year)[-1]
+            return Decline("period", _month_label(q), f"{m}/{y}")
+    if q.years:
+        own = {int(y) for y in _YEAR.findall(local)}
+        doc_years = {int(y) for y in _YEAR.findall(whole)}
+        if published:
+            doc_years |= {int(published[:4]), int(published[:4]) - 1}
+        if not q.years & (own | doc_years):
+            held = sorted(own or doc_years)
+            return Decline("period", ", ".join(str(y) for y in sorted(q.years)), str(held[-1]) if held else "")
+    if q.wants == "achieved" and q.profile.kind == "number":
+        found, _ = answer_fit(q.profile, sentence, values_in(q.text))
+        if found and all(slots_of(sentence, f).kind == "target" for f in found):
+            return Decline("target", "")
+    return None
+
+
+def _month_label(q: QuestionAnalysis) -> str:
+    return ", ".join(f"{m}/{y}" for y, m in sorted(q.months))

@@ -1,0 +1,84 @@
+"""The sides of a comparison or a trend: one sub-question per unit or period compared.
+
+"So sánh tỷ lệ … của tỉnh A và tỉnh B" has two sides, each asked on its own: the question
+without the other unit's name, analysed as a single-figure question. A trend's sides are
+its periods. A question that compares two kinds of figure for one unit ("bao nhiêu hồ sơ X
+và bao nhiêu hồ sơ Y") has no sides here: one statement usually gives both.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from dataclasses import replace as dc_replace
+
+from assistant.answering.analysis import QuestionAnalysis, UnitRef, analyse
+from assistant.index.facets import Period
+from assistant.index.gazetteer import name_patterns
+from assistant.index.textnorm import fold_accents
+
+MAX_SIDES = 6
+
+
+@dataclass(frozen=True)
+class Side:
+    label: str
+    analysis: QuestionAnalysis
+
+
+def _unit_spans(text: str, u: UnitRef) -> list[tuple[int, int]]:
+    folded = fold_accents(text)
+    if len(folded) != len(text):
+        return []
+    if u.level == "province":
+        return [m.span() for p in name_patterns() if p.unit == u.name for m in p.folded.finditer(folded)]
+    needle = fold_accents(u.surface or u.name)
+    return [m.span() for m in re.finditer(rf"(?<!\w){re.escape(needle)}(?!\w)", folded)]
+
+
+def _without(text: str, spans: list[tuple[int, int]]) -> str:
+    for a, b in sorted(spans, reverse=True):
+        text = text[:a] + text[b:]
+    return " ".join(text.split())
+
+
+def _year_spans(text: str, years: set[int]) -> list[tuple[int, int]]:
+    return [m.span() for m in re.finditer(r"(?<!\d)(?:19|20)\d{2}(?!\d)", text) if int(m.group(0)) in years]
+
+
+_PERCENT = re.compile(r"\b(?:ty le|phan tram|percentage|share|proportion|percent|rate)\b|%")
+
+
+def _single(text: str, q: QuestionAnalysis) -> QuestionAnalysis:
+    """One side as a single-figure question: a comparison or trend asks for figures even
+    when it says "so sánh" or "thay đổi thế nào" instead of "bao nhiêu"."""
+    sub = analyse(text, language=q.language)
+    prof = sub.profile
+    if prof.kind not in ("number", "date"):
+        prof = dc_replace(prof, kind="number", wants_percent=bool(_PERCENT.search(fold_accents(text))))
+    return dc_replace(sub, intent="single", profile=prof)
+
+
+def sides(q: QuestionAnalysis) -> list[Side]:
+    """The sub-questions to answer one by one, or [] when the question has no sides."""
+    if q.intent == "comparison":
+        levels = [u.level for u in q.units]
+        level = next((lv for lv in dict.fromkeys(levels) if levels.count(lv) >= 2), None)
+        if level is None:
+            return []
+        compared = [u for u in q.units if u.level == level][:MAX_SIDES]
+        out = []
+        for u in compared:
+            others = [s for o in compared if o != u for s in _unit_spans(q.text, o)]
+            out.append(Side(u.surface or u.name, _single(_without(q.text, others), q)))
+        return out
+    if q.intent == "trend":
+        years = sorted(q.years, reverse=True)[:MAX_SIDES]
+        if len(years) < 2:
+            return []
+        out = []
+        for y in years:
+            text = _without(q.text, _year_spans(q.text, set(years) - {y}))
+            out.append(Side(Period(y).label(q.language), _single(text, q)))
+        return out
+    return []
