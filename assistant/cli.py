@@ -108,11 +108,12 @@ def ask(
     data_dir: DataDir = None,
 ) -> None:
     """Answer one question with numbered citations."""
+    from assistant.inputs import visible_text
     from assistant.service import AnswerService, InvalidQuestion
 
     service = AnswerService(_settings(data_dir))
     try:
-        resp = service.ask(question, province=province, since=_date(since, "--since"), until=_date(until, "--until"))
+        resp = service.ask(visible_text(question), province=province, since=_date(since, "--since"), until=_date(until, "--until"))
     except (InvalidQuestion, ValueError) as exc:
         _fail(str(exc))
         return
@@ -179,8 +180,13 @@ def list_documents(data_dir: DataDir = None) -> None:
 @app.command()
 def delete(doc_id: str, data_dir: DataDir = None) -> None:
     """Remove a document from every index; it is never cited again."""
+    from assistant.inputs import InputError, check_doc_id
     from assistant.service import open_store
 
+    try:
+        doc_id = check_doc_id(doc_id)  # the rule ingest applied: an id it refused cannot exist
+    except InputError as exc:
+        _fail(str(exc))
     store = open_store(_settings(data_dir))
     with store.batch():
         found = store.delete_document(doc_id)

@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     )
     max_upload_bytes: int = Field(25 * 1024 * 1024, ge=1024, description="Largest upload request (413 above).")
     max_upload_files: int = Field(20, ge=1, description="Most files in one upload request.")
+    max_body_bytes: int = Field(
+        4 * 1024 * 1024, ge=1024, description="Largest body of any other request, counted as it arrives (413 above)."
+    )
     request_timeout_s: float = Field(60.0, gt=0, description="A question taking longer gets a 503.")
     log_format: str = Field("json", description="'json' (one object per line, with request ids) or 'text'.")
 

@@ -14,6 +14,32 @@ import zipfile
 from ingest.errors import LoadError
 
 _MIN_CHARS_PER_PAGE = 25  # below this on average, the PDF has no usable text layer
+# A Word file is a zip: its directory says what it unpacks to before anything is inflated. Real
+# reports unpack to a few MB at 5-20x; a 540 KB bomb unpacked to 150 MB of XML and took the
+# server to 8 GB in python-docx, so the directory is checked first and such a file refused.
+MAX_UNZIPPED_BYTES = 32 * 1024 * 1024
+MAX_ZIP_RATIO = 100  # per member, for members over 1 MiB unpacked
+MAX_ZIP_MEMBERS = 5000
+
+
+def check_zip(data: bytes, origin: str) -> None:
+    """Refuse a zip-based file (DOCX) whose directory announces too much, or too dense, content.
+    The sizes cannot be understated to get past this: zipfile stops a member at its declared size
+    and then fails its CRC check."""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise LoadError(f"{origin}: not a readable Word (.docx) file ({type(exc).__name__})") from exc
+    total = sum(m.file_size for m in members)
+    dense = next(
+        (m for m in members if m.file_size > 1 << 20 and m.file_size > MAX_ZIP_RATIO * max(1, m.compress_size)), None
+    )
+    if len(members) > MAX_ZIP_MEMBERS or total > MAX_UNZIPPED_BYTES or dense is not None:
+        raise LoadError(
+            f"{origin}: refused: the file unpacks to {total:,} bytes in {len(members)} parts"
+            + (f", {dense.filename!r} {dense.file_size // max(1, dense.compress_size)}x compressed" if dense else "")
+            + f" (at most {MAX_UNZIPPED_BYTES:,} bytes, {MAX_ZIP_MEMBERS} parts, {MAX_ZIP_RATIO}x per part)"
+        )
 
 
 def _reflow(page_text: str) -> str:
@@ -73,6 +99,7 @@ def docx_text(data: bytes, origin: str) -> tuple[str, str | None]:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    check_zip(data, origin)
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:

@@ -15,11 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from assistant.index.textnorm import clean_document_text
+from assistant.inputs import InputError, check_doc_id, loads_json, parse_date
 from ingest.errors import LoadError
 from ingest.formats import docx_text, pdf_text
 
 SUPPORTED = {".jsonl", ".json", ".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 _KNOWN_FIELDS = {"doc_id", "title", "text", "url", "published", "source"}
+# trafilatura holds ~100x the page in memory (a 20 MB page took 2.3 GB); real pages are < 2 MB.
+MAX_HTML_BYTES = 4 * 1024 * 1024
 __all__ = ["LoadError", "SourceDocument", "load_bytes", "load_paths"]
 
 
@@ -62,30 +65,27 @@ def decode_bytes(data: bytes, origin: str) -> str:
 
 
 def _published(value: Any) -> str | None:
-    if value in (None, ""):
+    """The date of an extracted page, or None when it is absent or impossible."""
+    try:
+        return parse_date(value)
+    except InputError:
         return None
-    text = str(value).strip()
-    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", text)
-    if m:
-        return m.group(0)
-    m = re.match(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
-    if m:
-        return f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
-    return None
 
 
 def record_to_document(obj: Any, origin: str) -> SourceDocument:
     if not isinstance(obj, dict):
         raise LoadError(f"{origin}: expected a JSON object")
-    doc_id = str(obj.get("doc_id") or "").strip()
+    try:
+        doc_id = check_doc_id(obj.get("doc_id"))  # the one rule of the CLI, the API and the loaders
+    except InputError as exc:
+        raise LoadError(f"{origin}: {exc}") from None
     text = obj.get("text")
-    if not doc_id:
-        raise LoadError(f"{origin}: missing 'doc_id'")
     if not isinstance(text, str) or not text.strip():
         raise LoadError(f"{origin}: document {doc_id!r} has no 'text'")
-    published = _published(obj.get("published"))
-    if obj.get("published") and published is None:
-        raise LoadError(f"{origin}: 'published' of {doc_id!r} is not an ISO date: {obj['published']!r}")
+    try:
+        published = parse_date(obj.get("published"))
+    except InputError as exc:
+        raise LoadError(f"{origin}: 'published' of {doc_id!r}: {exc}") from None
     return SourceDocument(
         doc_id=doc_id,
         title=clean_document_text(str(obj.get("title") or "")),
@@ -102,9 +102,9 @@ def load_records(text: str, origin: str, json_document: bool) -> Iterator[Source
     if json_document and text.lstrip().startswith(("[", "{")):
         # A .json file holds one document or an array of them, not JSON lines.
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield LoadError(f"{origin}: invalid JSON ({exc.msg} at line {exc.lineno})")
+            data = loads_json(text)  # strict: no NaN/Infinity, bounded depth (no RecursionError)
+        except InputError as exc:
+            yield LoadError(f"{origin}: {exc}")
             return
         for i, obj in enumerate(data if isinstance(data, list) else [data]):
             try:
@@ -112,14 +112,15 @@ def load_records(text: str, origin: str, json_document: bool) -> Iterator[Source
             except LoadError as exc:
                 yield exc
         return
-    for n, line in enumerate(text.splitlines(), 1):
+    # "\n" only: str.splitlines() also splits at U+2028 and U+0085, which JSON strings may hold raw.
+    for n, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         where = f"{origin}:{n}"
         try:
-            yield record_to_document(json.loads(line), where)
-        except json.JSONDecodeError as exc:
-            yield LoadError(f"{where}: invalid JSON ({exc.msg})")
+            yield record_to_document(loads_json(line), where)
+        except InputError as exc:
+            yield LoadError(f"{where}: {exc}")
         except LoadError as exc:
             yield exc
 
@@ -140,6 +141,9 @@ def _title_from(text: str, fallback: str) -> str:
 def _html_document(data: bytes, origin: str, doc_id: str, name: str) -> SourceDocument:
     import trafilatura
 
+    if len(data) > MAX_HTML_BYTES:
+        raise LoadError(f"{origin}: HTML page too large ({len(data):,} bytes, at most {MAX_HTML_BYTES:,}); "
+                        "save its main text as .txt instead")
     html = decode_bytes(data, origin)
     extracted = trafilatura.bare_extraction(html, with_metadata=True, favor_recall=True)
     body = getattr(extracted, "text", None) if extracted is not None else None

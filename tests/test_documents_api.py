@@ -95,6 +95,8 @@ def test_writes_need_an_admin_key(docs_server):
 def test_upload_limits_and_bad_bodies(docs_server):
     big = [("files", ("big.txt", ("thủ tục " * 60_000).encode(), "text/plain"))]
     r = httpx.post(f"{docs_server}/v1/documents", files=big, headers=ADMIN)
+    assert r.status_code == 413 and "quá lớn" in r.json()["detail"]  # Vietnamese by default
+    r = httpx.post(f"{docs_server}/v1/documents", files=big, headers={**ADMIN, "Accept-Language": "en"})
     assert r.status_code == 413 and "too large" in r.json()["detail"]
     many = [("files", (f"f{i}.txt", b"van ban", "text/plain")) for i in range(4)]
     assert httpx.post(f"{docs_server}/v1/documents", files=many, headers=ADMIN).status_code == 413

@@ -20,6 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from assistant import logs
+from assistant.api import guard
 from assistant.api.ratelimit import RateLimitDep, RateLimiter
 from assistant.api.routers import ask, documents, facts, feedback, health, links
 from assistant.api.security import KeyRing, QueryDep
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
     app.state.admin_keys = KeyRing(settings.admin_api_keys)
     app.state.query_keys = KeyRing(settings.query_api_keys)
     app.state.rate_limiter = RateLimiter(settings.rate_limit)
+    guard.install(app, settings)  # before `observe`, so that it sits inside it: its 413/422s are logged
 
     @app.middleware("http")
     async def observe(request: Request, call_next):  # type: ignore[no-untyped-def]
@@ -76,6 +78,9 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
             response = await asyncio.wait_for(call_next(request), settings.request_timeout_s)
         except TimeoutError:
             response = JSONResponse({"detail": f"the request took longer than {settings.request_timeout_s:g} s"}, 503)
+        except Exception:  # a bug: logged with its request id and counted like any response, never silent
+            log.exception("unhandled error in %s %s", request.method, request.url.path)
+            response = JSONResponse({"detail": "internal error", "request_id": rid}, 500)
         elapsed = time.perf_counter() - started
         route = request.scope.get("route")
         path = getattr(route, "path", "unmatched")  # the template, not the raw URL: bounded labels
@@ -108,7 +113,7 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
     if settings.slack_enabled:
         from assistant.channels import slack
 
-        app.include_router(slack.make_router(slack.build_app(settings, service)))
+        app.include_router(slack.make_router(slack.build_app(settings, service), settings))
     if settings.zalo_enabled:
         from assistant.channels import zalo
 

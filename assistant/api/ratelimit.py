@@ -1,7 +1,7 @@
 """Per-client rate limits on the question endpoints (the `limits` library, moving window).
 
-The client is its API key when it sends one (hashed: the key itself is never kept), else
-its IP address as uvicorn resolved it (X-Forwarded-For only from CCHC_FORWARDED_ALLOW_IPS).
+The client is its API key when query keys are configured (hashed: the key itself is never
+kept), else its IP address as uvicorn resolved it (X-Forwarded-For only from CCHC_FORWARDED_ALLOW_IPS).
 A client over its limit gets 429 with Retry-After.
 """
 
@@ -35,8 +35,11 @@ class RateLimiter:
 
 
 def client_key(request: Request) -> str:
+    # A key names the bucket only when keys are required, i.e. when it has just been checked
+    # (the key dependency runs first). With the endpoints open, any `Bearer <junk>` would buy a
+    # fresh bucket, so the address it comes from is the client.
     auth = request.headers.get("authorization", "")
-    if auth.lower().startswith("bearer ") and len(auth) > 7:
+    if request.app.state.query_keys and auth.lower().startswith("bearer ") and len(auth) > 7:
         return "key:" + hash_key(auth[7:].strip())
     return "ip:" + (request.client.host if request.client else "unknown")
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.api.deps import ServiceDep
 from assistant.channels.formatting import plain_text
+from assistant.inputs import visible_text
 from assistant.schemas import AnswerResponse, Citation, FilterModel, Turn
 from assistant.service import InvalidQuestion
 
@@ -41,8 +42,10 @@ class ChatMessage(BaseModel):
 
     def text(self) -> str:
         if isinstance(self.content, list):
-            return "".join(p.text or "" for p in self.content if p.type == "text")
-        return self.content or ""
+            text = "".join(p.text or "" for p in self.content if p.type == "text")
+        else:
+            text = self.content or ""
+        return visible_text(text)  # only zero-width characters: an empty question
 
 
 class ChatRequest(BaseModel):

@@ -1,8 +1,9 @@
 """Slack: a Bolt app mounted in FastAPI at /slack/events.
 
 Answers @mentions in channels and direct messages, always in the thread; a follow-up in
-the thread sees the thread as its history. Bolt verifies the signing secret and the
-5-minute timestamp window (401 otherwise) and answers url_verification; listeners run in
+the thread sees the thread as its history. The signing secret and the 5-minute timestamp
+window are checked on the raw bytes before anything parses them (401), a signed body that is
+not an event object is a 400, and Bolt answers url_verification; listeners run in
 Bolt's thread pool after the acknowledgement, so Slack's 3-second deadline holds while the
 answer is being written. Slack retries (X-Slack-Retry-Num) of an event already taken are
 acknowledged and dropped.
@@ -10,26 +11,32 @@ acknowledged and dropped.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import html
 import logging
 import re
+import time
 from collections.abc import Callable
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk import WebClient
 
 from assistant.channels.formatting import slack_blocks
 from assistant.channels.seen import SeenEvents
+from assistant.inputs import loads_json, visible_text
 from assistant.schemas import Turn
 from assistant.service import AnswerService, InvalidQuestion
 from assistant.settings import Settings
 
 log = logging.getLogger("cchc.slack")
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
+MAX_AGE_S = 300  # Slack's own replay window
 _LINK = re.compile(r"<(?:https?://|mailto:)[^|>]*\|([^>]*)>|<((?:https?://|mailto:)[^>]*)>")
 
 
@@ -37,7 +44,7 @@ def question_text(text: str) -> str:
     """What the user typed, without the bot mention and Slack's link/escape markup."""
     text = _MENTION.sub(" ", text or "")
     text = _LINK.sub(lambda m: m.group(1) or m.group(2), text)
-    return html.unescape(text).strip()
+    return visible_text(html.unescape(text)).strip()
 
 
 def build_app(settings: Settings, service: AnswerService) -> App:
@@ -101,12 +108,46 @@ def build_app(settings: Settings, service: AnswerService) -> App:
     return bolt
 
 
-def make_router(bolt: App) -> APIRouter:
+def signed(secret: str, body: bytes, timestamp: str | None, sig: str | None, now: float | None = None) -> bool:
+    """Slack's v0 signature over `v0:{ts}:{body}`, within 5 minutes. Checked here, on the raw
+    bytes, before anything parses the body: Bolt parses first, and a timestamp that is not an
+    integer or a body that is not an object made it fail with a 500 for anyone."""
+    if not timestamp or not sig or not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
+        return False
+    if abs((now or time.time()) - int(timestamp)) > MAX_AGE_S:
+        return False
+    mac = hmac.new(secret.encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(f"v0={mac}".encode(), sig.strip().encode("utf-8", "replace"))
+
+
+def well_formed(body: bytes, content_type: str) -> bool:
+    """A signed body Bolt can dispatch: a JSON object (form `payload=` or raw), whose `event`,
+    if any, is an object too."""
+    try:
+        text = body.decode("utf-8")
+        if content_type.startswith("application/json") or text.startswith("{"):
+            payload = loads_json(text)
+        else:
+            form = dict(parse_qsl(text, keep_blank_values=True))
+            payload = loads_json(form["payload"]) if "payload" in form else form
+    except (UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(payload, dict) and isinstance(payload.get("event", {}), dict)
+
+
+def make_router(bolt: App, settings: Settings) -> APIRouter:
+    assert settings.slack_signing_secret
+    secret = settings.slack_signing_secret.get_secret_value()
     router = APIRouter(tags=["slack"])
 
     @router.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Response:
         body = await request.body()
+        sent = request.headers.get("X-Slack-Request-Timestamp"), request.headers.get("X-Slack-Signature")
+        if not signed(secret, body, *sent):
+            return JSONResponse({"detail": "invalid or stale Slack signature"}, 401)
+        if not well_formed(body, request.headers.get("content-type", "")):
+            return JSONResponse({"detail": "the body is not a Slack event object"}, 400)
         # Bolt's dispatch is synchronous (signature check, authorisation): keep it off the loop.
         bolt_resp = await run_in_threadpool(bolt.dispatch, to_bolt_request(request, body))
         return to_starlette_response(bolt_resp)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -26,6 +26,7 @@ from pydantic import SecretStr
 from assistant.channels.formatting import plain_text, split_message, strip_markup
 from assistant.channels.history import ChannelHistory
 from assistant.channels.seen import SeenEvents
+from assistant.inputs import loads_json, visible_text
 from assistant.schemas import AnswerResponse
 from assistant.service import AnswerService, InvalidQuestion
 from assistant.settings import Settings
@@ -45,14 +46,34 @@ def signature(app_id: str, raw_body: bytes, timestamp: str, secret: str) -> str:
     return f"mac={digest}"
 
 
-def verify(raw_body: bytes, event: dict, header: str | None, app_id: str | None, secret: str) -> bool:
-    if not header:
-        return False
-    sent_app = str(event.get("app_id", ""))
-    if app_id and sent_app != app_id:
-        return False
-    expected = signature(sent_app, raw_body, str(event.get("timestamp", "")), secret)
-    return hmac.compare_digest(expected.encode(), header.strip().encode())
+def _signed_field(raw_body: bytes, name: str) -> str | None:
+    """A scalar field of the event read from the raw bytes, without parsing them: the MAC covers
+    app_id and timestamp, and an unauthenticated body must not reach a JSON parser."""
+    m = re.search(rb'"' + name.encode() + rb'"\s*:\s*"?([0-9A-Za-z_.-]{1,64})"?', raw_body)
+    return m.group(1).decode() if m else None
+
+
+def verify(raw_body: bytes, header: str | None, app_id: str | None, secret: str) -> tuple[str, str] | None:
+    """(app_id, timestamp) the valid MAC was made with, or None. The caller checks that the
+    parsed event holds the same values (a body with the key twice cannot smuggle another)."""
+    sent_app, timestamp = _signed_field(raw_body, "app_id"), _signed_field(raw_body, "timestamp")
+    if not header or sent_app is None or timestamp is None or (app_id and sent_app != app_id):
+        return None
+    expected = signature(sent_app, raw_body, timestamp, secret)
+    if not hmac.compare_digest(expected.encode(), header.strip().encode("utf-8", "replace")):
+        return None
+    return sent_app, timestamp
+
+
+def text_event(event: dict) -> tuple[str, str, str]:
+    """(user id, text, msg_id) of a `user_send_text` event; ValueError for any other shape."""
+    sender, message = event.get("sender"), event.get("message")
+    if not isinstance(sender, dict) or not isinstance(message, dict):
+        raise ValueError("'sender' and 'message' must be objects")
+    user_id, text, msg_id = sender.get("id", ""), message.get("text", ""), message.get("msg_id", "")
+    if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in (user_id, text, msg_id)):
+        raise ValueError("'sender.id', 'message.text' and 'message.msg_id' must be strings")
+    return str(user_id), visible_text(str(text)), str(msg_id)
 
 
 class TokenStore:
@@ -171,24 +192,26 @@ def make_router(settings: Settings, service: AnswerService) -> APIRouter:
     @router.post("/zalo/webhook", include_in_schema=False)
     async def webhook(request: Request, background: BackgroundTasks) -> dict[str, str]:
         raw = await request.body()
-        try:
-            event = json.loads(raw)
-            assert isinstance(event, dict)
-        except (ValueError, AssertionError):
-            raise HTTPException(400, "body is not a JSON object") from None
-        if not verify(raw, event, request.headers.get("X-ZEvent-Signature"), settings.zalo_app_id, secret):
+        signed = verify(raw, request.headers.get("X-ZEvent-Signature"), settings.zalo_app_id, secret)
+        if signed is None:
             raise HTTPException(401, "bad signature")
         try:
-            age = time.time() - int(event.get("timestamp", 0)) / 1000
-        except (TypeError, ValueError):
-            raise HTTPException(400, "bad timestamp") from None
+            event = loads_json(raw)
+            if not isinstance(event, dict):
+                raise ValueError("not a JSON object")
+            if (str(event.get("app_id", "")), str(event.get("timestamp", ""))) != signed:
+                raise ValueError("the signed app_id/timestamp differ from the event's")
+            age = time.time() - int(signed[1]) / 1000
+        except ValueError as exc:
+            raise HTTPException(400, f"bad event: {exc}") from None
         if abs(age) > MAX_EVENT_AGE_S:
             raise HTTPException(401, "stale event")
         if event.get("event_name") != "user_send_text":
             return {"status": "ignored"}
-        user_id = str(event.get("sender", {}).get("id", ""))
-        message = event.get("message", {})
-        text, msg_id = str(message.get("text", "")), str(message.get("msg_id", ""))
+        try:
+            user_id, text, msg_id = text_event(event)
+        except ValueError as exc:
+            raise HTTPException(400, f"bad event: {exc}") from None
         if msg_id and not seen.first_time(msg_id):
             return {"status": "duplicate"}
         if user_id:

@@ -8,6 +8,7 @@ whose progress `GET /v1/jobs/{id}` reports.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -18,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
 from assistant.api.deps import ServiceDep, SettingsDep
+from assistant.api.guard import BodyTooLarge
 from assistant.api.security import AdminDep
 from ingest.jobs import IngestJobs
 from ingest.loaders import LoadError, SourceDocument, load_bytes, record_to_document
@@ -97,7 +99,7 @@ def list_documents(service: ServiceDep) -> DocumentList:
     return DocumentList(documents=docs, total=len(docs), chunks=sum(d.chunks for d in docs))
 
 
-@router.get("/documents/{doc_id}", response_model=DocumentText)
+@router.get("/documents/{doc_id:path}", response_model=DocumentText)
 def get_document(doc_id: str, service: ServiceDep) -> DocumentText:
     doc = service.store.document(doc_id)
     if doc is None:
@@ -111,6 +113,8 @@ def get_document(doc_id: str, service: ServiceDep) -> DocumentText:
 async def _from_upload(request: Request, max_files: int) -> list[SourceDocument | LoadError]:
     try:
         form = await request.form(max_files=max_files, max_fields=max_files + 10)
+    except BodyTooLarge:
+        raise  # counted as it arrived (api/guard.py): a 413 as it is
     except (MultiPartException, StarletteHTTPException) as exc:
         # Starlette reports too many files as a 400; it is a size limit, so 413.
         message = str(getattr(exc, "detail", None) or exc)
@@ -123,8 +127,12 @@ async def _from_upload(request: Request, max_files: int) -> list[SourceDocument 
     for f in files:
         name = f.filename or "upload"
         data = await f.read()
+        # The id is the name plus a digest of the name and the bytes: the same file uploaded again
+        # replaces itself (idempotent), and another file that happens to share its name ("bao-cao.pdf"
+        # from two provinces) gets its own id instead of silently replacing the first.
+        key = "upload:" + hashlib.sha256(name.encode("utf-8", "replace") + b"\0" + data).hexdigest()
         # Parsing a PDF or DOCX is CPU work: off the event loop, so other requests go on.
-        items.extend(await run_in_threadpool(lambda d=data, n=name: list(load_bytes(d, n, key=f"upload:{n}"))))
+        items.extend(await run_in_threadpool(lambda d=data, n=name, k=key: list(load_bytes(d, n, key=k))))
     return items
 
 
@@ -169,7 +177,7 @@ async def add_documents(request: Request, jobs: JobsDep, settings: SettingsDep) 
     return JobAccepted(job_id=job_id, status_url=f"/v1/jobs/{job_id}", accepted=[d.doc_id for d in docs], rejected=rejected)
 
 
-@router.delete("/documents/{doc_id}", status_code=204, dependencies=[AdminDep])
+@router.delete("/documents/{doc_id:path}", status_code=204, dependencies=[AdminDep])
 def delete_document(doc_id: str, service: ServiceDep, jobs: JobsDep) -> None:
     def remove() -> bool:
         with service.store.batch():

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.api.ratelimit import RateLimitDep
 from assistant.api.security import AdminDep, QueryDep
 from assistant.feedback import FeedbackStore
-from assistant.schemas import Citation
+from assistant.schemas import Citation, SourceRef
 
 router = APIRouter(prefix="/v1", tags=["feedback"])
 
@@ -23,11 +23,37 @@ def get_feedback(request: Request) -> FeedbackStore:
 FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]
 
 
+# Every field of what a user sends back is bounded: the citations echo ours, so they are held to
+# what an answer can hold (a 5,000,000-character "quote" was accepted and stored before).
+Short = Annotated[str | None, Field(None, max_length=2000)]
+
+
+class FeedbackSource(SourceRef):
+    doc_id: str = Field(max_length=300)
+    title: Short
+    url: Short
+    published: Short
+    source: Short
+
+
+class FeedbackCitation(Citation):
+    n: int = Field(ge=0, le=1000)
+    doc_id: str = Field(max_length=300)
+    title: str = Field(max_length=2000)
+    url: Short
+    published: Short
+    source: Short
+    quote: str = Field(max_length=4000)
+    start: int = Field(ge=0, le=10**9)
+    end: int = Field(ge=0, le=10**9)
+    also_reported_by: list[FeedbackSource] = Field(default_factory=list, max_length=20)
+
+
 class FeedbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     question: str = Field(min_length=1, max_length=4000)
     answer: str = Field(max_length=20000)
-    citations: list[Citation] = Field(default_factory=list, max_length=20)
+    citations: list[FeedbackCitation] = Field(default_factory=list, max_length=20)
     rating: Literal["up", "down"]
     comment: str | None = Field(None, max_length=4000)
     channel: Literal["web", "api", "slack", "zalo"] = "web"

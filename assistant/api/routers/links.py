@@ -11,7 +11,7 @@ from assistant.channels.formatting import safe_url
 router = APIRouter(tags=["links"])
 
 
-@router.get("/r/{doc_id}", response_class=RedirectResponse, status_code=302)
+@router.get("/r/{doc_id:path}", response_class=RedirectResponse, status_code=302)
 def short_link(doc_id: str, service: ServiceDep) -> RedirectResponse:
     doc = service.store.document(doc_id)
     url = safe_url(doc.url) if doc else None
