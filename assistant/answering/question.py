@@ -94,9 +94,28 @@ def informative(tokens: list[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+# Folded, these question words collide with ordinary words: "mấy" (how many) with "máy"
+# (machine), "bao" with "báo" (newspaper). With diacritics typed, only the real one counts.
+_AMBIGUOUS_FOLDS = {"may": "mấy", "nao": "nào", "gi": "gì", "ai": "ai"}
+
+
+def fold_question(question: str) -> str:
+    """The question folded for the question-word rules; accents count when it has them."""
+    if not has_vietnamese_diacritics(question):
+        return fold_accents(question)
+
+    def word(m: re.Match[str]) -> str:
+        w = m.group(0)
+        f = fold_accents(w)
+        real = _AMBIGUOUS_FOLDS.get(f)
+        return f if real is None or w.lower() == real else "_" * len(f)
+
+    return re.sub(r"[^\W\d_]+", word, question)
+
+
 def question_kind(question: str) -> str:
     """What the answer is: 'date', 'document', 'place', 'ministry', 'number', 'person' or 'fact'."""
-    folded = fold_accents(question)
+    folded = fold_question(question)
     if _DATE_Q.search(folded):
         return "date"
     if _DOCUMENT_Q.search(folded):
@@ -116,7 +135,7 @@ def question_kind(question: str) -> str:
 
 
 def profile(question: str) -> QuestionProfile:
-    folded = fold_accents(question)
+    folded = fold_question(question)
     kind = question_kind(question)
     unit: tuple[str, ...] = ()
     m = _UNIT_Q.search(folded)

@@ -1,0 +1,237 @@
+"""Answers that agree with the question: the analysed question, the figure-slot rules, the
+declines, the composed tables and the eval's headline scoring. Examples are written from
+general reform phrasing with made-up figures; none comes from an evaluation set."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering.agreement import agreement, list_lead_in, slots_of
+from assistant.answering.analysis import analyse
+from assistant.answering.decline import check as decline_check
+from assistant.answering.sides import sides
+from assistant.conversation import is_followup, standalone
+from assistant.evaluation.scoring import score
+from assistant.index.figures import figures
+from assistant.schemas import Turn
+
+
+def _lead(question: str, sentence: str, lead_in: str = "") -> str | None:
+    """The figure the answerer would bold for ``question`` in ``sentence``."""
+    from assistant.answering.extractive import ExtractiveAnswerer
+    from assistant.index.numbers import values_in
+
+    q = analyse(question)
+    return ExtractiveAnswerer()._lead_figure(sentence, 0, len(sentence), q, values_in(question), lead_in)
+
+
+# --- the analysed question -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("Tỷ lệ hồ sơ trực tuyến của tỉnh Lào Cai năm 2023 là bao nhiêu?", "single"),
+        ("So sánh tỷ lệ hồ sơ trực tuyến của Lào Cai và Yên Bái", "comparison"),
+        ("Tỷ lệ hồ sơ đúng hạn của quận 3 và quận 5 lần lượt là bao nhiêu?", "comparison"),
+        ("Chỉ số hài lòng của tỉnh Nghệ An thay đổi thế nào từ năm 2019 đến năm 2021?", "trend"),
+        ("Bộ nào có điểm PAR INDEX thấp nhất năm 2018?", "ranking"),
+        ("Những xã nào của huyện Mường Tè đạt chuẩn nông thôn mới?", "list"),
+        ("How did the share of online dossiers in Lào Cai change from 2020 to 2022?", "trend"),
+    ],
+)
+def test_intent(question: str, intent: str):
+    assert analyse(question).intent == intent
+
+
+def test_a_district_inside_its_province_is_one_place_not_a_comparison():
+    q = analyse("Năm 2022, thị xã Cam Lộ xếp thứ mấy toàn tỉnh Quảng Trị về chỉ số cải cách hành chính?")
+    assert q.intent == "single"
+    assert {u.level for u in q.units} == {"district", "province"}
+    assert q.metrics == ("par_index",)
+    assert q.years == {2022}
+
+
+def test_slots_levels_metrics_periods_and_kind():
+    q = analyse("Đến năm 2025, tỉnh Sơn La phấn đấu bao nhiêu phần trăm hồ sơ cấp xã được số hóa?")
+    assert q.levels == ("commune",)
+    assert "digitised" in q.metrics
+    assert q.wants == "target"
+    assert analyse("Thực tế Sơn La đã đạt bao nhiêu phần trăm hồ sơ số hóa?").wants == "achieved"
+    assert analyse("Trong quý II/2024 Sơn La tiếp nhận bao nhiêu hồ sơ?").periods[0].quarter == 2
+    assert analyse("Tháng 3/2024 Sơn La tiếp nhận bao nhiêu hồ sơ?").months == {(2024, 3)}
+
+
+def test_accents_count_when_the_question_has_them():
+    # "máy" (machine) is not "mấy" (how many); an unaccented question is folded.
+    assert analyse("Tỷ lệ thủ tục trực tuyến toàn trình là bao nhiêu?").metrics[-1] == "online_full"
+    assert "online_full" in analyse("ty le thu tuc truc tuyen toan trinh la bao nhieu").metrics
+    assert analyse("Mấy thủ tục được cung cấp trực tuyến?").profile.kind == "number"
+    assert analyse("Bộ phận một cửa được trang bị máy tính nào?").profile.kind != "number"
+    assert analyse("bo phan mot cua co may may tinh").profile.kind == "number"
+
+
+# --- figure agreement -------------------------------------------------------------------
+
+
+def test_the_figure_of_the_level_asked_leads():
+    sentence = "Trong tháng 4, cấp tỉnh tiếp nhận 5.120 hồ sơ, cấp huyện tiếp nhận 18.300 hồ sơ và cấp xã tiếp nhận 9.410 hồ sơ."
+    assert _lead("Cấp huyện tiếp nhận bao nhiêu hồ sơ trong tháng 4?", sentence) == "18.300"
+    assert _lead("Cấp xã tiếp nhận bao nhiêu hồ sơ trong tháng 4?", sentence) == "9.410"
+    # Without a level the question is ambiguous: nothing is bolded.
+    assert _lead("Tiếp nhận bao nhiêu hồ sơ trong tháng 4?", sentence) is None
+
+
+def test_the_figure_of_the_period_asked_leads():
+    sentence = "Tỷ trọng kinh tế số trong GRDP của tỉnh là 12,4% (2022) và 14,1% (2023)."
+    assert _lead("Tỷ trọng kinh tế số trong GRDP năm 2023 là bao nhiêu phần trăm?", sentence) == "14,1%"
+    assert _lead("Tỷ trọng kinh tế số trong GRDP năm 2022 là bao nhiêu phần trăm?", sentence) == "12,4%"
+
+
+def test_a_year_of_comparison_is_not_the_figures_own():
+    sentence = "Năm 2023, huyện đạt 91,2 điểm, tăng 3 bậc so với năm 2022."
+    slots = slots_of(sentence, figures(sentence)[0])
+    assert slots.year == 2023
+
+
+def test_a_target_is_not_shown_as_an_achievement():
+    sentence = "Đến nay tỉnh đã đạt 62% hồ sơ trực tuyến, phấn đấu đến năm 2025 đạt 80%."
+    assert _lead("Tỷ lệ hồ sơ trực tuyến của tỉnh hiện đạt bao nhiêu phần trăm?", sentence) == "62%"
+    assert _lead("Tỉnh đặt mục tiêu tỷ lệ hồ sơ trực tuyến đến năm 2025 là bao nhiêu?", sentence) == "80%"
+    # A bullet under "Mục tiêu …:" is a target even though it has no target word itself.
+    text = "Mục tiêu đến hết năm 2026: - 100% hồ sơ được số hóa. - 90% hồ sơ trực tuyến."
+    start = text.index("- 90%")
+    bullet = text[start:]
+    assert list_lead_in(text, start).startswith("Mục tiêu")
+    assert _lead("Tỷ lệ hồ sơ trực tuyến là bao nhiêu?", bullet, list_lead_in(text, start)) is None
+
+
+def test_an_index_scores_ratio_is_not_a_share_of_procedures():
+    sentence = "Chỉ tiêu cung cấp dịch vụ công của tỉnh đạt 9/12 điểm, tỷ lệ: 75%."
+    assert _lead("Tỷ lệ thủ tục được cung cấp trực tuyến toàn trình là bao nhiêu phần trăm?", sentence) is None
+
+
+def test_the_unit_asked_among_several_in_one_sentence():
+    sentence = "Bộ Tư pháp đạt 71,20%; Bộ Y tế đạt 64,15%; Bộ Xây dựng đạt 58,02%."
+    assert _lead("Bộ Y tế đạt tỷ lệ bao nhiêu phần trăm?", sentence) == "64,15%"
+    q = analyse("Bộ Y tế đạt tỷ lệ bao nhiêu phần trăm?")
+    other = slots_of(sentence, figures(sentence)[0])
+    assert agreement(other, q)[1] == 1  # Bộ Tư pháp's figure contradicts the unit asked
+
+
+def test_a_count_is_of_what_follows_it():
+    sentence = "Tỉnh có 640 thủ tục được cung cấp trực tuyến toàn trình; 35 thủ tục trực tuyến một phần."
+    assert _lead("Tỉnh có bao nhiêu thủ tục trực tuyến toàn trình?", sentence) == "640"
+    assert _lead("Tỉnh có bao nhiêu thủ tục trực tuyến một phần?", sentence) == "35"
+
+
+# --- declines ---------------------------------------------------------------------------
+
+
+def _check(question: str, sentence: str, document: str = "", published: str | None = "2024-05-02"):
+    doc = document or sentence
+    return decline_check(analyse(question), sentence, "", "d", published, lambda _: doc)
+
+
+def test_another_units_figure_is_declined():
+    sentence = "Năm 2023, thị xã Sông Cầu đạt 90,12 điểm chỉ số cải cách hành chính."
+    refusal = _check("Năm 2023 thị xã Hoài Nhơn đạt bao nhiêu điểm chỉ số cải cách hành chính?", sentence)
+    assert refusal is not None and refusal.reason == "unit" and "Hoài Nhơn" in refusal.asked
+    assert _check("Năm 2023 thị xã Sông Cầu đạt bao nhiêu điểm chỉ số cải cách hành chính?", sentence) is None
+    assert _check("Tỉnh Phú Yên năm 2023 đạt bao nhiêu điểm?", sentence).reason == "unit"
+
+
+def test_another_months_figure_is_declined_and_the_month_held_is_said():
+    sentence = "Trong tháng 3/2024, toàn tỉnh tiếp nhận 30.512 hồ sơ."
+    refusal = _check("Trong tháng 4/2024 toàn tỉnh tiếp nhận bao nhiêu hồ sơ?", sentence)
+    assert refusal is not None and refusal.reason == "period" and refusal.held == "3/2024"
+    assert _check("Trong tháng 3/2024 toàn tỉnh tiếp nhận bao nhiêu hồ sơ?", sentence) is None
+
+
+def test_a_year_the_document_never_speaks_of_is_declined():
+    sentence = "Chỉ số hài lòng của người dân đạt 82,3%."
+    refusal = _check("Chỉ số hài lòng năm 2019 đạt bao nhiêu?", sentence, "Kết quả khảo sát năm 2023. " + sentence)
+    assert refusal is not None and refusal.reason == "period" and refusal.held == "2024"
+
+
+def test_a_result_asked_where_only_a_target_is_stated_is_declined():
+    sentence = "Kế hoạch yêu cầu tối thiểu 75% hồ sơ được luân chuyển điện tử."
+    refusal = _check("Năm 2024 đã đạt bao nhiêu phần trăm hồ sơ được luân chuyển điện tử?", sentence)
+    assert refusal is not None and refusal.reason == "target"
+
+
+def test_an_office_the_passage_does_not_name_is_declined():
+    sentence = "Ông Lê Văn A - Trưởng phòng Nội vụ huyện cho biết kết quả."
+    assert _check("Ai là Bộ trưởng Bộ Tài chính?", sentence).reason == "unit"
+
+
+# --- composition ------------------------------------------------------------------------
+
+
+def test_a_comparison_has_one_side_per_unit_each_without_the_other():
+    q = analyse("So sánh số thủ tục trực tuyến toàn trình của Lào Cai và Yên Bái")
+    got = sides(q)
+    assert [s.label for s in got] == ["Lào Cai", "Yên Bái"]
+    assert "Yên Bái" not in got[0].analysis.text and "Lào Cai" not in got[1].analysis.text
+    assert all(s.analysis.intent == "single" and s.analysis.profile.kind == "number" for s in got)
+
+
+def test_a_trend_has_one_side_per_period_latest_first():
+    got = sides(analyse("Chỉ số PAR INDEX của Bộ Tư pháp thay đổi thế nào từ năm 2016 đến năm 2018?"))
+    assert [s.analysis.years for s in got] == [{2018}, {2016}]
+
+
+def test_a_comparison_is_answered_as_a_cited_table(service):
+    r = service.ask("Số thủ tục hành chính được cung cấp dịch vụ công trực tuyến toàn trình ở Hà Giang và ở Quảng Nam so với nhau thế nào?")
+    assert r.table is not None and len(r.table.rows) == 2
+    assert [row[0] for row in r.table.rows] == ["Hà Giang", "Quảng Nam"]
+    assert all(cells for cells in r.table.citations)
+    assert "**" not in r.answer  # a composed answer has no single headline figure
+    # Every figure in the table is in the quote of the citation its row names.
+    for row, cells in zip(r.table.rows, r.table.citations):
+        assert row[1] and row[1] in r.citations[cells[0] - 1].quote
+
+
+# --- follow-ups -------------------------------------------------------------------------
+
+
+def test_a_self_contained_question_after_an_unrelated_turn_stands_alone():
+    history = [Turn(role="user", content="Tỷ lệ hồ sơ trực tuyến của tỉnh Điện Biên năm 2023 là bao nhiêu?")]
+    question = "Chỉ số hài lòng của người dân với dịch vụ y tế ở Hải Dương đạt bao nhiêu phần trăm?"
+    assert not is_followup(question)
+    assert standalone(question, history) == question
+
+
+def test_a_level_follow_up_takes_the_rest_of_the_previous_question():
+    history = [Turn(role="user", content="Tỷ lệ hồ sơ giải quyết đúng hạn của tỉnh Bắc Ninh tháng 3/2024 ở cấp tỉnh là bao nhiêu?")]
+    rewritten = standalone("Riêng cấp huyện thì tỷ lệ này là bao nhiêu?", history)
+    assert "cấp huyện" in rewritten and "Bắc Ninh" in rewritten and "cấp tỉnh" not in rewritten
+    q = analyse("Riêng cấp huyện thì tỷ lệ này là bao nhiêu?", rewritten)
+    assert q.rewritten and q.levels == ("district",)
+    month = standalone("Thế đến tháng 6/2024 thì sao?", history)
+    assert "6/2024" in month and "3/2024" not in month
+
+
+# --- the eval's headline scoring ----------------------------------------------------------
+
+
+def test_a_wrong_bold_figure_is_a_wrong_lead_even_when_a_quote_holds_the_gold():
+    record = {"answers": ["18.300"], "forbid": ["5.120"]}
+    answer = "**5.120** — Theo X: “cấp tỉnh 5.120 hồ sơ, cấp huyện 18.300 hồ sơ” [1]"
+    s = score(record, answer, True, "cấp tỉnh 5.120 hồ sơ, cấp huyện 18.300 hồ sơ")
+    assert s.correct and not s.lead_correct and s.wrong_lead
+    ok = score(record, answer.replace("**5.120**", "**18.300**"), True, "…")
+    assert ok.lead_correct and not ok.wrong_lead
+    # No bold: the first cited quote is the headline.
+    plain = score(record, "Theo X: “…” [1]", True, "cấp huyện 18.300 hồ sơ")
+    assert plain.lead_correct and not plain.wrong_lead
+
+
+def test_answers_all_and_unanswerable_scoring():
+    record = {"answers_all": ["12 %", "15 %"]}
+    assert score(record, "| A | 12 % |\n| B | 15 % |", True, None).correct
+    assert not score(record, "| A | 12 % |", True, None).correct
+    unanswerable = {"answers": []}
+    assert score(unanswerable, "**40%** — …", True, "…").wrong_lead
+    declined = score(unanswerable, "Không có số liệu …", False, "…")
+    assert declined.declined and not declined.wrong_lead and declined.reason() is None
