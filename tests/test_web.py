@@ -59,6 +59,19 @@ def test_followup_uses_the_conversation(page, server):
     assert "1.165" in page.locator("#source-context mark").inner_text()
 
 
+def test_a_comparison_is_shown_as_a_table_with_cited_rows(page, server):
+    page.goto(server + "/")
+    page.fill("#question", "Số thủ tục được cung cấp dịch vụ công trực tuyến toàn trình ở Hà Giang và ở Quảng Nam khác nhau thế nào?")
+    page.click("#send")
+    table = page.locator(".turn.bot").last.locator("table.answer-table")
+    table.wait_for(timeout=60_000)
+    assert table.locator("tbody tr").count() == 2
+    assert table.locator("tbody th").all_inner_texts() == ["Hà Giang", "Quảng Nam"]
+    assert table.locator("tbody .chip").count() == 2
+    assert "| ---" not in page.locator(".turn.bot").last.inner_text()  # no raw Markdown left
+    page.screenshot(path=str(ARTIFACTS / "chat-comparison.png"))
+
+
 def test_document_text_is_never_rendered_as_html(page, server):
     page.goto(server + "/")
     page.evaluate(

@@ -59,8 +59,51 @@ function applyLanguage() {
   }
 }
 
+function chipFor(c) {
+  const chip = el("button", { type: "button", class: "chip", "aria-label": `${I18N[lang].sources} ${c.n}: ${c.title}` }, String(c.n));
+  chip.addEventListener("click", () => openSource(c));
+  return chip;
+}
+
+// A comparison or trend (the answer object's `table`) as a real table; cells are text.
+function renderTable(table, citations) {
+  const byN = new Map(citations.map((c) => [c.n, c]));
+  const t = el("table", { class: "answer-table" });
+  const head = el("tr", {});
+  for (const c of table.columns) head.appendChild(el("th", { scope: "col" }, c));
+  t.appendChild(el("thead", {})).appendChild(head);
+  const body = el("tbody", {});
+  table.rows.forEach((row, i) => {
+    const tr = el("tr", {});
+    row.forEach((cell, j) => {
+      const td = el(j === 0 ? "th" : "td", j === 0 ? { scope: "row" } : {}, cell || "—");
+      if (j === row.length - 1) for (const n of table.citations[i] || []) if (byN.has(n)) td.appendChild(chipFor(byN.get(n)));
+      tr.appendChild(td);
+    });
+    body.appendChild(tr);
+  });
+  t.appendChild(body);
+  return t;
+}
+
+// Renders the answer's blocks: "_Đã hiểu câu hỏi là: …_" in italics, the Markdown table of a
+// composed answer as a table, and the rest inline. Nothing from the server becomes HTML.
+function renderAnswer(container, answer, citations, table) {
+  let after = null;  // what the previous block was: null (none), "table" or "text"
+  answer.split("\n\n").forEach((block) => {
+    const isTable = Boolean(table) && block.startsWith("| ");
+    // Blank lines between text blocks; a table is a block of its own and needs none.
+    if (after === "text" && !isTable) container.appendChild(document.createTextNode("\n\n"));
+    after = isTable ? "table" : "text";
+    const understood = block.match(/^_([^\n]+)_$/);
+    if (isTable) container.appendChild(renderTable(table, citations));
+    else if (understood) container.appendChild(el("em", { class: "understood" }, understood[1]));
+    else renderInline(container, block, citations);
+  });
+}
+
 // Renders "**35,48%** — text [1]" as text nodes, <strong> and citation chips.
-function renderAnswer(container, answer, citations) {
+function renderInline(container, answer, citations) {
   const byN = new Map(citations.map((c) => [c.n, c]));
   const parts = answer.split(/(\*\*[^*]+\*\*|\[\d+\])/g);
   for (const part of parts) {
@@ -68,12 +111,8 @@ function renderAnswer(container, answer, citations) {
     const bold = part.match(/^\*\*([^*]+)\*\*$/);
     const ref = part.match(/^\[(\d+)\]$/);
     if (bold) container.appendChild(el("strong", {}, bold[1]));
-    else if (ref && byN.has(Number(ref[1]))) {
-      const c = byN.get(Number(ref[1]));
-      const chip = el("button", { type: "button", class: "chip", "aria-label": `${I18N[lang].sources} ${c.n}: ${c.title}` }, String(c.n));
-      chip.addEventListener("click", () => openSource(c));
-      container.appendChild(chip);
-    } else container.appendChild(document.createTextNode(part));
+    else if (ref && byN.has(Number(ref[1]))) container.appendChild(chipFor(byN.get(Number(ref[1]))));
+    else container.appendChild(document.createTextNode(part));
   }
 }
 
@@ -223,7 +262,7 @@ async function ask() {
     bot.removeAttribute("aria-busy");
     if (!data) { bot.textContent = I18N[lang].error; return; }
     if (!data.answerable) bot.classList.add("declined");
-    renderAnswer(bot, data.answer, data.citations);
+    renderAnswer(bot, data.answer, data.citations, data.table);
     if (data.citations.length) {
       const list = el("div", { class: "sources" });
       for (const c of data.citations) {
