@@ -12,6 +12,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 FIELDS = ["id", "created_at", "channel", "rating", "question", "answer", "citations", "comment"]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(text: str) -> str:
+    """A text cell a spreadsheet shows as text: users write the questions and comments, and a cell
+    starting like a formula (`=HYPERLINK(…)`, `@SUM(…)`) would run when an editor opens the export
+    (OWASP, CSV injection). The quote is what spreadsheets themselves use to mark text."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 class FeedbackStore:
@@ -61,7 +69,8 @@ class FeedbackStore:
             writer = csv.DictWriter(out, fieldnames=FIELDS)
             writer.writeheader()
             for r in self.rows():
-                writer.writerow({**r, "citations": json.dumps(r["citations"], ensure_ascii=False)})
+                row = {**r, "citations": json.dumps(r["citations"], ensure_ascii=False)}
+                writer.writerow({k: inert_cell(v) if isinstance(v, str) else v for k, v in row.items()})
             return out.getvalue()
         raise ValueError(f"unknown format {fmt!r}: use jsonl or csv")
 

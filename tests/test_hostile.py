@@ -6,6 +6,7 @@ deep nesting, sizes (chunked bodies, zip bombs, huge HTML), identities, rate-lim
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import hmac
 import io
@@ -19,6 +20,8 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from .conftest import ADMIN_KEY, SLACK_SECRET, ZALO_APP_ID, ZALO_OA_KEY, admin_server
 from .test_formats import make_docx
@@ -304,7 +307,9 @@ def test_bombs_are_refused_without_the_memory_exploding(hostile_server, tmp_path
     )
     assert r.status_code == 422 and name in r.json()["detail"]["rejected"][0]
     grew = peak_rss_mb(hostile_server.pid) - before
-    print(f"{kind}: {len(data):,} bytes uploaded, peak RSS {peak_rss_mb(hostile_server.pid):.0f} MB, grew {grew:.0f} MB")
+    print(
+        f"{kind}: {len(data):,} bytes uploaded, peak RSS {peak_rss_mb(hostile_server.pid):.0f} MB, grew {grew:.0f} MB"
+    )
     assert grew < 300  # measured: < 100 MB (the upload itself, spooled); unguarded: 2-8 GB
 
 
@@ -424,3 +429,112 @@ def test_a_random_bearer_token_does_not_buy_a_new_bucket(hostile_server):
         for _ in range(8)
     ]
     assert 429 in statuses and statuses[statuses.index(429) :] == [429] * (8 - statuses.index(429))
+
+
+# --- 6. what leaves the server: CSV cells; a 5xx is never silent ------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ['=HYPERLINK("https://evil.example","x")', "@SUM(A1:A9)", "+1+2", "-2+3", "\t=1", "\r=1"]
+)
+def test_feedback_csv_cells_cannot_be_formulas(server, text):
+    body = {"question": text, "answer": "a", "rating": "down", "comment": text}
+    assert httpx.post(f"{server}{FEEDBACK}", json=body, timeout=10).status_code == 201
+    export = httpx.get(
+        f"{server}/v1/feedback/export", params={"format": "csv"}, headers=ADMIN, timeout=10
+    ).text
+    rows = [r for r in csv.DictReader(io.StringIO(export)) if r["comment"] == "'" + text]
+    assert rows and rows[-1]["question"] == "'" + text and rows[-1]["rating"] == "-1"
+
+
+def test_an_unhandled_error_is_logged_with_its_request_id_and_counted(writable_index, caplog):
+    from fastapi.testclient import TestClient
+
+    from assistant.api.app import create_app
+    from assistant.settings import Settings
+
+    app = create_app(Settings(data_dir=writable_index))
+
+    @app.get("/boom-for-test")
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    with TestClient(app) as client, caplog.at_level("INFO", logger="cchc.http"):
+        r = client.get("/boom-for-test", headers={"X-Request-ID": "rid-boom-1"})
+        assert r.status_code == 500 and r.json() == {"detail": "internal error", "request_id": "rid-boom-1"}
+        assert r.headers["X-Request-ID"] == "rid-boom-1"
+        metrics = client.get("/metrics").text
+    assert 'route="/boom-for-test",status="500"' in metrics.replace('method="GET",', "")
+    errors = [rec for rec in caplog.records if rec.levelname == "ERROR" and rec.exc_info]
+    lines = [rec for rec in caplog.records if getattr(rec, "status", None) == 500]
+    assert (
+        errors
+        and lines
+        and all(getattr(rec, "request_id", "rid-boom-1") == "rid-boom-1" for rec in errors + lines)
+    )
+
+
+# --- a bounded fuzz of the webhooks: random bodies and headers, signed and unsigned -------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+BODIES = st.one_of(
+    st.binary(max_size=300),
+    JSON_VALUES.map(lambda v: json.dumps(v).encode()),
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "type",
+                "event",
+                "payload",
+                "challenge",
+                "event_id",
+                "authorizations",
+                "enterprise",
+                "team",
+                "team_id",
+                "is_enterprise_install",
+                "user",
+                "channel",
+            ]
+        ),
+        JSON_VALUES,
+        max_size=5,
+    ).map(lambda v: json.dumps(v).encode()),
+)
+HEADER_TEXT = st.text(st.characters(min_codepoint=33, max_codepoint=126), max_size=20)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=BODIES,
+    ts=st.one_of(HEADER_TEXT, st.integers(-(10**12), 10**13).map(str)),
+    sign=st.booleans(),
+    ctype=st.sampled_from(["application/json", "application/x-www-form-urlencoded", "text/plain"]),
+)
+def test_fuzz_slack_never_5xx(server, body, ts, sign, ctype):
+    if sign and ts.isdigit():
+        ts = str(int(time.time()))  # a valid signature: the body itself is what is fuzzed
+    assert slack_post(server, body, ts, sign=sign, ctype=ctype).status_code in (200, 400, 401, 404)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    sender=JSON_VALUES,
+    message=JSON_VALUES,
+    extra=st.dictionaries(st.text(max_size=8), JSON_VALUES, max_size=3),
+    event=st.sampled_from(["user_send_text", "follow", "x"]),
+    sign=st.booleans(),
+    raw=st.binary(max_size=200),
+)
+def test_fuzz_zalo_never_5xx(server, sender, message, extra, event, sign, raw):
+    if not sign:
+        assert zalo_post(server, raw, sign=False).status_code == 401
+    extra_json = "".join(
+        f", {json.dumps(k)}: {json.dumps(v)}" for k, v in extra.items() if k not in ("app_id", "timestamp")
+    )
+    body = zalo_body(sender, message, extra_json).replace(b'"user_send_text"', json.dumps(event).encode(), 1)
+    assert zalo_post(server, body, sign=sign).status_code in ((200, 400) if sign else (401,))

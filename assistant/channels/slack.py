@@ -61,7 +61,7 @@ def build_app(settings: Settings, service: AnswerService) -> App:
     @bolt.middleware
     def drop_retries(body: dict, next: Callable[[], BoltResponse]) -> BoltResponse | None:  # noqa: A002
         event_id = body.get("event_id")
-        if event_id and not seen.first_time(event_id):
+        if isinstance(event_id, str) and event_id and not seen.first_time(event_id):
             log.info("slack retry of %s dropped", event_id)
             return BoltResponse(status=200, body="")
         return next()
@@ -149,7 +149,13 @@ def make_router(bolt: App, settings: Settings) -> APIRouter:
         if not well_formed(body, request.headers.get("content-type", "")):
             return JSONResponse({"detail": "the body is not a Slack event object"}, 400)
         # Bolt's dispatch is synchronous (signature check, authorisation): keep it off the loop.
-        bolt_resp = await run_in_threadpool(bolt.dispatch, to_bolt_request(request, body))
+        try:
+            bolt_resp = await run_in_threadpool(bolt.dispatch, to_bolt_request(request, body))
+        except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+            # Bolt reads fields of the (signed) payload assuming Slack's types; a payload with
+            # others (`"authorizations": "x"`) is malformed, not our failure.
+            log.warning("malformed signed Slack payload: %s: %s", type(exc).__name__, exc)
+            return JSONResponse({"detail": "malformed Slack event"}, 400)
         return to_starlette_response(bolt_resp)
 
     return router
