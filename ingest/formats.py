@@ -20,6 +20,7 @@ _MIN_CHARS_PER_PAGE = 25  # below this on average, the PDF has no usable text la
 MAX_UNZIPPED_BYTES = 32 * 1024 * 1024
 MAX_ZIP_RATIO = 100  # per member, for members over 1 MiB unpacked
 MAX_ZIP_MEMBERS = 5000
+MAX_PDF_PAGES = 3000  # a parse budget: pypdf bounds each stream (75 MB), this bounds their number
 
 
 def check_zip(data: bytes, origin: str) -> None:
@@ -75,6 +76,8 @@ def pdf_text(data: bytes, origin: str) -> tuple[str, str | None]:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
             raise LoadError(f"{origin}: the PDF is encrypted with a password; save an unprotected copy first")
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise LoadError(f"{origin}: refused: {len(reader.pages):,} pages (at most {MAX_PDF_PAGES:,}); split it first")
         pages = [page.extract_text() or "" for page in reader.pages]
         title = (reader.metadata.title if reader.metadata else None) or None
     except FileNotDecryptedError:
