@@ -109,18 +109,30 @@ def _substitute_year(prev: str, rest: str) -> str | None:
     return None
 
 
+_QUESTION_WORDS = {"bao", "nhieu", "la", "gi", "nao", "may", "dat", "duoc", "co", "thi", "sao", "the", "khong",
+                   "how", "many", "much", "what", "is", "was"}
+_DEMONSTRATIVES = {"nay", "do", "ay", "tren"}
+
+
 def _subject_and_predicate(prev: str, rest: str) -> tuple[list[str], int] | None:
     """Split the follow-up into a new subject and the longest tail the previous question
     also contains; returns (subject words, position of that tail in ``prev``)."""
     words = rest.split()
     prev_folded = fold_accents(prev)
     for i in range(1, len(words) - 1):
-        pos = prev_folded.find(fold_accents(" ".join(words[i:])))
+        tail = [fold_accents(w).strip("?,.") for w in words[i:]]
+        if all(w in _QUESTION_WORDS for w in tail):
+            break  # "… bao nhiêu": a question phrase is shared by every question, not a predicate
+        pos = prev_folded.find(" ".join(fold_accents(w) for w in words[i:]))
         if pos > 0:
             subject = words[:i]
-            # "cấp huyện thì tỷ lệ này là bao nhiêu": the subject ends at "thì".
+            # "cấp huyện thì tỷ lệ này là bao nhiêu": the subject ends at "thì" — unless what
+            # follows it is a predicate of its own ("thì tỷ lệ giải quyết đúng hạn đạt …").
             cut = next((j for j, w in enumerate(subject) if fold_accents(w) == "thi"), None)
             if cut:
+                between = {fold_accents(w).strip("?,.") for w in subject[cut + 1 :]}
+                if between and not between & _DEMONSTRATIVES and len(between - _QUESTION_WORDS) > 1:
+                    return None
                 subject = subject[:cut]
             while subject and fold_accents(subject[-1]) in ("thi", "la"):
                 subject = subject[:-1]
@@ -175,7 +187,29 @@ def standalone(question: str, history: Sequence[Turn]) -> str:
         rewritten = rule(prev, rest)
         if rewritten:
             return rewritten
-    return f"{rest} — {prev}"
+    carried = _carried_slots(prev, rest)
+    # A follow-up with a predicate of its own keeps it, with the unit and period it leaves
+    # implicit; the previous question's other words would only dilute what it asks.
+    return f"{rest} — {', '.join(carried)}" if carried else f"{rest} — {prev}"
+
+
+_NAME_RUN = re.compile(r"(?<![\w.])(?:[A-ZĐ][\w-]*)(?:\s+[A-ZĐ][\w-]*)+|\b[A-ZĐ]{2,}[\w-]*")
+
+
+def _carried_slots(prev: str, rest: str) -> list[str]:
+    """The places, periods and names of the previous question the follow-up does not state:
+    provinces, "tháng 4/2024" / years, and capitalised names ("eTax Mobile", "Bộ Y tế")."""
+    rest_folded = fold_accents(rest)
+    found: list[str] = []
+    for a, b, _ in _province_spans(prev):
+        found.append(prev[a:b])
+    found += _MONTH.findall(prev) or _YEAR.findall(prev)
+    found += [m.group(0) for m in _NAME_RUN.finditer(prev) if m.start() > 0]
+    out: list[str] = []
+    for f in found:
+        if fold_accents(f) not in rest_folded and all(fold_accents(f) not in fold_accents(o) for o in out):
+            out.append(f)
+    return out
 
 
 def llm_standalone(question: str, history: Sequence[Turn], model: Any, prompts: dict[str, str]) -> str | None:

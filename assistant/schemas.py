@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from assistant.inputs import visible_text
 
 
 class Turn(BaseModel):
@@ -30,7 +32,8 @@ class FilterModel(BaseModel):
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    question: str = Field(description="The question, Vietnamese or English.")
+    # Zero-width and other format characters removed: a question of only those is empty (422).
+    question: Annotated[str, AfterValidator(visible_text)] = Field(description="The question, Vietnamese or English.")
     history: list[Turn] = Field(default_factory=list, max_length=100, description="Earlier turns, oldest first (at most 100).")
     filters: FilterModel = Field(default_factory=FilterModel)
     stream: bool = Field(
@@ -63,9 +66,6 @@ class Citation(BaseModel):
     )
 
 
-class AnswerResponse(BaseModel):
-    answer: str
-    answerable: bool
 class Table(BaseModel):
     """A comparison or trend as data: one row per unit or period, each cited."""
 
@@ -74,6 +74,9 @@ class Table(BaseModel):
     citations: list[list[int]] = Field(description="Per row, the `n` of the citations that support it.")
 
 
+class AnswerResponse(BaseModel):
+    answer: str
+    answerable: bool
     mode: Literal["extractive", "llm"]
     citations: list[Citation]
     warnings: list[str] = Field(default_factory=list)
@@ -83,10 +86,10 @@ class Table(BaseModel):
         None, description="The question as retrieved, after a follow-up was rewritten."
     )
     prompt_version: str | None = None
+    table: Table | None = Field(None, description="Comparison and trend answers: the table the answer text shows.")
 
 
 class FactOut(BaseModel):
-    table: Table | None = Field(None, description="Comparison and trend answers: the table the answer text shows.")
     """One figure a document states (`GET /v1/facts`, `cchc facts`)."""
 
     fact_id: str

@@ -198,7 +198,9 @@ class AnswerService:
         text = ev.chunk.text
         context = f"{ev.chunk.title}\n{text[max(0, ev.sentence.start - 600) : ev.sentence.start]}"
         sentence = text[ev.sentence.start : ev.sentence.end]
-        return decline_check(q, sentence, context, ev.chunk.doc_id, ev.chunk.published, self._document_text)
+        return decline_check(
+            q, sentence, context, ev.chunk.doc_id, ev.chunk.published, self._document_text, ev.chunk.title
+        )
 
     def _composed(self, p: Prepared, prompts: PromptSet, warnings: list[str]) -> AnswerResponse | None:
         """A comparison or trend answered as a table, one cited row per unit or period; None
@@ -230,11 +232,14 @@ class AnswerService:
             if refusal is not None:
                 copies = [SourceRef(**d) for d in self.store.duplicates(evidence[0].chunk.doc_id)]
                 answer, citations = declined(refusal, evidence[0], prompts, p.language, copies)
-                if check(answer, citations, self.store).ok:
+                # The message names the unit or period asked, which the quote does not hold:
+                # only the citation and its verbatim quote are checked.
+                if check(answer, citations, self.store, figures=False).ok:
                     return self._response(
                         p, prefix + answer, citations, warnings, "extractive", prompts.version, answerable=False
                     )
-                evidence = []
+                evidence, citations = [], []
+        if evidence:
             # One citation per story: republished copies become "also reported by".
             by_story: dict[str, Evidence] = {}
             for e in evidence:

@@ -40,7 +40,9 @@ _GENERIC_METRICS = {"dossiers", "procedures", "staff"}
 # How far after a figure its own period can sit: "16,5% (2023)", "18,5% năm 2024".
 _PERIOD_AFTER = 14
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-_MONTH = re.compile(r"\b(?:thang|month)\s+(\d{1,2})\s*(?:/|nam|,)?\s*((?:19|20)\d{2})\b|\b(\d{1,2})/((?:19|20)\d{2})\b")
+# What may sit between a figure and its own period: "16,5% (2023)", "18,5% năm 2024".
+_OWN_PERIOD = re.compile(r"\s*(?:\(\s*|,\s*)?(?:(?:vào |trong )?(?:năm|tháng|quý|nam|thang|quy|in)\s*)?$", re.IGNORECASE)
+_MONTH = re.compile(r"\b(?:thang|month)\s+(\d{1,2})\s*(?:/|nam|,)?\s*((?:19|20)\d{2})\b|(?<![\d/])(\d{1,2})/((?:19|20)\d{2})\b")
 # "so với năm 2022", "so cùng kỳ 2023": a year of comparison, not the figure's own.
 _COMPARED = re.compile(r"\b(?:so voi|so cung ky|cung ky|compared (?:with|to)|than in|tang so voi|giam so voi)\s+(?:nam\s+)?")
 # "đạt 7,5/12 điểm, tỷ lệ: 62,5%": the rate is the score over its maximum.
@@ -139,7 +141,8 @@ def slots_of(sentence: str, fig: Figure, lead_in: str = "") -> Slots:
     m = _mentions(sentence)
     level = _last_before(m.levels, fig.start)
     unit = _last_before(m.units, fig.start)
-    after = [p for p in m.periods if fig.end <= p[0] <= fig.end + _PERIOD_AFTER]
+    after = [p for p in m.periods if fig.end <= p[0] <= fig.end + _PERIOD_AFTER
+             and _OWN_PERIOD.match(sentence, fig.end, p[0])]
     period = after[0] if after else _last_before(m.periods, fig.start)
     # "672 TTHC được cung cấp DVC trực tuyến toàn trình": what a count is of follows it, up
     # to the next figure or clause; a rate's metric ("tỷ lệ hồ sơ trực tuyến đạt 45%") precedes it.

@@ -66,6 +66,7 @@ def check(
     doc_id: str,
     published: str | None,
     document_text: Callable[[str], str | None],
+    title: str = "",
 ) -> Decline | None:
     """Why the ``sentence`` (with ``context``: title and preceding sentences) cannot answer
     ``q``, or None. Only single-figure questions are checked here; compositions check each row."""
@@ -78,12 +79,18 @@ def check(
         for office in _OFFICE.finditer(q.text):
             if fold_accents(office.group(0)) not in fold_accents(f"{context}\n{sentence}"):
                 return Decline("unit", office.group(0))
+    # The question's most specific units must be named: "thị xã X, tỉnh Y" tells which
+    # province X is in, and a report about X need not repeat it.
+    rank = {"commune": 0, "district": 1, "ministry": 1, "province": 2}
+    specific = min((rank.get(u.level, 2) for u in q.units), default=2)
     for u in q.units:
-        if not _names_unit(u, whole, published):
+        if rank.get(u.level, 2) == specific and not _names_unit(u, whole, published):
             return Decline("unit", u.surface or u.name)
     local = f"{context}\n{sentence}"
     if q.months:
-        stated = {(y, m) for _, y, m in _mentions(local).periods if m}
+        # The month a figure is for is in its sentence or the title of its bulletin; the
+        # paragraphs before it name other months in passing.
+        stated = {(y, m) for _, y, m in _mentions(f"{title}\n{sentence}").periods if m}
         asked_years = {y for y, _ in q.months}
         same_year = {s for s in stated if s[0] in asked_years}
         if same_year and not same_year & q.months:

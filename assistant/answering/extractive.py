@@ -42,6 +42,8 @@ LEAD_MARGIN = 0.05
 SEMANTIC_WEIGHT = 3.0
 CROSS_LINGUAL_SUPPORT = 0.6
 MAX_QUOTE_CHARS = 360
+# A list question quotes the whole enumeration: its items are the answer.
+MAX_LIST_QUOTE_CHARS = 900
 # A question about the whole country, asked about no province or district ("chỉ số SIPAS
 # của cả nước"), is not answered by a town's figure ("SIPAS của thị xã Kỳ Anh đạt 100%").
 _NATIONAL = re.compile(r"\b(?:ca nuoc|toan quoc|nationwide|nationally|national average|whole country|countrywide)\b")
@@ -131,6 +133,18 @@ def _subject_years(text: str) -> set[str]:
     return _years(_COMPARED_YEAR.sub(" ", text))
 
 
+def _with_list_items(text: str, span: Span) -> Span:
+    """A statement that opens a list ("… gồm:") together with the items that follow it in
+    its paragraph, up to the list quote limit."""
+    if not text[span.start : span.end].rstrip().endswith(":"):
+        return span
+    para_end = text.find("\n\n", span.end)
+    end = min(len(text) if para_end < 0 else para_end, span.start + MAX_LIST_QUOTE_CHARS)
+    while end > span.end and text[end - 1].isspace():
+        end -= 1
+    return Span(span.start, end)
+
+
 class ExtractiveAnswerer:
     def __init__(
         self,
@@ -170,10 +184,11 @@ class ExtractiveAnswerer:
         return got / total
 
     def _trim(
-        self, sentence: str, prof: QuestionProfile, terms: tuple[str, ...], asked: set[Decimal]
+        self, sentence: str, prof: QuestionProfile, terms: tuple[str, ...], asked: set[Decimal],
+        limit: int = MAX_QUOTE_CHARS,
     ) -> tuple[int, int]:
         """The clause window of an over-long sentence that holds the answer (offsets in it)."""
-        if len(sentence) <= MAX_QUOTE_CHARS:
+        if len(sentence) <= limit:
             return 0, len(sentence)
         bounds = [0] + [m.end() for m in _CLAUSE_CUT.finditer(sentence)] + [len(sentence)]
         clauses = [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
@@ -193,7 +208,7 @@ class ExtractiveAnswerer:
                 if 0 <= cand < len(clauses):
                     a = clauses[min(lo, cand)][0]
                     b = clauses[max(hi, cand)][1]
-                    if b - a <= MAX_QUOTE_CHARS:
+                    if b - a <= limit:
                         lo, hi = min(lo, cand), max(hi, cand)
                         grown = True
                         break
@@ -240,8 +255,11 @@ class ExtractiveAnswerer:
         """Trim the candidate's sentence to its quote and find its lead figure (once)."""
         if ev.quote:
             return ev
+        if q.intent == "list":
+            ev.sentence = _with_list_items(ev.chunk.text, ev.sentence)
         sentence = ev.chunk.text[ev.sentence.start : ev.sentence.end]
-        a, b = self._trim(sentence, q.profile, terms, asked)
+        limit = MAX_LIST_QUOTE_CHARS if q.intent == "list" else MAX_QUOTE_CHARS
+        a, b = self._trim(sentence, q.profile, terms, asked, limit)
         ev.quote = sentence[a:b]
         ev.start = ev.chunk.start + ev.sentence.start + a
         ev.end = ev.start + len(ev.quote)

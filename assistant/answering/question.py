@@ -26,9 +26,13 @@ _NUMBER_Q = re.compile(
 _NUMBER_EN = re.compile(r"\bwhat\b.*\b(score|percentage|share|proportion|rate|figure|amount|total)\b")
 # Rankings are the reform press's favourite figure (PAR INDEX, SIPAS): a question about the
 # lowest-ranked shares every other word with the sentence about the highest-ranked.
-_LOW = re.compile(r"\b(thap nhat|xep cuoi|dung cuoi|cuoi bang|vi tri cuoi|kem nhat|lowest|bottom|worst)\b")
+_LOW = re.compile(
+    r"\b(thap nhat|xep cuoi|dung cuoi|cuoi bang|vi tri cuoi|kem nhat|xep chot|dung chot|bet bang|doi so|"
+    r"nho nhat|it (?:\w+ ){0,2}nhat|lowest|bottom|worst|ranked last|last place)\b"
+)
 _HIGH = re.compile(
-    r"\b(cao nhat|dan dau|dung dau|xep dau|xep thu nhat|vi tri thu nhat|vi tri so 1|highest|top|best)\b"
+    r"\b(cao nhat|dan dau|dung dau|xep dau|xep thu nhat|vi tri thu nhat|vi tri so 1|lon nhat|"
+    r"nhieu (?:\w+ ){0,3}nhat|highest|top|best|largest)\b"
 )
 _PERCENT_Q = re.compile(r"\b(phan tram|ty le|percentage|share|proportion|percent|rate)\b|%")
 _DATE_Q = re.compile(

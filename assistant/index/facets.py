@@ -171,7 +171,7 @@ class Period:
 
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
-_MONTH = re.compile(r"\b(?:thang|month)\s+(\d{1,2})\s*(?:/|nam|năm|,)?\s*((?:19|20)\d{2})\b|\b(\d{1,2})/((?:19|20)\d{2})\b")
+_MONTH = re.compile(r"\b(?:thang|month)\s+(\d{1,2})\s*(?:/|nam|năm|,)?\s*((?:19|20)\d{2})\b|(?<![\d/])(\d{1,2})/((?:19|20)\d{2})\b")
 _QUARTER = re.compile(r"\b(?:quy|quarter|q)\s*(i{1,3}|iv|[1-4])\b(?:\s*(?:/|nam|,)?\s*((?:19|20)\d{2}))?")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _LATEST = re.compile(r"\b(?:hien nay|moi nhat|gan day nhat|hien tai|latest|most recent|currently|now)\b")

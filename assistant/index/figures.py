@@ -13,7 +13,8 @@ from assistant.index.numbers import find_numbers
 
 DATE = re.compile(
     r"\b\d{1,2}\s?[/.-]\s?\d{1,2}(?:\s?[/.-]\s?\d{2,4})?\b"
-    r"|\b(?:ngày|tháng)\s+\d{1,2}\b(?!\s?[/.-]\s?\d)",
+    r"|\b(?:ngày|tháng)\s+\d{1,2}\b(?!\s?[/.-]\s?\d)"
+    r"|\b\d{1,2}\s?/\s?(?:19|20)\d{2}\b",  # a month: "6/2024"
     re.IGNORECASE,
 )
 # A bound or a round figure ("dưới 1 %", "gần 19 nghìn"): a weaker answer to "how many"

@@ -29,19 +29,46 @@ MINISTRY = re.compile(
 # Ministries' full names, for display and keys: after "Bộ" the words are lower-case
 # ("Bộ Văn hóa, Thể thao và Du lịch"), so where the name ends is read from this list.
 _MINISTRIES = (
-    "Quốc phòng", "Công an", "Ngoại giao", "Nội vụ", "Tư pháp", "Tài chính", "Công Thương", "Xây dựng", "Y tế",
-    "Nông nghiệp và Môi trường", "Văn hóa, Thể thao và Du lịch", "Khoa học và Công nghệ", "Giáo dục và Đào tạo",
-    "Dân tộc và Tôn giáo", "Kế hoạch và Đầu tư", "Lao động - Thương binh và Xã hội", "Giao thông vận tải",
-    "Tài nguyên và Môi trường", "Nông nghiệp và Phát triển nông thôn", "Thông tin và Truyền thông",
+    "Quốc phòng",
+    "Công an",
+    "Ngoại giao",
+    "Nội vụ",
+    "Tư pháp",
+    "Tài chính",
+    "Công Thương",
+    "Xây dựng",
+    "Y tế",
+    "Nông nghiệp và Môi trường",
+    "Văn hóa, Thể thao và Du lịch",
+    "Khoa học và Công nghệ",
+    "Giáo dục và Đào tạo",
+    "Dân tộc và Tôn giáo",
+    "Kế hoạch và Đầu tư",
+    "Lao động - Thương binh và Xã hội",
+    "Giao thông vận tải",
+    "Tài nguyên và Môi trường",
+    "Nông nghiệp và Phát triển nông thôn",
+    "Thông tin và Truyền thông",
 )
 _MINISTRY_NAME = re.compile(
-    r"Bộ\s*:?\s*(" + "|".join(re.escape(m).replace(r"\ ", r"\s+") for m in sorted(_MINISTRIES, key=len, reverse=True))
-    + r")(?!\w)", re.IGNORECASE)
+    r"Bộ\s*:?\s*("
+    + "|".join(re.escape(m).replace(r"\ ", r"\s+") for m in sorted(_MINISTRIES, key=len, reverse=True))
+    + r")(?!\w)",
+    re.IGNORECASE,
+)
 _NATIONAL = re.compile(r"(?<!\w)(?:cả nước|toàn quốc|Cả nước|Toàn quốc)(?!\w)")
 
 _PREFIX_LEVEL = {
-    "tỉnh": "province", "thành phố": "district", "tp": "district", "tp.": "district", "tx": "district",
-    "thị xã": "district", "huyện": "district", "quận": "district", "xã": "commune", "phường": "commune",
+    "tỉnh": "province",
+    "thành phố": "district",
+    "tp": "district",
+    "tp.": "district",
+    "tx": "district",
+    "thị xã": "district",
+    "huyện": "district",
+    "quận": "district",
+    "xã": "commune",
+    "phường": "commune",
     "thị trấn": "commune",
 }
 
@@ -58,7 +85,9 @@ class UnitMention:
 
 def ministry_keys(text: str) -> set[str]:
     """The ministries a text names, by their identifying first word ("bo tai")."""
-    return {fold_accents(m.group(1) and f"bo {m.group(1)}" or m.group(2)).lower() for m in MINISTRY.finditer(text)}
+    return {
+        fold_accents(m.group(1) and f"bo {m.group(1)}" or m.group(2)).lower() for m in MINISTRY.finditer(text)
+    }
 
 
 @lru_cache
@@ -74,8 +103,11 @@ def province_name(unit: str) -> str:
 def unit_key(name: str) -> str:
     """The key a name is matched by, accent- and case-insensitive; a gazetteer name gives
     its unit ("TP. Hà Nội" -> "ha_noi"), another name its slug without the type word."""
-    bare = re.sub(r"^(?:tinh|thanh pho|tp\.?|tx|thi xa|huyen|quan|xa|phuong|thi tran)\s+", "",
-                  fold_accents(name.strip()))
+    bare = re.sub(
+        r"^(?:tinh|thanh pho|tp\.?|tx|thi xa|huyen|quan|xa|phuong|thi tran)\s+",
+        "",
+        fold_accents(name.strip()),
+    )
     return slug(bare)
 
 
@@ -99,15 +131,24 @@ def units_at(text: str) -> list[UnitMention]:
             continue
         prefix = text[m.start() : m.start(1)].strip()
         level = _PREFIX_LEVEL.get(prefix.lower(), "district")
-        found.append(UnitMention(f"{prefix if prefix.isupper() else prefix.lower()} {m.group(1)}",
-                                 unit_key(m.group(1)), level, m.start(), m.end()))
+        found.append(
+            UnitMention(
+                f"{prefix if prefix.isupper() else prefix.lower()} {m.group(1)}",
+                unit_key(m.group(1)),
+                level,
+                m.start(),
+                m.end(),
+            )
+        )
         taken.append(m.span())
     for m in MINISTRY.finditer(text):
         if not free(*m.span()):
             continue
         full = _MINISTRY_NAME.match(text, m.start()) if m.group(1) else None
         name = f"Bộ {' '.join(full.group(1).split())}" if full else re.sub(r"\s*:\s*", " ", m.group(0))
-        found.append(UnitMention(name, unit_key(name), "ministry", m.start(), full.end() if full else m.end()))
+        found.append(
+            UnitMention(name, unit_key(name), "ministry", m.start(), full.end() if full else m.end())
+        )
         taken.append(m.span())
     for m in _NATIONAL.finditer(text):
         found.append(UnitMention("Cả nước", "ca_nuoc", "national", m.start(), m.end()))
