@@ -99,6 +99,11 @@ def _substitute_month(prev: str, rest: str) -> str | None:
     new, old = _MONTH.findall(rest), _MONTH.findall(prev)
     if len(new) == 1 and len(old) == 1 and new[0] != old[0]:
         return _MONTH.sub(new[0], prev)
+    years = _YEAR.findall(prev)
+    if len(new) == 1 and not old and len(years) == 1:
+        # "Thế đến tháng 6/2024 thì sao?" after a question about "năm 2024" (or 2023).
+        month = new[0] if new[0].lower().startswith(("tháng", "thang")) else f"tháng {new[0]}"
+        return re.sub(rf"(?:năm\s+|nam\s+)?{years[0]}", month, prev, count=1)
     return None
 
 
@@ -204,7 +209,7 @@ def _carried_slots(prev: str, rest: str) -> list[str]:
     for a, b, _ in _province_spans(prev):
         found.append(prev[a:b])
     found += _MONTH.findall(prev) or _YEAR.findall(prev)
-    found += [m.group(0) for m in _NAME_RUN.finditer(prev) if m.start() > 0]
+    found += [m.group(0) for m in _NAME_RUN.finditer(prev) if m.start() > 0 or " " in m.group(0)]
     out: list[str] = []
     for f in found:
         if fold_accents(f) not in rest_folded and all(fold_accents(f) not in fold_accents(o) for o in out):

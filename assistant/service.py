@@ -167,7 +167,9 @@ class AnswerService:
     def _evidence(self, p: Prepared) -> list[Evidence]:
         if p.evidence is None:
             with stage("extract"):
-                p.evidence = self.answerer.select(p.analysis, p.hits, self.store.keyword_index())
+                p.evidence = self.answerer.select(
+                    p.analysis, p.hits, self.store.keyword_index(), lambda ev: self._decline(p.analysis, ev) is None
+                )
         return p.evidence
 
     def finish_llm(self, p: Prepared, text: str | None, problems: list[str], warnings: list[str]) -> AnswerResponse:
@@ -189,7 +191,9 @@ class AnswerService:
     def _side_evidence(self, p: Prepared, side: Side) -> Evidence | None:
         """One row of a comparison or trend: its own retrieval, evidence and checks."""
         _, hits = self.retriever.retrieve(side.analysis.text, self.settings.retrieval_k, p.filters, "number")
-        evidence = self.answerer.select(side.analysis, hits, self.store.keyword_index())
+        evidence = self.answerer.select(
+            side.analysis, hits, self.store.keyword_index(), lambda ev: self._decline(side.analysis, ev) is None
+        )
         if not evidence or self._decline(side.analysis, evidence[0]) is not None:
             return None
         return evidence[0]

@@ -36,7 +36,7 @@ CONTRADICT = -2.0  # a slot the figure states otherwise: another level, unit, ye
 METRIC_CONTRADICT = -1.0  # the metric lexicon is coarser than the other slots
 UNSAID_TARGET = -0.5  # a target was asked; the figure's clause does not say it is one
 # Metrics too generic to contradict anything ("hồ sơ", "thủ tục" are in most sentences).
-_GENERIC_METRICS = {"dossiers", "procedures", "staff"}
+GENERIC_METRICS = {"dossiers", "procedures", "staff"}
 # How far after a figure its own period can sit: "16,5% (2023)", "18,5% năm 2024".
 _PERIOD_AFTER = 14
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
@@ -48,6 +48,8 @@ _COMPARED = re.compile(r"\b(?:so voi|so cung ky|cung ky|compared (?:with|to)|tha
 # "đạt 7,5/12 điểm, tỷ lệ: 62,5%": the rate is the score over its maximum.
 _SCORE = re.compile(r"(\d+(?:,\d+)?)\s*/\s*(\d+(?:,\d+)?)\s*điểm")
 SCORE_RATIO = "score_ratio"
+# "… hồ sơ tại cấp tỉnh": a level after a figure is its own only behind a locative.
+_AT = re.compile(r"(?:tại|ở|của|thuộc|cho|at|in|of|for)\s+(?:các\s+|the\s+)?$", re.IGNORECASE)
 _CLAUSE_START = re.compile(r"[;]|(?<=\S)\s[-–]\s|\b(?:nhung|trong khi|con|while|but)\b")
 
 
@@ -68,6 +70,7 @@ class _Mentions:
     periods: tuple[tuple[int, int, int | None], ...]  # (position, year, month)
     metrics: tuple[tuple[int, str], ...]
     figure_starts: tuple[int, ...]
+    figure_spans: tuple[tuple[int, int], ...]
     score_ratios: tuple[Decimal, ...]  # "đạt 7,5/12 điểm" → 62.5: a score's ratio, not a share
 
 
@@ -101,13 +104,14 @@ def _mentions(sentence: str) -> _Mentions:
         if m.start() not in months_at and m.start() not in compared:
             periods.append((m.start(), int(m.group(1)), None))
     metrics = tuple((m.start, m.key) for m in metrics_in(sentence))
-    starts = tuple(f.start for f in figures(sentence))
+    spans = tuple((f.start, f.end) for f in figures(sentence))
+    starts = tuple(a for a, _ in spans)
     ratios = []
     for m in _SCORE.finditer(sentence):
         a, b = Decimal(m.group(1).replace(",", ".")), Decimal(m.group(2).replace(",", "."))
         if b:
             ratios.append(a / b * 100)
-    return _Mentions(levels, tuple(sorted(units)), tuple(sorted(periods)), metrics, starts, tuple(ratios))
+    return _Mentions(levels, tuple(sorted(units)), tuple(sorted(periods)), metrics, starts, spans, tuple(ratios))
 
 
 def _last_before(items, pos: int):
@@ -139,18 +143,25 @@ def slots_of(sentence: str, fig: Figure, lead_in: str = "") -> Slots:
     """What the sentence says ``fig`` is about; ``lead_in``: the opening words of the list
     the sentence is an item of (``list_lead_in``)."""
     m = _mentions(sentence)
-    level = _last_before(m.levels, fig.start)
+    # "trên 90% hồ sơ tại cấp tỉnh, trên 80% … tại cấp huyện": a level named in the figure's own
+    # clause after it is its level; else the last one named before it ("cấp tỉnh 7.744 hồ sơ").
+    stop = min([n for n in m.figure_starts if n > fig.start] + [len(sentence)])
+    cut = re.search(r"[;,]", sentence[fig.end : stop])
+    stop = fig.end + cut.start() if cut else stop
+    own_level = [x for x in m.levels if fig.end <= x[0] < stop and _AT.search(sentence, fig.end, x[0])]
+    level = own_level[0] if own_level else _last_before(m.levels, fig.start)
     unit = _last_before(m.units, fig.start)
     after = [p for p in m.periods if fig.end <= p[0] <= fig.end + _PERIOD_AFTER
              and _OWN_PERIOD.match(sentence, fig.end, p[0])]
     period = after[0] if after else _last_before(m.periods, fig.start)
     # "672 TTHC được cung cấp DVC trực tuyến toàn trình": what a count is of follows it, up
     # to the next figure or clause; a rate's metric ("tỷ lệ hồ sơ trực tuyến đạt 45%") precedes it.
-    stop = min([n for n in m.figure_starts if n > fig.start] + [len(sentence)])
-    cut = re.search(r"[;]", sentence[fig.end : stop])
-    stop = fig.end + cut.start() if cut else stop
-    following = [x for x in m.metrics if fig.end <= x[0] < stop and x[1] not in _GENERIC_METRICS]
-    metric = following[0] if following else _last_before(m.metrics, fig.start)
+    following = [x for x in m.metrics if fig.end <= x[0] < stop and x[1] not in GENERIC_METRICS]
+    # A metric named before the previous figure belongs to that one ("14 TTHC … một phần và
+    # 875 TTHC thực hiện theo hình thức khác").
+    prev_end = max([f_end for f_start, f_end in m.figure_spans if f_end <= fig.start], default=-1)
+    before = _last_before(m.metrics, fig.start)
+    metric = following[0] if following else (before if before and before[0] > prev_end else None)
     if fig.percent and any(abs(v - r) < Decimal("0.06") for v in readings(fig.text.rstrip("% ")) for r in m.score_ratios):
         metric = (fig.start, SCORE_RATIO)
     clause_start = max((c.end() for c in _CLAUSE_START.finditer(sentence, 0, fig.start)), default=0)
@@ -181,13 +192,13 @@ def agreement(slots: Slots, q: QuestionAnalysis) -> tuple[float, int]:
             score += CONTRADICT
             contradictions += 1
     if slots.unit and q.units:
-        same_level = [u for u in q.units if u.level == slots.unit[0]]
-        if same_level:
-            if any(_same_unit(u.name, slots.unit[1]) for u in same_level):
-                score += AGREE
-            else:
-                score += CONTRADICT
-                contradictions += 1
+        # Another unit's figure, of whatever level: a district's figure does not answer a
+        # question about its province, nor a province's one about a ministry.
+        if any(u.level == slots.unit[0] and _same_unit(u.name, slots.unit[1]) for u in q.units):
+            score += AGREE
+        else:
+            score += CONTRADICT
+            contradictions += 1
     if q.years and slots.year:
         if slots.year in q.years:
             score += AGREE
@@ -197,12 +208,12 @@ def agreement(slots: Slots, q: QuestionAnalysis) -> tuple[float, int]:
         else:
             score += CONTRADICT
             contradictions += 1
-    specific = [m for m in q.metrics if m not in _GENERIC_METRICS]
+    specific = [m for m in q.metrics if m not in GENERIC_METRICS]
     if slots.metric == SCORE_RATIO and specific and not any(metrics()[m].unit == "điểm" for m in specific):
         # A share of procedures or dossiers was asked; this rate is an index score's ratio.
         score += CONTRADICT
         contradictions += 1
-    elif specific and slots.metric and slots.metric not in _GENERIC_METRICS:
+    elif specific and slots.metric and slots.metric not in GENERIC_METRICS:
         score += AGREE if slots.metric in specific else METRIC_CONTRADICT
     if q.wants == "target":
         score += AGREE if slots.kind == "target" else UNSAID_TARGET

@@ -37,7 +37,7 @@ _RANKING = re.compile(
     r"first place|last place)\b"
 )
 _LIST = re.compile(
-    r"\b(?:nhung|cac)\s+(?:\w+\s+){0,3}nao\b|\bnhung gi\b|\bgom nhung\b|\bke ten\b|\bliet ke\b|"
+    r"\b(?:nhung|cac)\s+(?:\w+\s+){0,5}nao\b|\bnhung gi\b|\bgom nhung\b|\bke ten\b|\bliet ke\b|"
     r"\bwhich (?:\w+ ){0,2}(?:are|were)\b|\bwhat are the\b|\blist\b"
 )
 # Explicit asks for a target or for the result: "đặt mục tiêu", "phấn đấu", "yêu cầu"; "đã
@@ -64,7 +64,7 @@ _MINISTRY_FOLDED = re.compile(r"\b(?:bo|ministry of(?: the)?)\s+([a-z]+(?:\s+[a-
 _LOCAL_LEVEL = {"thi xa": "district", "huyen": "district", "quan": "district", "tx": "district", "tx.": "district",
                 "town": "district", "district": "district", "xa": "commune", "phuong": "commune",
                 "thi tran": "commune", "ward": "commune", "commune": "commune"}
-_NOT_NAMES = {"nao", "gi", "cap", "va", "co", "tren", "nay", "do", "o", "la", "thi", "dat", "duoc", "hoi", "truong",
+_NOT_NAMES = {"huyen", "quan", "xa", "phuong", "thi", "nao", "gi", "cap", "va", "co", "tren", "nay", "do", "o", "la", "dat", "duoc", "hoi", "truong",
               "nganh", "chi", "phan", "may", "tieu", "thuoc", "tinh", "trong"}
 
 
@@ -143,7 +143,11 @@ def intent_of(text: str, units: tuple[UnitRef, ...], n_periods: int) -> str:
         return "ranking"
     if _LIST.search(folded):
         return "list"
-    if n_periods >= 2 and re.search(r"\b(?:tu|from)\b.*\b(?:den|sang|len|to)\b", folded):
+    # "từ năm 2016 đến năm 2018" is a trend; "từ 15/12 đến 14/1" only bounds one period.
+    if n_periods >= 2 and re.search(
+        r"\b(?:tu|from)\s+(?:nam\s+)?(?:19|20)\d{2}\b.*\b(?:den|sang|len|to)\s+(?:(?:thang\s+\d{1,2}\s+)?nam\s+)?(?:19|20)\d{2}\b",
+        folded,
+    ):
         return "trend"
     return "single"
 

@@ -21,6 +21,8 @@ from assistant.index.gazetteer import name_patterns, units_in
 from assistant.index.numbers import values_in
 from assistant.index.textnorm import fold_accents
 
+_DAY_MONTH = re.compile(r"\b\d{1,2}/(\d{1,2})/((?:19|20)\d{2})\b")
+_TITLE_MONTH = re.compile(r"\b(?:tháng|thang)\s+(\d{1,2})\b(?!\s*/)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 # From 1 July 2025 a pre-2025 province is part of a merged one: an article from after the
 # merger that names the new province speaks of the old one's territory too.
@@ -91,6 +93,10 @@ def check(
         # The month a figure is for is in its sentence or the title of its bulletin; the
         # paragraphs before it name other months in passing.
         stated = {(y, m) for _, y, m in _mentions(f"{title}\n{sentence}").periods if m}
+        stated |= {(int(y), int(m)) for m, y in _DAY_MONTH.findall(sentence) if 1 <= int(m) <= 12}
+        if published:
+            # A bulletin titled "… trong tháng 1 …" is about that month of its own year.
+            stated |= {(int(published[:4]), int(m)) for m in _TITLE_MONTH.findall(title) if 1 <= int(m) <= 12}
         asked_years = {y for y, _ in q.months}
         same_year = {s for s in stated if s[0] in asked_years}
         if same_year and not same_year & q.months:

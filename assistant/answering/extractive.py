@@ -14,12 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from assistant.answering.agreement import agreement, list_lead_in, slots_of
+from assistant.answering.agreement import GENERIC_METRICS, agreement, list_lead_in, slots_of
 from assistant.answering.analysis import QuestionAnalysis
 from assistant.answering.figures import answer_fit, figure_fits
 from assistant.answering.question import QuestionProfile, detect_language, ranking_direction
 from assistant.answering.slots import names_the_slot
 from assistant.index.embeddings import IndexEmbeddings
+from assistant.index.facets import metrics_in
 from assistant.index.figures import Figure
 from assistant.index.gazetteer import units_in, units_in_question
 from assistant.index.glossary import expansions
@@ -35,13 +36,21 @@ CONTEXT_WEIGHT = 0.8
 # target where a result was asked) keeps this share of its coverage; one whose figure agrees
 # gains this much per agreeing slot. Measured on reform_compose_dev (a dev set).
 DISAGREE_FACTOR = 0.5
-AGREE_BONUS = 0.05
+AGREE_BONUS = 0.1
 # A lead figure must beat the runner-up of its sentence by this much (agreement + form fit):
 # between near-equals, bolding one is a guess.
 LEAD_MARGIN = 0.05
 SEMANTIC_WEIGHT = 3.0
 CROSS_LINGUAL_SUPPORT = 0.6
 MAX_QUOTE_CHARS = 360
+# How much of a document's opening is its subject: a name there covers the whole article.
+LEAD_CHARS = 800
+# How far down the ranked sentences an answer about the unit and period asked is looked for
+# when the best one is about another (``select(accept=…)``).
+ACCEPT_CANDIDATES = 10
+# A follow-up's passage keeps this much less of its coverage for each share of the phrases the
+# user just typed that it lacks (all missing: 0.3 left).
+FOCUS_MISSING_COST = 0.7
 # A list question quotes the whole enumeration: its items are the answer.
 MAX_LIST_QUOTE_CHARS = 900
 # A question about the whole country, asked about no province or district ("chỉ số SIPAS
@@ -145,6 +154,9 @@ def _with_list_items(text: str, span: Span) -> Span:
     return Span(span.start, end)
 
 
+_WHICH = re.compile(r"\b(?:nào|nao|which|who|what)\b", re.IGNORECASE)
+
+
 class ExtractiveAnswerer:
     def __init__(
         self,
@@ -168,7 +180,7 @@ class ExtractiveAnswerer:
             if not text:
                 cache[doc_id, what] = set()
             else:
-                cache[doc_id, what] = _subject_years(text) if what == "years" else set(tokenize(text))
+                cache[doc_id, what] = _subject_years(text) if what == "years" else set(tokenize(text[:LEAD_CHARS]))
         return cache[doc_id, what]
 
     def _coverage(
@@ -227,6 +239,13 @@ class ExtractiveAnswerer:
         metric and kind agree with the question, when exactly one does best and none of its
         slots contradicts the question's (``agreement.py``). Picking among equals is a guess."""
         prof = q.profile
+        if q.intent in ("comparison", "trend", "list") or (q.intent == "ranking" and _WHICH.search(q.text)):
+            # Several figures, or a name and its figure, answer it together: none of them
+            # alone is the headline.
+            return None
+        specific = [m for m in q.metrics if m not in GENERIC_METRICS]
+        if specific and not {m.key for m in metrics_in(sentence)} & set(specific):
+            return None  # the sentence never names what the question measures
         if prof.kind != "number":
             found, fit = answer_fit(prof, sentence[a:b], asked)
             uniq = list(dict.fromkeys(f.text for f in found))
@@ -235,7 +254,8 @@ class ExtractiveAnswerer:
         if prof.wants_percent:
             fits = [(f, fit) for f, fit in fits if f.percent]
         elif prof.unit:
-            fits = [(f, fit) for f, fit in fits if set(prof.unit) & set(tokenize(sentence[f.end : f.end + 30]))] or fits
+            # "bao nhiêu hồ sơ": a figure that counts something else is not the answer.
+            fits = [(f, fit) for f, fit in fits if set(prof.unit) & _expanded_tokens(sentence[f.end : f.end + 30])]
         if not fits or max(fit for _, fit in fits) <= 0:
             return None
         ranked: dict[str, float] = {}
@@ -294,7 +314,13 @@ class ExtractiveAnswerer:
         head.sort(key=lambda e: -e.score)
         return head + tail
 
-    def select(self, q: QuestionAnalysis, hits: list[Hit], keyword: KeywordIndex) -> list[Evidence]:
+    def select(
+        self,
+        q: QuestionAnalysis,
+        hits: list[Hit],
+        keyword: KeywordIndex,
+        accept: Callable[[Evidence], bool] | None = None,
+    ) -> list[Evidence]:
         """The evidence to quote, best first. ``q.focus``: the phrases a follow-up itself
         asked about ("cấp huyện" in "Còn cấp huyện thì sao?"), which the passage must hold."""
         prof, focus = q.profile, q.focus
@@ -356,12 +382,16 @@ class ExtractiveAnswerer:
                     factor *= 0.8  # the question pins a year this passage never states
                 missing = [e for e in entities if not e <= (own | context)]
                 if missing:
-                    # A provincial portal's article names its province once, not in every
-                    # paragraph: a name anywhere in the document is not missing.
-                    whole = self._document(chunk.doc_id, "tokens", documents)
+                    # A provincial portal's article names its province once, in its title or
+                    # opening lines, not in every paragraph: a name there is not missing. A name
+                    # deep in a long multi-unit report does not make every passage about it.
+                    whole = self._document(chunk.doc_id, "tokens", documents) | _expanded_tokens(chunk.title)
                     missing = [e for e in missing if not e <= whole]
                 factor *= 0.6 ** len(missing)
-                factor *= 0.4 ** len(focus - own - context)  # what the follow-up asks about must be there
+                if focus:
+                    # What the follow-up itself asks about must be there; the share missing
+                    # counts, not the number (a long follow-up has many phrases).
+                    factor *= 1 - FOCUS_MISSING_COST * len(focus - own - context) / len(focus)
                 if agree is not None and agree < 0:
                     factor *= DISAGREE_FACTOR  # every figure it states is about something else
                 cov = self._coverage(terms, weights, own, context) * factor
@@ -387,6 +417,14 @@ class ExtractiveAnswerer:
             min_support *= CROSS_LINGUAL_SUPPORT
         if not scored or scored[0].coverage < min_support:
             return []
+        if accept is not None and not accept(scored[0]):
+            # The best-covered passage is about another unit or period: a passage nearly as
+            # well covered that is about the one asked answers instead. None: the caller
+            # declines with the best one.
+            for i, ev in enumerate(scored[1:ACCEPT_CANDIDATES], 1):
+                if ev.coverage >= min_support and accept(ev):
+                    scored.insert(0, scored.pop(i))
+                    break
         best = self._quote(scored[0], q, terms, asked)
         chosen = [best]
         for ev in scored[1:]:

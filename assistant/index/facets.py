@@ -20,7 +20,7 @@ import yaml
 
 from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics, normalize_tone_marks
 
-LEVELS = ("national", "ministry", "province", "district", "commune")
+LEVELS = ("all", "national", "ministry", "province", "district", "commune")
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,8 @@ def metrics_in(text: str) -> list[Match]:
 # Levels as reports name them. A bare "xã" or "huyện" before a name is a unit, not a level
 # ("huyện Cờ Đỏ"): the level words here are the generic ones ("cấp xã", "các huyện").
 _LEVEL_TERMS: dict[str, list[str]] = {
+    # A total over every level ("tại Bộ phận một cửa các cấp", "toàn tỉnh"): not one level's figure.
+    "all": ["các cấp", "toàn tỉnh", "toàn thành phố", "tổng cộng", "all levels"],
     "national": ["cả nước", "toàn quốc", "quốc gia", "nationwide", "national", "nationally", "whole country"],
     "ministry": ["cấp bộ", "bộ, ngành", "bộ ngành", "bộ, cơ quan ngang bộ", "các bộ", "khối bộ", "ministries",
                  "ministry level", "ministry-level", "ministries and sectors"],
@@ -131,10 +133,10 @@ def levels_in(text: str) -> list[Match]:
 _KIND_TERMS: dict[str, list[str]] = {
     "target": ["mục tiêu", "phấn đấu", "đảm bảo", "bảo đảm", "kế hoạch", "chỉ tiêu", "dự kiến", "yêu cầu",
                "tối thiểu", "ít nhất", "đề ra", "đặt ra", "hướng tới", "cần đạt", "phải đạt", "sẽ", "dự kiến sẽ",
-               "tập trung", "cần", "phải", "nhiệm vụ",
+               "tập trung", "cần", "phải", "nhiệm vụ", "hoàn thành",
                "target", "targets", "aim", "aims", "aimed", "goal", "plan", "plans", "planned", "expected", "require",
                "required", "requires", "at least", "minimum", "by the end of", "will"],
-    "achieved": ["đã đạt", "đạt được", "đến nay", "hiện nay", "hiện đã", "thực tế", "kết quả", "đã có",
+    "achieved": ["đã đạt", "đạt được", "đến nay", "đã hoàn thành", "hoàn thành được", "hiện nay", "hiện đã", "thực tế", "kết quả", "đã có",
                  "achieved", "reached", "actually", "so far", "currently"],
 }
 _TARGET_HORIZON = re.compile(r"(?:đến|tới|trước|by)\s+(?:hết\s+|cuối\s+|the end of\s+)?(?:năm\s+)?20\d{2}", re.IGNORECASE)

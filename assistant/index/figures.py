@@ -44,7 +44,7 @@ _DOC_TYPE_BEFORE = re.compile(rf"(?:{'|'.join(DOC_TYPES)})\s+(?:số\s+)?$", re.
 
 
 # "1- Cán bộ…", "2. Viên chức…", "a) …": the number of a list item, not a quantity.
-_LIST_MARK_BEFORE = re.compile(r"(?:^|\n|:)\s*$")
+_LIST_MARK_BEFORE = re.compile(r"(?:^|\n|:|;)\s*\(?$")
 _LIST_MARK_AFTER = re.compile(r"\s?[-.)]\s")
 # "19 nghìn", "130.000 tỷ đồng": the scale word is part of the figure.
 _SCALE_AFTER = re.compile(r"\s(?:nghìn|ngàn|triệu|tỷ|tỉ|trăm|thousand|million|billion)\b", re.IGNORECASE)
