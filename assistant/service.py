@@ -210,7 +210,9 @@ class AnswerService:
         """A comparison or trend answered as a table, one cited row per unit or period; None
         when the question has no sides or fewer than two of them are answered."""
         rows = [Row(s.label, self._side_evidence(p, s)) for s in sides(p.analysis)]
-        if sum(r.evidence is not None for r in rows) < 2:
+        # A table is worth showing when it sets at least two figures side by side; otherwise
+        # one statement may answer for all the units together ("Hà Nội và TP HCM đều …").
+        if sum(r.evidence is not None and r.evidence.figure is not None for r in rows) < 2:
             return None
         answer, citations, table = compose_table(rows, p.analysis.intent, prompts, p.language)
         report = check(answer, citations, self.store)

@@ -116,7 +116,7 @@ def test_the_unit_asked_among_several_in_one_sentence():
     assert _lead("Bộ Y tế đạt tỷ lệ bao nhiêu phần trăm?", sentence) == "64,15%"
     q = analyse("Bộ Y tế đạt tỷ lệ bao nhiêu phần trăm?")
     other = slots_of(sentence, figures(sentence)[0])
-    assert agreement(other, q)[1] == 1  # Bộ Tư pháp's figure contradicts the unit asked
+    assert agreement(other, q).hard == 1  # Bộ Tư pháp's figure contradicts the unit asked
 
 
 def test_a_count_is_of_what_follows_it():

@@ -35,6 +35,7 @@ AGREE = 1.0  # a slot the figure states as asked
 CONTRADICT = -2.0  # a slot the figure states otherwise: another level, unit, year, kind
 METRIC_CONTRADICT = -1.0  # the metric lexicon is coarser than the other slots
 UNSAID_TARGET = -0.5  # a target was asked; the figure's clause does not say it is one
+UNASKED_TARGET = -0.5  # a result (or nothing) was asked; the figure is a target  # a target was asked; the figure's clause does not say it is one
 # Metrics too generic to contradict anything ("hồ sơ", "thủ tục" are in most sentences).
 GENERIC_METRICS = {"dossiers", "procedures", "staff"}
 # How far after a figure its own period can sit: "16,5% (2023)", "18,5% năm 2024".
@@ -169,7 +170,9 @@ def slots_of(sentence: str, fig: Figure, lead_in: str = "") -> Slots:
     if kind is None:
         # A list of figures shares the words that open the sentence ("phấn đấu đến năm 2025:
         # cấp tỉnh trên 90%, cấp huyện trên 80%").
-        kind = kind_of(sentence[:fig.start]) if kind_of(sentence[:fig.start]) == "target" else None
+        first = m.figure_starts[0] if m.figure_starts else fig.start
+        opening = sentence[: min(first, fig.start)]
+        kind = "target" if ";" not in sentence[first : fig.start] and kind_of(opening) == "target" else None
     if kind is None and lead_in and kind_of(lead_in) == "target":
         kind = "target"
     return Slots(
@@ -182,8 +185,19 @@ def slots_of(sentence: str, fig: Figure, lead_in: str = "") -> Slots:
     )
 
 
-def agreement(slots: Slots, q: QuestionAnalysis) -> tuple[float, int]:
-    """(score, contradictions) of a figure's slots against the question's."""
+@dataclass(frozen=True)
+class Verdict:
+    score: float
+    contradictions: int  # slots stated otherwise than asked: such a figure is never the headline
+    hard: int  # of those, another unit, level or period (not merely a target where none was asked)
+
+    def __iter__(self):  # (score, contradictions), as callers unpack it
+        return iter((self.score, self.contradictions))
+
+
+def agreement(slots: Slots, q: QuestionAnalysis) -> Verdict:
+    """(score, contradictions) of a figure's slots against the question's. A target where
+    none was asked counts as a contradiction (never the headline) with a mild score."""
     score, contradictions = 0.0, 0
     if q.levels and slots.level:
         if slots.level in q.levels:
@@ -215,13 +229,16 @@ def agreement(slots: Slots, q: QuestionAnalysis) -> tuple[float, int]:
         contradictions += 1
     elif specific and slots.metric and slots.metric not in GENERIC_METRICS:
         score += AGREE if slots.metric in specific else METRIC_CONTRADICT
+    hard = contradictions
     if q.wants == "target":
         score += AGREE if slots.kind == "target" else UNSAID_TARGET
     elif slots.kind == "target":
-        # Not asked for a target: a plan or requirement is not what was achieved.
-        score += CONTRADICT
+        # Not asked for a target: a plan or requirement is not what was achieved. Never the
+        # headline, but the sentence is only mildly discounted (a result asked "đã đạt" where
+        # only a target is stated is declined: ``decline.py``).
+        score += UNASKED_TARGET
         contradictions += 1
-    return score, contradictions
+    return Verdict(score, contradictions, hard)
 
 
 def _same_unit(asked: str, stated: str) -> bool:

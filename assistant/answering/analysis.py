@@ -60,7 +60,8 @@ _LOCAL_FOLDED = re.compile(
     r"(?<!cap )(?<!cac )\b(thi xa|thi tran|huyen|quan|xa|phuong|tx|town|district|ward|commune)\s+(\d{1,2}\b|[a-z]+(?:\s+[a-z]+)?)"
 )
 _MINISTRY_EXACT = re.compile(r"\bBộ\s*:?\s*([A-ZĐ]\w*(?:\s+(?:và\s+)?[A-ZĐ]?\w+)?)")
-_MINISTRY_FOLDED = re.compile(r"\b(?:bo|ministry of(?: the)?)\s+([a-z]+(?:\s+[a-z]+)?)")
+_MINISTRY_FOLDED = re.compile(r"\bbo\s+([a-z]+(?:\s+[a-z]+)?)")
+_ENGLISH = re.compile(r"\b(?:what|which|how|who|when|the|of|in|did|does|is|are)\b")
 _LOCAL_LEVEL = {"thi xa": "district", "huyen": "district", "quan": "district", "tx": "district", "tx.": "district",
                 "town": "district", "district": "district", "xa": "commune", "phuong": "commune",
                 "thi tran": "commune", "ward": "commune", "commune": "commune"}
@@ -123,7 +124,10 @@ def _units(text: str, provinces: set[str]) -> tuple[UnitRef, ...]:
         if name.split()[0] in _NOT_NAMES:
             continue
         out.append(UnitRef(name, _LOCAL_LEVEL.get(word, "district"), m.group(0)))
-    for m in (_MINISTRY_EXACT if accented else _MINISTRY_FOLDED).finditer(text if accented else folded):
+    # An English ministry name ("Ministry of Home Affairs") has no form in Vietnamese text to
+    # check against; only "Bộ …" is read.
+    ministries = _MINISTRY_EXACT if accented else _MINISTRY_FOLDED
+    for m in ministries.finditer(text if accented else folded) if accented or not _ENGLISH.search(folded) else ():
         name = fold_accents(m.group(1))
         if name.split()[0] in _NOT_NAMES:
             continue

@@ -36,15 +36,14 @@ CONTEXT_WEIGHT = 0.8
 # target where a result was asked) keeps this share of its coverage; one whose figure agrees
 # gains this much per agreeing slot. Measured on reform_compose_dev (a dev set).
 DISAGREE_FACTOR = 0.5
-AGREE_BONUS = 0.1
+TARGET_FACTOR = 0.85
+AGREE_BONUS = 0.05
 # A lead figure must beat the runner-up of its sentence by this much (agreement + form fit):
 # between near-equals, bolding one is a guess.
 LEAD_MARGIN = 0.05
 SEMANTIC_WEIGHT = 3.0
 CROSS_LINGUAL_SUPPORT = 0.6
 MAX_QUOTE_CHARS = 360
-# How much of a document's opening is its subject: a name there covers the whole article.
-LEAD_CHARS = 800
 # How far down the ranked sentences an answer about the unit and period asked is looked for
 # when the best one is about another (``select(accept=…)``).
 ACCEPT_CANDIDATES = 10
@@ -180,7 +179,7 @@ class ExtractiveAnswerer:
             if not text:
                 cache[doc_id, what] = set()
             else:
-                cache[doc_id, what] = _subject_years(text) if what == "years" else set(tokenize(text[:LEAD_CHARS]))
+                cache[doc_id, what] = _subject_years(text) if what == "years" else set(tokenize(text))
         return cache[doc_id, what]
 
     def _coverage(
@@ -297,8 +296,9 @@ class ExtractiveAnswerer:
             return None
         best: float | None = None
         for f in found:
-            score, contradictions = agreement(slots_of(sentence, f, lead_in), q)
-            value = score if not contradictions else min(score, -1.0)
+            v = agreement(slots_of(sentence, f, lead_in), q)
+            # -1: about another unit, level or period; -0.5: a target where a result was asked.
+            value = v.score if not v.contradictions else (-1.0 if v.hard else min(v.score, -0.5))
             best = value if best is None else max(best, value)
         return best
 
@@ -382,18 +382,20 @@ class ExtractiveAnswerer:
                     factor *= 0.8  # the question pins a year this passage never states
                 missing = [e for e in entities if not e <= (own | context)]
                 if missing:
-                    # A provincial portal's article names its province once, in its title or
-                    # opening lines, not in every paragraph: a name there is not missing. A name
-                    # deep in a long multi-unit report does not make every passage about it.
-                    whole = self._document(chunk.doc_id, "tokens", documents) | _expanded_tokens(chunk.title)
+                    # A provincial portal's article names its province once, not in every
+                    # paragraph: a name anywhere in the document is not missing. (Which unit a
+                    # figure is about is checked on its own sentence: ``agreement.py``.)
+                    whole = self._document(chunk.doc_id, "tokens", documents)
                     missing = [e for e in missing if not e <= whole]
                 factor *= 0.6 ** len(missing)
                 if focus:
                     # What the follow-up itself asks about must be there; the share missing
                     # counts, not the number (a long follow-up has many phrases).
                     factor *= 1 - FOCUS_MISSING_COST * len(focus - own - context) / len(focus)
-                if agree is not None and agree < 0:
+                if agree is not None and agree <= -1:
                     factor *= DISAGREE_FACTOR  # every figure it states is about something else
+                elif agree is not None and agree < 0:
+                    factor *= TARGET_FACTOR  # its figures are targets, a result was asked
                 cov = self._coverage(terms, weights, own, context) * factor
                 bonus = AGREE_BONUS * agree if agree and agree > 0 else 0.0
                 scored.append(Evidence(chunk, rank, span, score=cov + fit + bonus + 0.05 / rank, coverage=cov))

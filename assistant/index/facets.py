@@ -106,7 +106,8 @@ def metrics_in(text: str) -> list[Match]:
 _LEVEL_TERMS: dict[str, list[str]] = {
     # A total over every level ("tại Bộ phận một cửa các cấp", "toàn tỉnh"): not one level's figure.
     "all": ["các cấp", "toàn tỉnh", "toàn thành phố", "tổng cộng", "all levels"],
-    "national": ["cả nước", "toàn quốc", "quốc gia", "nationwide", "national", "nationally", "whole country"],
+    # Not "quốc gia": "Cổng Dịch vụ công quốc gia" is a portal, not a level.
+    "national": ["cả nước", "toàn quốc", "nationwide", "nationally", "whole country"],
     "ministry": ["cấp bộ", "bộ, ngành", "bộ ngành", "bộ, cơ quan ngang bộ", "các bộ", "khối bộ", "ministries",
                  "ministry level", "ministry-level", "ministries and sectors"],
     "province": ["cấp tỉnh", "các tỉnh", "tỉnh, thành phố", "tỉnh, thành", "địa phương", "các địa phương",
@@ -133,13 +134,13 @@ def levels_in(text: str) -> list[Match]:
 _KIND_TERMS: dict[str, list[str]] = {
     "target": ["mục tiêu", "phấn đấu", "đảm bảo", "bảo đảm", "kế hoạch", "chỉ tiêu", "dự kiến", "yêu cầu",
                "tối thiểu", "ít nhất", "đề ra", "đặt ra", "hướng tới", "cần đạt", "phải đạt", "sẽ", "dự kiến sẽ",
-               "tập trung", "cần", "phải", "nhiệm vụ", "hoàn thành",
+               "tập trung triển khai", "nhiệm vụ", "hoàn thành",
                "target", "targets", "aim", "aims", "aimed", "goal", "plan", "plans", "planned", "expected", "require",
                "required", "requires", "at least", "minimum", "by the end of", "will"],
     "achieved": ["đã đạt", "đạt được", "đến nay", "đã hoàn thành", "hoàn thành được", "hiện nay", "hiện đã", "thực tế", "kết quả", "đã có",
                  "achieved", "reached", "actually", "so far", "currently"],
 }
-_TARGET_HORIZON = re.compile(r"(?:đến|tới|trước|by)\s+(?:hết\s+|cuối\s+|the end of\s+)?(?:năm\s+)?20\d{2}", re.IGNORECASE)
+_TARGET_HORIZON = re.compile(r"(?:đến|tới|by)\s+(?:hết\s+|cuối\s+|the end of\s+)?(?:năm\s+)?20\d{2}", re.IGNORECASE)
 
 
 @lru_cache
