@@ -192,12 +192,14 @@ def standalone(question: str, history: Sequence[Turn]) -> str:
         rewritten = rule(prev, rest)
         if rewritten:
             return rewritten
-    carried = _carried_slots(prev, rest)
-    # A follow-up with a predicate of its own keeps it, with the unit and period it leaves
-    # implicit; the previous question's other words would only dilute what it asks.
+    # A follow-up that asks a question of its own ("… thì tỷ lệ X đạt bao nhiêu?") keeps it,
+    # with the unit and period it leaves implicit: the previous question's other words would
+    # only dilute it. A bare phrase ("Còn một phần thì sao?") needs the whole previous question.
+    carried = _carried_slots(prev, rest) if _ASKS.search(fold_accents(rest)) else []
     return f"{rest} — {', '.join(carried)}" if carried else f"{rest} — {prev}"
 
 
+_ASKS = re.compile(r"\b(?:bao nhieu|may|nao|gi|ai|khi nao|bao gio|the nao|ra sao|how|what|which|who|when)\b")
 _NAME_RUN = re.compile(r"(?<![\w.])(?:[A-ZĐ][\w-]*)(?:\s+[A-ZĐ][\w-]*)+|\b[A-ZĐ]{2,}[\w-]*")
 
 

@@ -37,6 +37,8 @@ CONTEXT_WEIGHT = 0.8
 # gains this much per agreeing slot. Measured on reform_compose_dev (a dev set).
 DISAGREE_FACTOR = 0.5
 TARGET_FACTOR = 0.85
+# What a sentence that enumerates (two separators or more) gains for a list question.
+LIST_BONUS = 0.1
 AGREE_BONUS = 0.05
 # A lead figure must beat the runner-up of its sentence by this much (agreement + form fit):
 # between near-equals, bolding one is a guess.
@@ -153,6 +155,7 @@ def _with_list_items(text: str, span: Span) -> Span:
     return Span(span.start, end)
 
 
+_ITEM_SEP = re.compile(r"[,;]\s|\svà\s|\sand\s|\n\s*[-+•]")
 _WHICH = re.compile(r"\b(?:nào|nao|which|who|what)\b", re.IGNORECASE)
 
 
@@ -398,6 +401,8 @@ class ExtractiveAnswerer:
                     factor *= TARGET_FACTOR  # its figures are targets, a result was asked
                 cov = self._coverage(terms, weights, own, context) * factor
                 bonus = AGREE_BONUS * agree if agree and agree > 0 else 0.0
+                if q.intent == "list" and len(_ITEM_SEP.findall(sentence)) >= 2:
+                    bonus += LIST_BONUS  # an enumeration answers "những … nào", a count of it does not
                 scored.append(Evidence(chunk, rank, span, score=cov + fit + bonus + 0.05 / rank, coverage=cov))
         scored.sort(key=lambda e: -e.score)
         if prof.kind in ("place", "ministry"):

@@ -25,6 +25,9 @@ _DOC_REF = re.compile(
 )
 
 
+_RANK_BEFORE = re.compile(r"(?:thứ|hạng|vị trí|xếp|top|rank(?:ed)?|No\.?)\s*(?:thứ\s*)?$", re.IGNORECASE)
+
+
 def figure_fits(prof: QuestionProfile, text: str, asked: set[Decimal]) -> list[tuple[Figure, float]]:
     """Each candidate figure of a number question with how well its form fits: a rate for a
     rate question, the counted noun after it, the question's verb before it, exact over bounds."""
@@ -35,7 +38,10 @@ def figure_fits(prof: QuestionProfile, text: str, asked: set[Decimal]) -> list[t
             continue
         after = set(tokenize(text[f.end : f.end + 30]))
         before = set(tokenize(text[max(0, f.start - 40) : f.start]))
-        if prof.wants_percent:
+        if prof.wants_rank:
+            # "đứng thứ 3", "xếp hạng 5/63": a position; a score beside it is not the answer.
+            fit = 0.3 if _RANK_BEFORE.search(text[max(0, f.start - 16) : f.start]) else -0.2
+        elif prof.wants_percent:
             fit = 0.3 if f.percent else 0.1
         elif f.percent:
             fit = 0.05  # a rate where a count was asked

@@ -34,6 +34,10 @@ _HIGH = re.compile(
     r"\b(cao nhat|dan dau|dung dau|xep dau|xep thu nhat|vi tri thu nhat|vi tri so 1|lon nhat|"
     r"nhieu (?:\w+ ){0,3}nhat|highest|top|best|largest)\b"
 )
+_RANK_Q = re.compile(
+    r"\b(?:thu may|hang may|xep thu (?:may|bao nhieu)|xep hang (?:thu )?(?:may|bao nhieu)|vi tri (?:thu )?(?:may|bao nhieu)|"
+    r"what rank|which rank|what position|which place|ranked where|where did .* rank)\b"
+)
 _PERCENT_Q = re.compile(r"\b(phan tram|ty le|percentage|share|proportion|percent|rate)\b|%")
 _DATE_Q = re.compile(
     r"\b(khi nao|bao gio|ngay nao|thoi diem nao|thoi gian nao|thang nao|nam nao|tu ngay|hieu luc tu|"
@@ -70,6 +74,7 @@ class QuestionProfile:
     lead: tuple[str, ...] = ()  # the verb before the slot: "tiếp nhận" in "tiếp nhận bao nhiêu"
     rough: bool = False  # asks for an approximate figure ("khoảng bao nhiêu", "about how many")
     direction: str | None = None  # a ranking's "high" or "low" end ("cao nhất", "bottom")
+    wants_rank: bool = False  # "đứng thứ mấy", "what rank": a position, not a score
 
 
 def detect_language(text: str) -> str:
@@ -159,6 +164,7 @@ def profile(question: str) -> QuestionProfile:
         lead=lead,
         rough=bool(_ROUGH_Q.search(folded.lower())),
         direction=ranking_direction(question),
+        wants_rank=bool(_RANK_Q.search(folded.lower())),
     )
 
 
