@@ -37,6 +37,7 @@ METRIC_CONTRADICT = -1.0  # the metric lexicon is coarser than the other slots
 UNSAID_TARGET = -0.5  # a target was asked; the figure's clause does not say it is one
 UNASKED_TARGET = -0.5  # a result (or nothing) was asked; the figure is a target  # a target was asked; the figure's clause does not say it is one
 # Metrics too generic to contradict anything ("hồ sơ", "thủ tục" are in most sentences).
+_TOP = {"province", "ministry"}
 GENERIC_METRICS = {"dossiers", "procedures", "staff"}
 # How far after a figure its own period can sit: "16,5% (2023)", "18,5% năm 2024".
 _PERIOD_AFTER = 14
@@ -206,11 +207,13 @@ def agreement(slots: Slots, q: QuestionAnalysis) -> Verdict:
             score += CONTRADICT
             contradictions += 1
     if slots.unit and q.units:
-        # Another unit's figure, of whatever level: a district's figure does not answer a
-        # question about its province, nor a province's one about a ministry.
-        if any(u.level == slots.unit[0] and _same_unit(u.name, slots.unit[1]) for u in q.units):
+        # Another unit's figure: another province or ministry (a province's figure does not
+        # answer about a ministry). A district named where a province was asked may lie inside
+        # it, and a "which district" question is answered by one: neither is a contradiction.
+        level = slots.unit[0]
+        if any(u.level == level and _same_unit(u.name, slots.unit[1]) for u in q.units):
             score += AGREE
-        else:
+        elif any(u.level == level or (u.level in _TOP and level in _TOP) for u in q.units):
             score += CONTRADICT
             contradictions += 1
     if q.years and slots.year:

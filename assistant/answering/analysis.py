@@ -26,6 +26,11 @@ _COMPARISON = re.compile(
     r"\b(?:so sanh|lan luot|compare|compared|comparison|versus|vs|difference between|"
     r"nhieu hon|cao hon|thap hon|it hon|more than|higher than|lower than)\b"
 )
+# Two kinds of one thing set side by side: "nhóm A và nhóm B", "mỗi hồ sơ X và mỗi hồ sơ Y".
+_TWO_KINDS = re.compile(
+    r"\b(nhom|linh vuc|ho so|thu tuc|cap|khoi|loai|nganh|group|sector)\b[^?]{1,80}?\b(?:va|and)\s+"
+    r"(?:moi\s+|cac\s+|o\s+|the\s+)?\1\b"
+)
 _TREND = re.compile(
     r"\b(?:thay doi (?:the nao|ra sao|nhu the nao)|bien dong|xu huong|tang (?:the nao|ra sao)|"
     r"giam (?:the nao|ra sao)|tang tu|giam tu|qua cac nam|qua tung nam|how did .* change|changed?|trend|"
@@ -142,7 +147,11 @@ def intent_of(text: str, units: tuple[UnitRef, ...], n_periods: int) -> str:
         return "trend"
     # Two units of one level are compared; a district and its province are one place.
     levels = [u.level for u in units]
-    if _COMPARISON.search(folded) or any(levels.count(level) >= 2 for level in set(levels)):
+    if (
+        _COMPARISON.search(folded)
+        or _TWO_KINDS.search(folded)
+        or any(levels.count(level) >= 2 for level in set(levels))
+    ):
         return "comparison"
     if _RANKING.search(folded):
         return "ranking"
