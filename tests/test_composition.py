@@ -235,3 +235,11 @@ def test_answers_all_and_unanswerable_scoring():
     assert score(unanswerable, "**40%** — …", True, "…").wrong_lead
     declined = score(unanswerable, "Không có số liệu …", False, "…")
     assert declined.declined and not declined.wrong_lead and declined.reason() is None
+
+
+def test_a_passage_whose_every_figure_is_another_units_is_declined():
+    sentence = "Một số địa phương đạt tỷ lệ thấp như: Lai Châu (21%); Hà Giang (30,5%)."
+    refusal = _check("Bộ Tài chính đạt tỷ lệ bao nhiêu phần trăm hồ sơ trực tuyến?", sentence,
+                     "Bộ Tài chính và các địa phương. " + sentence)
+    assert refusal is not None and refusal.reason == "unit"
+    assert _check("Lai Châu đạt tỷ lệ bao nhiêu phần trăm hồ sơ trực tuyến?", sentence) is None

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.answering.agreement import _mentions, slots_of
+from assistant.answering.agreement import _mentions, agreement, slots_of
 from assistant.answering.analysis import QuestionAnalysis, UnitRef
 from assistant.answering.figures import answer_fit
 from assistant.index.gazetteer import name_patterns, units_in
@@ -110,10 +110,17 @@ def check(
         if not q.years & (own | doc_years):
             held = sorted(own or doc_years)
             return Decline("period", ", ".join(str(y) for y in sorted(q.years)), str(held[-1]) if held else "")
-    if q.wants == "achieved" and q.profile.kind == "number":
+    if q.profile.kind == "number":
         found, _ = answer_fit(q.profile, sentence, values_in(q.text))
-        if found and all(slots_of(sentence, f).kind == "target" for f in found):
+        if q.wants == "achieved" and found and all(slots_of(sentence, f).kind == "target" for f in found):
             return Decline("target", "")
+        verdicts = [agreement(slots_of(sentence, f), q) for f in found]
+        if verdicts and all(v.hard for v in verdicts):
+            # Every figure the passage states is another unit's, level's or period's.
+            if q.units:
+                return Decline("unit", ", ".join(u.surface or u.name for u in q.units))
+            if q.periods:
+                return Decline("period", ", ".join(p.label(q.language) for p in q.periods))
     return None
 
 
