@@ -243,3 +243,15 @@ def test_a_passage_whose_every_figure_is_another_units_is_declined():
                      "Bộ Tài chính và các địa phương. " + sentence)
     assert refusal is not None and refusal.reason == "unit"
     assert _check("Lai Châu đạt tỷ lệ bao nhiêu phần trăm hồ sơ trực tuyến?", sentence) is None
+
+
+def test_a_year_after_a_comma_opens_the_next_figures_clause():
+    sentence = "Năm 2021 kinh tế số của tỉnh tăng trưởng 21%, 2022 đạt 17%."
+    first, second = figures(sentence)
+    assert slots_of(sentence, first).year == 2021
+    assert slots_of(sentence, second).year == 2022
+
+
+def test_unaccented_digital_transformation_is_not_a_ranking():
+    # Folded, "chuyển đổi số" contains "doi so" (đội sổ: bottom of a ranking).
+    assert analyse("muc ho tro cho can bo chuyen doi so la bao nhieu").intent == "single"

@@ -42,8 +42,9 @@ GENERIC_METRICS = {"dossiers", "procedures", "staff"}
 # How far after a figure its own period can sit: "16,5% (2023)", "18,5% năm 2024".
 _PERIOD_AFTER = 14
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-# What may sit between a figure and its own period: "16,5% (2023)", "18,5% năm 2024".
-_OWN_PERIOD = re.compile(r"\s*(?:\(\s*|,\s*)?(?:(?:vào |trong )?(?:năm|tháng|quý|nam|thang|quy|in)\s*)?$", re.IGNORECASE)
+# What may sit between a figure and its own period: "16,5% (2023)", "18,5% năm 2024". Not a
+# comma: in "tăng 28%, 2023 đạt 19%" the year opens the next figure's clause.
+_OWN_PERIOD = re.compile(r"\s*(?:\(\s*)?(?:(?:vào |trong )?(?:năm|tháng|quý|nam|thang|quy|in)\s*)?$", re.IGNORECASE)
 _MONTH = re.compile(r"\b(?:thang|month)\s+(\d{1,2})\s*(?:/|nam|,)?\s*((?:19|20)\d{2})\b|(?<![\d/])(\d{1,2})/((?:19|20)\d{2})\b")
 # "so với năm 2022", "so cùng kỳ 2023": a year of comparison, not the figure's own.
 _COMPARED = re.compile(r"\b(?:so voi|so cung ky|cung ky|compared (?:with|to)|than in|tang so voi|giam so voi)\s+(?:nam\s+)?")

@@ -38,7 +38,7 @@ _TREND = re.compile(
 )
 _RANKING = re.compile(
     r"\b(?:cao nhat|thap nhat|nhieu nhat|it nhat|dung dau|dan dau|xep dau|xep cuoi|dung cuoi|xep chot|"
-    r"dung chot|cuoi bang|bet bang|doi so|lon nhat|nho nhat|it (?:\w+ ){0,2}nhat|nhieu (?:\w+ ){0,3}nhat|"
+    r"dung chot|cuoi bang|bet bang|lon nhat|nho nhat|it (?:\w+ ){0,2}nhat|nhieu (?:\w+ ){0,3}nhat|"
     r"top \d+|highest|lowest|most|least|best|worst|ranked first|ranked last|"
     r"first place|last place)\b"
 )

@@ -27,7 +27,7 @@ _NUMBER_EN = re.compile(r"\bwhat\b.*\b(score|percentage|share|proportion|rate|fi
 # Rankings are the reform press's favourite figure (PAR INDEX, SIPAS): a question about the
 # lowest-ranked shares every other word with the sentence about the highest-ranked.
 _LOW = re.compile(
-    r"\b(thap nhat|xep cuoi|dung cuoi|cuoi bang|vi tri cuoi|kem nhat|xep chot|dung chot|bet bang|doi so|"
+    r"\b(thap nhat|xep cuoi|dung cuoi|cuoi bang|vi tri cuoi|kem nhat|xep chot|dung chot|bet bang|"
     r"nho nhat|it (?:\w+ ){0,2}nhat|lowest|bottom|worst|ranked last|last place)\b"
 )
 _HIGH = re.compile(
