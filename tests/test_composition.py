@@ -255,3 +255,14 @@ def test_a_year_after_a_comma_opens_the_next_figures_clause():
 def test_unaccented_digital_transformation_is_not_a_ranking():
     # Folded, "chuyển đổi số" contains "doi so" (đội sổ: bottom of a ranking).
     assert analyse("muc ho tro cho can bo chuyen doi so la bao nhieu").intent == "single"
+
+
+def test_a_trend_or_list_quote_goes_on_into_the_next_statement():
+    from assistant.answering.extractive import _with_continuation
+    from assistant.index.sentences import Span
+
+    text = "Năm 2019 tỉnh xếp thứ 12 toàn quốc. Năm 2020 tỉnh vươn lên thứ 7 toàn quốc.\n\nĐoạn khác không liên quan."
+    first = Span(0, text.index(".") + 1)
+    assert text[_with_continuation(text, first).start : _with_continuation(text, first).end].endswith("thứ 7 toàn quốc.")
+    second = Span(text.index("Năm 2020"), text.index("\n\n"))
+    assert _with_continuation(text, second) == second  # never across a paragraph

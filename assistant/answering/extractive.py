@@ -21,12 +21,12 @@ from assistant.answering.question import QuestionProfile, detect_language, ranki
 from assistant.answering.slots import names_the_slot
 from assistant.index.embeddings import IndexEmbeddings
 from assistant.index.facets import metrics_in
-from assistant.index.figures import Figure
+from assistant.index.figures import Figure, figures
 from assistant.index.gazetteer import units_in, units_in_question
 from assistant.index.glossary import expansions
 from assistant.index.keywords import KeywordIndex, tokenize
 from assistant.index.numbers import values_in
-from assistant.index.sentences import Span, statement_spans
+from assistant.index.sentences import Span, sentence_spans, statement_spans
 from assistant.index.store import StoredChunk
 from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics
 from assistant.retrieval import Hit
@@ -54,6 +54,8 @@ ACCEPT_CANDIDATES = 10
 FOCUS_MISSING_COST = 0.7
 # A list question quotes the whole enumeration: its items are the answer.
 MAX_LIST_QUOTE_CHARS = 900
+# Questions answered by several figures or items together.
+COMPOSED_INTENTS = ("list", "ranking", "trend", "comparison")
 # A question about the whole country, asked about no province or district ("chỉ số SIPAS
 # của cả nước"), is not answered by a town's figure ("SIPAS của thị xã Kỳ Anh đạt 100%").
 _NATIONAL = re.compile(r"\b(?:ca nuoc|toan quoc|nationwide|nationally|national average|whole country|countrywide)\b")
@@ -157,6 +159,21 @@ def _with_list_items(text: str, span: Span) -> Span:
 
 _ITEM_SEP = re.compile(r"[,;]\s|\svà\s|\sand\s|\n\s*[-+•]")
 _WHICH = re.compile(r"\b(?:nào|nao|which|who|what)\b", re.IGNORECASE)
+
+
+def _with_continuation(text: str, span: Span) -> Span:
+    """The statement and the next one of its paragraph, when that one goes on with figures or
+    items ("… thứ 6. Năm 2016 tụt xuống 15."): a list, ranking or trend is often told in two."""
+    rest = text[span.end : span.end + MAX_LIST_QUOTE_CHARS]
+    if rest.startswith("\n\n") or not rest.strip():
+        return span
+    nxt = sentence_spans(text, span.end, min(len(text), span.end + MAX_LIST_QUOTE_CHARS))
+    if not nxt or "\n\n" in text[span.end : nxt[0].end]:
+        return span
+    following = text[nxt[0].start : nxt[0].end]
+    if nxt[0].end - span.start > MAX_LIST_QUOTE_CHARS or not (figures(following) or len(_ITEM_SEP.findall(following)) >= 2):
+        return span
+    return Span(span.start, nxt[0].end)
 
 
 class ExtractiveAnswerer:
@@ -286,10 +303,10 @@ class ExtractiveAnswerer:
         """Trim the candidate's sentence to its quote and find its lead figure (once)."""
         if ev.quote:
             return ev
-        if q.intent == "list":
-            ev.sentence = _with_list_items(ev.chunk.text, ev.sentence)
+        if q.intent in COMPOSED_INTENTS:
+            ev.sentence = _with_continuation(ev.chunk.text, _with_list_items(ev.chunk.text, ev.sentence))
         sentence = ev.chunk.text[ev.sentence.start : ev.sentence.end]
-        limit = MAX_LIST_QUOTE_CHARS if q.intent == "list" else MAX_QUOTE_CHARS
+        limit = MAX_LIST_QUOTE_CHARS if q.intent in COMPOSED_INTENTS else MAX_QUOTE_CHARS
         a, b = self._trim(sentence, q.profile, terms, asked, limit)
         ev.quote = sentence[a:b]
         ev.start = ev.chunk.start + ev.sentence.start + a
