@@ -33,11 +33,15 @@ def figure_fits(prof: QuestionProfile, text: str, asked: set[Decimal]) -> list[t
     rate question, the counted noun after it, the question's verb before it, exact over bounds."""
     lead, unit = set(prof.lead), set(prof.unit)
     out = []
-    for f in figures(text):
+    found = figures(text)
+    for i, f in enumerate(found):
         if values_in(f.text) & asked:
             continue
         after = set(tokenize(text[f.end : f.end + 30]))
-        before = set(tokenize(text[max(0, f.start - 40) : f.start]))
+        # The question's verb before a figure is its own only up to the previous figure:
+        # "tiếp nhận 21.040 hồ sơ, (có 9.250 hồ sơ giải quyết …": 9.250 was not "tiếp nhận".
+        since = max(f.start - 40, found[i - 1].end if i else 0, 0)
+        before = set(tokenize(text[since : f.start]))
         if prof.wants_rank:
             # "đứng thứ 3", "xếp hạng 5/63": a position; a score beside it is not the answer.
             fit = 0.3 if _RANK_BEFORE.search(text[max(0, f.start - 16) : f.start]) else -0.2
