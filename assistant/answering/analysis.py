@@ -50,7 +50,9 @@ _LIST = re.compile(
 # đạt", "thực tế", "actually".
 _WANTS_TARGET = re.compile(
     r"\b(?:muc tieu|phan dau|chi tieu|ke hoach|du kien|yeu cau|de ra|dat ra|aim|aims|target|targets|goal|plan|"
-    r"planned|require|required|must)\b"
+    r"planned|require|required|must|at least|at most|minimum|maximum|"
+    # What a rule prescribes is a requirement: "ít nhất", "tối đa", "được quy định", "được phép".
+    r"it nhat|toi thieu|toi da|khong qua|quy dinh|duoc phep)\b"
 )
 _WANTS_ACHIEVED = re.compile(r"\b(?:da dat|dat duoc|thuc te|thuc hien duoc|actually|achieved|reached|so far)\b")
 # "đến năm 2025", "by 2030": a horizon, unless the question runs from one year to another.

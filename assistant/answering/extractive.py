@@ -327,7 +327,8 @@ class ExtractiveAnswerer:
         for f in found:
             v = agreement(slots_of(sentence, f, lead_in), q)
             # -1: about another unit, level or period; -0.5: a target where a result was asked.
-            value = v.score if not v.contradictions else (-1.0 if v.hard else min(v.score, -0.5))
+            # 0: nothing stated otherwise (a weak score is not a contradiction).
+            value = max(v.score, 0.0) if not v.contradictions else (-1.0 if v.hard else -0.5)
             best = value if best is None else max(best, value)
         return best
 
