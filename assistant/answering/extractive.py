@@ -40,9 +40,9 @@ DISAGREE_FACTOR = 0.5
 TARGET_FACTOR = 0.85
 # What a sentence that enumerates (two separators or more) gains for a list question.
 LIST_BONUS = 0.1
-# A lead figure must beat the runner-up of its sentence by this much (agreement + form fit):
-# between near-equals, bolding one is a guess.
-LEAD_MARGIN = 0.05
+# Among figures that agree equally with the question's slots, the lead's form fit (counted
+# noun, the question's verb) must beat the runner-up's by this much.
+FORM_MARGIN = 0.1
 SEMANTIC_WEIGHT = 3.0
 CROSS_LINGUAL_SUPPORT = 0.6
 MAX_QUOTE_CHARS = 360
@@ -280,17 +280,27 @@ class ExtractiveAnswerer:
         # A figure of the wrong form (a score where a rank was asked) never leads, however
         # well its slots agree.
         fits = [(f, fit) for f, fit in fits if fit > 0]
-        ranked: dict[str, float] = {}
+        agreed: dict[str, float] = {}
+        form: dict[str, float] = {}
         for f, fit in fits:
             score, contradictions = agreement(slots_of(sentence, f, lead_in), q)
             if contradictions:
                 continue
-            ranked[f.text] = max(ranked.get(f.text, -99.0), score + fit)
-        if not ranked:
+            agreed[f.text] = max(agreed.get(f.text, -99.0), score)
+            form[f.text] = max(form.get(f.text, -99.0), fit)
+        if not agreed:
             return None
-        order = sorted(ranked.items(), key=lambda kv: -kv[1])
-        if len(order) > 1 and order[1][1] >= order[0][1] - LEAD_MARGIN:
-            return None
+        best = max(agreed.values())
+        top = [t for t, a in agreed.items() if a == best]
+        if len(top) > 1:
+            # Equal on every slot the question names: the form decides only when some slot
+            # did agree and the form clearly differs ("tiếp nhận 21.040 hồ sơ" for "tiếp nhận
+            # bao nhiêu hồ sơ"). Otherwise several figures fit alike, and bolding one is a guess
+            # (a list "a) 05 năm …; b) 10 năm …" for a question the slots cannot tell apart).
+            top.sort(key=lambda t: -form[t])
+            if best <= 0 or form[top[0]] - form[top[1]] < FORM_MARGIN - 1e-9:
+                return None
+        order = [(top[0], best)]
         if prof.wants_rank:
             # "thứ 3", not a bare "3": the headline says it is a position.
             f = next(f for f, _ in fits if f.text == order[0][0])
