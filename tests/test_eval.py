@@ -8,7 +8,7 @@ from pathlib import Path
 from .conftest import SAMPLE, shared_path
 
 KEYS = {"n", "recall@1", "recall@5", "recall@10", "mrr@10", "answer_accuracy", "abstain_accuracy",
-        "false_abstain_rate", "latency_ms_p50", "latency_ms_p95", "per_type"}
+        "false_abstain_rate", "latency_ms_p50", "latency_ms_p95", "per_type", "lead_accuracy", "wrong_lead_rate", "misses"}
 
 
 def test_eval_on_the_dev_questions_the_sample_can_answer(tmp_path: Path, embed_cache_dir: Path):
@@ -37,3 +37,5 @@ def test_eval_on_the_dev_questions_the_sample_can_answer(tmp_path: Path, embed_c
     assert report["abstain_accuracy"] >= 2 / 3
     assert 0 <= report["false_abstain_rate"] <= 0.3
     assert report["latency_ms_p95"] >= report["latency_ms_p50"] > 0
+    assert 0 <= report["wrong_lead_rate"] <= 1 - report["lead_accuracy"] + 0.2
+    assert all({"lead_accuracy", "wrong_lead_rate"} <= set(m) for m in report["per_type"].values())
