@@ -146,7 +146,7 @@ def _subject_and_predicate(prev: str, rest: str) -> tuple[list[str], int] | None
 
 
 def _substitute_subject(prev: str, rest: str) -> str | None:
-    """"Bộ Tư pháp được bao nhiêu điểm" after "Bộ Y tế được bao nhiêu điểm năm 2017?":
+    """"Bộ Xây dựng thì mấy điểm" after "Bộ Y tế năm 2017 mấy điểm?":
     the new subject replaces the old one of the same head word and length, else the
     clause before the shared predicate."""
     found = _subject_and_predicate(prev, rest)

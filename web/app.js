@@ -10,9 +10,9 @@ const I18N = {
     copy: "Sao chép", copied: "Đã chép", up: "Câu trả lời hữu ích", down: "Câu trả lời chưa đúng", comment: "Góp ý (không bắt buộc)",
     sendfb: "Gửi góp ý", thanks: "Cảm ơn góp ý của bạn.", close: "Đóng",
     examples: [
-      "Tỷ lệ TTHC được cung cấp DVC trực tuyến toàn trình của Hà Giang là bao nhiêu?",
-      "Chỉ số PAR Index năm 2023 của thị xã Kỳ Anh đạt bao nhiêu điểm?",
-      "Quảng Nam tiếp nhận bao nhiêu hồ sơ thủ tục hành chính trong tháng 1/2025?",
+      "Tỷ lệ thủ tục trực tuyến toàn trình của Hà Giang?",
+      "PAR Index 2023 của TX Kỳ Anh là bao nhiêu điểm?",
+      "So sánh số TTHC trực tuyến toàn trình của Hà Giang và Quảng Nam",
     ],
   },
   en: {

@@ -4,7 +4,7 @@ metric and kind (target or achieved).
 Reports put several figures in one sentence ("cấp tỉnh đạt 99,99%; cấp huyện đạt 90,86%",
 "năm 2013 xếp thứ 5 … nay thứ 3", "phấn đấu đạt 80%, đến nay đạt 62%"). A figure's slots are
 read from the sentence around it: the last level, unit, period and metric named before it
-(a list "cấp tỉnh 7.744, cấp huyện 21.040" names each just before its figure), a period in
+(a list "cấp tỉnh 5.120, cấp huyện 18.300" names each just before its figure), a period in
 brackets right after it ("16,5% (2023)"), and the target words of its own clause. A slot the
 sentence does not state is unknown, never a contradiction.
 """
@@ -147,7 +147,7 @@ def slots_of(sentence: str, fig: Figure, lead_in: str = "") -> Slots:
     the sentence is an item of (``list_lead_in``)."""
     m = _mentions(sentence)
     # "trên 90% hồ sơ tại cấp tỉnh, trên 80% … tại cấp huyện": a level named in the figure's own
-    # clause after it is its level; else the last one named before it ("cấp tỉnh 7.744 hồ sơ").
+    # clause after it is its level; else the last one named before it ("cấp tỉnh 5.120 hồ sơ").
     stop = min([n for n in m.figure_starts if n > fig.start] + [len(sentence)])
     cut = re.search(r"[;,]", sentence[fig.end : stop])
     stop = fig.end + cut.start() if cut else stop
@@ -157,7 +157,7 @@ def slots_of(sentence: str, fig: Figure, lead_in: str = "") -> Slots:
     after = [p for p in m.periods if fig.end <= p[0] <= fig.end + _PERIOD_AFTER
              and _OWN_PERIOD.match(sentence, fig.end, p[0])]
     period = after[0] if after else _last_before(m.periods, fig.start)
-    # "672 TTHC được cung cấp DVC trực tuyến toàn trình": what a count is of follows it, up
+    # "640 thủ tục được đưa lên mạng toàn trình": what a count is of follows it, up
     # to the next figure or clause; a rate's metric ("tỷ lệ hồ sơ trực tuyến đạt 45%") precedes it.
     following = [x for x in m.metrics if fig.end <= x[0] < stop and x[1] not in GENERIC_METRICS]
     # A metric named before the previous figure belongs to that one ("14 TTHC … một phần và

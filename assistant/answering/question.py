@@ -22,7 +22,7 @@ _NUMBER_Q = re.compile(
     r"\b(bao nhieu|may|bao lau|ty le|phan tram|muc|how many|how much|what percentage|what share|"
     r"what proportion|what score|how fast|how long|what rate|what level|what amount|number of)\b"
 )
-# English puts the quantity after the question word: "What was Da Nang's PAR INDEX score?"
+# English puts the quantity after the question word: "What score did the province get on the index?"
 _NUMBER_EN = re.compile(r"\bwhat\b.*\b(score|percentage|share|proportion|rate|figure|amount|total)\b")
 # Rankings are the reform press's favourite figure (PAR INDEX, SIPAS): a question about the
 # lowest-ranked shares every other word with the sentence about the highest-ranked.
