@@ -129,54 +129,8 @@ def query(
         params.append(int(limit))
     out = []
     for r in db.execute(sql, params):
-        (
-            fid,
-            did,
-            u,
-            ukey,
-            prov,
-            lvl,
-            met,
-            val,
-            vtext,
-            vunit,
-            per,
-            psrc,
-            knd,
-            pub,
-            s,
-            e,
-            vs,
-            ve,
-            quote,
-            title,
-            url,
-        ) = r
-        out.append(
-            Fact(
-                fid,
-                did,
-                u,
-                ukey,
-                prov,
-                lvl,
-                met,
-                Decimal(val),
-                vtext,
-                vunit,
-                per,
-                psrc,
-                knd,
-                pub,
-                s,
-                e,
-                vs,
-                ve,
-                quote,
-                title,
-                url,
-            )
-        )
+        # Columns in Fact's field order (``_COLUMNS``, then quote, title, url); value is text.
+        out.append(Fact(*r[:7], Decimal(r[7]), *r[8:]))
     return out
 
 
