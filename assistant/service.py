@@ -13,8 +13,7 @@ from datetime import date
 from assistant.answering.analysis import QuestionAnalysis, analyse
 from assistant.answering.combine import Row, compose_table
 from assistant.answering.compose import compose, declined, not_found, understood
-from assistant.answering.decline import Decline
-from assistant.answering.decline import check as decline_check
+from assistant.answering.decline import Declines
 from assistant.answering.extractive import Evidence, ExtractiveAnswerer
 from assistant.answering.llm import LLMAnswerer, LLMUnavailable, Source, make_chat_model, sources_from
 from assistant.answering.llm import citations as llm_citations
@@ -63,6 +62,7 @@ class Prepared:
     started: float
     analysis: QuestionAnalysis
     filters: Filters = field(default_factory=Filters)
+    declines: Declines | None = field(default=None, repr=False)  # the question's decline checks
     # Computed once per question, on first use (the LLM path and its fallback share them).
     evidence: list[Evidence] | None = field(default=None, repr=False)
     sources: list[Source] | None = field(default=None, repr=False)
@@ -166,9 +166,10 @@ class AnswerService:
 
     def _evidence(self, p: Prepared) -> list[Evidence]:
         if p.evidence is None:
+            declines = p.declines = Declines(p.analysis, self._document_text)
             with stage("extract"):
                 p.evidence = self.answerer.select(
-                    p.analysis, p.hits, self.store.keyword_index(), lambda ev: self._decline(p.analysis, ev) is None
+                    p.analysis, p.hits, self.store.keyword_index(), lambda ev: declines(ev.chunk, ev.sentence) is None
                 )
         return p.evidence
 
@@ -191,20 +192,13 @@ class AnswerService:
     def _side_evidence(self, p: Prepared, side: Side) -> Evidence | None:
         """One row of a comparison or trend: its own retrieval, evidence and checks."""
         _, hits = self.retriever.retrieve(side.analysis.text, self.settings.retrieval_k, p.filters, "number")
+        declines = Declines(side.analysis, self._document_text)
         evidence = self.answerer.select(
-            side.analysis, hits, self.store.keyword_index(), lambda ev: self._decline(side.analysis, ev) is None
+            side.analysis, hits, self.store.keyword_index(), lambda ev: declines(ev.chunk, ev.sentence) is None
         )
-        if not evidence or self._decline(side.analysis, evidence[0]) is not None:
+        if not evidence or declines(evidence[0].chunk, evidence[0].sentence) is not None:
             return None
         return evidence[0]
-
-    def _decline(self, q: QuestionAnalysis, ev: Evidence) -> Decline | None:
-        text = ev.chunk.text
-        context = f"{ev.chunk.title}\n{text[max(0, ev.sentence.start - 600) : ev.sentence.start]}"
-        sentence = text[ev.sentence.start : ev.sentence.end]
-        return decline_check(
-            q, sentence, context, ev.chunk.doc_id, ev.chunk.published, self._document_text, ev.chunk.title
-        )
 
     def _composed(self, p: Prepared, prompts: PromptSet, warnings: list[str]) -> AnswerResponse | None:
         """A comparison or trend answered as a table, one cited row per unit or period; None
@@ -234,7 +228,8 @@ class AnswerService:
         citations: list = []
         prefix = understood(prompts, p.retrieval_q if p.analysis.rewritten else None)
         if evidence:
-            refusal = self._decline(p.analysis, evidence[0])
+            assert p.declines is not None  # set by _evidence
+            refusal = p.declines(evidence[0].chunk, evidence[0].sentence)
             if refusal is not None:
                 copies = [SourceRef(**d) for d in self.store.duplicates(evidence[0].chunk.doc_id)]
                 answer, citations = declined(refusal, evidence[0], prompts, p.language, copies)

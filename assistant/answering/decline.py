@@ -19,11 +19,15 @@ from assistant.answering.analysis import QuestionAnalysis, UnitRef
 from assistant.answering.figures import answer_fit
 from assistant.index.gazetteer import name_patterns, units_in
 from assistant.index.numbers import values_in
+from assistant.index.records import StoredChunk
+from assistant.index.sentences import Span
 from assistant.index.textnorm import fold_accents
 
 _DAY_MONTH = re.compile(r"\b\d{1,2}/(\d{1,2})/((?:19|20)\d{2})\b")
 _TITLE_MONTH = re.compile(r"\b(?:tháng|thang)\s+(\d{1,2})\b(?!\s*/)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+# How much text before a passage is its context (the paragraphs that name its subject).
+CONTEXT_CHARS = 600
 # From 1 July 2025 a pre-2025 province is part of a merged one: an article from after the
 # merger that names the new province speaks of the old one's territory too.
 _MERGER = "2025-07-01"
@@ -126,3 +130,32 @@ def check(
 
 def _month_label(q: QuestionAnalysis) -> str:
     return ", ".join(f"{m}/{y}" for y, m in sorted(q.months))
+
+
+class Declines:
+    """The decline checks of one question over the passages the answerer weighs: each passage
+    is checked once (the answerer's search for an agreeing passage and the service's final
+    check ask about the same ones) and each document is read once."""
+
+    def __init__(self, q: QuestionAnalysis, document_text: Callable[[str], str | None]) -> None:
+        self.q = q
+        self._read = document_text
+        self._texts: dict[str, str | None] = {}
+        self._verdicts: dict[tuple[str, int, int], Decline | None] = {}
+
+    def _text(self, doc_id: str) -> str | None:
+        if doc_id not in self._texts:
+            self._texts[doc_id] = self._read(doc_id)
+        return self._texts[doc_id]
+
+    def __call__(self, chunk: StoredChunk, sentence: Span) -> Decline | None:
+        """Why the ``sentence`` span of ``chunk`` cannot answer, or None."""
+        key = (chunk.chunk_id, sentence.start, sentence.end)
+        if key not in self._verdicts:
+            text = chunk.text
+            context = f"{chunk.title}\n{text[max(0, sentence.start - CONTEXT_CHARS) : sentence.start]}"
+            self._verdicts[key] = check(
+                self.q, text[sentence.start : sentence.end], context, chunk.doc_id, chunk.published,
+                self._text, chunk.title,
+            )
+        return self._verdicts[key]
