@@ -18,11 +18,10 @@ from assistant.schemas import Turn
 
 def _lead(question: str, sentence: str, lead_in: str = "") -> str | None:
     """The figure the answerer would bold for ``question`` in ``sentence``."""
-    from assistant.answering.extractive import ExtractiveAnswerer
+    from assistant.answering.lead import lead_figure
     from assistant.index.numbers import values_in
 
-    q = analyse(question)
-    return ExtractiveAnswerer()._lead_figure(sentence, 0, len(sentence), q, values_in(question), lead_in)
+    return lead_figure(sentence, 0, len(sentence), analyse(question), values_in(question), lead_in)
 
 
 # --- the analysed question -------------------------------------------------------------

@@ -79,7 +79,9 @@ class _Mentions:
 
 @lru_cache(maxsize=2048)
 def _mentions(sentence: str) -> _Mentions:
-    folded = fold_accents(sentence) if len(fold_accents(sentence)) == len(sentence) else sentence.lower()
+    folded = fold_accents(sentence)
+    if len(folded) != len(sentence):
+        folded = sentence.lower()  # offsets must stay those of the sentence
     levels = tuple((m.start, m.key) for m in levels_in(sentence))
     units: list[tuple[int, str, str]] = []
     toned = normalize_tone_marks(sentence)
@@ -192,9 +194,6 @@ class Verdict:
     score: float
     contradictions: int  # slots stated otherwise than asked: such a figure is never the headline
     hard: int  # of those, another unit, level or period (not merely a target where none was asked)
-
-    def __iter__(self):  # (score, contradictions), as callers unpack it
-        return iter((self.score, self.contradictions))
 
 
 def agreement(slots: Slots, q: QuestionAnalysis) -> Verdict:

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 
 from assistant.answering.question import QuestionProfile, informative, profile
 from assistant.index.facets import Period, levels_in, metrics_in, periods_in
-from assistant.index.gazetteer import all_provinces, slug, units_in_question
+from assistant.index.gazetteer import units_in_question
 from assistant.index.keywords import tokenize
 from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics
+from assistant.index.units import province_name
 
 # Intents, matched on the folded question. Comparison and trend need two things to set side by
 # side (two units, two periods) or say so outright ("so sánh", "thay đổi thế nào").
@@ -110,15 +111,6 @@ class QuestionAnalysis:
     @property
     def months(self) -> set[tuple[int, int]]:
         return {(p.year, p.month) for p in self.periods if p.year and p.month}
-
-
-def province_name(unit: str) -> str:
-    """The display name of a gazetteer unit (a pre-2025 province keeps its own name)."""
-    for p in all_provinces():
-        for name in p.old_names:
-            if slug(name.replace("TP. ", "")) == unit or slug(name) == unit:
-                return name
-    return unit
 
 
 def _units(text: str, provinces: set[str]) -> tuple[UnitRef, ...]:

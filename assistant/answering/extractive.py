@@ -14,16 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from assistant.answering.agreement import GENERIC_METRICS, agreement, list_lead_in, slots_of
+from assistant.answering.agreement import list_lead_in
 from assistant.answering.analysis import QuestionAnalysis
-from assistant.answering.figures import answer_fit, figure_fits
+from assistant.answering.figures import answer_fit
+from assistant.answering.lead import expanded_tokens as _expanded_tokens
+from assistant.answering.lead import lead_figure, sentence_agreement
 from assistant.answering.question import QuestionProfile, detect_language, ranking_direction
 from assistant.answering.slots import names_the_slot
 from assistant.index.embeddings import IndexEmbeddings
-from assistant.index.facets import metrics_in
-from assistant.index.figures import Figure, figures
+from assistant.index.figures import figures
 from assistant.index.gazetteer import units_in, units_in_question
-from assistant.index.glossary import expansions
 from assistant.index.keywords import KeywordIndex, tokenize
 from assistant.index.numbers import values_in
 from assistant.index.sentences import Span, sentence_spans, statement_spans
@@ -40,9 +40,6 @@ DISAGREE_FACTOR = 0.5
 TARGET_FACTOR = 0.85
 # What a sentence that enumerates (two separators or more) gains for a list question.
 LIST_BONUS = 0.1
-# Among figures that agree equally with the question's slots, the lead's form fit (counted
-# noun, the question's verb) must beat the runner-up's by this much.
-FORM_MARGIN = 0.1
 SEMANTIC_WEIGHT = 3.0
 CROSS_LINGUAL_SUPPORT = 0.6
 MAX_QUOTE_CHARS = 360
@@ -78,18 +75,6 @@ class Evidence:
     end: int = 0
     quote: str = ""
     figure: str | None = None
-
-
-_PERCENT_WORDS = set(tokenize("tỷ lệ phần trăm percentage share proportion percent rate"))
-
-
-def _expanded_tokens(text: str) -> set[str]:
-    tokens = set(tokenize(text))
-    for term in expansions(text):
-        tokens.update(tokenize(term))
-    if "%" in tokens:
-        tokens |= _PERCENT_WORDS  # "35,48%" is a rate even where the words are missing
-    return tokens
 
 
 _LEAD_WORDS = {"năm", "theo", "tại", "trong", "đến", "tính", "từ", "sau", "trước", "khi", "ngày", "tháng"}
@@ -158,7 +143,6 @@ def _with_list_items(text: str, span: Span) -> Span:
 
 
 _ITEM_SEP = re.compile(r"[,;]\s|\svà\s|\sand\s|\n\s*[-+•]")
-_WHICH = re.compile(r"\b(?:nào|nao|which|who|what)\b", re.IGNORECASE)
 
 
 def _with_continuation(text: str, span: Span) -> Span:
@@ -251,64 +235,6 @@ class ExtractiveAnswerer:
         b -= len(piece) - len(piece.rstrip())
         return a, b
 
-    def _lead_figure(
-        self, sentence: str, a: int, b: int, q: QuestionAnalysis, asked: set[Decimal], lead_in: str = ""
-    ) -> str | None:
-        """The figure of ``sentence[a:b]`` that answers: the one whose unit, level, period,
-        metric and kind agree with the question, when exactly one does best and none of its
-        slots contradicts the question's (``agreement.py``). Picking among equals is a guess."""
-        prof = q.profile
-        if q.intent in ("comparison", "trend", "list") or (q.intent == "ranking" and _WHICH.search(q.text)):
-            # Several figures, or a name and its figure, answer it together: none of them
-            # alone is the headline.
-            return None
-        specific = [m for m in q.metrics if m not in GENERIC_METRICS]
-        if specific and not {m.key for m in metrics_in(sentence)} & set(specific):
-            return None  # the sentence never names what the question measures
-        if prof.kind != "number":
-            found, fit = answer_fit(prof, sentence[a:b], asked)
-            uniq = list(dict.fromkeys(f.text for f in found))
-            return uniq[0] if len(uniq) == 1 and fit > 0 else None
-        fits = [(f, fit) for f, fit in figure_fits(prof, sentence, asked) if a <= f.start and f.end <= b]
-        if prof.wants_percent:
-            fits = [(f, fit) for f, fit in fits if f.percent]
-        elif prof.unit:
-            # "bao nhiêu hồ sơ": a figure that counts something else is not the answer.
-            fits = [(f, fit) for f, fit in fits if set(prof.unit) & _expanded_tokens(sentence[f.end : f.end + 30])]
-        if not fits or max(fit for _, fit in fits) <= 0:
-            return None
-        # A figure of the wrong form (a score where a rank was asked) never leads, however
-        # well its slots agree.
-        fits = [(f, fit) for f, fit in fits if fit > 0]
-        agreed: dict[str, float] = {}
-        form: dict[str, float] = {}
-        for f, fit in fits:
-            score, contradictions = agreement(slots_of(sentence, f, lead_in), q)
-            if contradictions:
-                continue
-            agreed[f.text] = max(agreed.get(f.text, -99.0), score)
-            form[f.text] = max(form.get(f.text, -99.0), fit)
-        if not agreed:
-            return None
-        best = max(agreed.values())
-        top = [t for t, a in agreed.items() if a == best]
-        if len(top) > 1:
-            # Equal on every slot the question names: the form decides only when some slot
-            # did agree and the form clearly differs ("tiếp nhận 21.040 hồ sơ" for "tiếp nhận
-            # bao nhiêu hồ sơ"). Otherwise several figures fit alike, and bolding one is a guess
-            # (a list "a) 05 năm …; b) 10 năm …" for a question the slots cannot tell apart).
-            top.sort(key=lambda t: -form[t])
-            if best <= 0 or form[top[0]] - form[top[1]] < FORM_MARGIN - 1e-9:
-                return None
-        order = [(top[0], best)]
-        if prof.wants_rank:
-            # "thứ 3", not a bare "3": the headline says it is a position.
-            f = next(f for f, _ in fits if f.text == order[0][0])
-            word = re.search(r"(?:thứ|hạng)\s*$", sentence[max(0, f.start - 8) : f.start], re.IGNORECASE)
-            if word:
-                return sentence[f.start - len(word.group(0)) : f.end]
-        return order[0][0]
-
     def _quote(self, ev: Evidence, q: QuestionAnalysis, terms: tuple[str, ...], asked: set[Decimal]) -> Evidence:
         """Trim the candidate's sentence to its quote and find its lead figure (once)."""
         if ev.quote:
@@ -322,25 +248,8 @@ class ExtractiveAnswerer:
         ev.start = ev.chunk.start + ev.sentence.start + a
         ev.end = ev.start + len(ev.quote)
         lead_in = list_lead_in(ev.chunk.text, ev.sentence.start)
-        ev.figure = self._lead_figure(sentence, a, b, q, asked, lead_in)
+        ev.figure = lead_figure(sentence, a, b, q, asked, lead_in)
         return ev
-
-    @staticmethod
-    def _sentence_agreement(
-        sentence: str, found: list[Figure], q: QuestionAnalysis, lead_in: str = ""
-    ) -> float | None:
-        """The best agreement of the sentence's candidate figures with the question's slots;
-        negative when every one contradicts it, None when there is nothing to check."""
-        if not found:
-            return None
-        best: float | None = None
-        for f in found:
-            v = agreement(slots_of(sentence, f, lead_in), q)
-            # -1: about another unit, level or period; -0.5: a target where a result was asked.
-            # 0: nothing stated otherwise (a weak score is not a contradiction).
-            value = max(v.score, 0.0) if not v.contradictions else (-1.0 if v.hard else -0.5)
-            best = value if best is None else max(best, value)
-        return best
 
     def _semantic_rerank(self, question: str, scored: list[Evidence], top: int = 10) -> list[Evidence]:
         """Add the embedder's question-sentence similarity to the best lexical candidates:
@@ -401,7 +310,7 @@ class ExtractiveAnswerer:
                 found, fit = answer_fit(prof, sentence, asked)
                 if fit < 0:
                     continue
-                agree = self._sentence_agreement(sentence, found, q, list_lead_in(chunk.text, span.start))
+                agree = sentence_agreement(sentence, found, q, list_lead_in(chunk.text, span.start))
                 before = " ".join(chunk.text[s.start : s.end] for s in spans[max(0, i - 3) : i])
                 context = title_tokens | _expanded_tokens(before)
                 own = _expanded_tokens(sentence)

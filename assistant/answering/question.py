@@ -38,7 +38,7 @@ _RANK_Q = re.compile(
     r"\b(?:thu may|hang may|xep thu (?:may|bao nhieu)|xep hang (?:thu )?(?:may|bao nhieu)|vi tri (?:thu )?(?:may|bao nhieu)|"
     r"what rank|which rank|what position|which place|ranked where|where did .* rank)\b"
 )
-_PERCENT_Q = re.compile(r"\b(phan tram|ty le|percentage|share|proportion|percent|rate)\b|%")
+PERCENT_Q = re.compile(r"\b(phan tram|ty le|percentage|share|proportion|percent|rate)\b|%")
 _DATE_Q = re.compile(
     r"\b(khi nao|bao gio|ngay nao|thoi diem nao|thoi gian nao|thang nao|nam nao|tu ngay|hieu luc tu|"
     r"ky ngay|ban hanh ngay|when|what date|which date|since when)\b"
@@ -157,7 +157,7 @@ def profile(question: str) -> QuestionProfile:
     return QuestionProfile(
         language=detect_language(question),
         kind=kind,
-        wants_percent=kind == "number" and bool(_PERCENT_Q.search(folded)),
+        wants_percent=kind == "number" and bool(PERCENT_Q.search(folded)),
         terms=tuple(informative(tokenize(question))),
         question_text=question,
         unit=unit,

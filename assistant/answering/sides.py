@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from dataclasses import replace as dc_replace
 
 from assistant.answering.analysis import QuestionAnalysis, UnitRef, analyse
+from assistant.answering.question import PERCENT_Q, fold_question
 from assistant.index.facets import Period
 from assistant.index.gazetteer import name_patterns
 from assistant.index.textnorm import fold_accents
@@ -46,16 +47,13 @@ def _year_spans(text: str, years: set[int]) -> list[tuple[int, int]]:
     return [m.span() for m in re.finditer(r"(?<!\d)(?:19|20)\d{2}(?!\d)", text) if int(m.group(0)) in years]
 
 
-_PERCENT = re.compile(r"\b(?:ty le|phan tram|percentage|share|proportion|percent|rate)\b|%")
-
-
 def _single(text: str, q: QuestionAnalysis) -> QuestionAnalysis:
     """One side as a single-figure question: a comparison or trend asks for figures even
     when it says "so sánh" or "thay đổi thế nào" instead of "bao nhiêu"."""
     sub = analyse(text, language=q.language)
     prof = sub.profile
     if prof.kind not in ("number", "date"):
-        prof = dc_replace(prof, kind="number", wants_percent=bool(_PERCENT.search(fold_accents(text))))
+        prof = dc_replace(prof, kind="number", wants_percent=bool(PERCENT_Q.search(fold_question(text))))
     return dc_replace(sub, intent="single", profile=prof)
 
 

@@ -1,0 +1,107 @@
+"""Which figure of a quoted sentence leads the answer, and how well a sentence's figures agree
+with the question: the headline rules of the extractive answerer (slots in ``agreement.py``)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from assistant.answering.agreement import GENERIC_METRICS, agreement, slots_of
+from assistant.answering.analysis import QuestionAnalysis
+from assistant.answering.figures import answer_fit, figure_fits
+from assistant.index.facets import metrics_in
+from assistant.index.figures import Figure
+from assistant.index.glossary import expansions
+from assistant.index.keywords import tokenize
+
+# Among figures that agree equally with the question's slots, the lead's form fit (counted
+# noun, the question's verb) must beat the runner-up's by this much.
+FORM_MARGIN = 0.1
+
+_PERCENT_WORDS = set(tokenize("tỷ lệ phần trăm percentage share proportion percent rate"))
+
+
+def expanded_tokens(text: str) -> set[str]:
+    tokens = set(tokenize(text))
+    for term in expansions(text):
+        tokens.update(tokenize(term))
+    if "%" in tokens:
+        tokens |= _PERCENT_WORDS  # "35,48%" is a rate even where the words are missing
+    return tokens
+
+
+_WHICH = re.compile(r"\b(?:nào|nao|which|who|what)\b", re.IGNORECASE)
+
+
+def lead_figure(
+    sentence: str, a: int, b: int, q: QuestionAnalysis, asked: set[Decimal], lead_in: str = ""
+) -> str | None:
+    """The figure of ``sentence[a:b]`` that answers: the one whose unit, level, period,
+    metric and kind agree with the question, when exactly one does best and none of its
+    slots contradicts the question's (``agreement.py``). Picking among equals is a guess."""
+    prof = q.profile
+    if q.intent in ("comparison", "trend", "list") or (q.intent == "ranking" and _WHICH.search(q.text)):
+        # Several figures, or a name and its figure, answer it together: none of them
+        # alone is the headline.
+        return None
+    specific = [m for m in q.metrics if m not in GENERIC_METRICS]
+    if specific and not {m.key for m in metrics_in(sentence)} & set(specific):
+        return None  # the sentence never names what the question measures
+    if prof.kind != "number":
+        found, fit = answer_fit(prof, sentence[a:b], asked)
+        uniq = list(dict.fromkeys(f.text for f in found))
+        return uniq[0] if len(uniq) == 1 and fit > 0 else None
+    fits = [(f, fit) for f, fit in figure_fits(prof, sentence, asked) if a <= f.start and f.end <= b]
+    if prof.wants_percent:
+        fits = [(f, fit) for f, fit in fits if f.percent]
+    elif prof.unit:
+        # "bao nhiêu hồ sơ": a figure that counts something else is not the answer.
+        fits = [(f, fit) for f, fit in fits if set(prof.unit) & expanded_tokens(sentence[f.end : f.end + 30])]
+    if not fits or max(fit for _, fit in fits) <= 0:
+        return None
+    # A figure of the wrong form (a score where a rank was asked) never leads, however
+    # well its slots agree.
+    fits = [(f, fit) for f, fit in fits if fit > 0]
+    agreed: dict[str, float] = {}
+    form: dict[str, float] = {}
+    for f, fit in fits:
+        if agreement(slots_of(sentence, f, lead_in), q).contradictions:
+            continue
+        agreed[f.text] = max(agreed.get(f.text, -99.0), agreement(slots_of(sentence, f, lead_in), q).score)
+        form[f.text] = max(form.get(f.text, -99.0), fit)
+    if not agreed:
+        return None
+    best = max(agreed.values())
+    top = [t for t, a in agreed.items() if a == best]
+    if len(top) > 1:
+        # Equal on every slot the question names: the form decides only when some slot
+        # did agree and the form clearly differs ("tiếp nhận 21.040 hồ sơ" for "tiếp nhận
+        # bao nhiêu hồ sơ"). Otherwise several figures fit alike, and bolding one is a guess
+        # (a list "a) 05 năm …; b) 10 năm …" for a question the slots cannot tell apart).
+        top.sort(key=lambda t: -form[t])
+        if best <= 0 or form[top[0]] - form[top[1]] < FORM_MARGIN - 1e-9:
+            return None
+    if prof.wants_rank:
+        # "thứ 3", not a bare "3": the headline says it is a position.
+        f = next(f for f, _ in fits if f.text == top[0])
+        word = re.search(r"(?:thứ|hạng)\s*$", sentence[max(0, f.start - 8) : f.start], re.IGNORECASE)
+        if word:
+            return sentence[f.start - len(word.group(0)) : f.end]
+    return top[0]
+
+
+def sentence_agreement(
+    sentence: str, found: list[Figure], q: QuestionAnalysis, lead_in: str = ""
+) -> float | None:
+    """The best agreement of the sentence's candidate figures with the question's slots;
+    negative when every one contradicts it, None when there is nothing to check."""
+    if not found:
+        return None
+    best: float | None = None
+    for f in found:
+        v = agreement(slots_of(sentence, f, lead_in), q)
+        # -1: about another unit, level or period; -0.5: a target where a result was asked.
+        # 0: nothing stated otherwise (a weak score is not a contradiction).
+        value = max(v.score, 0.0) if not v.contradictions else (-1.0 if v.hard else -0.5)
+        best = value if best is None else max(best, value)
+    return best
