@@ -203,12 +203,15 @@ class AnswerService:
     def _composed(self, p: Prepared, prompts: PromptSet, warnings: list[str]) -> AnswerResponse | None:
         """A comparison or trend answered as a table, one cited row per unit or period; None
         when the question has no sides or fewer than two of them are answered."""
-        rows = [Row(s.label, self._side_evidence(p, s)) for s in sides(p.analysis)]
+        parts = sides(p.analysis)
+        rows = [Row(s.label, self._side_evidence(p, s)) for s in parts]
         # A table is worth showing when it sets at least two figures side by side; otherwise
         # one statement may answer for all the units together ("Hà Nội và TP HCM đều …").
         if sum(r.evidence is not None and r.evidence.figure is not None for r in rows) < 2:
             return None
-        answer, citations, table = compose_table(rows, p.analysis.intent, prompts, p.language)
+        # Rows by period read as a trend (latest first), whatever the question called it.
+        shape = "trend" if parts and parts[0].by == "period" else "comparison"
+        answer, citations, table = compose_table(rows, shape, prompts, p.language)
         report = check(answer, citations, self.store)
         if not report.ok:
             warnings.extend(report.problems)
@@ -247,7 +250,7 @@ class AnswerService:
                 by_story.setdefault(self.store.cluster(e.chunk.doc_id), e)
             evidence = list(by_story.values())
             copies = {e.chunk.doc_id: [SourceRef(**d) for d in self.store.duplicates(e.chunk.doc_id)] for e in evidence}
-            answer, citations = compose(evidence, prompts, p.language, copies)
+            answer, citations = compose(evidence, prompts, p.language, copies, p.analysis.profile.direction)
             report = check(answer, citations, self.store)
             if not report.ok:
                 # Never show an answer whose grounding failed, even our own.

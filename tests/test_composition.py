@@ -265,3 +265,108 @@ def test_a_trend_or_list_quote_goes_on_into_the_next_statement():
     assert text[_with_continuation(text, first).start : _with_continuation(text, first).end].endswith("thứ 7 toàn quốc.")
     second = Span(text.index("Năm 2020"), text.index("\n\n"))
     assert _with_continuation(text, second) == second  # never across a paragraph
+
+
+# --- rankings computed over an enumeration --------------------------------------------
+
+
+def test_an_enumeration_of_names_with_one_figure_each_is_ranked():
+    from assistant.answering.rank import enumerated, extreme
+
+    sentence = (
+        "Còn 05/30 địa phương đạt dưới 80% gồm: Bắc Kạn (78,40%), Hà Nam (71,05%), "
+        "TP. Cần Thơ (66,90%), Kon Tum (80, 12%), Ninh Bình (52,75%)."
+    )
+    items = enumerated(sentence)
+    # The lead-in's own figures (05/30, 80%) are not items; "(80, 12%)" is one bracket, two numbers.
+    assert [i.label for i in items] == ["Bắc Kạn", "Hà Nam", "TP. Cần Thơ", "Ninh Bình"]
+    assert extreme(items, "low").label == "Ninh Bình"
+    assert extreme(items, "high").label == "Bắc Kạn"
+
+
+def test_clauses_joined_by_semicolons_and_a_name_with_va_are_items():
+    from assistant.answering.rank import enumerated
+
+    sentence = (
+        "Cụ thể, Bộ Văn hóa và Thể thao đạt 61,5 %; Bộ Giao thông đạt 70,2 %; "
+        "Ban Quản lý A đạt 66 % và Ban Quản lý B đạt 58 %."
+    )
+    labels = [i.label for i in enumerated(sentence)]
+    assert labels == ["Bộ Văn hóa và Thể thao", "Bộ Giao thông", "Ban Quản lý A", "Ban Quản lý B"]
+
+
+def test_prose_is_not_an_enumeration_and_a_tie_names_no_one():
+    from assistant.answering.rank import Item, enumerated, extreme
+    from assistant.index.figures import Figure
+
+    # Figures in clauses with verbs ("đều đạt") are no list of names to rank.
+    assert enumerated("Các đơn vị đều đạt trên 90 %, trong đó 12 đơn vị tăng điểm, 3 đơn vị giảm 2 bậc.") == []
+    assert enumerated("Hà Nam đạt 71%, Kon Tum đạt 80%.") == []  # two items compare, they do not rank
+    tie = [Item(n, Figure("5", 0, 1, False), v) for n, v in (("A", 7), ("B", 7), ("C", 3))]
+    assert extreme(tie, "high") is None and extreme(tie, "low").label == "C"
+
+
+def test_a_ranking_question_leads_with_the_listed_item_at_the_end_asked():
+    from assistant.answering.compose import compose
+    from assistant.answering.extractive import Evidence, ExtractiveAnswerer
+    from assistant.index.records import StoredChunk
+    from assistant.index.sentences import Span
+    from assistant.prompts import load as load_prompts
+
+    text = "Một số tỉnh đạt tỷ lệ thấp như: Bắc Kạn (38,5%), Hà Nam (21,4%), Kon Tum (44,9%)."
+    chunk = StoredChunk("c1", "d1", 0, 0, len(text), text, "Báo cáo quý", None, "2024-07-01", "Cổng TTĐT")
+    q = analyse("Tỉnh nào có tỷ lệ hồ sơ trực tuyến thấp nhất và đạt bao nhiêu?")
+    ev = ExtractiveAnswerer()._quote(Evidence(chunk, 1, Span(0, len(text)), 1.0, 1.0), q, q.profile.terms, set())
+    assert (ev.label, ev.figure) == ("Hà Nam", "21,4%")
+    answer, _ = compose([ev], load_prompts("extractive", "vi"), "vi", direction=q.profile.direction)
+    assert answer.startswith("**Hà Nam: 21,4%** — thấp nhất")
+    # A sentence that itself says which end it is at is quoted, not re-ranked.
+    said = "Kon Tum đứng cuối bảng với 44,9%, sau Bắc Kạn (48,5%) và Hà Nam (51,4%)."
+    chunk2 = StoredChunk("c2", "d1", 0, 0, len(said), said, "Báo cáo", None, None, None)
+    ev2 = ExtractiveAnswerer()._quote(Evidence(chunk2, 1, Span(0, len(said)), 1.0, 1.0), q, q.profile.terms, set())
+    assert ev2.label is None
+
+
+# --- trends and comparisons --------------------------------------------------------------
+
+
+def test_one_measure_in_two_years_is_compared_period_by_period():
+    q = analyse("Điểm chỉ số hài lòng của tỉnh Nghệ An năm 2022 so với năm 2020 ra sao?")
+    assert q.intent == "trend"
+    got = sides(q)
+    assert [s.analysis.years for s in got] == [{2022}, {2020}] and all(s.by == "period" for s in got)
+    assert "2020" not in got[0].analysis.text and "so với năm" not in got[1].analysis.text
+
+
+def test_a_side_drops_the_words_that_joined_the_other_unit():
+    got = sides(analyse("Cuối năm 2024, Lào Cai và Yên Bái lần lượt có bao nhiêu thủ tục trực tuyến toàn trình?"))
+    texts = {s.label: s.analysis.text for s in got}
+    assert texts["Lào Cai"] == "Cuối năm 2024, Lào Cai có bao nhiêu thủ tục trực tuyến toàn trình?"
+    assert texts["Yên Bái"] == "Cuối năm 2024, Yên Bái có bao nhiêu thủ tục trực tuyến toàn trình?"
+
+
+def test_a_metric_after_a_figure_in_its_clause_is_that_figures_own():
+    sentence = "Huyện có 52 TTHC trực tuyến một phần và 310 TTHC thực hiện theo hình thức khác."
+    assert _lead("Huyện có bao nhiêu TTHC trực tuyến một phần?", sentence) == "52"
+    # After "và" the next figure's metric begins: "đúng hạn" is 97,6%'s.
+    other = "Huyện tiếp nhận 8.410 hồ sơ và tỷ lệ giải quyết đúng hạn đạt 97,6%."
+    assert _lead("Tỷ lệ hồ sơ giải quyết đúng hạn của huyện là bao nhiêu?", other) == "97,6%"
+
+
+def test_a_chunk_cut_inside_a_sentence_is_read_on_to_its_end():
+    from assistant.answering.extractive import ExtractiveAnswerer
+    from assistant.index.records import StoredChunk
+
+    document = "Mở đầu. Năm 2023 tỉnh đạt 81,2% hồ sơ trực tuyến, tăng so với 74,6% của năm 2022. Đoạn sau."
+    cut = document.index("74,6")
+    chunk = StoredChunk("c", "d", 0, 0, cut + 2, document[: cut + 2], "T", None, None, None)
+    answerer = ExtractiveAnswerer(document_text=lambda _: document)
+    whole = answerer._whole(chunk, {})
+    assert whole.text.endswith("của năm 2022.") and whole.text == document[: whole.end]
+    done = StoredChunk("c", "d", 0, 0, 7, document[:7], "T", None, None, None)
+    assert answerer._whole(done, {}) is done  # a chunk that ends a sentence stays as it is
+
+
+def test_a_figure_in_brackets_restates_the_previous_one_and_shares_its_metric():
+    sentence = "Có 98,9 % hồ sơ đúng hạn, chỉ 1,1 % hồ sơ giải quyết trễ hạn ( hơn 2.300 hồ sơ )."
+    assert _lead("Tỉnh có bao nhiêu hồ sơ bị giải quyết trễ hạn?", sentence) == "2.300"

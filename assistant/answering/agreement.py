@@ -162,11 +162,19 @@ def slots_of(sentence: str, fig: Figure, lead_in: str = "") -> Slots:
     # "640 thủ tục được đưa lên mạng toàn trình": what a count is of follows it, up
     # to the next figure or clause; a rate's metric ("tỷ lệ hồ sơ trực tuyến đạt 45%") precedes it.
     following = [x for x in m.metrics if fig.end <= x[0] < stop and x[1] not in GENERIC_METRICS]
-    # A metric named before the previous figure belongs to that one ("14 TTHC … một phần và
-    # 875 TTHC thực hiện theo hình thức khác").
+    # A metric named after the previous figure, in its clause, belongs to that one ("14 TTHC … một phần và
+    # 875 TTHC thực hiện theo hình thức khác"): the previous figure's own clause runs from
+    # it to the first comma, semicolon or "và" ("… 5.120 hồ sơ và tỷ lệ đúng hạn 98%": after "và",
+    # the next figure's).
     prev_end = max([f_end for f_start, f_end in m.figure_spans if f_end <= fig.start], default=-1)
+    prev_cut = re.search(r"[;,]|\s(?:và|and)\s", sentence[prev_end : fig.start]) if prev_end >= 0 else None
+    prev_stop = prev_end + prev_cut.start() if prev_cut else (fig.start if prev_end >= 0 else -1)
+    if prev_end >= 0 and "(" in sentence[prev_end : fig.start] and ")" not in sentence[sentence.rfind("(", 0, fig.start) : fig.start]:
+        # "0,48 % hồ sơ trễ hạn (hơn 68.000 hồ sơ)": a bracket restates the previous figure
+        # in another unit, and shares its metric.
+        prev_stop = prev_end
     before = _last_before(m.metrics, fig.start)
-    metric = following[0] if following else (before if before and before[0] > prev_end else None)
+    metric = following[0] if following else (before if before and before[0] > prev_stop else None)
     if fig.percent and any(abs(v - r) < Decimal("0.06") for v in readings(fig.text.rstrip("% ")) for r in m.score_ratios):
         metric = (fig.start, SCORE_RATIO)
     clause_start = max((c.end() for c in _CLAUSE_START.finditer(sentence, 0, fig.start)), default=0)

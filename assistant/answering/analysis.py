@@ -157,6 +157,9 @@ def intent_of(text: str, units: tuple[UnitRef, ...], n_periods: int) -> str:
         folded,
     ):
         return "trend"
+    # "năm 2015 so với năm 2014": one measure in two periods.
+    if n_periods >= 2 and re.search(r"(?:19|20)\d{2}\b.*\b(?:so voi|compared (?:with|to)|than)\s+(?:nam\s+|in\s+)?(?:19|20)\d{2}\b", folded):
+        return "trend"
     return "single"
 
 

@@ -46,10 +46,16 @@ def compose(
     prompts: PromptSet,
     language: str,
     copies: dict[str, list[SourceRef]] | None = None,
+    direction: str | None = None,
 ) -> tuple[str, list[Citation]]:
+    """``direction``: the end of a ranking asked for ("high"/"low"), said in a ranked lead."""
     copies = copies or {}
     best = evidence[0]
-    lead = prompts["lead"].format(figure=best.figure) if best.figure else ""
+    if best.label and best.figure:
+        end = prompts["rank_high" if direction == "high" else "rank_low"]
+        lead = prompts["lead_ranked"].format(label=best.label, figure=best.figure, end=end)
+    else:
+        lead = prompts["lead"].format(figure=best.figure) if best.figure else ""
     parts = [prompts["answer"].format(lead=lead, ref=reference(best, prompts, language), quote=best.quote, n=1)]
     for n, ev in enumerate(evidence[1:], 2):
         # Evidence comes latest first: an older date is an earlier report of the same figure.

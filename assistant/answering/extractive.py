@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from assistant.answering.agreement import list_lead_in
@@ -19,7 +19,8 @@ from assistant.answering.analysis import QuestionAnalysis
 from assistant.answering.figures import answer_fit
 from assistant.answering.lead import expanded_tokens as _expanded_tokens
 from assistant.answering.lead import lead_figure, sentence_agreement
-from assistant.answering.question import QuestionProfile, detect_language, ranking_direction
+from assistant.answering.question import QuestionProfile, detect_language, names_rank_end, ranking_direction
+from assistant.answering.rank import enumerated, extreme
 from assistant.answering.slots import names_the_slot
 from assistant.index.embeddings import IndexEmbeddings
 from assistant.index.figures import figures
@@ -40,6 +41,17 @@ DISAGREE_FACTOR = 0.5
 TARGET_FACTOR = 0.85
 # What a sentence that enumerates (two separators or more) gains for a list question.
 LIST_BONUS = 0.1
+# What a sentence gains for a "which is highest/lowest" question when it names that end of
+# the ranking ("xếp cuối bảng") or lists items with a figure each that can be ranked.
+RANK_BONUS = 0.1
+# What a sentence gains for a "how did it change" or "compare" question when it states a change: two
+# figures or more, and two years or a change phrase ("tăng từ 81,54% lên 89,21%").
+TREND_BONUS = 0.1
+_CHANGE = re.compile(
+    r"\b(?:tăng|giảm|tụt|lên|xuống|so với|so cùng kỳ|từ .{1,60}? (?:lên|xuống|còn)|increased?|decreased?|"
+    r"rose|fell|dropped|up from|down from|from .{1,60}? to)\b",
+    re.IGNORECASE,
+)
 SEMANTIC_WEIGHT = 3.0
 CROSS_LINGUAL_SUPPORT = 0.6
 MAX_QUOTE_CHARS = 360
@@ -61,6 +73,10 @@ _LOCAL_UNIT = re.compile(r"\b(?:tỉnh|thành phố|TP\.?|thị xã|huyện|qu�
 # How many of the best sentences are searched for the name a "which province/ministry" question asks for.
 _SLOT_CANDIDATES = 20
 _CLAUSE_CUT = re.compile(r"[,;:](?=\s)|\s[-–]\s")
+# A chunk cut inside a sentence ("… cao nhất năm 2015 ( năm 201") is read on to the end of
+# that sentence in its document, at most this far: a quote cut mid-figure misleads.
+SENTENCE_TAIL_CHARS = 400
+_TERMINAL = re.compile(r"[.!?…:;][\"'”’»)\]]*\s*$")
 
 
 @dataclass
@@ -75,6 +91,10 @@ class Evidence:
     end: int = 0
     quote: str = ""
     figure: str | None = None
+    # A ranking computed over the items the quote lists: the top (or bottom) item's name and
+    # how many items were ranked (``rank.py``).
+    label: str | None = None
+    ranked: int = 0
 
 
 _LEAD_WORDS = {"năm", "theo", "tại", "trong", "đến", "tính", "từ", "sau", "trước", "khi", "ngày", "tháng"}
@@ -175,6 +195,28 @@ class ExtractiveAnswerer:
         self.embedder = embedder
         self.document_text = document_text
 
+    def _whole(self, chunk: StoredChunk, texts: dict[str, str | None]) -> StoredChunk:
+        """The chunk read on to the end of the sentence it cuts (a copy; offsets stay the
+        document's, so the quote is still its verbatim span)."""
+        if self.document_text is None or not chunk.text.strip() or _TERMINAL.search(chunk.text):
+            return chunk
+        if chunk.doc_id not in texts:
+            texts[chunk.doc_id] = self.document_text(chunk.doc_id)
+        text = texts[chunk.doc_id]
+        if not text or chunk.end >= len(text) or text[chunk.start : chunk.end] != chunk.text:
+            return chunk
+        stop = min(len(text), chunk.end + SENTENCE_TAIL_CHARS)
+        paragraph = text.find("\n\n", chunk.end, stop)
+        if paragraph >= 0:
+            end = paragraph
+        else:
+            # The cut sentence's end: the first boundary after the cut (none within reach: keep the chunk).
+            spans = sentence_spans(text, chunk.end, stop)
+            if len(spans) < 2 and stop < len(text):
+                return chunk
+            end = spans[0].end if spans else chunk.end
+        return replace(chunk, text=text[chunk.start : end].rstrip(), end=chunk.start + len(text[chunk.start : end].rstrip()))
+
     def _document(self, doc_id: str, what: str, cache: dict[tuple[str, str], set[str]]) -> set[str]:
         """What a whole document speaks of: its ``years`` (years of comparison left out) or
         its keyword ``tokens``; read once per question, and only when a passage needs it."""
@@ -249,6 +291,12 @@ class ExtractiveAnswerer:
         ev.end = ev.start + len(ev.quote)
         lead_in = list_lead_in(ev.chunk.text, ev.sentence.start)
         ev.figure = lead_figure(sentence, a, b, q, asked, lead_in)
+        if q.intent == "ranking" and q.profile.direction and not names_rank_end(ev.quote):
+            # The sentence lists items without saying which is first or last: rank them.
+            items = enumerated(ev.quote)
+            top = extreme(items, q.profile.direction)
+            if top is not None:
+                ev.figure, ev.label, ev.ranked = top.figure.text, top.label, len(items)
         return ev
 
     def _semantic_rerank(self, question: str, scored: list[Evidence], top: int = 10) -> list[Evidence]:
@@ -269,8 +317,10 @@ class ExtractiveAnswerer:
         hits: list[Hit],
         keyword: KeywordIndex,
         accept: Callable[[Evidence], bool] | None = None,
+        trace: list[Evidence] | None = None,
     ) -> list[Evidence]:
-        """The evidence to quote, best first. ``q.focus``: the phrases a follow-up itself
+        """The evidence to quote, best first (``trace``, when given, receives every scored
+        candidate in order: what ``cchc eval --misses`` and debugging read). ``q.focus``: the phrases a follow-up itself
         asked about ("cấp huyện" in "Còn cấp huyện thì sao?"), which the passage must hold."""
         prof, focus = q.profile, q.focus
         terms = prof.terms
@@ -291,8 +341,9 @@ class ExtractiveAnswerer:
         entities = named_entities(prof.question_text)
         scored: list[Evidence] = []
         documents: dict[tuple[str, str], set[str]] = {}
+        texts: dict[str, str | None] = {}
         for rank, hit in enumerate(hits[: self.sentences_from], 1):
-            chunk = hit.chunk
+            chunk = self._whole(hit.chunk, texts)
             spans: list[Span] = statement_spans(chunk.text)
             title_tokens = _expanded_tokens(chunk.title)
             named = units_in(chunk.title + "\n" + chunk.text)
@@ -317,7 +368,8 @@ class ExtractiveAnswerer:
                 factor = place_factor
                 if national and _LOCAL_UNIT.search(sentence) and not _NATIONAL.search(fold_accents(sentence).lower()):
                     factor *= 0.5  # a local figure for a national question
-                if prof.direction and ranking_direction(sentence) not in (None, prof.direction):
+                said = ranking_direction(sentence) if prof.direction else None
+                if said not in (None, prof.direction):
                     factor *= 0.5  # the top of the ranking, asked about its bottom (or the reverse)
                 own_years = _subject_years(sentence)
                 window_years = own_years or _subject_years(f"{chunk.title} {before}")
@@ -349,6 +401,14 @@ class ExtractiveAnswerer:
                 bonus = 0.0
                 if q.intent == "list" and len(_ITEM_SEP.findall(sentence)) >= 2:
                     bonus += LIST_BONUS  # an enumeration answers "những … nào", a count of it does not
+                if q.intent in ("trend", "comparison") and len(figures(sentence)) >= 2 and (len(_years(sentence)) >= 2 or _CHANGE.search(sentence)):
+                    bonus += TREND_BONUS
+                if (
+                    q.intent == "ranking" and prof.direction and cov >= self.min_support
+                    and (said == prof.direction or (not names_rank_end(sentence) and enumerated(sentence)))
+                ):
+                    # Only among passages that answer at all: a list elsewhere is no ranking of this.
+                    bonus += RANK_BONUS
                 scored.append(Evidence(chunk, rank, span, score=cov + fit + bonus + 0.05 / rank, coverage=cov))
         scored.sort(key=lambda e: -e.score)
         if prof.kind in ("place", "ministry"):
@@ -360,6 +420,8 @@ class ExtractiveAnswerer:
                 if names_the_slot(prof.kind, e.chunk.text[e.sentence.start : e.sentence.end], prof.question_text)
             ]
             scored = naming or scored
+        if trace is not None:
+            trace.extend(scored)
         min_support = self.min_support
         if prof.language == "en" and self.embedder is not None and scored:
             for ev in scored[:10]:

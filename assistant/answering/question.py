@@ -168,6 +168,12 @@ def profile(question: str) -> QuestionProfile:
     )
 
 
+def names_rank_end(text: str) -> bool:
+    """Whether the text says which end of a ranking something is at (either end)."""
+    folded = fold_accents(text).lower()
+    return bool(_LOW.search(folded) or _HIGH.search(folded))
+
+
 def ranking_direction(text: str) -> str | None:
     """'high', 'low', or None when the text names neither end of a ranking (or both)."""
     folded = fold_accents(text).lower()

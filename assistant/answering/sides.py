@@ -25,6 +25,7 @@ MAX_SIDES = 6
 class Side:
     label: str
     analysis: QuestionAnalysis
+    by: str = "unit"  # "unit" or "period": what the rows of the table differ by
 
 
 def _unit_spans(text: str, u: UnitRef) -> list[tuple[int, int]]:
@@ -37,14 +38,33 @@ def _unit_spans(text: str, u: UnitRef) -> list[tuple[int, int]]:
     return [m.span() for m in re.finditer(rf"(?<!\w){re.escape(needle)}(?!\w)", folded)]
 
 
+# What joined a removed name to the rest goes with it: "A và B lần lượt có …" asked of B alone
+# is "B có …", not "và B lần lượt có …".
+_CONJ = r"(?:và|với|hoặc|cùng|so với|and|or|with|versus|vs\.?)"
+_JOIN_AFTER = re.compile(rf"^\s*,?\s*{_CONJ}\b", re.IGNORECASE)
+_JOIN_BEFORE = re.compile(rf"(?:,\s*)?\b{_CONJ}\s*$|,\s*$", re.IGNORECASE)
+_RESPECTIVELY = re.compile(r"\s*\b(?:lần lượt|respectively)\b", re.IGNORECASE)
+
+
 def _without(text: str, spans: list[tuple[int, int]]) -> str:
     for a, b in sorted(spans, reverse=True):
-        text = text[:a] + text[b:]
+        after = _JOIN_AFTER.match(text[b:])
+        before = None if after else _JOIN_BEFORE.search(text[:a])
+        if after:
+            b += after.end()
+        elif before:
+            a = before.start()
+        text = text[:a] + " " + text[b:]
+    if spans:
+        text = _RESPECTIVELY.sub("", text)
+        text = re.sub(r"\s+([,?.;])", r"\1", text)
     return " ".join(text.split())
 
 
 def _year_spans(text: str, years: set[int]) -> list[tuple[int, int]]:
-    return [m.span() for m in re.finditer(r"(?<!\d)(?:19|20)\d{2}(?!\d)", text) if int(m.group(0)) in years]
+    # "từ năm 2014" goes whole: "sang năm 2015" asked alone is about 2015.
+    pattern = r"(?:\b(?:từ|sang|đến|tới|from|to|in)\s+)?(?:\bnăm\s+)?(?<!\d)((?:19|20)\d{2})(?!\d)"
+    return [m.span() for m in re.finditer(pattern, text, re.IGNORECASE) if int(m.group(1)) in years]
 
 
 def _single(text: str, q: QuestionAnalysis) -> QuestionAnalysis:
@@ -63,7 +83,8 @@ def sides(q: QuestionAnalysis) -> list[Side]:
         levels = [u.level for u in q.units]
         level = next((lv for lv in dict.fromkeys(levels) if levels.count(lv) >= 2), None)
         if level is None:
-            return []
+            # One unit in two years ("năm 2015 so với năm 2014") is compared period by period.
+            return _period_sides(q)
         compared = [u for u in q.units if u.level == level][:MAX_SIDES]
         out = []
         for u in compared:
@@ -71,12 +92,16 @@ def sides(q: QuestionAnalysis) -> list[Side]:
             out.append(Side(u.surface or u.name, _single(_without(q.text, others), q)))
         return out
     if q.intent == "trend":
-        years = sorted(q.years, reverse=True)[:MAX_SIDES]
-        if len(years) < 2:
-            return []
-        out = []
-        for y in years:
-            text = _without(q.text, _year_spans(q.text, set(years) - {y}))
-            out.append(Side(Period(y).label(q.language), _single(text, q)))
-        return out
+        return _period_sides(q)
     return []
+
+
+def _period_sides(q: QuestionAnalysis) -> list[Side]:
+    years = sorted(q.years, reverse=True)[:MAX_SIDES]
+    if len(years) < 2:
+        return []
+    out = []
+    for y in years:
+        text = _without(q.text, _year_spans(q.text, set(years) - {y}))
+        out.append(Side(Period(y).label(q.language), _single(text, q), by="period"))
+    return out

@@ -100,7 +100,8 @@ _SKIP_HEAD = re.compile(r"^(?:stt|tt|số tt|mã|mã số|mã tthc|số hồ sơ
 _TOTAL = re.compile(r"^(?:tổng|tổng cộng|tổng số|cộng|cả nước|toàn quốc|total)$", re.I)
 
 
-def _value(fig: Figure) -> Decimal | None:
+def figure_value(fig: Figure) -> Decimal | None:
+    """The figure's value with its scale word ("130.000 tỷ" → 130,000 × 10⁹), its % sign dropped."""
     m = _NUM.search(fig.text)
     values = readings(m.group(0)) if m else ()
     if not values:
@@ -220,7 +221,7 @@ def _prose(
             start + ends.get(f.start, f.end),
             f.percent,
         )
-        value = _value(Figure(f.text, f.start, f.end, f.percent))
+        value = figure_value(Figure(f.text, f.start, f.end, f.percent))
         if value is None:
             continue
         lo = raw[i - 1].end if i else 0
@@ -296,7 +297,7 @@ def _row(ctx: _Context, row: Row) -> list[Fact]:
             )
             if fig.text != f.text:
                 continue  # the cell's text was cleaned (emphasis): offsets no longer point at it
-            value = _value(fig)
+            value = figure_value(fig)
             if value is None:
                 continue
             metric = _best_metric(c.header) or _best_metric(row.caption)

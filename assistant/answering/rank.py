@@ -1,0 +1,111 @@
+"""Rankings a sentence lets us compute: the items it enumerates with one figure each
+("Sơn La (87,26%), Lạng Sơn (76,29%), Lai Châu (59,42%)", "thủ tục A đạt 72,1 %; thủ tục B
+đạt 82,7 %"), and the highest or lowest of them.
+
+Reform reports list the laggards or leaders of a measure in one sentence without saying which
+one is last; a "which is lowest" question is answered by ranking what the sentence lists, and
+the answer says that it ranks only those items (``prompts/extractive.*.yaml``: lead_ranked).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from assistant.index.facts import figure_value
+from assistant.index.figures import Figure, figures
+
+# Fewer items than this are a comparison, not a list to rank.
+MIN_ITEMS = 3
+# An item's label is a name, not a clause: longer ones are prose around a figure.
+MAX_LABEL_CHARS = 80
+MAX_LABEL_WORDS = 8
+_PIECE_CUT = re.compile(r"[;,](?=\s)|\n")
+# "và" joins the last item ("…; Ứng Hoà (80 %) và Phú Xuyên (77 %)") but also names
+# ("Bộ Nông nghiệp và Môi trường"): it cuts only a piece that holds two figures.
+_AND_CUT = re.compile(r"\s(?:và|and)\s")
+# Words between a label and its figure ("Lai Châu đạt 59,42%", "Bộ X với 71 %", "A: 5 điểm").
+_LINK_AFTER = re.compile(
+    r"(?:\s|[:(–-])*(?:(?:đạt|với|là|chiếm|có|được|khoảng|hơn|trên|dưới|gần|gồm|reached|with|at)\s*)*[:(–-]*\s*$",
+    re.IGNORECASE,
+)
+# Words that open an enumeration before its first label ("… gồm: A", "như: B", "là C").
+_LEAD_IN = re.compile(r"^.*(?:gồm|như|là|including|namely|:)\s*[:]?\s*", re.IGNORECASE)
+
+
+_VERB = re.compile(r"\b(?:đạt|đều|được|có|là|chiếm|tăng|giảm|reached|was|were|is|are)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Item:
+    label: str
+    figure: Figure
+    value: Decimal
+
+
+def _label(piece: str, fig: Figure, offset: int) -> str:
+    before = piece[: fig.start - offset]
+    before = _LINK_AFTER.sub("", before)
+    if ":" in before or re.search(r"\b(?:gồm|như|including)\b", before, re.IGNORECASE):
+        before = _LEAD_IN.sub("", before)
+    label = before.strip(" \t\n*()[]:–-.")
+    if not (0 < len(label) <= MAX_LABEL_CHARS and len(label.split()) <= MAX_LABEL_WORDS):
+        return ""
+    # A clause around a figure ("huyện đều đạt số điểm") has a verb in it; a name has none.
+    if _VERB.search(label) or not re.search(r"[^\W\d_]", label):
+        return ""
+    return label
+
+
+def _pieces(sentence: str, found: list[Figure]) -> list[tuple[int, int]]:
+    """Offsets of the sentence's items: cut at separators outside brackets ("(80, 68%)" is one)."""
+    cuts, depth = [0], 0
+    for i, ch in enumerate(sentence):
+        depth += ch in "([" and 1 or ch in ")]" and -1 or 0
+        if depth <= 0 and _PIECE_CUT.match(sentence, i):
+            cuts.append(i + 1)
+    cuts.append(len(sentence))
+    out: list[tuple[int, int]] = []
+    for a, b in zip(cuts, cuts[1:]):
+        if sum(a <= f.start and f.end <= b for f in found) > 1:
+            # The first item behind its lead-in ("06/34 địa phương dưới 90% gồm: A (87%)").
+            colon = sentence.rfind(": ", a, b)
+            if colon >= 0:
+                a = colon + 2
+            inner = [a] + [m.end() for m in _AND_CUT.finditer(sentence, a, b)] + [b]
+            out.extend(zip(inner, inner[1:]))
+        else:
+            out.append((a, b))
+    return out
+
+
+def enumerated(sentence: str) -> list[Item]:
+    """The (label, figure) items ``sentence`` enumerates, in order; [] unless it lists at
+    least ``MIN_ITEMS`` of one kind (all rates or all counts)."""
+    found = figures(sentence)
+    if len(found) < MIN_ITEMS:
+        return []
+    items: list[Item] = []
+    for a, b in _pieces(sentence, found):
+        inside = [f for f in found if a <= f.start and f.end <= b]
+        if len(inside) != 1:
+            continue
+        fig = inside[0]
+        value = figure_value(fig)
+        label = _label(sentence[a:b], fig, a)
+        if label and value is not None:
+            items.append(Item(label, fig, value))
+    if len(items) < MIN_ITEMS or len({i.figure.percent for i in items}) > 1:
+        return []
+    return items
+
+
+def extreme(items: list[Item], direction: str) -> Item | None:
+    """The highest ("high") or lowest ("low") item; None on a tie, where naming one is a guess."""
+    if len(items) < MIN_ITEMS:
+        return None
+    ordered = sorted(items, key=lambda i: i.value, reverse=direction == "high")
+    if ordered[0].value == ordered[1].value:
+        return None
+    return ordered[0]
