@@ -127,6 +127,12 @@ class Settings(BaseSettings):
         4 * 1024 * 1024, ge=1024, description="Largest body of any other request, counted as it arrives (413 above)."
     )
     request_timeout_s: float = Field(60.0, gt=0, description="A question taking longer gets a 503.")
+    upload_wait_s: float = Field(
+        20.0, ge=0, description="An upload's reply waits this long for its files to be parsed, then comes with "
+        "the job id alone (the job goes on; GET /v1/jobs/{id} tells the rest)."
+    )
+    parse_seconds: float = Field(60.0, gt=0, description="Parse budget of one uploaded PDF/DOCX/HTML file (wall time).")
+    parse_memory_mb: int = Field(1024, ge=64, description="Memory budget of the process parsing uploaded files.")
     log_format: str = Field("json", description="'json' (one object per line, with request ids) or 'text'.")
 
     @field_validator("admin_api_keys", "query_api_keys", "cors_origins", "trusted_hosts", mode="before")

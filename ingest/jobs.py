@@ -1,5 +1,9 @@
 """Background ingest jobs for the HTTP API: one writer at a time, progress readable by id.
 
+Uploaded files are parsed inside the job, not in the request: the job (and its id) exists
+before parsing starts, parsing runs under a budget (ingest/sandbox.py: seconds per file and
+memory, in a child process), and the request waits for it only a bounded time.
+
 Jobs run on a single thread per process, and every write takes the index's file lock, so
 with several API worker processes too a delete never interleaves with an ingest. Job state is kept in SQLite, so
 `GET /v1/jobs/{id}` answers after a restart too (a job cut off by the restart reads
@@ -15,15 +19,16 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from assistant.index.embeddings import EmbeddingCache
 from assistant.index.store import IndexStore
 from assistant.observability import INGESTED
-from ingest.loaders import SourceDocument
+from ingest.loaders import LoadError, SourceDocument
 from ingest.pipeline import IngestPipeline
+from ingest.sandbox import ParseBudget, Upload, parse_uploads
 
 
 def _alive(pid: int | None) -> bool:
@@ -48,6 +53,8 @@ class IngestJobs:
         self.chunk_chars, self.overlap_chars = chunk_chars, overlap_chars
         self.writer = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-job")
+        # Parsing is apart from the one writer: an upload's errors are known while another job writes.
+        self._parsers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest-parse")
         db_path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -78,6 +85,42 @@ class IngestJobs:
         )
         self._pool.submit(self._run, job_id, documents, rejected)
         return job_id
+
+    def submit_uploads(
+        self, uploads: list[Upload], documents: list[SourceDocument], rejected: list[str], budget: ParseBudget
+    ) -> tuple[str, Future[tuple[list[str], list[str]]]]:
+        """A job for files still to parse: its id at once, and a future of (accepted doc ids,
+        rejected) once they are parsed. The job then ingests like any other; with nothing to
+        ingest it ends `failed`, its report saying why."""
+        job_id = uuid.uuid4().hex
+        pending = [u.name for u in uploads]
+        self._update(
+            "INSERT INTO jobs (job_id, status, created_at, total, done, chunks, report, owner)"
+            " VALUES (?, 'queued', ?, ?, 0, 0, ?, ?)",
+            (job_id, time.time(), len(documents) + len(uploads),
+             json.dumps({"errors": rejected, "parsing": pending}, ensure_ascii=False), os.getpid()),
+        )
+
+        def parse() -> tuple[list[str], list[str]]:
+            try:
+                items = parse_uploads(uploads, budget)
+            except Exception as exc:  # the job reports it; nothing was written
+                items = [LoadError(f"parsing failed: {type(exc).__name__}")]
+            docs = documents + [i for i in items if isinstance(i, SourceDocument)]
+            errors = rejected + [str(i) for i in items if isinstance(i, LoadError)]
+            if not docs:
+                self._update(
+                    "UPDATE jobs SET status = 'failed', finished_at = ?, total = 0, report = ?, error = ? WHERE job_id = ?",
+                    (time.time(), json.dumps({"errors": errors}, ensure_ascii=False), "nothing to ingest", job_id),
+                )
+                INGESTED.labels("error").inc(len(errors))
+            else:
+                self._update("UPDATE jobs SET total = ?, report = ? WHERE job_id = ?",
+                             (len(docs), json.dumps({"errors": errors}, ensure_ascii=False), job_id))
+                self._pool.submit(self._run, job_id, docs, errors)
+            return [d.doc_id for d in docs], errors
+
+        return job_id, self._parsers.submit(parse)
 
     def _run(self, job_id: str, documents: list[SourceDocument], rejected: list[str]) -> None:
         self._update("UPDATE jobs SET status = 'running', started_at = ? WHERE job_id = ?", (time.time(), job_id))
@@ -121,5 +164,6 @@ class IngestJobs:
             return action()
 
     def close(self) -> None:
+        self._parsers.shutdown(wait=True)  # first: a parse still hands its documents to the writer
         self._pool.shutdown(wait=True)
         self._db.close()

@@ -18,11 +18,13 @@ from assistant.index.textnorm import clean_document_text
 from assistant.inputs import InputError, check_doc_id, loads_json, parse_date
 from ingest.errors import LoadError
 from ingest.formats import docx_text, pdf_text
+from ingest.screening import instructions_to_ai, split_hidden_html
 
 SUPPORTED = {".jsonl", ".json", ".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
 _KNOWN_FIELDS = {"doc_id", "title", "text", "url", "published", "source"}
 # trafilatura holds ~100x the page in memory (a 20 MB page took 2.3 GB); real pages are < 2 MB.
 MAX_HTML_BYTES = 4 * 1024 * 1024
+MAX_HTML_ELEMENTS = 200_000  # real pages hold a few thousand tags; lxml and trafilatura hold each one
 __all__ = ["LoadError", "SourceDocument", "load_bytes", "load_paths"]
 
 
@@ -145,6 +147,14 @@ def _html_document(data: bytes, origin: str, doc_id: str, name: str) -> SourceDo
         raise LoadError(f"{origin}: HTML page too large ({len(data):,} bytes, at most {MAX_HTML_BYTES:,}); "
                         "save its main text as .txt instead")
     html = decode_bytes(data, origin)
+    if len(data) > 1024 and data.count(b"<") > MAX_HTML_ELEMENTS:
+        raise LoadError(f"{origin}: refused: more than {MAX_HTML_ELEMENTS:,} tags (a parse budget); "
+                        "save its main text as .txt instead")
+    # What no reader of the page sees is not indexed; planted text hidden there is refused.
+    html, hidden = split_hidden_html(html)
+    if hidden and (planted := instructions_to_ai(hidden)):
+        raise LoadError(f"{origin}: held back: hidden text in the page is addressed to an AI assistant "
+                        f"({planted!r}); review it before ingesting")
     extracted = trafilatura.bare_extraction(html, with_metadata=True, favor_recall=True)
     body = getattr(extracted, "text", None) if extracted is not None else None
     if not body or not body.strip():

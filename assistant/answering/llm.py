@@ -10,7 +10,10 @@ to the extractive answer.
 
 from __future__ import annotations
 
+import html
+import logging
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,10 +28,21 @@ from assistant.retrieval import Hit
 from assistant.schemas import Citation
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+log = logging.getLogger("cchc.llm")
 
 
 class LLMUnavailable(RuntimeError):
-    """The model could not be reached or timed out."""
+    """The model could not be reached or timed out. Its text is generic on purpose: callers put
+    it in the answer's warnings, which anonymous users read."""
+
+
+def unavailable(exc: BaseException) -> LLMUnavailable:
+    """What a caller may learn of an upstream failure. The upstream text can echo the request,
+    the API key included ("Incorrect API key provided: sk-…"), so it goes to the server log
+    (whose formatter masks token-shaped strings) and the caller gets only its kind."""
+    log.warning("LLM call failed: %s: %s", type(exc).__name__, exc)
+    kind = "timed out" if "timeout" in type(exc).__name__.lower() else "unreachable or returned an error"
+    return LLMUnavailable(f"the language model {kind}; details are in the server log")
 
 
 @dataclass
@@ -105,6 +119,70 @@ def _derivable(value: Decimal, pool: list[Decimal]) -> bool:
     return False
 
 
+# What a Markdown or HTML renderer (a chat client of the OpenAI-compatible API) would turn into a
+# link, an image or code, in any syntax. Answers are plain text with **bold** and [n]: markup of
+# any other kind has no business in one, and a link may only be a cited source's URL.
+_TAG = re.compile(r"</?[a-z][\w:-]*(?:[\s/>]|$)|<!--|<!\[CDATA\[|<\?", re.I)
+_SCRIPT_SCHEME = re.compile(r"\b(?:javascript|vbscript|livescript|jscript|mocha)\s*:", re.I)
+_DATA_URL = re.compile(r"\bdata\s*:\s*[a-z-]+/[\w.+-]+\s*[;,]", re.I)
+_OTHER_SCHEME = re.compile(r"\b(?:file|ftp|blob|filesystem|intent|ms-[\w-]+)\s*:\s*//", re.I)
+_MD_TARGET = re.compile(r"\]\(\s*<?([^)\s>]*)")  # [text](target), ![alt](target)
+_MD_REFERENCE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+)", re.M)  # [label]: target
+_URL = re.compile(r"https?://[^\s<>()\[\]\"'»”`]+", re.I)
+_PROTOCOL_RELATIVE = re.compile(r"(?<![\w:/])//([\w-]+(?:\.[\w-]+)+[^\s<>()\[\]\"'»”`]*)")
+_WWW = re.compile(r"(?<![\w./@-])www\.[\w-]+(?:\.[\w-]+)+[^\s<>()\[\]\"'»”`]*", re.I)
+_BARE = re.compile(
+    r"(?<![\w./@-])(?:[a-z0-9-]+\.)+(?:com|net|org|info|biz|io|co|me|app|dev|xyz|top|site|online|"
+    r"link|click|ru|cn|vn|gov|edu)(?:\.[a-z]{2})?(?:/[^\s<>()\[\]\"'»”`]*)?(?![\w.-]*\w)",
+    re.I,
+)
+
+
+def _visible(text: str) -> str:
+    # What a renderer sees: entities decoded (&#106;avascript:), full-width and other compatibility
+    # forms folded (ｊａｖａｓｃｒｉｐｔ：) and invisible format characters dropped (java\u200bscript:).
+    text = unicodedata.normalize("NFKC", html.unescape(text))
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
+def _cited_link(link: str, allowed: set[str]) -> bool:
+    link = link.rstrip(".,;:…!?")
+    # A cited source's URL, possibly cut short by the model, is fine; anything else is not.
+    return any(url == link or (len(link) > 20 and url.startswith(link)) for url in allowed)
+
+
+def link_problems(answer: str, cited: list[Source]) -> list[str]:
+    """Links, markup and script URLs in a draft, in any syntax, that are not a cited source's
+    http(s) URL. A bare host name is fine when a cited passage or URL names it (a portal such as
+    a ministry's site mentioned in the report); a link with a path must be the cited URL itself."""
+    text = _visible(answer)
+    squeezed = re.sub(r"[\s\x00-\x1f]+", "", text)  # browsers drop tabs and newlines inside a URL
+    allowed = {s.chunk.url for s in cited if s.chunk.url}
+    named = " ".join([*(s.chunk.text for s in cited), *allowed]).lower()
+    problems: list[str] = []
+    if tag := _TAG.search(text):
+        problems.append(f"the answer contains markup ({tag.group(0).strip()[:20]!r}), which answers never hold")
+    for pattern, what in ((_SCRIPT_SCHEME, "a script URL"), (_DATA_URL, "a data: URL"), (_OTHER_SCHEME, "a non-web URL")):
+        if pattern.search(text) or pattern.search(squeezed):
+            problems.append(f"the answer contains {what}")
+    links = [m.group(0) for m in _URL.finditer(text)]
+    links += ["https://" + m.group(1) for m in _PROTOCOL_RELATIVE.finditer(text)]
+    targets = [m.group(1) for m in (*_MD_TARGET.finditer(text), *_MD_REFERENCE.finditer(text))]
+    links += [t for t in targets if t and not _URL.fullmatch(t)]  # relative or odd targets: never cited
+    for link in dict.fromkeys(links):
+        if not _cited_link(link, allowed):
+            problems.append(f"the answer links to {link[:80]!r}, which is not a cited source")
+    rest = _URL.sub(" ", _PROTOCOL_RELATIVE.sub(" ", text))
+    for m in (*_WWW.finditer(rest), *_BARE.finditer(rest)):
+        bare = m.group(0).rstrip(".,;:…!?")
+        host, _, path = bare.partition("/")
+        if path and not any(_cited_link(f"{scheme}{bare}", allowed) for scheme in ("https://", "http://")):
+            problems.append(f"the answer links to {bare[:80]!r}, which is not a cited source")
+        elif not path and host.lower() not in named:
+            problems.append(f"the answer names the site {host[:80]!r}, which no cited source names")
+    return problems
+
+
 def verify(answer: str, sources: list[Source]) -> tuple[list[str], list[str]]:
     """(problems that reject the draft, warnings that only flag it)."""
     problems: list[str] = []
@@ -128,12 +206,7 @@ def verify(answer: str, sources: list[Source]) -> tuple[list[str], list[str]]:
             continue
         if not (set(m.values) & set(pool)) and not any(_derivable(v, pool) for v in m.values):
             problems.append(f"the figure {m.text.strip()!r} is in none of the cited sources")
-    allowed = {s.chunk.url for s in cited if s.chunk.url}
-    for link in re.findall(r"https?://[^\s<>()\[\]\"'»”]+", answer):
-        link = link.rstrip(".,;:…")
-        # A cited source's URL, possibly cut short by the model, is fine; anything else is not.
-        if not any(url == link or (len(link) > 20 and url.startswith(link)) for url in allowed):
-            problems.append(f"the answer links to {link[:80]!r}, which is not a cited source")
+    problems.extend(link_problems(answer, cited))
     for sentence in _SENTENCE.findall(REF.sub(lambda x: f"[{x.group(1)}]", answer)):
         if len(sentence.strip()) > 40 and not REF.search(sentence) and find_numbers(sentence):
             warnings.append(f"a sentence carries no citation: {sentence.strip()[:80]!r}")
@@ -187,7 +260,7 @@ class LLMAnswerer:
         try:
             result = self.model.invoke(msgs)
         except Exception as exc:  # timeouts, refused connections, HTTP errors
-            raise LLMUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            raise unavailable(exc) from exc
         return str(result.content).strip()
 
     def stream(self, msgs: list[tuple[str, str]]) -> Iterator[str]:
@@ -196,7 +269,7 @@ class LLMAnswerer:
                 if chunk.content:
                     yield str(chunk.content)
         except Exception as exc:
-            raise LLMUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            raise unavailable(exc) from exc
 
     def draft(
         self, question: str, sources: list[Source], prompts: PromptSet, first: str | None = None

@@ -1,13 +1,17 @@
 """/v1/documents: what the index holds (open), and adding or removing documents (admin).
 
 POST takes JSON (`{"documents": [...]}` in the corpus format) or a multipart upload of
-files (PDF, DOCX, HTML, TXT/MD, JSONL); files are parsed at once — a broken file is
-reported in the response — and the accepted documents are ingested by a background job
-whose progress `GET /v1/jobs/{id}` reports.
+files (PDF, DOCX, HTML, TXT/MD, JSONL). What can be refused without parsing (the type, an
+HTML page's size, a Word file's zip directory) is refused at once; the rest is parsed inside
+the background job, under a budget (ingest/sandbox.py), whose id exists before parsing starts.
+The reply waits for the parse at most `CCHC_UPLOAD_WAIT_S`, so a broken file is usually
+reported in it; past that it carries the job id and the files still `pending`, and
+`GET /v1/jobs/{id}` reports the rest.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from typing import Annotated, Any, Literal
 
@@ -22,7 +26,8 @@ from assistant.api.deps import ServiceDep, SettingsDep
 from assistant.api.guard import BodyTooLarge
 from assistant.api.security import AdminDep
 from ingest.jobs import IngestJobs
-from ingest.loaders import LoadError, SourceDocument, load_bytes, record_to_document
+from ingest.loaders import LoadError, SourceDocument, record_to_document
+from ingest.sandbox import ParseBudget, Upload, precheck
 
 router = APIRouter(prefix="/v1", tags=["documents"])
 
@@ -78,6 +83,7 @@ class JobAccepted(BaseModel):
     status_url: str
     accepted: list[str] = Field(description="doc_ids queued for ingestion.")
     rejected: list[str] = Field(description="Files or records refused, and why.")
+    pending: list[str] = Field(default_factory=list, description="Files still being parsed when the reply left.")
 
 
 class Job(BaseModel):
@@ -110,7 +116,8 @@ def get_document(doc_id: str, service: ServiceDep) -> DocumentText:
     )
 
 
-async def _from_upload(request: Request, max_files: int) -> list[SourceDocument | LoadError]:
+async def _from_upload(request: Request, max_files: int) -> tuple[list[Upload], list[str]]:
+    """The uploaded files not refused by the cheap checks, and the refusals."""
     try:
         form = await request.form(max_files=max_files, max_fields=max_files + 10)
     except BodyTooLarge:
@@ -123,7 +130,8 @@ async def _from_upload(request: Request, max_files: int) -> list[SourceDocument 
     files = [v for _, v in form.multi_items() if isinstance(v, UploadFile)]
     if not files:
         raise HTTPException(422, "no files in the upload (multipart field 'files')")
-    items: list[SourceDocument | LoadError] = []
+    uploads: list[Upload] = []
+    rejected: list[str] = []
     for f in files:
         name = f.filename or "upload"
         data = await f.read()
@@ -131,9 +139,13 @@ async def _from_upload(request: Request, max_files: int) -> list[SourceDocument 
         # replaces itself (idempotent), and another file that happens to share its name ("bao-cao.pdf"
         # from two provinces) gets its own id instead of silently replacing the first.
         key = "upload:" + hashlib.sha256(name.encode("utf-8", "replace") + b"\0" + data).hexdigest()
-        # Parsing a PDF or DOCX is CPU work: off the event loop, so other requests go on.
-        items.extend(await run_in_threadpool(lambda d=data, n=name, k=key: list(load_bytes(d, n, key=k))))
-    return items
+        upload = Upload(name, key, data)
+        refused = await run_in_threadpool(precheck, upload)  # reads a zip directory: off the loop
+        if refused is None:
+            uploads.append(upload)
+        else:
+            rejected.append(str(refused))
+    return uploads, rejected
 
 
 async def _from_json(request: Request) -> list[SourceDocument | LoadError]:
@@ -164,11 +176,24 @@ async def add_documents(request: Request, jobs: JobsDep, settings: SettingsDep) 
         raise HTTPException(413, f"request too large ({int(size):,} bytes, at most {settings.max_upload_bytes:,})")
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("multipart/form-data"):
-        items = await _from_upload(request, settings.max_upload_files)
-    elif ctype.startswith("application/json"):
-        items = await _from_json(request)
-    else:
+        uploads, rejected = await _from_upload(request, settings.max_upload_files)
+        if not uploads:
+            raise HTTPException(422, {"message": "nothing to ingest", "rejected": rejected})
+        budget = ParseBudget(settings.parse_seconds, settings.parse_memory_mb)
+        job_id, parsed = jobs.submit_uploads(uploads, [], rejected, budget)
+        try:
+            # Shielded: the reply stops waiting, the parse (and the job) goes on.
+            accepted, rejected = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(parsed)),
+                                                        settings.upload_wait_s)
+        except TimeoutError:
+            return JobAccepted(job_id=job_id, status_url=f"/v1/jobs/{job_id}", accepted=[], rejected=rejected,
+                               pending=[u.name for u in uploads])
+        if not accepted:
+            raise HTTPException(422, {"message": "nothing to ingest", "rejected": rejected, "job_id": job_id})
+        return JobAccepted(job_id=job_id, status_url=f"/v1/jobs/{job_id}", accepted=accepted, rejected=rejected)
+    if not ctype.startswith("application/json"):
         raise HTTPException(415, "send application/json or multipart/form-data")
+    items = await _from_json(request)
     docs = [i for i in items if isinstance(i, SourceDocument)]
     rejected = [str(i) for i in items if isinstance(i, LoadError)]
     if not docs:
