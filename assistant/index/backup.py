@@ -5,6 +5,10 @@ every SQLite database through SQLite's online backup API (a WAL database copied 
 byte can be torn) and every other file as is, and writes a manifest with the counts. A
 restore unpacks into a fresh directory, checks vectors, registry and keyword index against
 the manifest, and only then moves it into place.
+
+The keyword index (tantivy, ``keywords-N/``) copies as plain files: its segments never change
+once written and its writers hold the same write lock, so under the lock the directory is one
+commit. Its lock files are left out: they mark a live process, not data.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 _SQLITE = {".sqlite", ".sqlite3", ".db"}
-_SKIP = {"write.lock"}
+_SKIP = {"write.lock", ".tantivy-writer.lock", ".tantivy-meta.lock"}
 
 
 def _copy_sqlite(src: Path, dst: Path) -> None:

@@ -1,21 +1,30 @@
-"""The keyword side of the index: a Vietnamese-aware tokenizer and a BM25 index (bm25s).
+"""The keyword side of the index: a Vietnamese-aware tokenizer and a BM25 index (tantivy).
 
 bm25s's own tokenizer splits on ``\\w\\w+`` and so drops one-letter syllables ("ở", "y");
 underthesea's word segmentation costs ~1 ms per sentence. Syllables plus syllable bigrams
 (most Vietnamese words are two syllables) give word-level precision at no cost, and folding
 accents lets "ty le truc tuyen" find "tỷ lệ trực tuyến".
+
+The index is a tantivy index on disk: segments are immutable files, a commit is one atomic
+rename of ``meta.json``, so a document is replaced or deleted by writing only its own chunks,
+a reader in another process sees a commit by reopening the segment list (the segments it
+already has stay mapped), and a crash mid-write leaves the last commit as it was. Our tokens go
+in as they are: joined by spaces into a field whose tokenizer splits on whitespace only, so
+tantivy neither lowercases, drops nor splits them. Its BM25 is bm25s's "lucene" variant
+(idf = ln(1 + (N − df + 0.5) / (df + 0.5)), k1 = 1.2, b = 0.75) times a constant (1 + k1), with
+document lengths stored in one byte (exact up to 40 tokens, then within a few per cent).
 """
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 
-import bm25s
 import numpy as np
+import tantivy
 
 from assistant.index.numbers import NUMBER, number_tokens
 from assistant.index.textnorm import fold_accents, index_form
@@ -57,85 +66,150 @@ def _tokenize(text: str) -> tuple[str, ...]:
     return tuple(tokens)
 
 
+# Field names of the tantivy schema. ``doc_id`` is indexed so a document's chunks are
+# deleted by one term; ``chunk_id`` is stored (the hit's identity) and indexed (filters).
+CHUNK, DOC, TOKENS = "chunk_id", "doc_id", "tokens"
+# tantivy's BM25 carries bm25s's formula times (1 + k1): divided out, scores read as before.
+_K1 = 1.2
+# Bytes of indexing memory a writer may use before it flushes a segment. A one-document write
+# stays at tantivy's minimum; a full build gets more so it writes fewer, larger segments.
+SMALL_WRITE_HEAP = 20_000_000
+BULK_WRITE_HEAP = 200_000_000
+
+
+def schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field(CHUNK, stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field(DOC, stored=False, tokenizer_name="raw", index_option="basic")
+    # Term frequencies, no positions: BM25 needs nothing more, and positions would double the size.
+    builder.add_text_field(TOKENS, stored=False, tokenizer_name="whitespace", index_option="freq")
+    return builder.build()
+
+
+def create(path: Path | None) -> tantivy.Index:
+    """A new, empty index at ``path`` (in memory when None)."""
+    if path is not None:
+        path.mkdir(parents=True, exist_ok=True)
+    index = tantivy.Index(schema(), path=str(path) if path is not None else None, reuse=False)
+    index.config_reader("manual")  # readers move to a new commit when the registry says so
+    return index
+
+
+def open_index(path: Path) -> tantivy.Index:
+    index = tantivy.Index.open(str(path))
+    index.config_reader("manual")
+    return index
+
+
+# One document's chunks: (chunk_id, tokens) pairs; none means the document is gone.
+DocumentChunks = tuple[str, Sequence[tuple[str, Sequence[str]]]]
+
+
+def write(index: tantivy.Index, documents: Iterable[DocumentChunks], heap: int = SMALL_WRITE_HEAP) -> int:
+    """Replace each document's chunks (delete by its id, add the new ones) in one commit;
+    returns the number of chunks added. The caller holds the data dir's write lock: tantivy's
+    own writer lock then never meets a second writer."""
+    writer = index.writer(heap_size=heap, num_threads=1)
+    added = 0
+    try:
+        for doc_id, chunks in documents:
+            # A delete applies to what was added before it, so a replacement is delete-then-add.
+            writer.delete_documents_by_term(DOC, doc_id)
+            for chunk_id, tokens in chunks:
+                writer.add_document(
+                    tantivy.Document(**{CHUNK: chunk_id, DOC: doc_id, TOKENS: " ".join(tokens)})
+                )
+                added += 1
+        writer.commit()
+        # Merges the commit started finish here rather than being cut off when the writer is
+        # dropped: otherwise every write would leave one more small segment for readers to visit.
+        writer.wait_merging_threads()
+    except BaseException:
+        writer.rollback()
+        raise
+    return added
+
+
 class KeywordIndex:
-    """BM25 over chunk token lists, saved per generation so readers can reload atomically."""
+    """One committed state of the keyword index: a tantivy searcher, cheap to make per commit."""
 
-    def __init__(self, bm25: bm25s.BM25 | None, chunk_ids: list[str], generation: int) -> None:
-        self._bm25 = bm25
-        self.chunk_ids = chunk_ids
+    def __init__(self, index: tantivy.Index | None, generation: int) -> None:
+        self._index = index
+        self._searcher = index.searcher() if index is not None else None
         self.generation = generation
-        self._pos = {cid: i for i, cid in enumerate(chunk_ids)}
 
     @classmethod
-    def build(cls, chunk_ids: list[str], token_lists: list[list[str]], generation: int) -> KeywordIndex:
-        if not chunk_ids:
-            return cls(None, [], generation)
-        bm25 = bm25s.BM25(k1=1.2, b=0.75)
-        bm25.index(token_lists, show_progress=False)
-        return cls(bm25, chunk_ids, generation)
+    def build(
+        cls, chunk_ids: list[str], token_lists: Sequence[Sequence[str]], generation: int
+    ) -> KeywordIndex:
+        """An in-memory index of these chunks (each its own document): for tests and benches."""
+        index = create(None)
+        if chunk_ids:
+            write(index, ((cid, [(cid, toks)]) for cid, toks in zip(chunk_ids, token_lists)), BULK_WRITE_HEAP)
+            index.reload()
+        return cls(index, generation)
 
-    def save(self, root: Path) -> None:
-        target = root / f"gen-{self.generation}"
-        if target.exists():
-            shutil.rmtree(target)
-        target.mkdir(parents=True)
-        if self._bm25 is not None:
-            self._bm25.save(str(target))
-        (target / "chunk_ids.json").write_text(json.dumps(self.chunk_ids))
-        for old in root.glob("gen-*"):
-            if old != target and old.name != f"gen-{self.generation - 1}":
-                shutil.rmtree(old, ignore_errors=True)
+    @property
+    def chunk_ids(self) -> list[str]:
+        """Every chunk in the index (a full scan: for checks, not for serving)."""
+        if self._searcher is None or not self._searcher.num_docs:
+            return []
+        hits = self._searcher.search(
+            tantivy.Query.all_query(), limit=self._searcher.num_docs, count=False
+        ).hits
+        return [self._searcher.doc(addr).get_first(CHUNK) for _, addr in hits]
 
-    @classmethod
-    def load(cls, root: Path, generation: int) -> KeywordIndex:
-        target = root / f"gen-{generation}"
-        ids_file = target / "chunk_ids.json"
-        if not ids_file.exists():
-            raise FileNotFoundError(f"keyword index generation {generation} missing in {root}")
-        chunk_ids = json.loads(ids_file.read_text())
-        bm25 = bm25s.BM25.load(str(target)) if chunk_ids else None
-        return cls(bm25, chunk_ids, generation)
+    def __len__(self) -> int:
+        return self._searcher.num_docs if self._searcher is not None else 0
+
+    def _doc_freqs(self, tokens: Iterable[str]) -> Iterator[tuple[str, int]]:
+        assert self._searcher is not None
+        for t in tokens:
+            yield t, self._searcher.doc_freq(TOKENS, t)
 
     def idf(self, tokens: list[str]) -> dict[str, float]:
         """BM25 idf of each token; a token the corpus never saw gets the highest idf."""
-        n = len(self.chunk_ids)
+        n = len(self)
         top = float(np.log(1 + (n + 0.5) / 0.5)) if n else 1.0
-        if self._bm25 is None:
+        if not n:
             return {t: top for t in tokens}
-        vocab = self._bm25.vocab_dict
-        indptr = self._bm25.scores["indptr"]
         out = {}
-        for t in tokens:
-            tid = vocab.get(t)
-            df = int(indptr[tid + 1] - indptr[tid]) if tid is not None else 0
+        for t, df in self._doc_freqs(dict.fromkeys(tokens)):
+            # Deleted chunks count in df until their segment is merged away: never above n.
+            df = min(df, n)
             out[t] = float(np.log(1 + (n - df + 0.5) / (df + 0.5))) if df else top
         return out
 
     def known(self, tokens: list[str]) -> set[str]:
-        if self._bm25 is None:
+        if not len(self):
             return set()
-        return {t for t in tokens if t in self._bm25.vocab_dict}
+        return {t for t, df in self._doc_freqs(dict.fromkeys(tokens)) if df}
 
-    def __len__(self) -> int:
-        return len(self.chunk_ids)
-
-    def search(
-        self, tokens: list[str], k: int, allowed: set[str] | None = None
-    ) -> list[tuple[str, float]]:
-        if self._bm25 is None or not tokens:
+    def search(self, tokens: list[str], k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        if self._searcher is None or self._index is None or not tokens or k <= 0 or not len(self):
             return []
-        known = [t for t in tokens if t in self._bm25.vocab_dict]
-        if not known:
+        if allowed is not None and not allowed:
             return []
-        mask = None
+        schema_ = self._index.schema
+        # A token asked twice counts twice, as it did in bm25s (its scores are summed per token).
+        terms = [
+            (tantivy.Occur.Should, _boosted(tantivy.Query.term_query(schema_, TOKENS, t, "freq"), n))
+            for t, n in Counter(tokens).items()
+        ]
+        query = tantivy.Query.boolean_query(terms)
         if allowed is not None:
-            mask = np.zeros(len(self.chunk_ids), dtype=np.float32)
-            for cid in allowed:
-                pos = self._pos.get(cid)
-                if pos is not None:
-                    mask[pos] = 1.0
-        scores = self._bm25.get_scores(known, weight_mask=mask)
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top])]
-        return [(self.chunk_ids[i], float(scores[i])) for i in top if scores[i] > 0]
+            # The filter scores 0 and must match; the terms decide the score and must match too.
+            only = tantivy.Query.const_score_query(
+                tantivy.Query.term_set_query(schema_, CHUNK, list(allowed)), 0.0
+            )
+            query = tantivy.Query.boolean_query([(tantivy.Occur.Must, only), (tantivy.Occur.Must, query)])
+        hits = self._searcher.search(query, limit=k, count=False).hits
+        return [
+            (self._searcher.doc(addr).get_first(CHUNK), float(score) / (1 + _K1))
+            for score, addr in hits
+            if score > 0
+        ]
+
+
+def _boosted(query: tantivy.Query, times: int) -> tantivy.Query:
+    return query if times == 1 else tantivy.Query.boost_query(query, float(times))

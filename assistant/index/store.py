@@ -3,12 +3,20 @@
 The registry is the source of truth. Writes go vectors first, registry second, stale
 vectors last, so a crash at any point leaves at worst orphan vectors, which readers ignore
 (a chunk is only returned if the registry has it) and ``repair()`` removes.
+
+The keyword index follows the registry: the registry transaction that changes a document also
+notes its id in ``keyword_pending``; publishing writes those documents' chunks into the tantivy
+index (one commit), then clears the notes and bumps ``keyword_generation`` in one registry
+transaction. A crash before the commit leaves the last commit and the notes; one after it and
+before the registry write leaves notes whose replay (delete by document, add) is idempotent.
+So the keyword index is stale exactly when notes remain, and catching up costs what changed.
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import shutil
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -19,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from assistant.index import factstore
+from assistant.index import keywords as kw
 from assistant.index.contract import COLLECTION, HNSW, SCHEMA_VERSION
 from assistant.index.embeddings import IndexEmbeddings
 from assistant.index.facts import Fact, extract_facts
@@ -31,6 +40,13 @@ from assistant.index.records import (  # noqa: F401 — re-exported: callers imp
     StoredChunk,
     date_int,
 )
+
+KEYWORD_SCHEMA = """
+CREATE TABLE IF NOT EXISTS keyword_pending (doc_id TEXT PRIMARY KEY);
+"""
+# Publish the keyword index mid-batch once this many documents wait: a long ingest then shows
+# its progress to readers, and a crash leaves at most this many documents to replay.
+KEYWORD_FLUSH_DOCS = 500
 
 
 class IndexStore:
@@ -49,6 +65,7 @@ class IndexStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(REGISTRY_SCHEMA)
         self._db.executescript(factstore.FACTS_SCHEMA)  # older registries gain it; doctor --repair fills it
+        self._db.executescript(KEYWORD_SCHEMA)
         self._migrate()
         self._lock = threading.RLock()
         # Writers in other processes (a CLI ingest beside the server, a backup) take the same
@@ -70,6 +87,9 @@ class IndexStore:
                 f"{embedder.model_id!r}. Re-ingest into a new data dir or set CCHC_EMBEDDER={stored}."
             )
         self._keyword: KeywordIndex | None = None
+        # The open tantivy index and the directory it is in (a full rebuild moves to a new one).
+        self._tantivy: tuple[str, Any] | None = None
+        self._batching = 0
         self._count: tuple[str, int] | None = None
 
     # -- identity ---------------------------------------------------------------------------
@@ -205,10 +225,13 @@ class IndexStore:
                         "DO UPDATE SET n = n + excluded.n",
                         [(f, a, n) for (f, a), n in vocab.items()],
                     )
+                self._note_keyword_change(doc.doc_id)
                 self._bump_generation()
             stale = sorted(set(old_ids) - {c.chunk_id for c in chunks})
             if stale:
                 self._collection.delete(ids=stale)
+            if self._batching and self._keyword_pending_count() >= KEYWORD_FLUSH_DOCS:
+                self._publish_keywords()
 
     @staticmethod
     def _chroma_meta(doc: DocumentRecord, chunk: ChunkRecord) -> dict[str, Any]:
@@ -229,6 +252,7 @@ class IndexStore:
                 cur = self._db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
                 self._db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
                 factstore.delete(self._db, doc_id)
+                self._note_keyword_change(doc_id)
                 self._bump_generation()
             if ids:
                 self._collection.delete(ids=ids)
@@ -238,21 +262,135 @@ class IndexStore:
         gen = int(self._meta("registry_generation") or 0) + 1
         self._set_meta("registry_generation", str(gen))
 
-    def rebuild_keyword_index(self) -> KeywordIndex:
-        """Rebuild BM25 from the registry's stored tokens (no re-tokenising) and publish it."""
+    # -- keyword index ----------------------------------------------------------------------
+
+    def _note_keyword_change(self, doc_id: str) -> None:
+        """Inside the registry transaction that changes ``doc_id``: its keyword entry is due."""
+        self._db.execute("INSERT OR IGNORE INTO keyword_pending VALUES (?)", (doc_id,))
+
+    def _keyword_pending_count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM keyword_pending").fetchone()[0])
+
+    def _keyword_dir(self) -> Path | None:
+        name = self._meta("keyword_dir")
+        return self.data_dir / name if name else None
+
+    def _open_tantivy(self) -> Any | None:
+        """The tantivy index the registry points at, opened once per process and directory."""
+        path = self._keyword_dir()
+        if path is None:
+            return None
+        if self._tantivy is None or self._tantivy[0] != path.name:
+            self._tantivy = (path.name, kw.open_index(path))
+        return self._tantivy[1]
+
+    def rebuild_keyword_index(self, full: bool = False) -> KeywordIndex:
+        """Bring the keyword index up to date with the registry and publish it: by replaying
+        the documents changed since the last commit, or, with ``full`` or when there is no
+        readable index (a data dir from before tantivy, a damaged one), by building a new one
+        from the registry's stored tokens (no re-tokenising)."""
         with self.writing():
-            rows = self._db.execute("SELECT chunk_id, tokens FROM chunks ORDER BY rowid").fetchall()
-            gen = int(self._meta("keyword_generation") or 0) + 1
-            index = KeywordIndex.build([r[0] for r in rows], [r[1].split() for r in rows], gen)
-            index.save(self.data_dir / "keyword")
-            with self._db:
-                self._set_meta("keyword_generation", str(gen))
-                self._set_meta("keyword_built_from", self._meta("registry_generation") or "0")
-            self._keyword = index
-            return index
+            if full or not self._keyword_readable():
+                self._rebuild_keywords()
+            else:
+                self._publish_keywords()
+            return self.keyword_index()
+
+    def _publish_keywords(self) -> None:
+        """Write the pending documents' chunks into the index (one commit), then clear them."""
+        pending = [r[0] for r in self._db.execute("SELECT doc_id FROM keyword_pending ORDER BY doc_id")]
+        if not pending:
+            return
+        index = self._open_tantivy()
+        if index is None:
+            self._rebuild_keywords()
+            return
+        by_doc: dict[str, list[tuple[str, list[str]]]] = {d: [] for d in pending}
+        for i in range(0, len(pending), 500):
+            part = pending[i : i + 500]
+            marks = ",".join("?" * len(part))
+            for doc_id, chunk_id, tokens in self._db.execute(
+                f"SELECT doc_id, chunk_id, tokens FROM chunks WHERE doc_id IN ({marks}) ORDER BY rowid", part
+            ):
+                by_doc[doc_id].append((chunk_id, tokens.split()))
+        heap = kw.BULK_WRITE_HEAP if len(pending) > 50 else kw.SMALL_WRITE_HEAP
+        kw.write(index, by_doc.items(), heap)
+        with self._db:  # after the commit: a crash in between replays these documents again
+            for i in range(0, len(pending), 500):
+                part = pending[i : i + 500]
+                self._db.execute(f"DELETE FROM keyword_pending WHERE doc_id IN ({','.join('?' * len(part))})", part)
+            self._bump_keyword_generation()
+
+    def _rebuild_keywords(self) -> None:
+        """A new index in a new directory, published by one registry write; old ones removed."""
+        gen = int(self._meta("keyword_generation") or 0) + 1
+        target = self.data_dir / f"keywords-{gen}"
+        if target.exists():
+            shutil.rmtree(target)  # left by a rebuild that crashed: never published
+        index = kw.create(target)
+        rows = self._db.execute("SELECT doc_id, chunk_id, tokens FROM chunks ORDER BY doc_id, rowid")
+
+        def documents() -> Any:
+            doc_id, chunks = None, []
+            for d, cid, tokens in rows:
+                if d != doc_id and doc_id is not None:
+                    yield doc_id, chunks
+                    chunks = []
+                doc_id = d
+                chunks.append((cid, tokens.split()))
+            if doc_id is not None:
+                yield doc_id, chunks
+
+        kw.write(index, documents(), kw.BULK_WRITE_HEAP)
+        with self._db:
+            self._db.execute("DELETE FROM keyword_pending")
+            self._set_meta("keyword_dir", target.name)
+            self._bump_keyword_generation()
+        self._tantivy = (target.name, index)
+        for old in [*self.data_dir.glob("keywords-*"), self.data_dir / "keyword"]:
+            if old != target and old.is_dir():  # "keyword/": the bm25s generations of old
+                shutil.rmtree(old, ignore_errors=True)
+
+    def _bump_keyword_generation(self) -> None:
+        gen = int(self._meta("keyword_generation") or 0) + 1
+        self._set_meta("keyword_generation", str(gen))
+        self._set_meta("keyword_built_from", self._meta("registry_generation") or "0")
 
     def keyword_is_stale(self) -> bool:
-        return self._meta("keyword_built_from") != (self._meta("registry_generation") or "0")
+        """Documents the registry changed that the keyword index does not have yet (cheap)."""
+        if self._keyword_pending_count():
+            return True
+        return self._keyword_dir() is None and self._db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is not None
+
+    def _keyword_readable(self) -> bool:
+        """True when there is no index yet and nothing to index, or the index opens."""
+        if self._keyword_dir() is None:
+            return self._db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is None
+        try:
+            return self._open_tantivy() is not None
+        except Exception:  # a missing or damaged meta.json: tantivy raises ValueError/OSError
+            self._tantivy = None
+            return False
+
+    def _keyword_health(self) -> dict[str, Any]:
+        """What doctor reports of the keyword index: readable, its size against the registry."""
+        chunks = int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+        path = self._keyword_dir()
+        out: dict[str, Any] = {"keyword_pending": self._keyword_pending_count(), "keyword_chunks": 0}
+        if path is None:
+            out["keyword_unreadable"] = chunks > 0
+            return out
+        try:
+            index = self._open_tantivy()
+            assert index is not None
+            index.reload()
+            out["keyword_chunks"] = index.searcher().num_docs
+            out["keyword_unreadable"] = False
+        except Exception as exc:  # a missing or damaged segment: tantivy raises ValueError/OSError
+            self._tantivy = None
+            out["keyword_unreadable"] = True
+            out["keyword_error"] = f"{type(exc).__name__}: {exc}"
+        return out
 
     def check(self, repair: bool = False) -> dict[str, Any]:
         """Consistency between vectors, registry and keyword index; with ``repair``, drop
@@ -274,12 +412,17 @@ class IndexStore:
             offset += len(ids)
         orphans = sorted(seen - set(known))
         missing_docs = sorted({known[c] for c in set(known) - seen})
-        stale = self.keyword_is_stale()
+        health = self._keyword_health()
+        # Nothing pending yet a count that differs from the registry's: the index lost or gained
+        # chunks outside the contract (a file restored by hand, a bug); only a rebuild is sure.
+        miscount = not health["keyword_pending"] and health["keyword_chunks"] != len(known)
+        stale = bool(health["keyword_pending"]) or health["keyword_unreadable"] or miscount
         if repair:
             if orphans:
                 self._collection.delete(ids=orphans)
             if stale:
-                self.rebuild_keyword_index()
+                self.rebuild_keyword_index(full=health["keyword_unreadable"] or miscount)
+                health = {**self._keyword_health(), "keyword_repaired_from": health}
         facts = factstore.check(self._db, repair)
         return {
             "documents": self._db.execute("SELECT count(*) FROM documents").fetchone()[0],
@@ -288,6 +431,7 @@ class IndexStore:
             "orphan_vectors": len(orphans),
             "documents_missing_vectors": missing_docs,
             "keyword_index_stale": stale,
+            **health,
             "repaired": repair,
             **facts,
             "consistent": not orphans and not missing_docs and not stale and (repair or facts["facts_consistent"]),
@@ -296,13 +440,14 @@ class IndexStore:
     # -- reads ------------------------------------------------------------------------------
 
     def keyword_index(self) -> KeywordIndex:
-        """The current keyword index, reloaded when another process published a newer one."""
+        """The keyword index as of the last commit; a commit from another process is picked up
+        by reopening the segment list (segments already open stay mapped, nothing is re-read)."""
         gen = int(self._meta("keyword_generation") or 0)
         if self._keyword is None or self._keyword.generation != gen:
-            if gen == 0:
-                self._keyword = KeywordIndex.build([], [], 0)
-            else:
-                self._keyword = KeywordIndex.load(self.data_dir / "keyword", gen)
+            index = self._open_tantivy()
+            if index is not None:
+                index.reload()
+            self._keyword = KeywordIndex(index, gen)
         return self._keyword
 
     def dense_search(
@@ -417,11 +562,14 @@ class IndexStore:
 
     @contextmanager
     def batch(self) -> Iterator[IndexStore]:
-        """Group writes; the keyword index is rebuilt once at the end, even after an error."""
+        """Group writes; the keyword index is published at the end (and every
+        ``KEYWORD_FLUSH_DOCS`` documents), even after an error."""
+        self._batching += 1
         try:
             yield self
         finally:
-            if self.keyword_is_stale():
+            self._batching -= 1
+            if not self._batching and self.keyword_is_stale():
                 self.rebuild_keyword_index()
 
     def close(self) -> None:
