@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -254,3 +255,21 @@ def test_in_memory_index_scores_like_bm25_and_filters():
     assert index.search(tokenize("hồ sơ"), 3, allowed=set()) == []
     assert sorted(index.chunk_ids) == ["a", "b", "c"] and len(index) == 3
     assert index.known(["ho", "zzz"]) == {"ho"}
+
+
+def test_a_data_dir_from_the_bm25s_design_gets_a_tantivy_index_on_first_use(writable_index: Path):
+    store = open_store(Settings(data_dir=writable_index))
+    chunks = store.stats()["chunks"]
+    # What a data dir written before tantivy holds: bm25s generations, no tantivy directory.
+    for path in writable_index.glob("keywords-*"):
+        shutil.rmtree(path)
+    (writable_index / "keyword" / "gen-3").mkdir(parents=True)
+    with store._db:
+        store._db.execute("DELETE FROM meta WHERE key = 'keyword_dir'")
+    store.close()
+    store = open_store(Settings(data_dir=writable_index))
+    assert store.keyword_is_stale() and len(store.keyword_index()) == 0
+    store.rebuild_keyword_index()  # what the service does when it opens a stale index
+    assert not store.keyword_is_stale() and len(store.keyword_index()) == chunks
+    assert not (writable_index / "keyword").exists()
+    assert store.check()["consistent"]

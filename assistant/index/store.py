@@ -19,6 +19,7 @@ import json
 import shutil
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -444,9 +445,19 @@ class IndexStore:
         by reopening the segment list (segments already open stay mapped, nothing is re-read)."""
         gen = int(self._meta("keyword_generation") or 0)
         if self._keyword is None or self._keyword.generation != gen:
-            index = self._open_tantivy()
-            if index is not None:
-                index.reload()
+            for attempt in range(3):
+                try:
+                    index = self._open_tantivy()
+                    if index is not None:
+                        index.reload()
+                    break
+                except (OSError, ValueError):
+                    # A writer in another process committed again and removed, after a merge,
+                    # segments of the commit this reader was about to open: read the newer one.
+                    self._tantivy = None
+                    if attempt == 2:
+                        raise
+                    time.sleep(0.05)
             self._keyword = KeywordIndex(index, gen)
         return self._keyword
 
