@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from tqdm import tqdm
 
+from assistant.private import harden
 from assistant.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -23,7 +24,9 @@ DataDir = Annotated[
 
 
 def _settings(data_dir: Path | None) -> Settings:
-    return Settings(data_dir=data_dir) if data_dir else Settings()
+    settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    harden(settings.data_dir)  # every command: files it creates (backups included) are 0600
+    return settings
 
 
 def _date(value: str | None, name: str) -> date | None:

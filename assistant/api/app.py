@@ -23,10 +23,11 @@ from assistant import logs
 from assistant.api import guard
 from assistant.api.ratelimit import RateLimitDep, RateLimiter
 from assistant.api.routers import ask, documents, facts, feedback, health, links
-from assistant.api.security import KeyRing, QueryDep
+from assistant.api.security import KeyRing, QueryDep, link_secret
 from assistant.channels import openai_compat
 from assistant.feedback import FeedbackStore
 from assistant.observability import REQUEST_SECONDS
+from assistant.private import harden
 from assistant.service import AnswerService, open_cache
 from assistant.settings import Settings
 from ingest.jobs import IngestJobs
@@ -41,6 +42,7 @@ def _web_dir() -> Path:
 
 def create_app(settings: Settings | None = None, service: AnswerService | None = None) -> FastAPI:
     settings = settings or Settings()
+    harden(settings.data_dir)  # before anything opens a database: files 0600, directories 0700
     # Opened here, not in the lifespan: the Slack and Zalo adapters are built around it.
     service = service or AnswerService(settings)
     feedback_store = FeedbackStore(settings.feedback_path)
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
     app.state.jobs = jobs
     app.state.admin_keys = KeyRing(settings.admin_api_keys)
     app.state.query_keys = KeyRing(settings.query_api_keys)
+    app.state.link_secret = link_secret(settings.data_dir)
     app.state.rate_limiter = RateLimiter(settings.rate_limit)
     guard.install(app, settings)  # before `observe`, so that it sits inside it: its 413/422s are logged
 
@@ -98,7 +101,9 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
     if settings.trusted_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
 
-    @app.get("/metrics", include_in_schema=False)
+    # With query keys configured every read needs one (admin keys pass too); /healthz stays open
+    # for liveness probes and tells only counts. /r/ links carry their own token (links.py).
+    @app.get("/metrics", include_in_schema=False, dependencies=[QueryDep])
     def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
@@ -108,7 +113,7 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
     app.include_router(facts.router, dependencies=guarded)
     app.include_router(openai_compat.router, dependencies=guarded)
     app.include_router(feedback.router)
-    app.include_router(documents.router)
+    app.include_router(documents.router)  # reads need a query key (when configured), writes an admin key
     app.include_router(links.router)
     if settings.slack_enabled:
         from assistant.channels import slack

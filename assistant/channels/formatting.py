@@ -8,6 +8,7 @@ containing `<script>` or Slack's `<!channel>` stays inert text.
 from __future__ import annotations
 
 import re
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from assistant.schemas import AnswerResponse, Citation
 
@@ -16,11 +17,35 @@ _REF = re.compile(r"\[(\d+)\]")
 _HEADINGS = {"vi": "Nguồn", "en": "Sources"}
 
 
+# Kept as they are in a path, query or fragment; anything else (spaces, quotes, <>, |, non-ASCII
+# letters of a Vietnamese slug) is percent-encoded, and an existing %XX is left alone.
+_URL_SAFE = "/%:@!$&()*+,;=-._~?#[]"
+
+
 def safe_url(url: str | None) -> str | None:
-    """Only http(s) links to cited sources are ever shown."""
-    if url and re.match(r"^https?://[^\s<>|\"']+$", url):
-        return url
-    return None
+    """The link shown for a source: only an http(s) URL with a host, percent-encoded so that it
+    cannot break out of the markup around it (Slack's `<url|label>`, HTML attributes). A real
+    source URL with a space or Vietnamese letters in its path is encoded, not dropped: the /r/
+    short links of Zalo and the links everywhere else use this one function, so a link that is
+    shown always resolves."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host or not re.fullmatch(r"[a-z0-9.-]+", host):
+        return None
+    netloc = host + (f":{parts.port}" if parts.port else "")  # user:password@ is never passed on
+    return urlunsplit((parts.scheme.lower(), netloc, quote(parts.path, _URL_SAFE),
+                       quote(parts.query, _URL_SAFE), quote(parts.fragment, _URL_SAFE)))
+
+
+def short_link(base_url: str, doc_id: str, token: str) -> str:
+    """`/r/<doc_id>?t=<token>` under the public URL: the id quoted whole (a `/`, `|`, `#` or `?` in
+    it stays part of it), the token the link's own credential (see api/routers/links.py)."""
+    return f"{base_url.rstrip('/')}/r/{quote(doc_id, safe='')}?t={token}"
 
 
 def source_line(c: Citation) -> str:

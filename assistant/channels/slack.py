@@ -6,7 +6,8 @@ window are checked on the raw bytes before anything parses them (401), a signed 
 not an event object is a 400, and Bolt answers url_verification; listeners run in
 Bolt's thread pool after the acknowledgement, so Slack's 3-second deadline holds while the
 answer is being written. Slack retries (X-Slack-Retry-Num) of an event already taken are
-acknowledged and dropped.
+acknowledged and dropped, and so is a replay of a captured event: the ids taken are kept
+in the data dir's SQLite (channels/seen.py), shared by every worker and kept across restarts.
 """
 
 from __future__ import annotations
@@ -56,12 +57,12 @@ def build_app(settings: Settings, service: AnswerService) -> App:
         # No network call at start-up: the bot identity is fetched on the first event.
         token_verification_enabled=False,
     )
-    seen = SeenEvents()
+    seen = SeenEvents(settings.channels_path)  # shared by the workers, kept across restarts
 
     @bolt.middleware
     def drop_retries(body: dict, next: Callable[[], BoltResponse]) -> BoltResponse | None:  # noqa: A002
         event_id = body.get("event_id")
-        if isinstance(event_id, str) and event_id and not seen.first_time(event_id):
+        if isinstance(event_id, str) and event_id and not seen.first_time(f"slack:{event_id}"):
             log.info("slack retry of %s dropped", event_id)
             return BoltResponse(status=200, body="")
         return next()

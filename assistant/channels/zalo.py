@@ -6,10 +6,18 @@ at once and answers in the background. The OA access token lives ~25 hours; it i
 refreshed with the refresh token (single-use: the new one replaces it) before it expires,
 or when the API says it is invalid, and both are kept in a SQLite file readable by the
 service's user only. Tokens never appear in logs or errors.
+
+Between worker processes: the refresh runs under a file lock beside channels.sqlite and
+re-reads the pair inside it, so two workers never spend the same single-use refresh token
+(the second finds the first's new token); event ids taken are kept in SQLite (channels/seen.py),
+and an event without `msg_id` is deduplicated by a hash of its sender and text within
+`DUPLICATE_WINDOW_S`. On several machines: a lock and a seen-set in a shared store (Redis
+`SET NX EX`, or a PostgreSQL row lock `SELECT … FOR UPDATE` around the refresh).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import logging
@@ -23,7 +31,8 @@ import httpx
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request
 from pydantic import SecretStr
 
-from assistant.channels.formatting import plain_text, split_message, strip_markup
+from assistant.api.security import link_secret, link_token
+from assistant.channels.formatting import plain_text, safe_url, short_link, split_message, strip_markup
 from assistant.channels.history import ChannelHistory
 from assistant.channels.seen import SeenEvents
 from assistant.inputs import loads_json, visible_text
@@ -35,6 +44,7 @@ log = logging.getLogger("cchc.zalo")
 TOKEN_ERRORS = {-216, -124}  # "access token is invalid" / "has expired"
 REFRESH_MARGIN_S = 600
 MAX_EVENT_AGE_S = 900  # replay window on the signed event timestamp
+DUPLICATE_WINDOW_S = 120  # an event without msg_id: the same sender and text again is a redelivery
 
 
 class ZaloError(RuntimeError):
@@ -106,11 +116,17 @@ class ZaloClient:
         self._secret = settings.zalo_app_secret.get_secret_value()
         self._tokens = tokens
         self._lock = threading.Lock()
+        self._lock_path = os.fspath(settings.channels_path) + ".refresh.lock"
         self._http = httpx.Client(timeout=15, transport=httpx.HTTPTransport(retries=2))
 
     def access_token(self, force_refresh: bool = False) -> str:
-        with self._lock:
+        stale = self._tokens.load()[0] if force_refresh else None
+        # The thread lock for this process, the file lock for the others; the pair is read inside both.
+        with self._lock, open(self._lock_path, "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
             access, refresh, expires_at = self._tokens.load()
+            if force_refresh and access != stale:
+                return access  # another worker refreshed while this one waited: use its token
             if access and not force_refresh and expires_at - time.time() > REFRESH_MARGIN_S:
                 return access
             if not refresh:
@@ -143,10 +159,12 @@ class ZaloClient:
         raise ZaloError("message API rejected a freshly refreshed token")
 
 
-def zalo_text(resp: AnswerResponse, base_url: str | None) -> str:
-    """Plain text (Zalo shows no markup) with each citation as a short link."""
+def zalo_text(resp: AnswerResponse, base_url: str | None, link_secret: bytes = b"") -> str:
+    """Plain text (Zalo shows no markup) with each citation as a short link: only for a source
+    whose URL /r/ will redirect to (the same `safe_url`), signed so that it opens without a key."""
     if base_url:
-        short = [c.model_copy(update={"url": f"{base_url.rstrip('/')}/r/{c.doc_id}" if c.url else None})
+        short = [c.model_copy(update={"url": short_link(base_url, c.doc_id, link_token(link_secret, c.doc_id))
+                                      if safe_url(c.url) else None})
                  for c in resp.citations]
         resp = resp.model_copy(update={"citations": short})
     return strip_markup(plain_text(resp))
@@ -171,7 +189,8 @@ def make_router(settings: Settings, service: AnswerService) -> APIRouter:
     tokens = TokenStore(settings.channels_path, _reveal(settings.zalo_oa_access_token), _reveal(settings.zalo_refresh_token))
     client = ZaloClient(settings, tokens)
     history = ChannelHistory(settings.channels_path)
-    seen = SeenEvents()
+    seen = SeenEvents(settings.channels_path)  # shared by the workers, kept across restarts
+    links = link_secret(settings.data_dir)
     router = APIRouter(tags=["zalo"])
 
     def answer(user_id: str, text: str) -> None:
@@ -179,7 +198,7 @@ def make_router(settings: Settings, service: AnswerService) -> APIRouter:
             past = history.turns("zalo", user_id, settings.channel_history_turns)
             try:
                 resp = service.answer(text, past)[0]
-                message = zalo_text(resp, settings.public_base_url)
+                message = zalo_text(resp, settings.public_base_url, links)
             except (InvalidQuestion, ValueError) as exc:
                 resp, message = None, str(exc)
             for part in numbered_parts(message, settings.zalo_message_limit):
@@ -212,7 +231,12 @@ def make_router(settings: Settings, service: AnswerService) -> APIRouter:
             user_id, text, msg_id = text_event(event)
         except ValueError as exc:
             raise HTTPException(400, f"bad event: {exc}") from None
-        if msg_id and not seen.first_time(msg_id):
+        if msg_id:
+            first = seen.first_time(f"zalo:{msg_id}")
+        else:  # no id to tell a redelivery by: the same sender and text within a short window
+            digest = hashlib.sha256(f"{user_id}\0{text}".encode("utf-8", "replace")).hexdigest()
+            first = seen.first_time(f"zalo-content:{digest}", DUPLICATE_WINDOW_S)
+        if not first:
             return {"status": "duplicate"}
         if user_id:
             background.add_task(answer, user_id, text)  # Zalo wants the 200 at once

@@ -1,4 +1,4 @@
-"""/v1/documents: what the index holds (open), and adding or removing documents (admin).
+"""/v1/documents: what the index holds (open unless query keys are configured), and adding or removing documents (admin).
 
 POST takes JSON (`{"documents": [...]}` in the corpus format) or a multipart upload of
 files (PDF, DOCX, HTML, TXT/MD, JSONL). What can be refused without parsing (the type, an
@@ -24,7 +24,7 @@ from starlette.formparsers import MultiPartException
 
 from assistant.api.deps import ServiceDep, SettingsDep
 from assistant.api.guard import BodyTooLarge
-from assistant.api.security import AdminDep
+from assistant.api.security import AdminDep, QueryDep
 from ingest.jobs import IngestJobs
 from ingest.loaders import LoadError, SourceDocument, record_to_document
 from ingest.sandbox import ParseBudget, Upload, precheck
@@ -99,13 +99,13 @@ class Job(BaseModel):
     error: str | None
 
 
-@router.get("/documents", response_model=DocumentList)
+@router.get("/documents", response_model=DocumentList, dependencies=[QueryDep])
 def list_documents(service: ServiceDep) -> DocumentList:
     docs = [DocumentSummary(**d) for d in service.store.documents()]
     return DocumentList(documents=docs, total=len(docs), chunks=sum(d.chunks for d in docs))
 
 
-@router.get("/documents/{doc_id:path}", response_model=DocumentText)
+@router.get("/documents/{doc_id:path}", response_model=DocumentText, dependencies=[QueryDep])
 def get_document(doc_id: str, service: ServiceDep) -> DocumentText:
     doc = service.store.document(doc_id)
     if doc is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from assistant.api.deps import ServiceDep
+from assistant.api.security import QueryDep
 
 router = APIRouter(tags=["health"])
 
@@ -14,7 +15,7 @@ def healthz(service: ServiceDep) -> dict[str, object]:
     return {"status": "ok", "embedder": service.store.embedder.model_id, **service.store.stats()}
 
 
-@router.get("/v1/provinces", tags=["filters"])
+@router.get("/v1/provinces", tags=["filters"], dependencies=[QueryDep])
 def provinces() -> dict[str, list[dict[str, object]]]:
     """Values `filters.province` accepts: every post-2025 unit with the pre-2025 names inside it."""
     from assistant.index.gazetteer import all_provinces

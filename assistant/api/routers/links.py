@@ -1,20 +1,32 @@
-"""GET /r/{doc_id}: a short, stable link to a cited source (used where space is tight, Zalo)."""
+"""GET /r/{doc_id}: a short, stable link to a cited source (used where space is tight, Zalo).
+
+With query keys configured a read needs a key, and a person opening a link from a chat holds
+none: the link carries a token (an HMAC of the doc id, assistant/api/security.link_token) that
+opens that one link. An API key works as well.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+import hmac
+
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
 from assistant.api.deps import ServiceDep
+from assistant.api.security import Credentials, link_token, require_query_access
 from assistant.channels.formatting import safe_url
 
 router = APIRouter(tags=["links"])
 
 
 @router.get("/r/{doc_id:path}", response_class=RedirectResponse, status_code=302)
-def short_link(doc_id: str, service: ServiceDep) -> RedirectResponse:
+def short_link(doc_id: str, request: Request, service: ServiceDep, creds: Credentials, t: str = "") -> RedirectResponse:
+    token = link_token(request.app.state.link_secret, doc_id)
+    if not hmac.compare_digest(t.encode("utf-8", "replace"), token.encode()):
+        require_query_access(request, creds)  # no valid link token: a key, when keys are configured
     doc = service.store.document(doc_id)
     url = safe_url(doc.url) if doc else None
     if url is None:
         raise HTTPException(404, f"no link for {doc_id!r}")
     return RedirectResponse(url, status_code=302)
+
