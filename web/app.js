@@ -34,6 +34,21 @@ let lang = localStorage.getItem("cchc-lang") || "vi";
 let history = [];
 const $ = (id) => document.getElementById(id);
 
+// A server with query keys configured answers 401: ask for the key once and keep it for this
+// browser session only (sessionStorage: gone when the tab closes, never in localStorage).
+const KEY_PROMPT = { vi: "Máy chủ này cần khóa API. Nhập khóa của bạn:", en: "This server needs an API key. Enter your key:" };
+async function api(url, opts = {}) {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const key = sessionStorage.getItem("cchc-key");
+    const headers = { ...(opts.headers || {}), ...(key ? { Authorization: `Bearer ${key}` } : {}) };
+    const r = await fetch(url, { ...opts, headers });
+    if (r.status !== 401 || attempt === 1) return r;
+    const typed = window.prompt(KEY_PROMPT[lang] || KEY_PROMPT.vi);
+    if (!typed || !typed.trim()) return r;
+    sessionStorage.setItem("cchc-key", typed.trim());
+  }
+}
+
 function el(tag, attrs = {}, text) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
@@ -127,7 +142,7 @@ async function openSource(c) {
   $("source-card").hidden = false;
   $("close-card").focus();
   try {
-    const r = await fetch(`/v1/documents/${encodeURIComponent(c.doc_id)}`);
+    const r = await api(`/v1/documents/${encodeURIComponent(c.doc_id)}`);
     if (!r.ok) return;
     const doc = await r.json();
     if (doc.text.slice(c.start, c.end) !== c.quote) return;
@@ -148,7 +163,7 @@ function plainAnswer(data) {
 }
 
 async function sendFeedback(question, data, rating, comment) {
-  const r = await fetch("/v1/feedback", {
+  const r = await api("/v1/feedback", {
     method: "POST", headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ question, answer: data.answer, citations: data.citations, rating, comment: comment || null }),
   });
@@ -209,7 +224,7 @@ function answerActions(question, data) {
 
 async function loadProvinces() {
   try {
-    const r = await fetch("/v1/provinces");
+    const r = await api("/v1/provinces");
     const list = $("province-list");
     for (const p of (await r.json()).provinces) {
       for (const name of [p.name, ...p.old_names.filter((n) => n !== p.name)]) list.appendChild(el("option", { value: name }));
@@ -229,7 +244,7 @@ async function ask() {
   const filters = {};
   for (const k of ["province", "since", "until"]) if ($(k).value) filters[k] = $(k).value;
   try {
-    const r = await fetch("/v1/ask", {
+    const r = await api("/v1/ask", {
       method: "POST", headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
       body: JSON.stringify({ question, history, filters, stream: true }),
     });

@@ -29,6 +29,9 @@ from assistant.schemas import Citation
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 log = logging.getLogger("cchc.llm")
+# Provider key shapes (OpenAI-style sk-…, and whatever follows "key provided:"), masked here: the
+# log formatter's own mask does not know them.
+_KEY_SHAPES = re.compile(r"\b(?:sk|pk|rk)-[\w-]{8,}|(?i:key provided:?)\s*\S+")
 
 
 class LLMUnavailable(RuntimeError):
@@ -40,7 +43,7 @@ def unavailable(exc: BaseException) -> LLMUnavailable:
     """What a caller may learn of an upstream failure. The upstream text can echo the request,
     the API key included ("Incorrect API key provided: sk-…"), so it goes to the server log
     (whose formatter masks token-shaped strings) and the caller gets only its kind."""
-    log.warning("LLM call failed: %s: %s", type(exc).__name__, exc)
+    log.warning("LLM call failed: %s: %s", type(exc).__name__, _KEY_SHAPES.sub("[redacted]", str(exc))[:500])
     kind = "timed out" if "timeout" in type(exc).__name__.lower() else "unreachable or returned an error"
     return LLMUnavailable(f"the language model {kind}; details are in the server log")
 
@@ -122,7 +125,7 @@ def _derivable(value: Decimal, pool: list[Decimal]) -> bool:
 # What a Markdown or HTML renderer (a chat client of the OpenAI-compatible API) would turn into a
 # link, an image or code, in any syntax. Answers are plain text with **bold** and [n]: markup of
 # any other kind has no business in one, and a link may only be a cited source's URL.
-_TAG = re.compile(r"</?[a-z][\w:-]*(?:[\s/>]|$)|<!--|<!\[CDATA\[|<\?", re.I)
+_TAG = re.compile(r"</?[a-z][\w-]*(?:[\s/>]|$)|<!--|<!\[CDATA\[|<\?", re.I)
 _SCRIPT_SCHEME = re.compile(r"\b(?:javascript|vbscript|livescript|jscript|mocha)\s*:", re.I)
 _DATA_URL = re.compile(r"\bdata\s*:\s*[a-z-]+/[\w.+-]+\s*[;,]", re.I)
 _OTHER_SCHEME = re.compile(r"\b(?:file|ftp|blob|filesystem|intent|ms-[\w-]+)\s*:\s*//", re.I)
@@ -155,8 +158,10 @@ def link_problems(answer: str, cited: list[Source]) -> list[str]:
     """Links, markup and script URLs in a draft, in any syntax, that are not a cited source's
     http(s) URL. A bare host name is fine when a cited passage or URL names it (a portal such as
     a ministry's site mentioned in the report); a link with a path must be the cited URL itself."""
-    text = _visible(answer)
-    squeezed = re.sub(r"[\s\x00-\x1f]+", "", text)  # browsers drop tabs and newlines inside a URL
+    # A URL parser drops tabs and other control characters inside a URL ("//ev\til.example"): so
+    # does the scan; newlines too for the script schemes ("java\nscript:").
+    text = re.sub(r"[\x00-\x09\x0b-\x1f\x7f]", "", _visible(answer))
+    squeezed = re.sub(r"\s+", "", text)
     allowed = {s.chunk.url for s in cited if s.chunk.url}
     named = " ".join([*(s.chunk.text for s in cited), *allowed]).lower()
     problems: list[str] = []
