@@ -14,6 +14,10 @@ Prints document-level recall@1/5/10 and MRR@10 for
                     accent restoration, place ranking, the configured reranker),
 and the ANN recall@10 of Chroma's HNSW against exact search on the same vectors.
 Passage vectors come from the embedding cache in --data-dir, so a rerun costs no embedding.
+
+With ``--keyword-parity`` it runs the pipeline twice over one index, same process, same
+chunks: with the keyword index (tantivy) and with the bm25s index it replaced, built from
+the same registry tokens (``bench/legacy_keywords.py``), and prints the two and their deltas.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from assistant.retrieval import make_retriever
 from assistant.schemas import Turn
 from assistant.settings import Settings
 from bench.common import eval_set_arguments
+from bench.legacy_keywords import LegacyKeywordIndex
 from ingest.chunking import chunk_text
 
 
@@ -60,6 +65,7 @@ def main() -> None:
     eval_set_arguments(ap)
     ap.add_argument("--limit", type=int)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--keyword-parity", action="store_true", help="pipeline on tantivy vs on bm25s, same run")
     args = ap.parse_args()
 
     settings = Settings(data_dir=args.data_dir)
@@ -68,6 +74,10 @@ def main() -> None:
     if args.distractors:
         known = {d["doc_id"] for d in docs}
         docs += [d for d in _read_jsonl(args.distractors, args.n) if d["doc_id"] not in known]
+
+    if args.keyword_parity:
+        keyword_parity(args, settings, questions, docs)
+        return
 
     chunk_docs: list[str] = []
     texts: list[str] = []
@@ -147,6 +157,33 @@ def main() -> None:
     p = report["methods"]["pipeline"]
     print("pipeline / best anchor: " + ", ".join(f"{k} ×{p[k] / best[k]:.3f}" for k in best if best[k]))
     print(f"HNSW recall@10 vs exact search: {report['hnsw_recall@10_vs_exact']}")
+
+
+def keyword_parity(args: argparse.Namespace, settings: Settings, questions: list[dict], docs: list[dict]) -> None:
+    store = build_index(settings, docs, quiet=True)
+    legacy = LegacyKeywordIndex.from_registry(store.data_dir / "registry.sqlite")
+    retriever = make_retriever(store, settings)
+    engines = {"pipeline": store.keyword_index, "pipeline-bm25s": lambda: legacy}
+    ranks: dict[str, list[int | None]] = {m: [] for m in engines}
+    timings: dict[str, float] = dict.fromkeys(engines, 0.0)
+    for q in questions:
+        question = standalone(q["question"], [Turn(**t) for t in q.get("history") or []])
+        gold = set(q["gold_doc_ids"])
+        for name, source in engines.items():
+            store.keyword_index = source  # what the retriever and its reranker read
+            t0 = time.perf_counter()
+            _, hits = retriever.retrieve(question, 10)
+            timings[name] += time.perf_counter() - t0
+            ranks[name].append(doc_rank(list(dict.fromkeys(h.chunk.doc_id for h in hits)), gold))
+    store.keyword_index = engines["pipeline"]
+    methods = {m: _retrieval_metrics(r) for m, r in ranks.items()}
+    report = {
+        "set": args.qa.name, "questions": len(questions), "docs": len(docs), "chunks": len(legacy),
+        "methods": methods,
+        "delta": {k: round(methods["pipeline"][k] - methods["pipeline-bm25s"][k], 4) for k in methods["pipeline"]},
+        "ms_per_query": {m: round(1000 * t / max(1, len(questions)), 1) for m, t in timings.items()},
+    }  # fmt: skip
+    print(json.dumps(report))
 
 
 def _exact_ids(store, indices: list[int], chunk_docs: list[str]) -> set[str]:  # type: ignore[no-untyped-def]

@@ -121,12 +121,12 @@ def write(index: tantivy.Index, documents: Iterable[DocumentChunks], heap: int =
                 )
                 added += 1
         writer.commit()
-        # Merges the commit started finish here rather than being cut off when the writer is
-        # dropped: otherwise every write would leave one more small segment for readers to visit.
-        writer.wait_merging_threads()
     except BaseException:
         writer.rollback()
         raise
+    # Merges the commit started finish here rather than being cut off when the writer is
+    # dropped: otherwise every write would leave one more small segment for readers to visit.
+    writer.wait_merging_threads()
     return added
 
 
