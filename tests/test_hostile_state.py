@@ -21,6 +21,8 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from assistant.api.security import hash_key, link_token
 from assistant.channels.formatting import safe_url, short_link
@@ -38,6 +40,7 @@ from .conftest import (
 )
 from .fakes.platforms import FakeZalo
 from .test_hostile import no_5xx, peak_rss_mb
+from .test_web import page  # noqa: F401 — the browser fixture
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
 QUERY_KEY = "cchc_query-key-for-hostile-state-0123"
@@ -228,6 +231,37 @@ def test_a_signed_short_link_resolves_without_a_key(keyed_server, doc_id, url):
     assert no_5xx(httpx.get(forged, timeout=30)).status_code == 401
     other = short_link(base, "seed-hagiang-2023-07-19", link_token(secret, doc_id))  # a token opens its own link only
     assert no_5xx(httpx.get(other, timeout=30)).status_code == 401
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(doc_id=st.text(min_size=1, max_size=60), token=st.text(max_size=30), auth=st.booleans())
+def test_fuzz_read_paths_never_5xx_and_serve_nothing_without_a_key(keyed_server, doc_id, token, auth):
+    for prefix in ("/v1/documents/", "/r/"):
+        url = f"{keyed_server[0]}{prefix}{quote(doc_id, safe='')}?t={quote(token, safe='')}"
+        r = no_5xx(httpx.get(url, headers=KEY if auth else {}, timeout=30))
+        assert auth or r.status_code not in (200, 302)
+
+
+def test_the_page_asks_for_a_key_and_keeps_it_for_the_session(page, keyed_server):  # noqa: F811
+    prompts: list[str] = []
+
+    def answer_prompt(dialog) -> None:  # noqa: ANN001 — playwright's Dialog
+        prompts.append(dialog.message)
+        dialog.accept(QUERY_KEY)
+
+    page.on("dialog", answer_prompt)
+    try:
+        page.goto(keyed_server[0] + "/")
+        page.wait_for_function("sessionStorage.getItem('cchc-key') !== null", timeout=30_000)
+        page.fill("#question", "Tỷ lệ TTHC được cung cấp DVC trực tuyến toàn trình của Hà Giang là bao nhiêu?")
+        page.click("#send")
+        answer = page.locator(".turn.bot").last
+        answer.locator(".chip").first.wait_for(timeout=60_000)
+        assert "35,48%" in answer.inner_text()
+        assert len(prompts) == 1 and "API" in prompts[0]  # asked once, then kept
+        assert page.evaluate("localStorage.getItem('cchc-key')") is None  # not beyond the session
+    finally:
+        page.remove_listener("dialog", answer_prompt)
 
 
 def test_zalo_shows_short_links_only_where_they_resolve():
