@@ -257,7 +257,7 @@ def test_unaccented_digital_transformation_is_not_a_ranking():
 
 
 def test_a_trend_or_list_quote_goes_on_into_the_next_statement():
-    from assistant.answering.extractive import _with_continuation
+    from assistant.answering.passages import with_continuation as _with_continuation
     from assistant.index.sentences import Span
 
     text = "Năm 2019 tỉnh xếp thứ 12 toàn quốc. Năm 2020 tỉnh vươn lên thứ 7 toàn quốc.\n\nĐoạn khác không liên quan."
@@ -370,3 +370,66 @@ def test_a_chunk_cut_inside_a_sentence_is_read_on_to_its_end():
 def test_a_figure_in_brackets_restates_the_previous_one_and_shares_its_metric():
     sentence = "Có 98,9 % hồ sơ đúng hạn, chỉ 1,1 % hồ sơ giải quyết trễ hạn ( hơn 2.300 hồ sơ )."
     assert _lead("Tỉnh có bao nhiêu hồ sơ bị giải quyết trễ hạn?", sentence) == "2.300"
+
+
+# --- footnotes and plans ------------------------------------------------------------------
+
+
+def test_a_footnote_mark_is_no_figure_and_a_footnote_line_is_its_own_statement():
+    from assistant.index.sentences import statement_spans
+
+    text = "[3] Gồm: Hòa Bình, Vĩnh Long.\n[4] Một số tỉnh đạt thấp như: Kon Tum (12%)."
+    assert [f.text for f in figures(text)] == ["12%"]
+    spans = [text[s.start : s.end] for s in statement_spans(text)]
+    assert spans == ["[3] Gồm: Hòa Bình, Vĩnh Long.", "[4] Một số tỉnh đạt thấp như: Kon Tum (12%)."]
+
+
+def test_a_plan_documents_items_are_targets_and_a_result_asked_is_declined():
+    from assistant.answering.agreement import plan_lead_in
+    from assistant.index.facets import kind_of
+
+    title = "Quyết định 123/QĐ-UBND về Kế hoạch cải cách hành chính năm 2026 của tỉnh"
+    assert plan_lead_in(title) == "kế hoạch" and plan_lead_in("Tỉnh triển khai kế hoạch chuyển đổi số") == ""
+    # "kết quả giải quyết TTHC" is the paper a procedure issues, not a result achieved.
+    assert kind_of("Số hóa kết quả giải quyết TTHC còn hiệu lực") is None
+    sentence = "(2) Số hóa kết quả giải quyết TTHC còn hiệu lực, 90% hồ sơ được luân chuyển điện tử."
+    q = analyse("Năm 2026 tỉnh đã đạt bao nhiêu phần trăm hồ sơ được luân chuyển điện tử?")
+    assert slots_of(sentence, figures(sentence)[0], plan_lead_in(title)).kind == "target"
+    refusal = decline_check(q, sentence, "", "d", "2026-01-05", lambda _: sentence, title)
+    assert refusal is not None and refusal.reason == "target"
+
+
+def test_a_documents_own_bold_inside_a_quote_is_escaped_and_only_the_headline_is_bold():
+    import re
+
+    from assistant.answering.compose import compose
+    from assistant.answering.extractive import Evidence
+    from assistant.channels.formatting import strip_markup
+    from assistant.index.records import StoredChunk
+    from assistant.index.sentences import Span
+    from assistant.prompts import load as load_prompts
+
+    text = "Tỉnh đạt 64,2% hồ sơ trực tuyến **trong năm 2025** (Phụ lục [3])."
+    chunk = StoredChunk("c", "d", 0, 0, len(text), text, "Báo cáo", None, None, None)
+    ev = Evidence(chunk, 1, Span(0, len(text)), 1.0, 1.0, start=0, end=len(text), quote=text, figure="64,2%")
+    answer, citations = compose([ev], load_prompts("extractive", "vi"), "vi")
+    assert re.findall(r"\*\*([^*]+)\*\*", answer.replace("\\*", "")) == ["64,2%"]
+    assert citations[0].quote == text  # the citation stays verbatim
+    assert "“Tỉnh đạt 64,2% hồ sơ trực tuyến **trong năm 2025** (Phụ lục [3]).”" in strip_markup(answer)
+
+
+def test_an_enumeration_told_one_item_per_statement_is_quoted_to_its_end():
+    from assistant.answering.passages import opens_enumeration, with_continuation
+    from assistant.index.sentences import Span
+
+    text = (
+        "Ba giải pháp gồm giải pháp số hóa hồ sơ tại bộ phận một cửa.\n"
+        "Thứ hai là giải pháp thanh toán trực tuyến phí, lệ phí.\n"
+        "Giải pháp thứ ba là tổng đài hỗ trợ người dân.\n"
+        "Ủy ban giao các sở triển khai trong quý IV."
+    )
+    first = Span(0, text.index("\n"))
+    got = with_continuation(text, first)
+    assert text[got.start : got.end].endswith("tổng đài hỗ trợ người dân.")
+    assert opens_enumeration(text[: first.end], "Thứ hai là giải pháp thanh toán trực tuyến.")
+    assert not opens_enumeration("Thứ hai là A.", "Giải pháp thứ ba là B.")  # an item, not the opening

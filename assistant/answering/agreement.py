@@ -144,6 +144,18 @@ def list_lead_in(text: str, start: int) -> str:
     return head[: m.start()] if m else head[-200:]
 
 
+# A legal document that adopts a plan ("Quyết định … về Kế hoạch cải cách hành chính năm
+# 2025"): what its items state are targets unless they say otherwise ("đã đạt").
+_PLAN_TITLE = re.compile(
+    r"^\s*(?:Quyết định|Nghị quyết|Chỉ thị|Kế hoạch|Chương trình|Đề án)\b.*?\b(?:[Kk]ế hoạch|[Cc]hương trình|[Đđ]ề án)\b"
+)
+
+
+def plan_lead_in(title: str | None) -> str:
+    """The lead-in a plan document gives every statement ("kế hoạch"), or ""."""
+    return "kế hoạch" if title and _PLAN_TITLE.search(title) else ""
+
+
 def slots_of(sentence: str, fig: Figure, lead_in: str = "") -> Slots:
     """What the sentence says ``fig`` is about; ``lead_in``: the opening words of the list
     the sentence is an item of (``list_lead_in``)."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.answering.compose import citation, reference
+from assistant.answering.compose import citation, reference, shown
 from assistant.answering.extractive import Evidence
 from assistant.prompts import PromptSet
 from assistant.schemas import Citation, Table
@@ -48,7 +48,7 @@ def compose_table(
         lines.append(f"| {_cell(r.label)} | {_cell(figure)} | {_cell(ref)} [{n}] |")
         data_rows.append([r.label, ev.figure or "", ref])
         cells.append([n])
-        quotes.append(f"[{n}] “{ev.quote}”")
+        quotes.append(f"[{n}] “{shown(ev.quote)}”")
     missing = [r.label for r in rows if r.evidence is None]
     parts = ["\n".join(lines), "\n".join(quotes)]
     if missing:

@@ -10,6 +10,13 @@ from assistant.schemas import Citation, SourceRef
 _MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 
 
+def shown(quote: str) -> str:
+    """A quote as it appears inside an answer: a document's own Markdown emphasis
+    ("**trong năm 2025**") escaped, so that only our headline is bold. The citation keeps
+    the verbatim quote; the page, Slack and Zalo unescape it."""
+    return quote.replace("\\", "\\\\").replace("*", "\\*")
+
+
 def format_date(iso: str | None, language: str) -> str | None:
     if not iso or len(iso) < 10:
         return None
@@ -56,7 +63,7 @@ def compose(
         lead = prompts["lead_ranked"].format(label=best.label, figure=best.figure, end=end)
     else:
         lead = prompts["lead"].format(figure=best.figure) if best.figure else ""
-    parts = [prompts["answer"].format(lead=lead, ref=reference(best, prompts, language), quote=best.quote, n=1)]
+    parts = [prompts["answer"].format(lead=lead, ref=reference(best, prompts, language), quote=shown(best.quote), n=1)]
     for n, ev in enumerate(evidence[1:], 2):
         # Evidence comes latest first: an older date is an earlier report of the same figure.
         earlier = bool(ev.chunk.published and best.chunk.published and ev.chunk.published < best.chunk.published)
@@ -84,7 +91,7 @@ def declined(
     held = decline.held
     if decline.reason == "period" and held:
         held = (f"tháng {held}" if "/" in held else f"năm {held}") if language == "vi" else held
-    text = prompts[template].format(asked=decline.asked, held=held, ref=reference(ev, prompts, language), quote=ev.quote, n=1)
+    text = prompts[template].format(asked=decline.asked, held=held, ref=reference(ev, prompts, language), quote=shown(ev.quote), n=1)
     return text, [citation(1, ev, copies)]
 
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.answering.agreement import _mentions, agreement, slots_of
+from assistant.answering.agreement import _mentions, agreement, plan_lead_in, slots_of
 from assistant.answering.analysis import QuestionAnalysis, UnitRef
 from assistant.answering.figures import answer_fit
 from assistant.index.gazetteer import name_patterns, units_in
@@ -116,7 +116,8 @@ def check(
             return Decline("period", ", ".join(str(y) for y in sorted(q.years)), str(held[-1]) if held else "")
     if q.profile.kind == "number":
         found, _ = answer_fit(q.profile, sentence, values_in(q.text))
-        if q.wants == "achieved" and found and all(slots_of(sentence, f).kind == "target" for f in found):
+        plan = plan_lead_in(title)
+        if q.wants == "achieved" and found and all(slots_of(sentence, f, plan).kind == "target" for f in found):
             return Decline("target", "")
         verdicts = [agreement(slots_of(sentence, f), q) for f in found]
         if verdicts and all(v.hard for v in verdicts):

@@ -11,14 +11,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 
-from assistant.answering.agreement import list_lead_in
+from assistant.answering.agreement import list_lead_in, plan_lead_in
 from assistant.answering.analysis import QuestionAnalysis
 from assistant.answering.figures import answer_fit
 from assistant.answering.lead import expanded_tokens as _expanded_tokens
 from assistant.answering.lead import lead_figure, sentence_agreement
+from assistant.answering.passages import (
+    ITEM_SEP,
+    MAX_LIST_QUOTE_CHARS,
+    TERMINAL,
+    opens_enumeration,
+    whole_sentences,
+    with_continuation,
+    with_list_items,
+)
 from assistant.answering.question import QuestionProfile, detect_language, names_rank_end, ranking_direction
 from assistant.answering.rank import enumerated, extreme
 from assistant.answering.slots import names_the_slot
@@ -27,7 +36,7 @@ from assistant.index.figures import figures
 from assistant.index.gazetteer import units_in, units_in_question
 from assistant.index.keywords import KeywordIndex, tokenize
 from assistant.index.numbers import values_in
-from assistant.index.sentences import Span, sentence_spans, statement_spans
+from assistant.index.sentences import Span, statement_spans
 from assistant.index.store import StoredChunk
 from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics
 from assistant.retrieval import Hit
@@ -61,8 +70,6 @@ ACCEPT_CANDIDATES = 10
 # A follow-up's passage keeps this much less of its coverage for each share of the phrases the
 # user just typed that it lacks (all missing: 0.3 left).
 FOCUS_MISSING_COST = 0.7
-# A list question quotes the whole enumeration: its items are the answer.
-MAX_LIST_QUOTE_CHARS = 900
 # Questions answered by several figures or items together.
 COMPOSED_INTENTS = ("list", "ranking", "trend", "comparison")
 # A question about the whole country, asked about no province or district ("chỉ số SIPAS
@@ -73,10 +80,6 @@ _LOCAL_UNIT = re.compile(r"\b(?:tỉnh|thành phố|TP\.?|thị xã|huyện|qu�
 # How many of the best sentences are searched for the name a "which province/ministry" question asks for.
 _SLOT_CANDIDATES = 20
 _CLAUSE_CUT = re.compile(r"[,;:](?=\s)|\s[-–]\s")
-# A chunk cut inside a sentence ("… cao nhất năm 2015 ( năm 201") is read on to the end of
-# that sentence in its document, at most this far: a quote cut mid-figure misleads.
-SENTENCE_TAIL_CHARS = 400
-_TERMINAL = re.compile(r"[.!?…:;][\"'”’»)\]]*\s*$")
 
 
 @dataclass
@@ -95,6 +98,7 @@ class Evidence:
     # how many items were ranked (``rank.py``).
     label: str | None = None
     ranked: int = 0
+    agree: float | None = None  # how well its best figure agrees with the question (``lead.sentence_agreement``)
 
 
 _LEAD_WORDS = {"năm", "theo", "tại", "trong", "đến", "tính", "từ", "sau", "trước", "khi", "ngày", "tháng"}
@@ -150,36 +154,6 @@ def _subject_years(text: str) -> set[str]:
     return _years(_COMPARED_YEAR.sub(" ", text))
 
 
-def _with_list_items(text: str, span: Span) -> Span:
-    """A statement that opens a list ("… gồm:") together with the items that follow it in
-    its paragraph, up to the list quote limit."""
-    if not text[span.start : span.end].rstrip().endswith(":"):
-        return span
-    para_end = text.find("\n\n", span.end)
-    end = min(len(text) if para_end < 0 else para_end, span.start + MAX_LIST_QUOTE_CHARS)
-    while end > span.end and text[end - 1].isspace():
-        end -= 1
-    return Span(span.start, end)
-
-
-_ITEM_SEP = re.compile(r"[,;]\s|\svà\s|\sand\s|\n\s*[-+•]")
-
-
-def _with_continuation(text: str, span: Span) -> Span:
-    """The statement and the next one of its paragraph, when that one goes on with figures or
-    items ("… thứ 6. Năm 2016 tụt xuống 15."): a list, ranking or trend is often told in two."""
-    rest = text[span.end : span.end + MAX_LIST_QUOTE_CHARS]
-    if rest.startswith("\n\n") or not rest.strip():
-        return span
-    nxt = sentence_spans(text, span.end, min(len(text), span.end + MAX_LIST_QUOTE_CHARS))
-    if not nxt or "\n\n" in text[span.end : nxt[0].end]:
-        return span
-    following = text[nxt[0].start : nxt[0].end]
-    if nxt[0].end - span.start > MAX_LIST_QUOTE_CHARS or not (figures(following) or len(_ITEM_SEP.findall(following)) >= 2):
-        return span
-    return Span(span.start, nxt[0].end)
-
-
 class ExtractiveAnswerer:
     def __init__(
         self,
@@ -196,26 +170,12 @@ class ExtractiveAnswerer:
         self.document_text = document_text
 
     def _whole(self, chunk: StoredChunk, texts: dict[str, str | None]) -> StoredChunk:
-        """The chunk read on to the end of the sentence it cuts (a copy; offsets stay the
-        document's, so the quote is still its verbatim span)."""
-        if self.document_text is None or not chunk.text.strip() or _TERMINAL.search(chunk.text):
+        """The chunk read on to the end of the sentence it cuts (``passages.whole_sentences``)."""
+        if self.document_text is None:
             return chunk
-        if chunk.doc_id not in texts:
+        if chunk.doc_id not in texts and not TERMINAL.search(chunk.text):
             texts[chunk.doc_id] = self.document_text(chunk.doc_id)
-        text = texts[chunk.doc_id]
-        if not text or chunk.end >= len(text) or text[chunk.start : chunk.end] != chunk.text:
-            return chunk
-        stop = min(len(text), chunk.end + SENTENCE_TAIL_CHARS)
-        paragraph = text.find("\n\n", chunk.end, stop)
-        if paragraph >= 0:
-            end = paragraph
-        else:
-            # The cut sentence's end: the first boundary after the cut (none within reach: keep the chunk).
-            spans = sentence_spans(text, chunk.end, stop)
-            if len(spans) < 2 and stop < len(text):
-                return chunk
-            end = spans[0].end if spans else chunk.end
-        return replace(chunk, text=text[chunk.start : end].rstrip(), end=chunk.start + len(text[chunk.start : end].rstrip()))
+        return whole_sentences(chunk, texts.get(chunk.doc_id))
 
     def _document(self, doc_id: str, what: str, cache: dict[tuple[str, str], set[str]]) -> set[str]:
         """What a whole document speaks of: its ``years`` (years of comparison left out) or
@@ -282,14 +242,14 @@ class ExtractiveAnswerer:
         if ev.quote:
             return ev
         if q.intent in COMPOSED_INTENTS:
-            ev.sentence = _with_continuation(ev.chunk.text, _with_list_items(ev.chunk.text, ev.sentence))
+            ev.sentence = with_continuation(ev.chunk.text, with_list_items(ev.chunk.text, ev.sentence))
         sentence = ev.chunk.text[ev.sentence.start : ev.sentence.end]
         limit = MAX_LIST_QUOTE_CHARS if q.intent in COMPOSED_INTENTS else MAX_QUOTE_CHARS
         a, b = self._trim(sentence, q.profile, terms, asked, limit)
         ev.quote = sentence[a:b]
         ev.start = ev.chunk.start + ev.sentence.start + a
         ev.end = ev.start + len(ev.quote)
-        lead_in = list_lead_in(ev.chunk.text, ev.sentence.start)
+        lead_in = list_lead_in(ev.chunk.text, ev.sentence.start) or plan_lead_in(ev.chunk.title)
         ev.figure = lead_figure(sentence, a, b, q, asked, lead_in)
         if q.intent == "ranking" and q.profile.direction and not names_rank_end(ev.quote):
             # The sentence lists items without saying which is first or last: rank them.
@@ -354,6 +314,7 @@ class ExtractiveAnswerer:
             # Text that names provinces, none of them the one asked about, is about
             # somewhere else ("Bắc Kạn" is not answered by a Thái Nguyên report).
             place_factor = 0.5 if wanted_units and named and not wanted_units & named else 1.0
+            plan = plan_lead_in(chunk.title)
             for i, span in enumerate(spans):
                 sentence = chunk.text[span.start : span.end]
                 if len(sentence) < 25:
@@ -361,7 +322,7 @@ class ExtractiveAnswerer:
                 found, fit = answer_fit(prof, sentence, asked)
                 if fit < 0:
                     continue
-                agree = sentence_agreement(sentence, found, q, list_lead_in(chunk.text, span.start))
+                agree = sentence_agreement(sentence, found, q, list_lead_in(chunk.text, span.start) or plan)
                 before = " ".join(chunk.text[s.start : s.end] for s in spans[max(0, i - 3) : i])
                 context = title_tokens | _expanded_tokens(before)
                 own = _expanded_tokens(sentence)
@@ -399,8 +360,10 @@ class ExtractiveAnswerer:
                     factor *= TARGET_FACTOR  # its figures are targets, a result was asked
                 cov = self._coverage(terms, weights, own, context) * factor
                 bonus = 0.0
-                if q.intent == "list" and len(_ITEM_SEP.findall(sentence)) >= 2:
+                if q.intent == "list" and len(ITEM_SEP.findall(sentence)) >= 2:
                     bonus += LIST_BONUS  # an enumeration answers "những … nào", a count of it does not
+                if q.intent == "list" and i + 1 < len(spans) and opens_enumeration(sentence, chunk.text[spans[i + 1].start : spans[i + 1].end]):
+                    bonus += LIST_BONUS  # it opens a list the next statements go on with ("Thứ hai là …")
                 if q.intent in ("trend", "comparison") and len(figures(sentence)) >= 2 and (len(_years(sentence)) >= 2 or _CHANGE.search(sentence)):
                     bonus += TREND_BONUS
                 if (
@@ -409,7 +372,9 @@ class ExtractiveAnswerer:
                 ):
                     # Only among passages that answer at all: a list elsewhere is no ranking of this.
                     bonus += RANK_BONUS
-                scored.append(Evidence(chunk, rank, span, score=cov + fit + bonus + 0.05 / rank, coverage=cov))
+                scored.append(
+                    Evidence(chunk, rank, span, score=cov + fit + bonus + 0.05 / rank, coverage=cov, agree=agree)
+                )
         scored.sort(key=lambda e: -e.score)
         if prof.kind in ("place", "ministry"):
             # "Tỉnh nào …", "bộ nào …" are answered by a sentence that names one (not one
@@ -436,8 +401,11 @@ class ExtractiveAnswerer:
             # The best-covered passage is about another unit or period: a passage nearly as
             # well covered that is about the one asked answers instead. None: the caller
             # declines with the best one.
+            # The replacement must agree on a slot the question pins (its unit or period) in
+            # its own sentence: a passage that merely names nothing else is no answer.
+            pinned = bool(q.units or q.periods)
             for i, ev in enumerate(scored[1:ACCEPT_CANDIDATES], 1):
-                if ev.coverage >= min_support and accept(ev):
+                if ev.coverage >= min_support and (not pinned or (ev.agree or 0) > 0) and accept(ev):
                     scored.insert(0, scored.pop(i))
                     break
         best = self._quote(scored[0], q, terms, asked)

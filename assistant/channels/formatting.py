@@ -13,6 +13,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from assistant.schemas import AnswerResponse, Citation
 
 _BOLD = re.compile(r"\*\*([^*]+)\*\*")
+_ESCAPED = re.compile(r"\\([*\\])")
 _REF = re.compile(r"\[(\d+)\]")
 _HEADINGS = {"vi": "Nguồn", "en": "Sources"}
 
@@ -65,7 +66,8 @@ def plain_text(resp: AnswerResponse) -> str:
 
 
 def strip_markup(text: str) -> str:
-    return _BOLD.sub(r"\1", text)
+    """Plain text: no bold, and a quote's escaped asterisks (``compose.shown``) as written."""
+    return _ESCAPED.sub(r"\1", _BOLD.sub(r"\1", text))
 
 
 def slack_escape(text: str) -> str:
@@ -82,7 +84,9 @@ def slack_blocks(resp: AnswerResponse) -> tuple[str, list[dict]]:
         url = safe_url(c.url) if c else None
         return f"<{url}|[{m.group(1)}]>" if url else m.group(0)
 
+    # Slack's mrkdwn has no escape: a quote's own asterisk becomes "∗" (U+2217), never bold.
     body = _REF.sub(link, _BOLD.sub(r"*\1*", slack_escape(resp.answer)))
+    body = _ESCAPED.sub(lambda m: "∗" if m.group(1) == "*" else m.group(1), body)
     blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": body[:3000]}}]
     if resp.citations:
         items = []

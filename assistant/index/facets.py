@@ -140,6 +140,7 @@ _KIND_TERMS: dict[str, list[str]] = {
     "achieved": ["đã đạt", "đạt được", "đến nay", "đã hoàn thành", "hoàn thành được", "hiện nay", "hiện đã", "thực tế", "kết quả", "đã có",
                  "achieved", "reached", "actually", "so far", "currently"],
 }
+_OUTPUT_NOUN = re.compile(r"\bkết quả giải quyết\b|\bket qua giai quyet\b", re.IGNORECASE)
 _TARGET_HORIZON = re.compile(r"(?:đến|tới|by)\s+(?:hết\s+|cuối\s+|the end of\s+)?(?:năm\s+)?20\d{2}", re.IGNORECASE)
 
 
@@ -150,6 +151,8 @@ def _kind_vocabulary() -> _Vocabulary:
 
 def kind_of(clause: str) -> str | None:
     """'target', 'achieved', or None when the clause says neither."""
+    # "kết quả giải quyết TTHC" names the document a procedure issues, not a result achieved.
+    clause = _OUTPUT_NOUN.sub(" ", clause)
     found = {m.key for m in _kind_vocabulary().find(clause)}
     if "target" in found or _TARGET_HORIZON.search(fold_accents(clause) if not has_vietnamese_diacritics(clause) else clause):
         return "target"

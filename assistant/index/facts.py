@@ -22,7 +22,8 @@ from assistant.index.sentences import statement_spans
 from assistant.index.tables import Row, table_rows
 from assistant.index.units import UnitMention, units_at
 
-EXTRACTOR_VERSION = 1
+# 2: footnote marks ("[9]") are no figures.
+EXTRACTOR_VERSION = 2
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,8 @@ def figures(text: str) -> list[Figure]:
             continue
         if not m.percent and _YEAR.match(raw):
             continue
+        if text[start - 1 : start] == "[" and text[end : end + 1] == "]":
+            continue  # a footnote or reference mark ("[9] Một số địa phương …"), not a quantity
         if (not m.percent and len(raw) <= 2 and _LIST_MARK_BEFORE.search(text[max(0, start - 30) : start])
                 and _LIST_MARK_AFTER.match(text, end)):
             continue

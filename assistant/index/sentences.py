@@ -53,7 +53,9 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
 # list "- Miễn 100% phí…", "+ Giảm tối thiểu 50%…" one per line, and run together a
 # question about the second item is answered by the first. Numbered and lettered items
 # ("1.", "a)") are left joined: in legal text they share their lead-in's penalty or figure.
-_ITEM_BREAK = re.compile(r"\n(?=[ \t]*(?:[-+•–]\s|\*\*?\s*[-+]|\*\s))")
+# A line opening with a footnote mark ("[7] Các bộ …") is a footnote of its own: a place name
+# before it ("… Vĩnh Long.") reads as an abbreviation to ``sentence_spans``.
+_ITEM_BREAK = re.compile(r"\n(?=[ \t]*(?:[-+•–]\s|\*\*?\s*[-+]|\*\s|\[\d{1,3}\]))")
 
 
 def statement_spans(text: str) -> list[Span]:

@@ -1,0 +1,87 @@
+"""Where a quote begins and ends in its passage: a chunk cut inside a sentence is read on to
+the sentence's end, a list's lead-in takes its items, and a trend or list told in two
+statements is quoted in both. Offsets stay the document's: a quote is its verbatim span."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from assistant.index.figures import figures
+from assistant.index.records import StoredChunk
+from assistant.index.sentences import Span, sentence_spans
+
+# A list question quotes the whole enumeration: its items are the answer.
+MAX_LIST_QUOTE_CHARS = 900
+# A chunk cut inside a sentence ("… cao nhất năm 2015 ( năm 201") is read on to the end of
+# that sentence in its document, at most this far: a quote cut mid-figure misleads.
+SENTENCE_TAIL_CHARS = 400
+TERMINAL = re.compile(r"[.!?…:;][\"'”’»)\]]*\s*$")
+
+
+def whole_sentences(chunk: StoredChunk, text: str | None) -> StoredChunk:
+    """``chunk`` read on in its document ``text`` to the end of the sentence it cuts (a copy),
+    or ``chunk`` itself when it ends a sentence or the document cannot tell."""
+    if not text or not chunk.text.strip() or TERMINAL.search(chunk.text):
+        return chunk
+    if chunk.end >= len(text) or text[chunk.start : chunk.end] != chunk.text:
+        return chunk
+    stop = min(len(text), chunk.end + SENTENCE_TAIL_CHARS)
+    paragraph = text.find("\n\n", chunk.end, stop)
+    if paragraph >= 0:
+        end = paragraph
+    else:
+        # The cut sentence's end: the first boundary after the cut (none within reach: keep the chunk).
+        spans = sentence_spans(text, chunk.end, stop)
+        if len(spans) < 2 and stop < len(text):
+            return chunk
+        end = spans[0].end if spans else chunk.end
+    tail = text[chunk.start : end].rstrip()
+    return replace(chunk, text=tail, end=chunk.start + len(tail))
+
+
+def with_list_items(text: str, span: Span) -> Span:
+    """A statement that opens a list ("… gồm:") together with the items that follow it in
+    its paragraph, up to the list quote limit."""
+    if not text[span.start : span.end].rstrip().endswith(":"):
+        return span
+    para_end = text.find("\n\n", span.end)
+    end = min(len(text) if para_end < 0 else para_end, span.start + MAX_LIST_QUOTE_CHARS)
+    while end > span.end and text[end - 1].isspace():
+        end -= 1
+    return Span(span.start, end)
+
+
+ITEM_SEP = re.compile(r"[,;]\s|\svà\s|\sand\s|\n\s*[-+•]")
+
+
+# A statement that opens with its place in an enumeration ("Thứ hai là …", "Mô hình thứ ba
+# là …", "Cuối cùng là …") goes on with the list the previous one began.
+_ORDINAL = re.compile(
+    r"^\W*(?:\w+\s+){0,2}?(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|tám|chín|mười)|cuối cùng|secondly|thirdly|finally)\b",
+    re.IGNORECASE,
+)
+
+
+def opens_enumeration(sentence: str, following: str) -> bool:
+    """Whether ``sentence`` opens a list that ``following`` goes on with, item by item."""
+    return bool(_ORDINAL.search(following)) and not _ORDINAL.search(sentence)
+
+
+def with_continuation(text: str, span: Span) -> Span:
+    """The statement and the next one of its paragraph, when that one goes on with figures or
+    items ("… thứ 6. Năm 2016 tụt xuống 15."): a list, ranking or trend is often told in two.
+    An enumeration told one item per statement ("Thứ hai là …") is followed to its end."""
+    first = True
+    while True:
+        rest = text[span.end : span.end + MAX_LIST_QUOTE_CHARS]
+        if rest.startswith("\n\n") or not rest.strip():
+            return span
+        nxt = sentence_spans(text, span.end, min(len(text), span.end + MAX_LIST_QUOTE_CHARS))
+        if not nxt or "\n\n" in text[span.end : nxt[0].end] or nxt[0].end - span.start > MAX_LIST_QUOTE_CHARS:
+            return span
+        following = text[nxt[0].start : nxt[0].end]
+        ordinal = bool(_ORDINAL.search(following))
+        if not ordinal and not (first and (figures(following) or len(ITEM_SEP.findall(following)) >= 2)):
+            return span
+        span, first = Span(span.start, nxt[0].end), False
