@@ -17,7 +17,7 @@ from assistant.index.store import IndexStore
 from assistant.schemas import Citation
 
 REF = re.compile(r"\[(\d+)\]")  # a citation marker in an answer
-_ESCAPED = re.compile(r"\\([*\\])")
+_ESCAPED = re.compile(r"\\([*\\(<])")
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|«[^»]*»")
 
 

@@ -12,7 +12,7 @@ request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", d
 
 # Anything shaped like a credential is masked, whatever logged it (a library's error, say).
 _SECRET = re.compile(
-    r"(xox[abprs]-[\w-]+|cchc_[\w-]{20,}|sha256:[0-9a-f]{64}|(?i:bearer)\s+[\w.~+/=-]+"
+    r"(xox[abprs]-[\w-]+|cchc_[\w-]{20,}|\bsk-[\w-]{8,}|sha256:[0-9a-f]{64}|(?i:bearer)\s+[\w.~+/=-]+"
     r"|(?i:access_token|refresh_token|secret_key|api_key)[\"']?\s*[:=]\s*[\"']?[\w.~+/=-]+)"
 )
 

@@ -433,3 +433,27 @@ def test_an_enumeration_told_one_item_per_statement_is_quoted_to_its_end():
     assert text[got.start : got.end].endswith("tổng đài hỗ trợ người dân.")
     assert opens_enumeration(text[: first.end], "Thứ hai là giải pháp thanh toán trực tuyến.")
     assert not opens_enumeration("Thứ hai là A.", "Giải pháp thứ ba là B.")  # an item, not the opening
+
+
+def test_a_link_planted_in_a_quote_is_no_link_in_the_answer():
+    from assistant.answering.compose import shown
+    from assistant.channels.formatting import strip_markup
+
+    quote = "Xem [chi tiết](javascript:alert(1)) hoặc <https://vi.example/a> ngay."
+    assert "](" not in shown(quote) and "\\<https" in shown(quote)  # CommonMark: "\<" is no autolink
+    assert strip_markup(shown(quote)) == quote  # plain-text channels show it as written
+
+
+def test_in_a_document_about_many_provinces_a_passage_not_naming_the_one_asked_is_declined():
+    document = (
+        "Báo cáo tổng hợp: Lào Cai đạt 88%, Yên Bái đạt 81%, Sơn La đạt 79%, Điện Biên đạt 70%, Lai Châu đạt 65%.\n\n"
+        + "Ghi chú thêm. " * 80
+        + "Tỷ lệ chung của các bộ, ngành đạt 52,6% hồ sơ trực tuyến."
+    )
+    sentence = "Tỷ lệ chung của các bộ, ngành đạt 52,6% hồ sơ trực tuyến."
+    q = "Tỉnh Yên Bái đạt bao nhiêu phần trăm hồ sơ trực tuyến?"
+    refusal = decline_check(analyse(q), sentence, "Ghi chú thêm.", "d", "2024-05-02", lambda _: document)
+    assert refusal is not None and refusal.reason == "unit" and "Yên Bái" in refusal.asked
+    # The same passage in a report about one province answers for it (named once, far above).
+    single = "Yên Bái công bố kết quả.\n\n" + "Ghi chú thêm. " * 80 + sentence
+    assert decline_check(analyse(q), sentence, "Ghi chú thêm.", "d", "2024-05-02", lambda _: single) is None

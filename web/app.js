@@ -128,7 +128,7 @@ function renderInline(container, answer, citations) {
     if (bold) container.appendChild(el("strong", {}, bold[1]));
     else if (ref && byN.has(Number(ref[1]))) container.appendChild(chipFor(byN.get(Number(ref[1]))));
     // A quote's own asterisks come escaped ("\\*"): shown as written, never as bold.
-    else container.appendChild(document.createTextNode(part.replace(/\\([*\\])/g, "$1")));
+    else container.appendChild(document.createTextNode(part.replace(/\\([*\\(<])/g, "$1")));
   }
 }
 

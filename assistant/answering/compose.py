@@ -12,9 +12,12 @@ _MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "A
 
 def shown(quote: str) -> str:
     """A quote as it appears inside an answer: a document's own Markdown emphasis
-    ("**trong năm 2025**") escaped, so that only our headline is bold. The citation keeps
-    the verbatim quote; the page, Slack and Zalo unescape it."""
-    return quote.replace("\\", "\\\\").replace("*", "\\*")
+    ("**trong năm 2025**") escaped, so that only our headline is bold, and its link syntax
+    ("[x](javascript:…)", "<https://…>") escaped, so that a Markdown client renders no link
+    the document planted. The citation keeps the verbatim quote; the page, Slack and Zalo
+    unescape it (CommonMark clients do so themselves)."""
+    out = quote.replace("\\", "\\\\").replace("*", "\\*").replace("](", "]\\(").replace("<", "\\<")
+    return out
 
 
 def format_date(iso: str | None, language: str) -> str | None:

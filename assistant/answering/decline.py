@@ -22,12 +22,16 @@ from assistant.index.numbers import values_in
 from assistant.index.records import StoredChunk
 from assistant.index.sentences import Span
 from assistant.index.textnorm import fold_accents
+from assistant.index.units import ministry_keys
 
 _DAY_MONTH = re.compile(r"\b\d{1,2}/(\d{1,2})/((?:19|20)\d{2})\b")
 _TITLE_MONTH = re.compile(r"\b(?:tháng|thang)\s+(\d{1,2})\b(?!\s*/)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 # How much text before a passage is its context (the paragraphs that name its subject).
 CONTEXT_CHARS = 600
+# A document naming this many provinces (or ministries) is about all of them: a passage in it
+# answers for the unit asked only where it names that unit.
+MANY_UNITS = 4
 # From 1 July 2025 a pre-2025 province is part of a merged one: an article from after the
 # merger that names the new province speaks of the old one's territory too.
 _MERGER = "2025-07-01"
@@ -93,6 +97,13 @@ def check(
         if rank.get(u.level, 2) == specific and not _names_unit(u, whole, published):
             return Decline("unit", u.surface or u.name)
     local = f"{context}\n{sentence}"
+    for u in q.units:
+        # In a document about many provinces or ministries (a national report, a table of
+        # all of them), a passage that does not name the one asked is about the others.
+        if u.level in ("province", "ministry") and not _names_unit(u, local, published):
+            others = units_in(whole) if u.level == "province" else ministry_keys(whole)
+            if len(others) >= MANY_UNITS:
+                return Decline("unit", u.surface or u.name)
     if q.months:
         # The month a figure is for is in its sentence or the title of its bulletin; the
         # paragraphs before it name other months in passing.

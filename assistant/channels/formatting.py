@@ -13,7 +13,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from assistant.schemas import AnswerResponse, Citation
 
 _BOLD = re.compile(r"\*\*([^*]+)\*\*")
-_ESCAPED = re.compile(r"\\([*\\])")
+_ESCAPED = re.compile(r"\\([*\\(<])")
 _REF = re.compile(r"\[(\d+)\]")
 _HEADINGS = {"vi": "Nguồn", "en": "Sources"}
 
@@ -85,8 +85,8 @@ def slack_blocks(resp: AnswerResponse) -> tuple[str, list[dict]]:
         return f"<{url}|[{m.group(1)}]>" if url else m.group(0)
 
     # Slack's mrkdwn has no escape: a quote's own asterisk becomes "∗" (U+2217), never bold.
-    body = _REF.sub(link, _BOLD.sub(r"*\1*", slack_escape(resp.answer)))
-    body = _ESCAPED.sub(lambda m: "∗" if m.group(1) == "*" else m.group(1), body)
+    answer = _ESCAPED.sub(lambda m: "∗" if m.group(1) == "*" else m.group(1), resp.answer)
+    body = _REF.sub(link, _BOLD.sub(r"*\1*", slack_escape(answer)))
     blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": body[:3000]}}]
     if resp.citations:
         items = []
