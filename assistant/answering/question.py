@@ -23,7 +23,10 @@ _NUMBER_Q = re.compile(
     r"what proportion|what score|how fast|how long|what rate|what level|what amount|number of)\b"
 )
 # English puts the quantity after the question word: "What score did the province get on the index?"
-_NUMBER_EN = re.compile(r"\bwhat\b.*\b(score|percentage|share|proportion|rate|figure|amount|total)\b")
+_NUMBER_EN = re.compile(
+    r"\bwhat\b.*\b(score|percentage|share|proportion|rate|figure|amount|total|cost|costs|fee|fees|budget|"
+    r"average|number|count|price|spending|capital|investment)\b"
+)
 # Rankings are the reform press's favourite figure (PAR INDEX, SIPAS): a question about the
 # lowest-ranked shares every other word with the sentence about the highest-ranked.
 _LOW = re.compile(
