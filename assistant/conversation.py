@@ -188,18 +188,34 @@ def standalone(question: str, history: Sequence[Turn]) -> str:
     rest = _strip_markers(question)
     if not rest:
         return prev
-    for rule in (_substitute_province, _substitute_month, _substitute_year, _substitute_subject):
+    asks = bool(_ASKS.search(fold_accents(rest)))
+    # A follow-up asking a question of its own at length, pointing back at nothing ("And in the
+    # 2021 survey, where did … rank compared with …?"), is not the previous question re-asked
+    # with a new year or place.
+    # ("… thì …" sets a new topic against the previous question: "cấp huyện thì …").
+    own = asks and len(rest.split()) >= OWN_QUESTION_WORDS and not _ANAPHORA.search(rest) and not _TOPIC_THI.search(rest)
+    for rule in () if own else (_substitute_province, _substitute_month, _substitute_year, _substitute_subject):
         rewritten = rule(prev, rest)
         if rewritten:
             return rewritten
     # A follow-up that asks a question of its own ("… thì tỷ lệ X đạt bao nhiêu?") keeps it,
     # with the unit and period it leaves implicit: the previous question's other words would
     # only dilute it. A bare phrase ("Còn một phần thì sao?") needs the whole previous question.
-    carried = _carried_slots(prev, rest) if _ASKS.search(fold_accents(rest)) else []
-    return f"{rest} — {', '.join(carried)}" if carried else f"{rest} — {prev}"
+    # One that asks its own question at length and leaves nothing implicit stands alone.
+    carried = _carried_slots(prev, rest) if asks else []
+    if carried:
+        return f"{rest} — {', '.join(carried)}"
+    return rest if own else f"{rest} — {prev}"
 
 
-_ASKS = re.compile(r"\b(?:bao nhieu|may|nao|gi|ai|khi nao|bao gio|the nao|ra sao|how|what|which|who|when)\b")
+_ASKS = re.compile(
+    r"\b(?:bao nhieu|may|nao|gi|ai|khi nao|bao gio|the nao|ra sao|o dau|vi sao|tai sao|"
+    r"how|what|which|who|when|where|why)\b"
+)
+# A follow-up question this long carries its own topic ("… where did Vietnam rank compared
+# with …"); a shorter one ("how many in 2023?") needs the previous question's.
+OWN_QUESTION_WORDS = 8
+_TOPIC_THI = re.compile(r"\b(?:thì|thi)\b", re.IGNORECASE)
 _NAME_RUN = re.compile(r"(?<![\w.])(?:[A-ZĐ][\w-]*)(?:\s+[A-ZĐ][\w-]*)+|\b[A-ZĐ]{2,}[\w-]*")
 
 
@@ -208,9 +224,12 @@ def _carried_slots(prev: str, rest: str) -> list[str]:
     provinces, "tháng 4/2024" / years, and capitalised names ("eTax Mobile", "Bộ Y tế")."""
     rest_folded = fold_accents(rest)
     found: list[str] = []
-    for a, b, _ in _province_spans(prev):
-        found.append(prev[a:b])
-    found += _MONTH.findall(prev) or _YEAR.findall(prev)
+    # What the follow-up states itself it does not take from before: its own province, its own year.
+    if not _province_spans(rest):
+        for a, b, _ in _province_spans(prev):
+            found.append(prev[a:b])
+    if not _YEAR.search(rest):
+        found += _MONTH.findall(prev) or _YEAR.findall(prev)
     found += [m.group(0) for m in _NAME_RUN.finditer(prev) if m.start() > 0 or " " in m.group(0)]
     out: list[str] = []
     for f in found:

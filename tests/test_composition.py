@@ -481,3 +481,14 @@ def test_a_level_asked_is_looked_for_and_a_dates_day_numbers_weigh_little():
     q = analyse("Từ 15/1 đến 14/2/2025, bộ phận một cửa cấp xã tiếp nhận bao nhiêu hồ sơ thủ tục hành chính?")
     best = ExtractiveAnswerer(min_support=0).select(q, hits, index)[0]
     assert best.chunk.doc_id == "b" and best.figure == "12.410"
+
+
+def test_a_follow_up_asking_its_own_question_at_length_is_not_the_previous_one_re_asked():
+    history = [Turn(role="user", content="How many procedures did the province put fully online in 2022?")]
+    own = "And in the 2021 satisfaction survey, where did the province rank compared with its neighbours?"
+    assert standalone(own, history) == own.removeprefix("And ").rstrip("?")
+    # Short, it still needs the previous question's topic; its own year replaces the old one.
+    assert standalone("And how many in 2023?", history) == "How many procedures did the province put fully online in 2023?"
+    vi = [Turn(role="user", content="Tỷ lệ hồ sơ trực tuyến của tỉnh Lào Cai năm 2022 là bao nhiêu?")]
+    got = standalone("Còn năm 2024 thì tỷ lệ hồ sơ giải quyết đúng hạn đạt bao nhiêu phần trăm?", vi)
+    assert "2022" not in got and "Lào Cai" in got
