@@ -492,3 +492,14 @@ def test_a_follow_up_asking_its_own_question_at_length_is_not_the_previous_one_r
     vi = [Turn(role="user", content="Tỷ lệ hồ sơ trực tuyến của tỉnh Lào Cai năm 2022 là bao nhiêu?")]
     got = standalone("Còn năm 2024 thì tỷ lệ hồ sơ giải quyết đúng hạn đạt bao nhiêu phần trăm?", vi)
     assert "2022" not in got and "Lào Cai" in got
+
+
+def test_a_province_asked_by_its_pre_merger_name_is_said_to_be_part_of_the_new_one():
+    from assistant.answering.compose import merger_note
+    from assistant.index.gazetteer import merged_into
+    from assistant.prompts import load as load_prompts
+
+    assert merged_into("bac_kan") == "Thái Nguyên" and merged_into("thai_nguyen") is None
+    note = merger_note(load_prompts("extractive", "vi"), analyse("Tỷ lệ hồ sơ trực tuyến của Bắc Kạn là bao nhiêu?"))
+    assert note.startswith("_Bắc Kạn nay thuộc Thái Nguyên") and note.endswith("_\n\n")
+    assert merger_note(load_prompts("extractive", "vi"), analyse("Tỷ lệ hồ sơ trực tuyến của Thái Nguyên?")) == ""

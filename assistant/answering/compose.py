@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from assistant.answering.analysis import QuestionAnalysis
 from assistant.answering.decline import Decline
 from assistant.answering.extractive import Evidence
+from assistant.index.gazetteer import merged_into
 from assistant.prompts import PromptSet
 from assistant.schemas import Citation, SourceRef
 
@@ -77,6 +79,17 @@ def compose(
         parts.append(prompts["also_reported"].format(sources=", ".join(dict.fromkeys(republished))))
     citations = [citation(n, ev, copies.get(ev.chunk.doc_id)) for n, ev in enumerate(evidence, 1)]
     return "\n\n".join(parts), citations
+
+
+def merger_note(prompts: PromptSet, q: QuestionAnalysis) -> str:
+    """The line that says a province asked by its pre-2025 name is now part of another
+    ("Hà Giang nay thuộc tỉnh Tuyên Quang"), so a figure of the old unit is read as such; "" if none."""
+    notes = []
+    for u in q.units:
+        new = merged_into(u.name) if u.level == "province" else None
+        if new:
+            notes.append(prompts["merged"].format(old=u.surface or u.name, new=new))
+    return " ".join(notes) + "\n\n" if notes else ""
 
 
 def understood(prompts: PromptSet, question: str | None) -> str:

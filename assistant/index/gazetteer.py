@@ -101,6 +101,17 @@ def units_in_question(question: str) -> set[str]:
     return {p.unit for p in _load()[1] if p.in_question(folded)}
 
 
+def merged_into(unit: str) -> str | None:
+    """The name of the post-2025 province a pre-2025 unit is now part of ("ha_giang" →
+    "Tuyên Quang"), or None when the unit kept its own name or is unknown."""
+    for pat in _load()[1]:
+        if pat.unit == unit:
+            if pat.key == unit:
+                return None
+            return next(p.name for p in _load()[0] if p.key == pat.key)
+    return None
+
+
 def resolve(name: str) -> Province:
     """The post-2025 unit for an old or new name or key; ValueError lists the valid ones."""
     wanted = slug(name.replace("TP. ", "").replace("TP.", ""))
