@@ -34,9 +34,10 @@ from assistant.conversation import standalone
 from assistant.evaluation import _read_jsonl, _retrieval_metrics, build_index
 from assistant.index.contract import passage_text, query_text
 from assistant.index.embeddings import EmbeddingCache, embed_with_cache, embedder_from
+from assistant.index.keywords import KeywordIndex, tokenize
 from assistant.index.textnorm import clean_document_text
 from assistant.reranking import NoReranker
-from assistant.retrieval import make_retriever
+from assistant.retrieval import Filters, QueryAnalyzer, make_retriever
 from assistant.schemas import Turn
 from assistant.settings import Settings
 from bench.common import eval_set_arguments
@@ -66,6 +67,8 @@ def main() -> None:
     ap.add_argument("--limit", type=int)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--keyword-parity", action="store_true", help="pipeline on tantivy vs on bm25s, same run")
+    ap.add_argument("--keyword-only", action="store_true",
+                    help="with --keyword-parity: the keyword retriever alone (no embedding), tantivy vs bm25s")
     args = ap.parse_args()
 
     settings = Settings(data_dir=args.data_dir)
@@ -75,6 +78,9 @@ def main() -> None:
         known = {d["doc_id"] for d in docs}
         docs += [d for d in _read_jsonl(args.distractors, args.n) if d["doc_id"] not in known]
 
+    if args.keyword_parity and args.keyword_only:
+        keyword_only_parity(args, settings, questions, docs)
+        return
     if args.keyword_parity:
         keyword_parity(args, settings, questions, docs)
         return
@@ -184,6 +190,44 @@ def keyword_parity(args: argparse.Namespace, settings: Settings, questions: list
         "ms_per_query": {m: round(1000 * t / max(1, len(questions)), 1) for m, t in timings.items()},
     }  # fmt: skip
     print(json.dumps(report))
+
+
+def keyword_only_parity(
+    args: argparse.Namespace, settings: Settings, questions: list[dict], docs: list[dict]
+) -> None:
+    """The keyword retriever's own ranking (the tokens the pipeline indexes and asks with) on
+    tantivy and on bm25s: no vectors, so it runs on any set in seconds."""
+    chunk_ids: list[str] = []
+    chunk_docs: dict[str, str] = {}
+    token_lists: list[list[str]] = []
+    for d in docs:
+        title = clean_document_text(d.get("title") or "")
+        for c in chunk_text(clean_document_text(d["text"]), settings.chunk_chars, settings.chunk_overlap_chars):
+            cid = f"{len(chunk_ids)}"
+            chunk_ids.append(cid)
+            chunk_docs[cid] = d["doc_id"]
+            token_lists.append(tokenize(passage_text(title, c.text)))
+    engines = {"keyword": KeywordIndex.build(chunk_ids, token_lists, 1),
+               "keyword-bm25s": LegacyKeywordIndex.build(chunk_ids, token_lists)}  # fmt: skip
+    analyse = QueryAnalyzer()
+    ranks: dict[str, list[int | None]] = {m: [] for m in engines}
+    overlap: list[float] = []
+    for q in questions:
+        query = analyse(standalone(q["question"], [Turn(**t) for t in q.get("history") or []]), Filters())
+        gold = set(q["gold_doc_ids"])
+        top: dict[str, list[str]] = {}
+        for name, index in engines.items():
+            top[name] = [cid for cid, _ in index.search(query.tokens, 50)]
+            ranks[name].append(doc_rank(list(dict.fromkeys(chunk_docs[c] for c in top[name])), gold))
+        if top["keyword-bm25s"][:10]:
+            overlap.append(len(set(top["keyword"][:10]) & set(top["keyword-bm25s"][:10])) / len(top["keyword-bm25s"][:10]))
+    methods = {m: _retrieval_metrics(r) for m, r in ranks.items()}
+    print(json.dumps({
+        "set": args.qa.name, "questions": len(questions), "docs": len(docs), "chunks": len(chunk_ids),
+        "methods": methods,
+        "delta": {k: round(methods["keyword"][k] - methods["keyword-bm25s"][k], 4) for k in methods["keyword"]},
+        "top10_chunk_overlap": round(float(np.mean(overlap)), 4) if overlap else None,
+    }))  # fmt: skip
 
 
 def _exact_ids(store, indices: list[int], chunk_docs: list[str]) -> set[str]:  # type: ignore[no-untyped-def]
