@@ -1,5 +1,5 @@
-"""Prometheus metrics: request latency by route, pipeline stage latency, answers by mode,
-ingest outcomes."""
+"""Prometheus metrics: request latency by route, pipeline stage latency, answers by mode.
+Ingest outcomes are counted in ``ingest/jobs.py`` (INGESTED), below this layer."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ STAGE_SECONDS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 ANSWERS = Counter("cchc_answers_total", "Answers given", ["mode", "answerable"])
-INGESTED = Counter("cchc_ingest_documents_total", "Documents through API ingest jobs", ["outcome"])
 FALLBACKS = Counter("cchc_llm_fallbacks_total", "LLM answers replaced by the extractive answer", ["reason"])
 
 

@@ -24,11 +24,6 @@ class FilterModel(BaseModel):
     since: date | None = Field(None, description="Only documents published on or after.")
     until: date | None = Field(None, description="Only documents published on or before.")
 
-    def to_filters(self):  # -> assistant.retrieval.Filters (imported late: schemas stay dependency-free)
-        from assistant.retrieval import Filters
-
-        return Filters(self.province, self.since, self.until)
-
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")

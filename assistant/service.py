@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from assistant.answering import question as question_rules
 from assistant.answering.analysis import QuestionAnalysis, analyse
 from assistant.answering.combine import Row, compose_table
 from assistant.answering.compose import compose, declined, not_found, understood
@@ -27,8 +28,8 @@ from assistant.index.store import IndexStore
 from assistant.observability import ANSWERS, FALLBACKS, stage
 from assistant.prompts import PromptSet
 from assistant.prompts import load as load_prompts
-from assistant.retrieval import Filters, Hit, make_retriever
-from assistant.schemas import AnswerResponse, SourceRef, Table, Turn
+from assistant.retrieval import Filters, Hit, Retriever, make_retriever
+from assistant.schemas import AnswerResponse, FilterModel, SourceRef, Table, Turn
 from assistant.settings import Settings
 
 
@@ -51,6 +52,18 @@ def open_store(settings: Settings) -> IndexStore:
 
 def open_cache(settings: Settings) -> EmbeddingCache:
     return EmbeddingCache(settings.embed_cache_path)
+
+
+def retriever_for(store: IndexStore, settings: Settings) -> Retriever:
+    """The retriever the service runs. The reranker reads a question's informative terms and
+    answer kind by the answering layer's rules; retrieval sits below answering, so they are
+    handed down here rather than imported there."""
+    return make_retriever(store, settings, question_rules)
+
+
+def filters_from(model: FilterModel) -> Filters:
+    """The API's filter model as retrieval's filters (schemas import nothing of retrieval)."""
+    return Filters(model.province, model.since, model.until)
 
 
 @dataclass
@@ -80,7 +93,7 @@ class AnswerService:
             # An ingest was killed before publishing its keyword index: every document the
             # registry accepted must be findable, so publish it now.
             self.store.rebuild_keyword_index()
-        self.retriever = make_retriever(self.store, settings)
+        self.retriever = retriever_for(self.store, settings)
         self.answerer = ExtractiveAnswerer(
             settings.min_support,
             settings.answer_sources,

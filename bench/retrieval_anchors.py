@@ -36,9 +36,9 @@ from assistant.index.contract import passage_text, query_text
 from assistant.index.embeddings import EmbeddingCache, embed_with_cache, embedder_from
 from assistant.index.keywords import KeywordIndex, tokenize
 from assistant.index.textnorm import clean_document_text
-from assistant.reranking import NoReranker
-from assistant.retrieval import Filters, QueryAnalyzer, make_retriever
+from assistant.retrieval import Filters, NoReranker, QueryAnalyzer
 from assistant.schemas import Turn
+from assistant.service import retriever_for
 from assistant.settings import Settings
 from bench.common import eval_set_arguments
 from bench.legacy_keywords import LegacyKeywordIndex
@@ -99,10 +99,10 @@ def main() -> None:
     bm25.index([syllables(t) for t in texts], show_progress=False)
 
     store = build_index(settings, docs, quiet=True)
-    retriever = make_retriever(store, settings)  # exactly what the service runs
-    unranked = make_retriever(store, settings)
+    retriever = retriever_for(store, settings)  # exactly what the service runs
+    unranked = retriever_for(store, settings)
     unranked.reranker = NoReranker()  # the same run's baseline for the rerank stage
-    ordinal = make_retriever(store, settings.model_copy(update={"rrf_gap_dense": 0.0, "rrf_gap_keyword": 0.0}))
+    ordinal = retriever_for(store, settings.model_copy(update={"rrf_gap_dense": 0.0, "rrf_gap_keyword": 0.0}))
 
     def docs_of(indices: list[int]) -> list[str]:
         return list(dict.fromkeys(chunk_docs[i] for i in indices))
@@ -168,7 +168,7 @@ def main() -> None:
 def keyword_parity(args: argparse.Namespace, settings: Settings, questions: list[dict], docs: list[dict]) -> None:
     store = build_index(settings, docs, quiet=True)
     legacy = LegacyKeywordIndex.from_registry(store.data_dir / "registry.sqlite")
-    retriever = make_retriever(store, settings)
+    retriever = retriever_for(store, settings)
     engines = {"pipeline": store.keyword_index, "pipeline-bm25s": lambda: legacy}
     ranks: dict[str, list[int | None]] = {m: [] for m in engines}
     timings: dict[str, float] = dict.fromkeys(engines, 0.0)

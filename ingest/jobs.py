@@ -23,12 +23,17 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from prometheus_client import Counter
+
 from assistant.index.embeddings import EmbeddingCache
 from assistant.index.store import IndexStore
-from assistant.observability import INGESTED
 from ingest.loaders import LoadError, SourceDocument
 from ingest.pipeline import IngestPipeline
 from ingest.sandbox import ParseBudget, Upload, parse_uploads
+
+# Defined here rather than in assistant/observability.py: ingest sits below the assistant's
+# service and API and imports only the index; /metrics serves it all the same (one registry).
+INGESTED = Counter("cchc_ingest_documents_total", "Documents through API ingest jobs", ["outcome"])
 
 
 def _alive(pid: int | None) -> bool:

@@ -24,8 +24,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.api.security import hash_key, link_token
+from assistant.api.security import hash_key
 from assistant.channels.formatting import safe_url, short_link
+from assistant.channels.links import link_token
 from assistant.channels.seen import SeenEvents
 
 from .conftest import (

@@ -1,10 +1,17 @@
 """The sentence-evidence reranker and the question kinds it relies on."""
 
+from assistant.answering import question as question_rules
 from assistant.answering.question import question_kind
 from assistant.index.keywords import tokenize
 from assistant.index.store import StoredChunk
-from assistant.reranking import NoReranker, SentenceEvidenceReranker, make_reranker
-from assistant.retrieval import Filters, Hit, QueryAnalyzer
+from assistant.retrieval import (
+    Filters,
+    Hit,
+    NoReranker,
+    QueryAnalyzer,
+    SentenceEvidenceReranker,
+    make_reranker,
+)
 
 QUESTION = "Tỷ lệ hồ sơ trực tuyến toàn trình của tỉnh Điện Biên là bao nhiêu?"
 # Every query term once, but spread over sentences about different things.
@@ -29,7 +36,7 @@ def test_the_chunk_that_answers_in_one_sentence_moves_ahead(service):
     # sentence that holds the answer.
     fused = 1 / 21 + 1 / 22
     hits = [Hit(chunk("spread", SPREAD), fused), Hit(chunk("answer", CONCENTRATED), fused - 1e-9)]
-    reranked = SentenceEvidenceReranker(service.store, weight=0.5, k=20)(query, hits)
+    reranked = SentenceEvidenceReranker(service.store, question_rules, weight=0.5, k=20)(query, hits)
     assert [h.chunk.doc_id for h in reranked] == ["answer", "spread"]
     assert reranked[0].ranks["sentence"] == 1
     # Without the stage the fused order stands.
@@ -55,9 +62,9 @@ def test_a_number_question_prefers_the_sentence_with_a_number(service):
 
 
 def test_reranker_names():
-    assert isinstance(make_reranker("none", None), NoReranker)  # type: ignore[arg-type]
+    assert isinstance(make_reranker("none", None, question_rules), NoReranker)  # type: ignore[arg-type]
     try:
-        make_reranker("bogus", None)  # type: ignore[arg-type]
+        make_reranker("bogus", None, question_rules)  # type: ignore[arg-type]
     except ValueError as exc:
         assert "sentence" in str(exc)
     else:

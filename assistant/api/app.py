@@ -23,8 +23,9 @@ from assistant import logs
 from assistant.api import guard
 from assistant.api.ratelimit import RateLimitDep, RateLimiter
 from assistant.api.routers import ask, documents, facts, feedback, health, links
-from assistant.api.security import KeyRing, QueryDep, link_secret
+from assistant.api.security import KeyRing, QueryDep
 from assistant.channels import openai_compat
+from assistant.channels.links import link_secret
 from assistant.feedback import FeedbackStore
 from assistant.observability import REQUEST_SECONDS
 from assistant.private import harden

@@ -13,19 +13,27 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.api.deps import ServiceDep
 from assistant.channels.formatting import plain_text
 from assistant.inputs import visible_text
 from assistant.schemas import AnswerResponse, Citation, FilterModel, Turn
-from assistant.service import InvalidQuestion
+from assistant.service import AnswerService, InvalidQuestion, filters_from
 
 MODEL = "cchc"
+
+
+def _service(request: Request) -> AnswerService:
+    # The app's service, as the API's routers get it (``api/deps.py``); channels sit below the
+    # API layer, so this router reads app.state itself rather than importing the API's deps.
+    return request.app.state.service
+
+
+ServiceDep = Annotated[AnswerService, Depends(_service)]
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
 
@@ -106,7 +114,7 @@ def models() -> dict[str, object]:
 def chat_completions(body: ChatRequest, service: ServiceDep):  # type: ignore[no-untyped-def]
     try:
         question, history = _split(body)
-        resp = service.answer(question, history, body.filters.to_filters())[0]
+        resp = service.answer(question, history, filters_from(body.filters))[0]
     except (InvalidQuestion, ValueError) as exc:
         return _error(400, str(exc), "invalid_question")
     text = plain_text(resp)

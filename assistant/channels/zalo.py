@@ -31,9 +31,9 @@ import httpx
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request
 from pydantic import SecretStr
 
-from assistant.api.security import link_secret, link_token
 from assistant.channels.formatting import plain_text, safe_url, short_link, split_message, strip_markup
 from assistant.channels.history import ChannelHistory
+from assistant.channels.links import link_secret, link_token
 from assistant.channels.seen import SeenEvents
 from assistant.inputs import loads_json, visible_text
 from assistant.schemas import AnswerResponse

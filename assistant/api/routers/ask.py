@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from assistant.api.deps import ServiceDep
 from assistant.schemas import AnswerResponse, AskRequest
-from assistant.service import InvalidQuestion
+from assistant.service import InvalidQuestion, filters_from
 
 router = APIRouter(prefix="/v1", tags=["ask"])
 
@@ -26,7 +26,7 @@ def _sse(event: str, data: object) -> str:
 )
 def ask(body: AskRequest, service: ServiceDep) -> AnswerResponse | StreamingResponse:
     # A plain `def`: answering is CPU-bound, so FastAPI runs it in its thread pool.
-    filters = body.filters.to_filters()
+    filters = filters_from(body.filters)
     try:
         if not body.stream:
             return service.answer(body.question, body.history, filters)[0]

@@ -1,7 +1,7 @@
 """GET /r/{doc_id}: a short, stable link to a cited source (used where space is tight, Zalo).
 
 With query keys configured a read needs a key, and a person opening a link from a chat holds
-none: the link carries a token (an HMAC of the doc id, assistant/api/security.link_token) that
+none: the link carries a token (an HMAC of the doc id, assistant/channels/links.link_token) that
 opens that one link. An API key works as well.
 """
 
@@ -13,8 +13,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
 from assistant.api.deps import ServiceDep
-from assistant.api.security import Credentials, link_token, require_query_access
+from assistant.api.security import Credentials, require_query_access
 from assistant.channels.formatting import safe_url
+from assistant.channels.links import link_token
 
 router = APIRouter(tags=["links"])
 

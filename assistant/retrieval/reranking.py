@@ -19,14 +19,13 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
-from assistant.answering.question import informative, question_kind
 from assistant.index.keywords import tokenize
 from assistant.index.numbers import NUMBER
 from assistant.index.sentences import sentence_spans
+from assistant.retrieval.types import Hit, Query, QuestionReader
 
 if TYPE_CHECKING:
     from assistant.index.store import IndexStore
-    from assistant.retrieval import Hit, Query
 
 # A year or a day/month: what a "when" question needs in the answering sentence.
 _DATE = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b|\b\d{1,2}\s?[/.-]\s?\d{1,2}\b")
@@ -46,8 +45,11 @@ class NoReranker:
 class SentenceEvidenceReranker:
     """Best-sentence keyword evidence as an extra RRF ranking over the top candidates."""
 
-    def __init__(self, store: IndexStore, weight: float = 0.5, candidates: int = 20, k: int = 20) -> None:
+    def __init__(
+        self, store: IndexStore, questions: QuestionReader, weight: float = 0.5, candidates: int = 20, k: int = 20
+    ) -> None:
         self.store = store
+        self.questions = questions
         self.weight = weight
         self.candidates = candidates
         self.k = k
@@ -56,11 +58,11 @@ class SentenceEvidenceReranker:
         head, tail = hits[: self.candidates], hits[self.candidates :]
         # Function words ("của", "là", "what") carry no topic: they would make every
         # sentence look like evidence.
-        terms = set(informative(query.tokens)) or set(query.tokens)
+        terms = set(self.questions.informative(query.tokens)) or set(query.tokens)
         if len(head) < 2 or not terms or self.weight == 0:
             return hits
         idf = self.store.keyword_index().idf(sorted(terms))
-        kind = query.kind or question_kind(query.question)
+        kind = query.kind or self.questions.question_kind(query.question)
         evidence = [self.evidence(h.chunk.text, terms, idf, kind) for h in head]
         order = sorted(range(len(head)), key=lambda i: -evidence[i])
         for rank, i in enumerate(order, 1):
@@ -109,12 +111,17 @@ class CrossEncoderReranker:
 
 
 def make_reranker(
-    spec: str, store: IndexStore, weight: float = 0.5, candidates: int = 20, k: int = 20
+    spec: str,
+    store: IndexStore,
+    questions: QuestionReader,
+    weight: float = 0.5,
+    candidates: int = 20,
+    k: int = 20,
 ) -> Reranker:
     if spec in ("", "none"):
         return NoReranker()
     if spec == "sentence":
-        return SentenceEvidenceReranker(store, weight, candidates, k)
+        return SentenceEvidenceReranker(store, questions, weight, candidates, k)
     if spec.startswith("st:"):
         return CrossEncoderReranker(spec[3:])
     raise ValueError(
