@@ -44,13 +44,13 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 def ingest_paths(settings: Settings, paths: list[Path], quiet: bool = False, items: list | None = None) -> dict[str, object]:
+    from assistant.documents import DocumentService
     from assistant.service import open_cache, open_store
     from ingest.loaders import load_paths
-    from ingest.pipeline import IngestPipeline
 
     store = open_store(settings)
     items = list(load_paths(paths)) + list(items or [])
-    pipeline = IngestPipeline(store, open_cache(settings), settings.chunk_chars, settings.chunk_overlap_chars)
+    documents = DocumentService(store, settings, open_cache(settings))
     bar = tqdm(total=len(items), unit="doc", desc="ingest", disable=quiet, file=sys.stderr)
     chunks = [0]
 
@@ -61,7 +61,7 @@ def ingest_paths(settings: Settings, paths: list[Path], quiet: bool = False, ite
     def on_document(_doc: object, _outcome: str) -> None:
         bar.update(1)
 
-    report = pipeline.run(items, on_document=on_document, on_chunks=on_chunks)
+    report = documents.ingest(items, on_document=on_document, on_chunks=on_chunks)
     bar.update(bar.total - bar.n)
     bar.close()
     result = {**report.as_dict(), **store.stats()}
@@ -173,16 +173,18 @@ def serve(
 @app.command("list")
 def list_documents(data_dir: DataDir = None) -> None:
     """List the indexed documents as JSON lines."""
+    from assistant.documents import DocumentService
     from assistant.service import open_store
 
-    store = open_store(_settings(data_dir))
-    for doc in store.documents():
+    settings = _settings(data_dir)
+    for doc in DocumentService(open_store(settings), settings).list():
         typer.echo(json.dumps(doc, ensure_ascii=False))
 
 
 @app.command()
 def delete(doc_id: str, data_dir: DataDir = None) -> None:
     """Remove a document from every index; it is never cited again."""
+    from assistant.documents import DocumentService
     from assistant.inputs import InputError, check_doc_id
     from assistant.service import open_store
 
@@ -190,10 +192,8 @@ def delete(doc_id: str, data_dir: DataDir = None) -> None:
         doc_id = check_doc_id(doc_id)  # the rule ingest applied: an id it refused cannot exist
     except InputError as exc:
         _fail(str(exc))
-    store = open_store(_settings(data_dir))
-    with store.batch():
-        found = store.delete_document(doc_id)
-    if not found:
+    settings = _settings(data_dir)
+    if not DocumentService(open_store(settings), settings).delete(doc_id):
         _fail(f"no document {doc_id!r}", 1)
     typer.echo(f"deleted {doc_id}")
 

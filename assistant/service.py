@@ -124,7 +124,7 @@ class AnswerService:
         since: date | None = None,
         until: date | None = None,
     ) -> AnswerResponse:
-        return self.answer(question, history, Filters(province, since, until))[0]
+        return self.answer(question, history, Filters(province, since, until))
 
     def _document_text(self, doc_id: str) -> str | None:
         doc = self.store.document(doc_id)
@@ -148,10 +148,15 @@ class AnswerService:
             _, hits = self.retriever.retrieve(retrieval_q, self.settings.retrieval_k, filters, analysis.profile.kind)
         return Prepared(q, retrieval_q, language, hits, started, analysis, filters)
 
-    def answer(
+    def answer(self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None) -> AnswerResponse:
+        """The verified answer: what every channel shows."""
+        return self.answer_with_hits(question, history, filters)[0]
+
+    def answer_with_hits(
         self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None
     ) -> tuple[AnswerResponse, list[Hit]]:
-        """The answer and the retrieved chunks it was drawn from (for evaluation)."""
+        """The answer and the retrieved chunks it was drawn from, for evaluation (retrieval
+        metrics are scored on the same run that wrote the answer)."""
         p = self.prepare(question, history, filters)
         if self.llm is None:
             return self.extractive(p), p.hits

@@ -73,7 +73,7 @@ def test_a_followup_is_answered_through_the_service(service):
         Turn(role="user", content="Hà Giang có bao nhiêu TTHC được cung cấp DVC trực tuyến toàn trình?"),
         Turn(role="assistant", content="672 TTHC."),
     ]
-    resp, _ = service.answer("Còn một phần thì sao?", history)
+    resp = service.answer("Còn một phần thì sao?", history)
     assert resp.standalone_question and "một phần" in resp.standalone_question
     assert resp.answerable and "1.165" in resp.citations[0].quote
 

@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("channels", ("assistant.channels",)),
     (
         "service",
-        ("assistant.service", "assistant.conversation", "assistant.facts_table", "assistant.feedback"),
+        ("assistant.service", "assistant.documents", "assistant.conversation", "assistant.facts_table", "assistant.feedback"),
     ),
     ("answering", ("assistant.answering", "assistant.grounding", "assistant.prompts")),
     ("retrieval", ("assistant.retrieval",)),

@@ -146,7 +146,7 @@ def test_followups_are_rewritten_by_the_llm_when_configured(sample_index, fake_l
     history = [Turn(role="user", content="Hà Giang có bao nhiêu TTHC được cung cấp DVC trực tuyến toàn trình?"),
                Turn(role="assistant", content="672 TTHC [1]")]
     before = len(openai_server.calls)
-    resp = llm_service(sample_index, fake_llm, "correct").answer("Còn một phần thì sao?", history)[0]
+    resp = llm_service(sample_index, fake_llm, "correct").answer("Còn một phần thì sao?", history)
     rewrite = openai_server.calls[before]["messages"]
     assert "Câu hỏi tiếp theo: Còn một phần thì sao?" in rewrite[-1]["content"]
     assert resp.standalone_question.startswith("Hà Giang có bao nhiêu TTHC") and "một phần" in resp.standalone_question
@@ -158,7 +158,7 @@ def test_a_failed_rewrite_falls_back_to_the_rules(sample_index):
 
     service = llm_service(sample_index, f"http://127.0.0.1:{free_port()}/v1", "correct", timeout=2)
     history = [Turn(role="user", content="Tỷ lệ TTHC trực tuyến toàn trình của Điện Biên là bao nhiêu?")]
-    resp = service.answer("Còn Hà Giang thì sao?", history)[0]
+    resp = service.answer("Còn Hà Giang thì sao?", history)
     assert resp.standalone_question == "Tỷ lệ TTHC trực tuyến toàn trình của Hà Giang là bao nhiêu?"
 
 

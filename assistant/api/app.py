@@ -26,6 +26,7 @@ from assistant.api.routers import ask, documents, facts, feedback, health, links
 from assistant.api.security import KeyRing, QueryDep
 from assistant.channels import openai_compat
 from assistant.channels.links import link_secret
+from assistant.documents import DocumentService
 from assistant.feedback import FeedbackStore
 from assistant.observability import REQUEST_SECONDS
 from assistant.private import harden
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
     app.state.service = service
     app.state.feedback = feedback_store
     app.state.jobs = jobs
+    app.state.documents = DocumentService(service.store, settings, jobs=jobs)
     app.state.admin_keys = KeyRing(settings.admin_api_keys)
     app.state.query_keys = KeyRing(settings.query_api_keys)
     app.state.link_secret = link_secret(settings.data_dir)

@@ -114,7 +114,7 @@ def models() -> dict[str, object]:
 def chat_completions(body: ChatRequest, service: ServiceDep):  # type: ignore[no-untyped-def]
     try:
         question, history = _split(body)
-        resp = service.answer(question, history, filters_from(body.filters))[0]
+        resp = service.answer(question, history, filters_from(body.filters))
     except (InvalidQuestion, ValueError) as exc:
         return _error(400, str(exc), "invalid_question")
     text = plain_text(resp)

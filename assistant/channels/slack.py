@@ -86,7 +86,7 @@ def build_app(settings: Settings, service: AnswerService) -> App:
         thread_ts = event.get("thread_ts") or ts
         past = history(client, channel, thread_ts, ts, bot_user) if event.get("thread_ts") else []
         try:
-            resp = service.answer(question_text(event.get("text", "")), past)[0]
+            resp = service.answer(question_text(event.get("text", "")), past)
         except (InvalidQuestion, ValueError) as exc:
             client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=str(exc))
             return

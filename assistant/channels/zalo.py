@@ -197,7 +197,7 @@ def make_router(settings: Settings, service: AnswerService) -> APIRouter:
         try:
             past = history.turns("zalo", user_id, settings.channel_history_turns)
             try:
-                resp = service.answer(text, past)[0]
+                resp = service.answer(text, past)
                 message = zalo_text(resp, settings.public_base_url, links)
             except (InvalidQuestion, ValueError) as exc:
                 resp, message = None, str(exc)

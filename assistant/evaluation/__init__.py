@@ -118,7 +118,7 @@ def run_eval(
     for q in tqdm(questions, unit="q", desc="ask", disable=quiet):
         history = [Turn(**t) for t in q.get("history") or []]
         t0 = time.perf_counter()
-        resp, hits = service.answer(q["question"], history)
+        resp, hits = service.answer_with_hits(q["question"], history)
         latencies.append((time.perf_counter() - t0) * 1000)
         gold = set(q.get("gold_doc_ids") or [])
         rank = next((i for i, h in enumerate(hits, 1) if h.chunk.doc_id in gold), None) if gold else None

@@ -29,7 +29,7 @@ def ask(body: AskRequest, service: ServiceDep) -> AnswerResponse | StreamingResp
     filters = filters_from(body.filters)
     try:
         if not body.stream:
-            return service.answer(body.question, body.history, filters)[0]
+            return service.answer(body.question, body.history, filters)
         # A stream cannot turn into a 422 once it has started: check before it does.
         service.validate(body.question)
         filters.resolved_province()

@@ -13,30 +13,24 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
-from assistant.api.deps import ServiceDep, SettingsDep
+from assistant.api.deps import DocumentsDep, SettingsDep
 from assistant.api.guard import BodyTooLarge
 from assistant.api.security import AdminDep, QueryDep
-from ingest.jobs import IngestJobs
 from ingest.loaders import LoadError, SourceDocument, record_to_document
 from ingest.sandbox import ParseBudget, Upload, precheck
 
 router = APIRouter(prefix="/v1", tags=["documents"])
 
 
-def get_jobs(request: Request) -> IngestJobs:
-    return request.app.state.jobs
-
-
-JobsDep = Annotated[IngestJobs, Depends(get_jobs)]
 
 
 class DocumentSummary(BaseModel):
@@ -100,14 +94,14 @@ class Job(BaseModel):
 
 
 @router.get("/documents", response_model=DocumentList, dependencies=[QueryDep])
-def list_documents(service: ServiceDep) -> DocumentList:
-    docs = [DocumentSummary(**d) for d in service.store.documents()]
+def list_documents(documents: DocumentsDep) -> DocumentList:
+    docs = [DocumentSummary(**d) for d in documents.list()]
     return DocumentList(documents=docs, total=len(docs), chunks=sum(d.chunks for d in docs))
 
 
 @router.get("/documents/{doc_id:path}", response_model=DocumentText, dependencies=[QueryDep])
-def get_document(doc_id: str, service: ServiceDep) -> DocumentText:
-    doc = service.store.document(doc_id)
+def get_document(doc_id: str, documents: DocumentsDep) -> DocumentText:
+    doc = documents.get(doc_id)
     if doc is None:
         raise HTTPException(status_code=404, detail=f"no document {doc_id!r}")
     return DocumentText(
@@ -170,7 +164,7 @@ async def _from_json(request: Request) -> list[SourceDocument | LoadError]:
             "files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
     }, "required": True}},
 )
-async def add_documents(request: Request, jobs: JobsDep, settings: SettingsDep) -> JobAccepted:
+async def add_documents(request: Request, documents: DocumentsDep, settings: SettingsDep) -> JobAccepted:
     size = request.headers.get("content-length")
     if size and size.isdigit() and int(size) > settings.max_upload_bytes:
         raise HTTPException(413, f"request too large ({int(size):,} bytes, at most {settings.max_upload_bytes:,})")
@@ -180,7 +174,7 @@ async def add_documents(request: Request, jobs: JobsDep, settings: SettingsDep) 
         if not uploads:
             raise HTTPException(422, {"message": "nothing to ingest", "rejected": rejected})
         budget = ParseBudget(settings.parse_seconds, settings.parse_memory_mb)
-        job_id, parsed = jobs.submit_uploads(uploads, [], rejected, budget)
+        job_id, parsed = documents.submit_uploads(uploads, rejected, budget)
         try:
             # Shielded: the reply stops waiting, the parse (and the job) goes on.
             accepted, rejected = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(parsed)),
@@ -198,23 +192,19 @@ async def add_documents(request: Request, jobs: JobsDep, settings: SettingsDep) 
     rejected = [str(i) for i in items if isinstance(i, LoadError)]
     if not docs:
         raise HTTPException(422, {"message": "nothing to ingest", "rejected": rejected})
-    job_id = jobs.submit(docs, rejected)
+    job_id = documents.submit(docs, rejected)
     return JobAccepted(job_id=job_id, status_url=f"/v1/jobs/{job_id}", accepted=[d.doc_id for d in docs], rejected=rejected)
 
 
 @router.delete("/documents/{doc_id:path}", status_code=204, dependencies=[AdminDep])
-def delete_document(doc_id: str, service: ServiceDep, jobs: JobsDep) -> None:
-    def remove() -> bool:
-        with service.store.batch():
-            return service.store.delete_document(doc_id)
-
-    if not jobs.exclusive(remove):
+def delete_document(doc_id: str, documents: DocumentsDep) -> None:
+    if not documents.delete(doc_id):
         raise HTTPException(404, f"no document {doc_id!r}")
 
 
 @router.get("/jobs/{job_id}", response_model=Job, dependencies=[AdminDep])
-def get_job(job_id: str, jobs: JobsDep) -> Job:
-    job = jobs.get(job_id)
+def get_job(job_id: str, documents: DocumentsDep) -> Job:
+    job = documents.job(job_id)
     if job is None:
         raise HTTPException(404, f"no job {job_id!r}")
     return Job(**job)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-from assistant.api.deps import ServiceDep
-from assistant.facts_table import InvalidFilter, find_facts, to_csv
+from assistant.api.deps import DocumentsDep
+from assistant.facts_table import InvalidFilter, to_csv
 from assistant.schemas import FactList
 
 router = APIRouter(prefix="/v1", tags=["facts"])
@@ -19,7 +19,7 @@ def _language(request: Request) -> str:
 @router.get("/facts", response_model=FactList, responses={200: {"content": {"text/csv": {}}}})
 def list_facts(
     request: Request,
-    service: ServiceDep,
+    documents: DocumentsDep,
     metric: str | None = None,
     unit: str | None = None,
     level: str | None = None,
@@ -38,7 +38,7 @@ def list_facts(
                     else "Định dạng không hợp lệ {!r}: json hoặc csv."
                 ).format(format)
             )
-        rows = find_facts(service.store, metric, unit, level, period, kind, limit, language)
+        rows = documents.facts(metric, unit, level, period, kind, limit, language)
     except InvalidFilter as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
     if format == "csv":

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from assistant.api.deps import ServiceDep
+from assistant.api.deps import DocumentsDep
 from assistant.api.security import QueryDep
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-def healthz(service: ServiceDep) -> dict[str, object]:
-    return {"status": "ok", "embedder": service.store.embedder.model_id, **service.store.stats()}
+def healthz(documents: DocumentsDep) -> dict[str, object]:
+    return {"status": "ok", **documents.stats()}
 
 
 @router.get("/v1/provinces", tags=["filters"], dependencies=[QueryDep])

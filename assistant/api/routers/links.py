@@ -12,7 +12,7 @@ import hmac
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
-from assistant.api.deps import ServiceDep
+from assistant.api.deps import DocumentsDep
 from assistant.api.security import Credentials, require_query_access
 from assistant.channels.formatting import safe_url
 from assistant.channels.links import link_token
@@ -21,11 +21,11 @@ router = APIRouter(tags=["links"])
 
 
 @router.get("/r/{doc_id:path}", response_class=RedirectResponse, status_code=302)
-def short_link(doc_id: str, request: Request, service: ServiceDep, creds: Credentials, t: str = "") -> RedirectResponse:
+def short_link(doc_id: str, request: Request, documents: DocumentsDep, creds: Credentials, t: str = "") -> RedirectResponse:
     token = link_token(request.app.state.link_secret, doc_id)
     if not hmac.compare_digest(t.encode("utf-8", "replace"), token.encode()):
         require_query_access(request, creds)  # no valid link token: a key, when keys are configured
-    doc = service.store.document(doc_id)
+    doc = documents.get(doc_id)
     url = safe_url(doc.url) if doc else None
     if url is None:
         raise HTTPException(404, f"no link for {doc_id!r}")
