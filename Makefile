@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-test run test lint eval clean
+.PHONY: install install-test run test test-unit lint eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ run: install
 test: install-test
 	$(BIN)/ruff check assistant ingest tests bench
 	$(BIN)/python -m pytest -q
+
+# The fast loop: tests that need no index, no network and no subprocess (tiers: tests/conftest.py).
+test-unit: install-test
+	$(BIN)/python -m pytest -q -m unit
 
 lint: install-test
 	$(BIN)/ruff check assistant ingest tests bench

@@ -30,6 +30,43 @@ SAMPLE = ROOT / "data" / "sample"
 SHARED = ROOT.parent / "shared"
 
 
+# The test tiers (markers registered in pyproject.toml, run with --strict-markers):
+#   unit         no index, no network, no subprocess: `make test-unit`, seconds;
+#   integration  the session's real sample index, a Chroma store, local fake platforms;
+#   e2e          real `cchc serve` processes, subprocesses, load and crash tests.
+# A test's tier follows from what it uses, so a new test lands in the right one without a
+# decorator: a fixture below puts it in integration, a module below in e2e; a test may also
+# carry its tier's marker itself, which wins.
+_INDEX_FIXTURES = {
+    "embed_cache_dir", "sample_index", "writable_index", "service", "server_dir", "server",
+    "fake_slack", "fake_zalo",
+}
+# Modules whose tests start servers or subprocesses themselves (through `running_server`,
+# `admin_server` or `subprocess`), whatever fixtures they use.
+_E2E_MODULES = {
+    "test_api_cli", "test_crash_safety", "test_documents_api", "test_fuzz", "test_hostile",
+    "test_hostile_output", "test_hostile_state", "test_load", "test_openai_api", "test_scale_out",
+    "test_web",
+}
+# Modules whose tests talk to local HTTP servers of their own (fetching with retries and
+# robots.txt), slow by design.
+_INTEGRATION_MODULES = {"test_fetch"}
+TIERS = ("unit", "integration", "e2e")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(item.get_closest_marker(t) for t in TIERS):
+            continue
+        module = item.module.__name__.rpartition(".")[2] if item.module else ""
+        if module in _E2E_MODULES:
+            item.add_marker(pytest.mark.e2e)
+        elif module in _INTEGRATION_MODULES or _INDEX_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+        else:
+            item.add_marker(pytest.mark.unit)
+
+
 def shared_path(*parts: str) -> Path:
     path = SHARED.joinpath(*parts)
     if not path.exists():
