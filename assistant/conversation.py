@@ -17,6 +17,7 @@ from typing import Any
 
 from assistant.index.gazetteer import name_patterns
 from assistant.index.textnorm import fold_accents, index_form
+from assistant.index.units import ministry_spans
 from assistant.schemas import Turn
 
 _MARKERS = re.compile(
@@ -193,7 +194,11 @@ def standalone(question: str, history: Sequence[Turn]) -> str:
     # 2021 survey, where did … rank compared with …?"), is not the previous question re-asked
     # with a new year or place.
     # ("… thì …" sets a new topic against the previous question: "cấp huyện thì …").
-    own = asks and len(rest.split()) >= OWN_QUESTION_WORDS and not _ANAPHORA.search(rest) and not _TOPIC_THI.search(rest)
+    # "Trong số đó, …" / "of these" points back at the previous answer whatever follows it.
+    own = (
+        asks and len(rest.split()) >= OWN_QUESTION_WORDS and not _ANAPHORA.search(rest)
+        and not _TOPIC_THI.search(rest) and not _POINTING_START.search(question)
+    )
     for rule in () if own else (_substitute_province, _substitute_month, _substitute_year, _substitute_subject):
         rewritten = rule(prev, rest)
         if rewritten:
@@ -215,6 +220,10 @@ _ASKS = re.compile(
 # A follow-up question this long carries its own topic ("… where did Vietnam rank compared
 # with …"); a shorter one ("how many in 2023?") needs the previous question's.
 OWN_QUESTION_WORDS = 8
+_POINTING_START = re.compile(
+    r"^\s*(?:trong số đó|trong so do|trong đó|trong do|riêng|rieng|of these|of those|among them|of them)\b",
+    re.IGNORECASE,
+)
 _TOPIC_THI = re.compile(r"\b(?:thì|thi)\b", re.IGNORECASE)
 _NAME_RUN = re.compile(r"(?<![\w.])(?:[A-ZĐ][\w-]*)(?:\s+[A-ZĐ][\w-]*)+|\b[A-ZĐ]{2,}[\w-]*")
 
@@ -230,7 +239,13 @@ def _carried_slots(prev: str, rest: str) -> list[str]:
             found.append(prev[a:b])
     if not _YEAR.search(rest):
         found += _MONTH.findall(prev) or _YEAR.findall(prev)
-    found += [m.group(0) for m in _NAME_RUN.finditer(prev) if m.start() > 0 or " " in m.group(0)]
+    # A ministry goes by its full name: "Bộ Nội vụ", not the capitalised run "Bộ Nội".
+    ministries = ministry_spans(prev)
+    found += [prev[a:b] for a, b in ministries]
+    found += [
+        m.group(0) for m in _NAME_RUN.finditer(prev)
+        if (m.start() > 0 or " " in m.group(0)) and not any(a <= m.start() < b for a, b in ministries)
+    ]
     out: list[str] = []
     for f in found:
         if fold_accents(f) not in rest_folded and all(fold_accents(f) not in fold_accents(o) for o in out):

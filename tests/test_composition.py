@@ -457,6 +457,10 @@ def test_in_a_document_about_many_provinces_a_passage_not_naming_the_one_asked_i
     # The same passage in a report about one province answers for it (named once, far above).
     single = "Yên Bái công bố kết quả.\n\n" + "Ghi chú thêm. " * 80 + sentence
     assert decline_check(analyse(q), sentence, "Ghi chú thêm.", "d", "2024-05-02", lambda _: single) is None
+    # A who-question's unit is often the venue ("… tại tỉnh Yên Bái"), not what a figure is about.
+    who = analyse("Ai chủ trì hội nghị công bố kết quả tại tỉnh Yên Bái?")
+    said = "Phó Chủ tịch Nguyễn Văn A chủ trì hội nghị công bố kết quả."
+    assert decline_check(who, said, "Ghi chú thêm.", "d", "2024-05-02", lambda _: document + said) is None
 
 
 def test_an_english_question_about_a_cost_or_an_average_asks_for_a_figure():
@@ -465,20 +469,21 @@ def test_an_english_question_about_a_cost_or_an_average_asks_for_a_figure():
     assert analyse("What does the new decree on one-stop shops regulate?").profile.kind != "number"
 
 
-def test_a_level_asked_is_looked_for_and_a_dates_day_numbers_weigh_little():
+def test_a_level_asked_is_looked_for_in_the_passage():
     from assistant.answering.extractive import ExtractiveAnswerer
     from assistant.index.keywords import KeywordIndex, tokenize
     from assistant.index.records import StoredChunk
     from assistant.retrieval import Hit
 
     texts = {
-        "a": "Bộ phận một cửa tiếp nhận hồ sơ thủ tục hành chính từ 15/1 đến 14/2/2025 đạt 8,5/10 điểm.",
-        "b": "Ở cấp xã tiếp nhận 12.410 hồ sơ.",
+        "a": "Trong tháng, bộ phận một cửa tiếp nhận 41.200 hồ sơ.",
+        "b": "Bộ phận một cửa ở cấp xã có 12.410 hồ sơ.",
         "c": "Tỉnh công bố danh mục thủ tục hành chính mới.",
     }
     index = KeywordIndex.build(list(texts), [tokenize(t) for t in texts.values()], 1)
     hits = [Hit(StoredChunk(k, k, 0, 0, len(t), t, "Kết quả tháng 2", None, "2025-02-20", None), 1.0) for k, t in texts.items()]
-    q = analyse("Từ 15/1 đến 14/2/2025, bộ phận một cửa cấp xã tiếp nhận bao nhiêu hồ sơ thủ tục hành chính?")
+    # "a" covers more of the question's words; it names no level, and "cấp xã" was asked.
+    q = analyse("Trong tháng, bộ phận một cửa cấp xã tiếp nhận bao nhiêu hồ sơ?")
     best = ExtractiveAnswerer(min_support=0).select(q, hits, index)[0]
     assert best.chunk.doc_id == "b" and best.figure == "12.410"
 

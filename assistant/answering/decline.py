@@ -97,10 +97,14 @@ def check(
         if rank.get(u.level, 2) == specific and not _names_unit(u, whole, published):
             return Decline("unit", u.surface or u.name)
     local = f"{context}\n{sentence}"
-    for u in q.units:
+    for u in q.units if q.profile.kind == "number" else ():
         # In a document about many provinces or ministries (a national report, a table of
-        # all of them), a passage that does not name the one asked is about the others.
-        if u.level in ("province", "ministry") and not _names_unit(u, local, published):
+        # all of them), a passage that does not name the one asked is about the others. Only
+        # for figures: "tại Bộ Nội vụ" in a who-question names the venue, not the subject.
+        # Units the user typed, not ones a follow-up carried from the previous turn (there the
+        # ministry may be who spoke: "Bộ Nội vụ dự kiến …", then "trong số đó …").
+        typed = _names_unit(u, q.asked, None) or fold_accents(u.surface or u.name).lower() in fold_accents(q.asked).lower()
+        if typed and u.level in ("province", "ministry") and not _names_unit(u, local, published):
             others = units_in(whole) if u.level == "province" else ministry_keys(whole)
             if len(others) >= MANY_UNITS:
                 return Decline("unit", u.surface or u.name)

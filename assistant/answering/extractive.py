@@ -33,7 +33,7 @@ from assistant.answering.rank import enumerated, extreme
 from assistant.answering.slots import names_the_slot
 from assistant.index.embeddings import IndexEmbeddings
 from assistant.index.facets import levels_in
-from assistant.index.figures import DATE, figures
+from assistant.index.figures import figures
 from assistant.index.gazetteer import units_in, units_in_question
 from assistant.index.keywords import KeywordIndex, tokenize
 from assistant.index.numbers import values_in
@@ -43,7 +43,6 @@ from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics
 from assistant.retrieval import Hit
 
 CONTEXT_WEIGHT = 0.8
-DATE_NUMBER_WEIGHT = 0.2
 # A question that names a level of government ("cấp xã"), against a passage that never names
 # it (as the year rule below: a slot the passage does not state is weaker, not wrong).
 LEVEL_UNSTATED_FACTOR = 0.8
@@ -297,13 +296,6 @@ class ExtractiveAnswerer:
         # giang"): noise, not information. An unseen single word is the opposite: the
         # question names something the corpus lacks, and must weigh fully.
         weights = {t: (0.5 * idf[t] if "_" in t else idf[t]) for t in terms}
-        # The day and month numbers of a date the question gives ("từ 15/12/2024 đến 14/1/2025")
-        # are its period, checked as a slot; as words they are rare, so heavy, and favour any
-        # passage that happens to hold a 12 or a 14.
-        for m in DATE.finditer(prof.question_text):
-            for t in tokenize(m.group(0)):
-                if t in weights and t.isdigit() and len(t) <= 2:
-                    weights[t] *= DATE_NUMBER_WEIGHT
         terms = tuple(t for t in terms if "_" not in t or t in vocab_known)
         wanted_units = units_in_question(prof.question_text)
         folded_q = fold_accents(prof.question_text).lower()

@@ -83,6 +83,11 @@ class UnitMention:
     province: str | None = None  # the post-2025 province, for gazetteer units
 
 
+def ministry_spans(text: str) -> list[tuple[int, int]]:
+    """Where a text names a ministry by its full name ("Bộ Nội vụ", "Bộ Văn hóa, Thể thao và Du lịch")."""
+    return [m.span() for m in _MINISTRY_NAME.finditer(text)]
+
+
 def ministry_keys(text: str) -> set[str]:
     """The ministries a text names, by their identifying first word ("bo tai")."""
     return {
