@@ -17,7 +17,6 @@ from typing import Any
 
 from assistant.index.gazetteer import name_patterns
 from assistant.index.textnorm import fold_accents, index_form
-from assistant.index.units import ministry_spans
 from assistant.schemas import Turn
 
 _MARKERS = re.compile(
@@ -239,13 +238,7 @@ def _carried_slots(prev: str, rest: str) -> list[str]:
             found.append(prev[a:b])
     if not _YEAR.search(rest):
         found += _MONTH.findall(prev) or _YEAR.findall(prev)
-    # A ministry goes by its full name: "Bộ Nội vụ", not the capitalised run "Bộ Nội".
-    ministries = ministry_spans(prev)
-    found += [prev[a:b] for a, b in ministries]
-    found += [
-        m.group(0) for m in _NAME_RUN.finditer(prev)
-        if (m.start() > 0 or " " in m.group(0)) and not any(a <= m.start() < b for a, b in ministries)
-    ]
+    found += [m.group(0) for m in _NAME_RUN.finditer(prev) if m.start() > 0 or " " in m.group(0)]
     out: list[str] = []
     for f in found:
         if fold_accents(f) not in rest_folded and all(fold_accents(f) not in fold_accents(o) for o in out):
