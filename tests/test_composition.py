@@ -508,3 +508,14 @@ def test_a_province_asked_by_its_pre_merger_name_is_said_to_be_part_of_the_new_o
     note = merger_note(load_prompts("extractive", "vi"), analyse("Tỷ lệ hồ sơ trực tuyến của Bắc Kạn là bao nhiêu?"))
     assert note.startswith("_Bắc Kạn nay thuộc Thái Nguyên") and note.endswith("_\n\n")
     assert merger_note(load_prompts("extractive", "vi"), analyse("Tỷ lệ hồ sơ trực tuyến của Thái Nguyên?")) == ""
+
+
+def test_a_ranking_is_answered_only_by_a_statement_that_ranks():
+    q = "Tỉnh nào có tỷ lệ hồ sơ trực tuyến thấp nhất năm 2024?"
+    plain = "Năm 2024 tỉnh Kon Tum phấn đấu nâng tỷ lệ hồ sơ trực tuyến của các cấp."
+    refusal = _check(q, plain)
+    assert refusal is not None and refusal.reason == "rank"
+    assert _check(q, "Năm 2024, tỉnh Kon Tum có tỷ lệ hồ sơ trực tuyến thấp nhất cả nước.") is None
+    listed = "Năm 2024 một số tỉnh đạt thấp như: Kon Tum (21%), Hà Nam (34%), Bắc Kạn (40%)."
+    assert _check(q, listed) is None  # items to rank
+    assert analyse("Which province ranked first on online dossiers?").profile.direction == "high"

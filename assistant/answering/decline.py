@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from assistant.answering.agreement import _mentions, agreement, plan_lead_in, slots_of
 from assistant.answering.analysis import QuestionAnalysis, UnitRef
 from assistant.answering.figures import answer_fit
+from assistant.answering.question import names_rank_end
+from assistant.answering.rank import enumerated
 from assistant.index.gazetteer import name_patterns, units_in
 from assistant.index.numbers import values_in
 from assistant.index.records import StoredChunk
@@ -46,7 +48,7 @@ _OFFICE = re.compile(
 
 @dataclass(frozen=True)
 class Decline:
-    reason: str  # "unit" | "period" | "target"
+    reason: str  # "unit" | "period" | "target" | "rank"
     asked: str  # what was asked, for the message ("thị xã Hồng Lĩnh", "tháng 2/2025")
     held: str = ""  # what the closest statement is about instead ("năm 2015"), when known
 
@@ -80,6 +82,10 @@ def check(
 ) -> Decline | None:
     """Why the ``sentence`` (with ``context``: title and preceding sentences) cannot answer
     ``q``, or None. Only single-figure questions are checked here; compositions check each row."""
+    if q.intent == "ranking" and q.profile.direction and not names_rank_end(sentence) and not enumerated(sentence):
+        # "Tỉnh nào thấp nhất?" is answered by a statement that ranks ("đứng cuối", "thấp nhất
+        # là …") or lists items to rank, not by one that merely shares its words.
+        return Decline("rank", "")
     if q.intent not in ("single", "ranking") or q.profile.kind not in ("number", "fact", "date", "person"):
         return None
     whole = document_text(doc_id) or f"{context}\n{sentence}"

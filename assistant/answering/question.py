@@ -35,7 +35,7 @@ _LOW = re.compile(
 )
 _HIGH = re.compile(
     r"\b(cao nhat|dan dau|dung dau|xep dau|xep thu nhat|vi tri thu nhat|vi tri so 1|lon nhat|"
-    r"nhieu (?:\w+ ){0,3}nhat|highest|top|best|largest)\b"
+    r"nhieu (?:\w+ ){0,3}nhat|highest|top|best|largest|ranked first|came first|first place|number one|topped)\b"
 )
 _RANK_Q = re.compile(
     r"\b(?:thu may|hang may|xep thu (?:may|bao nhieu)|xep hang (?:thu )?(?:may|bao nhieu)|vi tri (?:thu )?(?:may|bao nhieu)|"
