@@ -177,7 +177,7 @@ def list_documents(data_dir: DataDir = None) -> None:
     from assistant.service import open_store
 
     settings = _settings(data_dir)
-    for doc in DocumentService(open_store(settings), settings).list():
+    for doc in DocumentService(open_store(settings), settings).list_all():
         typer.echo(json.dumps(doc, ensure_ascii=False))
 
 

@@ -41,7 +41,7 @@ class DocumentService:
         self.jobs = jobs
 
     # Reads.
-    def list(self) -> Iterator[dict[str, Any]]:
+    def list_all(self) -> Iterator[dict[str, Any]]:
         return self.store.documents()
 
     def get(self, doc_id: str) -> DocumentRecord | None:

@@ -267,8 +267,8 @@ class AnswerService:
             for e in evidence:
                 by_story.setdefault(self.store.cluster(e.chunk.doc_id), e)
             evidence = list(by_story.values())
-            copies = {e.chunk.doc_id: [SourceRef(**d) for d in self.store.duplicates(e.chunk.doc_id)] for e in evidence}
-            answer, citations = compose(evidence, prompts, p.language, copies, p.analysis.profile.direction)
+            also = {e.chunk.doc_id: [SourceRef(**d) for d in self.store.duplicates(e.chunk.doc_id)] for e in evidence}
+            answer, citations = compose(evidence, prompts, p.language, also, p.analysis.profile.direction)
             report = check(answer, citations, self.store)
             if not report.ok:
                 # Never show an answer whose grounding failed, even our own.

@@ -147,7 +147,8 @@ def _chroma_where(filters: Filters) -> dict[str, Any] | None:
 def _allowed_chunks(store: IndexStore, filters: Filters) -> set[str] | None:
     if filters.is_empty():
         return None
-    sql, params = ["1=1"], []
+    sql: list[str] = ["1=1"]
+    params: list[str | int] = []
     province = filters.resolved_province()
     if province:
         sql.append("('|' || c.provinces || '|') LIKE ?")

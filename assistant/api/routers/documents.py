@@ -95,7 +95,7 @@ class Job(BaseModel):
 
 @router.get("/documents", response_model=DocumentList, dependencies=[QueryDep])
 def list_documents(documents: DocumentsDep) -> DocumentList:
-    docs = [DocumentSummary(**d) for d in documents.list()]
+    docs = [DocumentSummary(**d) for d in documents.list_all()]
     return DocumentList(documents=docs, total=len(docs), chunks=sum(d.chunks for d in docs))
 
 

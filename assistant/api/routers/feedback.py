@@ -46,7 +46,9 @@ class FeedbackCitation(Citation):
     quote: str = Field(max_length=4000)
     start: int = Field(ge=0, le=10**9)
     end: int = Field(ge=0, le=10**9)
-    also_reported_by: list[FeedbackSource] = Field(default_factory=list, max_length=20)
+    # Narrower than Citation's list[SourceRef]; pydantic validates the field as declared here,
+    # mypy holds lists invariant.
+    also_reported_by: list[FeedbackSource] = Field(default_factory=list, max_length=20)  # type: ignore[assignment]
 
 
 class FeedbackIn(BaseModel):
