@@ -33,11 +33,6 @@ def _vn_date(iso: str | None) -> str:
     return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}"
 
 
-def locate(text: str, quote: str) -> tuple[int, int] | None:
-    pos = text.find(quote)
-    return (pos, pos + len(quote)) if pos >= 0 else None
-
-
 def check(answer: str, citations: list[Citation], store: IndexStore, figures: bool = True) -> GroundingReport:
     problems: list[str] = []
     # The answer's own words: quoted document text (which may hold "[54]" footnotes or

@@ -36,10 +36,6 @@ def simhash(text: str) -> int | None:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
-def hamming(a: int, b: int) -> int:
-    return bin((a ^ b) & ((1 << 64) - 1)).count("1")
-
-
 def nearest(value: int, candidates: list[tuple[str, int]]) -> str | None:
     """The doc id of the closest candidate within ``MAX_DISTANCE``, if any."""
     if not candidates:
