@@ -346,6 +346,7 @@ class IndexStore:
         with self._db:
             self._db.execute("DELETE FROM keyword_pending")
             self._set_meta("keyword_dir", target.name)
+            self._set_meta("keyword_schema", kw.SCHEMA_VERSION)
             self._bump_keyword_generation()
         self._tantivy = (target.name, index)
         for old in [*self.data_dir.glob("keywords-*"), self.data_dir / "keyword"]:
@@ -361,12 +362,16 @@ class IndexStore:
         """Documents the registry changed that the keyword index does not have yet (cheap)."""
         if self._keyword_pending_count():
             return True
+        if self._keyword_dir() is not None and self._meta("keyword_schema") != kw.SCHEMA_VERSION:
+            return True
         return self._keyword_dir() is None and self._db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is not None
 
     def _keyword_readable(self) -> bool:
         """True when there is no index yet and nothing to index, or the index opens."""
         if self._keyword_dir() is None:
             return self._db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is None
+        if self._meta("keyword_schema") != kw.SCHEMA_VERSION:
+            return False  # written with other fields: rebuilt, not misread
         try:
             return self._open_tantivy() is not None
         except Exception:  # a missing or damaged meta.json: tantivy raises ValueError/OSError
@@ -378,8 +383,8 @@ class IndexStore:
         chunks = int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
         path = self._keyword_dir()
         out: dict[str, Any] = {"keyword_pending": self._keyword_pending_count(), "keyword_chunks": 0}
-        if path is None:
-            out["keyword_unreadable"] = chunks > 0
+        if path is None or self._meta("keyword_schema") != kw.SCHEMA_VERSION:
+            out["keyword_unreadable"] = chunks > 0 or path is not None
             return out
         try:
             index = self._open_tantivy()
