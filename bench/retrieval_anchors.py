@@ -67,8 +67,11 @@ def main() -> None:
     ap.add_argument("--limit", type=int)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--keyword-parity", action="store_true", help="pipeline on tantivy vs on bm25s, same run")
-    ap.add_argument("--keyword-only", action="store_true",
-                    help="with --keyword-parity: the keyword retriever alone (no embedding), tantivy vs bm25s")
+    ap.add_argument(
+        "--keyword-only",
+        action="store_true",
+        help="with --keyword-parity: the keyword retriever alone (no embedding), tantivy vs bm25s",
+    )
     args = ap.parse_args()
 
     settings = Settings(data_dir=args.data_dir)
@@ -107,14 +110,18 @@ def main() -> None:
     def docs_of(indices: list[int]) -> list[str]:
         return list(dict.fromkeys(chunk_docs[i] for i in indices))
 
-    ranks: dict[str, list[int | None]] = {m: [] for m in ("bm25-syllables", "dense-exact", "rrf", "ordinal-rrf", "no-rerank", "pipeline")}
+    ranks: dict[str, list[int | None]] = {
+        m: [] for m in ("bm25-syllables", "dense-exact", "rrf", "ordinal-rrf", "no-rerank", "pipeline")
+    }
     ann_overlap: list[float] = []
     timings: dict[str, float] = dict.fromkeys(ranks, 0.0)
     for q in questions:
         question = standalone(q["question"], [Turn(**t) for t in q.get("history") or []])
         gold = set(q["gold_doc_ids"])
         t0 = time.perf_counter()
-        kw_scores = bm25.get_scores([t for t in syllables(query_text(question)) if t in bm25.vocab_dict] or [""])
+        kw_scores = bm25.get_scores(
+            [t for t in syllables(query_text(question)) if t in bm25.vocab_dict] or [""]
+        )
         kw = list(np.argsort(-kw_scores)[:50])
         t1 = time.perf_counter()
         qv = embedder.embed_queries([query_text(question)])[0]
@@ -155,17 +162,26 @@ def main() -> None:
     if args.json:
         print(json.dumps(report))
         return
-    best = {k: max(report["methods"][m][k] for m in ("bm25-syllables", "dense-exact", "rrf")) for k in report["methods"]["rrf"]}
-    print(f"{report['set']}: {report['questions']} questions, {report['docs']} docs, {report['chunks']} chunks")
+    best = {
+        k: max(report["methods"][m][k] for m in ("bm25-syllables", "dense-exact", "rrf"))
+        for k in report["methods"]["rrf"]
+    }
+    print(
+        f"{report['set']}: {report['questions']} questions, {report['docs']} docs, {report['chunks']} chunks"
+    )
     print(f"{'method':16} {'R@1':>7} {'R@5':>7} {'R@10':>7} {'MRR@10':>7} {'ms/q':>7}")
     for m, r in report["methods"].items():
-        print(f"{m:16} {r['recall@1']:7.3f} {r['recall@5']:7.3f} {r['recall@10']:7.3f} {r['mrr@10']:7.3f} {report['ms_per_query'][m]:7.1f}")
+        print(
+            f"{m:16} {r['recall@1']:7.3f} {r['recall@5']:7.3f} {r['recall@10']:7.3f} {r['mrr@10']:7.3f} {report['ms_per_query'][m]:7.1f}"
+        )
     p = report["methods"]["pipeline"]
     print("pipeline / best anchor: " + ", ".join(f"{k} ×{p[k] / best[k]:.3f}" for k in best if best[k]))
     print(f"HNSW recall@10 vs exact search: {report['hnsw_recall@10_vs_exact']}")
 
 
-def keyword_parity(args: argparse.Namespace, settings: Settings, questions: list[dict], docs: list[dict]) -> None:
+def keyword_parity(
+    args: argparse.Namespace, settings: Settings, questions: list[dict], docs: list[dict]
+) -> None:
     store = build_index(settings, docs, quiet=True)
     legacy = LegacyKeywordIndex.from_registry(store.data_dir / "registry.sqlite")
     retriever = retriever_for(store, settings)
@@ -202,7 +218,9 @@ def keyword_only_parity(
     token_lists: list[list[str]] = []
     for d in docs:
         title = clean_document_text(d.get("title") or "")
-        for c in chunk_text(clean_document_text(d["text"]), settings.chunk_chars, settings.chunk_overlap_chars):
+        for c in chunk_text(
+            clean_document_text(d["text"]), settings.chunk_chars, settings.chunk_overlap_chars
+        ):
             cid = f"{len(chunk_ids)}"
             chunk_ids.append(cid)
             chunk_docs[cid] = d["doc_id"]
@@ -220,7 +238,10 @@ def keyword_only_parity(
             top[name] = [cid for cid, _ in index.search(query.tokens, 50)]
             ranks[name].append(doc_rank(list(dict.fromkeys(chunk_docs[c] for c in top[name])), gold))
         if top["keyword-bm25s"][:10]:
-            overlap.append(len(set(top["keyword"][:10]) & set(top["keyword-bm25s"][:10])) / len(top["keyword-bm25s"][:10]))
+            overlap.append(
+                len(set(top["keyword"][:10]) & set(top["keyword-bm25s"][:10]))
+                / len(top["keyword-bm25s"][:10])
+            )
     methods = {m: _retrieval_metrics(r) for m, r in ranks.items()}
     print(json.dumps({
         "set": args.qa.name, "questions": len(questions), "docs": len(docs), "chunks": len(chunk_ids),

@@ -54,22 +54,40 @@ def put(store: IndexStore, doc_id: str, text: str, chunks: int = 1) -> None:
 
 
 def child(code: str, data_dir: Path, **kwargs: object) -> subprocess.Popen[str]:
-    script = WRITER + textwrap.dedent(
-        f"""
+    script = (
+        WRITER
+        + textwrap.dedent(
+            f"""
         import json, sys, time
         from pathlib import Path
         from assistant.service import open_store
         from assistant.settings import Settings
         store = open_store(Settings(data_dir=Path({str(data_dir)!r})))
         """
-    ) + textwrap.dedent(code)
-    return subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, text=True, env={**os.environ},
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+        )
+        + textwrap.dedent(code)
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        text=True,
+        env={**os.environ},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kwargs,
+    )
 
 
 def cchc(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True,
-                          timeout=600, check=check, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=check,
+        cwd=ROOT,
+    )
 
 
 def docs_hit(store: IndexStore, word: str) -> set[str]:
@@ -198,7 +216,9 @@ def test_doctor_rebuilds_a_keyword_index_it_cannot_read(writable_index: Path):
     assert not current.exists() and len(list(writable_index.glob("keywords-*"))) == 1
 
 
-def test_backup_and_restore_carry_the_keyword_index_and_restore_checks_it(writable_index: Path, tmp_path: Path):
+def test_backup_and_restore_carry_the_keyword_index_and_restore_checks_it(
+    writable_index: Path, tmp_path: Path
+):
     store = open_store(Settings(data_dir=writable_index))
     with store.batch():
         put(store, "kw-kept", f"Kết quả {NEW} của năm.")
