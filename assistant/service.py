@@ -13,7 +13,7 @@ from datetime import date
 from assistant.answering import question as question_rules
 from assistant.answering.analysis import QuestionAnalysis, analyse
 from assistant.answering.combine import Row, compose_table
-from assistant.answering.compose import compose, declined, not_found, understood
+from assistant.answering.compose import compose, declined, merger_note, not_found, understood
 from assistant.answering.decline import Declines
 from assistant.answering.extractive import Evidence, ExtractiveAnswerer
 from assistant.answering.llm import LLMAnswerer, LLMUnavailable, Source, make_chat_model, sources_from
@@ -234,7 +234,7 @@ class AnswerService:
         if not report.ok:
             warnings.extend(report.problems)
             return None
-        prefix = understood(prompts, p.retrieval_q if p.analysis.rewritten else None)
+        prefix = understood(prompts, p.retrieval_q if p.analysis.rewritten else None) + merger_note(prompts, p.analysis)
         return self._response(p, prefix + answer, citations, warnings, "extractive", prompts.version, table=table)
 
     def extractive(self, p: Prepared, warnings: list[str] | None = None) -> AnswerResponse:
@@ -247,7 +247,7 @@ class AnswerService:
                 return composed
         evidence = list(self._evidence(p))
         citations: list = []
-        prefix = understood(prompts, p.retrieval_q if p.analysis.rewritten else None)
+        prefix = understood(prompts, p.retrieval_q if p.analysis.rewritten else None) + merger_note(prompts, p.analysis)
         if evidence:
             assert p.declines is not None  # set by _evidence
             refusal = p.declines(evidence[0].chunk, evidence[0].sentence)

@@ -519,3 +519,9 @@ def test_a_ranking_is_answered_only_by_a_statement_that_ranks():
     listed = "Năm 2024 một số tỉnh đạt thấp như: Kon Tum (21%), Hà Nam (34%), Bắc Kạn (40%)."
     assert _check(q, listed) is None  # items to rank
     assert analyse("Which province ranked first on online dossiers?").profile.direction == "high"
+
+
+def test_an_answer_about_a_merged_province_says_what_it_is_part_of_now(service):
+    r = service.ask("Hà Giang có bao nhiêu phần trăm TTHC được cung cấp DVC trực tuyến toàn trình?")
+    assert r.answer.startswith("_Hà Giang nay thuộc Tuyên Quang")
+    assert "**" in r.answer and r.citations  # the headline and its citation follow the note
