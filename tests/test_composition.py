@@ -525,3 +525,12 @@ def test_an_answer_about_a_merged_province_says_what_it_is_part_of_now(service):
     r = service.ask("Hà Giang có bao nhiêu phần trăm TTHC được cung cấp DVC trực tuyến toàn trình?")
     assert r.answer.startswith("_Hà Giang nay thuộc Tuyên Quang")
     assert "**" in r.answer and r.citations  # the headline and its citation follow the note
+
+
+def test_two_merged_provinces_get_one_note_each():
+    from assistant.answering.compose import merger_note
+    from assistant.prompts import load as load_prompts
+
+    note = merger_note(load_prompts("extractive", "vi"), analyse("So sánh tỷ lệ hồ sơ trực tuyến của Bắc Kạn và Hà Nam"))
+    blocks = [b for b in note.split("\n\n") if b]
+    assert len(blocks) == 2 and all(b.startswith("_") and b.endswith("_") for b in blocks)

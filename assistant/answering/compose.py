@@ -89,7 +89,7 @@ def merger_note(prompts: PromptSet, q: QuestionAnalysis) -> str:
         new = merged_into(u.name) if u.level == "province" else None
         if new:
             notes.append(prompts["merged"].format(old=u.surface or u.name, new=new))
-    return " ".join(notes) + "\n\n" if notes else ""
+    return "".join(n + "\n\n" for n in notes)  # one italic block each
 
 
 def understood(prompts: PromptSet, question: str | None) -> str:
