@@ -534,3 +534,8 @@ def test_two_merged_provinces_get_one_note_each():
     note = merger_note(load_prompts("extractive", "vi"), analyse("So sánh tỷ lệ hồ sơ trực tuyến của Bắc Kạn và Hà Nam"))
     blocks = [b for b in note.split("\n\n") if b]
     assert len(blocks) == 2 and all(b.startswith("_") and b.endswith("_") for b in blocks)
+
+
+def test_a_maximum_asked_with_what_is_no_ranking_to_decline():
+    sentence = "Người phạm tội này thì bị phạt tù từ mười hai năm đến hai mươi năm, tù chung thân hoặc tử hình."
+    assert _check("Tội này có hình phạt cao nhất là gì?", sentence) is None

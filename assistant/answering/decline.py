@@ -26,6 +26,7 @@ from assistant.index.sentences import Span
 from assistant.index.textnorm import fold_accents
 from assistant.index.units import ministry_keys
 
+_WHICH = re.compile(r"\b(?:nào|nao|which)\b", re.IGNORECASE)
 _DAY_MONTH = re.compile(r"\b\d{1,2}/(\d{1,2})/((?:19|20)\d{2})\b")
 _TITLE_MONTH = re.compile(r"\b(?:tháng|thang)\s+(\d{1,2})\b(?!\s*/)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
@@ -82,9 +83,13 @@ def check(
 ) -> Decline | None:
     """Why the ``sentence`` (with ``context``: title and preceding sentences) cannot answer
     ``q``, or None. Only single-figure questions are checked here; compositions check each row."""
-    if q.intent == "ranking" and q.profile.direction and not names_rank_end(sentence) and not enumerated(sentence):
+    if (
+        q.intent == "ranking" and q.profile.direction and _WHICH.search(q.text)
+        and not names_rank_end(sentence) and not enumerated(sentence)
+    ):
         # "Tỉnh nào thấp nhất?" is answered by a statement that ranks ("đứng cuối", "thấp nhất
-        # là …") or lists items to rank, not by one that merely shares its words.
+        # là …") or lists items to rank, not by one that merely shares its words. "Hình phạt
+        # cao nhất là gì?" asks for a maximum the statute states, not which of several ranks.
         return Decline("rank", "")
     if q.intent not in ("single", "ranking") or q.profile.kind not in ("number", "fact", "date", "person"):
         return None
