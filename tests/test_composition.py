@@ -539,3 +539,10 @@ def test_two_merged_provinces_get_one_note_each():
 def test_a_maximum_asked_with_what_is_no_ranking_to_decline():
     sentence = "Người phạm tội này thì bị phạt tù từ mười hai năm đến hai mươi năm, tù chung thân hoặc tử hình."
     assert _check("Tội này có hình phạt cao nhất là gì?", sentence) is None
+
+
+def test_a_units_top_figure_asked_without_which_is_still_a_ranking():
+    q = "Năm 2022, tỉnh có tỷ lệ hồ sơ trực tuyến cao nhất cả nước đạt bao nhiêu phần trăm?"
+    refusal = _check(q, "Năm 2022, tỷ lệ hồ sơ trực tuyến bình quân cả nước đạt 61,2%.")
+    assert refusal is not None and refusal.reason == "rank"
+    assert _check(q, "Năm 2022, tỉnh Kon Tum có tỷ lệ hồ sơ trực tuyến cao nhất cả nước, đạt 91,3%.") is None

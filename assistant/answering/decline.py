@@ -26,7 +26,13 @@ from assistant.index.sentences import Span
 from assistant.index.textnorm import fold_accents
 from assistant.index.units import ministry_keys
 
-_WHICH = re.compile(r"\b(?:nào|nao|which)\b", re.IGNORECASE)
+# A ranking of units ("tỉnh nào", "tỉnh có … cao nhất", "which ministry"), not a maximum a text
+# states ("hình phạt cao nhất là gì").
+_WHICH = re.compile(
+    r"\b(?:nào|nao|which|tỉnh|thành phố|địa phương|đơn vị|quận|huyện|xã(?!\s+hội)|phường|"
+    r"provinces?|ministry|ministries|district|city|locality)\b",
+    re.IGNORECASE,
+)
 _DAY_MONTH = re.compile(r"\b\d{1,2}/(\d{1,2})/((?:19|20)\d{2})\b")
 _TITLE_MONTH = re.compile(r"\b(?:tháng|thang)\s+(\d{1,2})\b(?!\s*/)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
