@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.answering.compose import unshown
 from assistant.index.numbers import find_numbers
 from assistant.index.store import IndexStore
 from assistant.schemas import Citation
 
 REF = re.compile(r"\[(\d+)\]")  # a citation marker in an answer
-_ESCAPED = re.compile(r"\\([*\\(<])")
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|«[^»]*»")
 
 
@@ -38,7 +38,7 @@ def check(answer: str, citations: list[Citation], store: IndexStore, figures: bo
     # The answer's own words: quoted document text (which may hold "[54]" footnotes or
     # any figure) and citation metadata (titles, publishers, ids) are not claims of ours.
     # Quotes inside an answer carry their own asterisks escaped (``compose.shown``).
-    own_words = _ESCAPED.sub(r"\1", answer)
+    own_words = unshown(answer)
     for c in citations:
         for own in (c.quote, c.title, c.source, c.url, c.doc_id):
             if own:

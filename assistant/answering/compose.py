@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from assistant.answering.analysis import QuestionAnalysis
 from assistant.answering.decline import Decline
 from assistant.answering.extractive import Evidence
@@ -18,8 +20,16 @@ def shown(quote: str) -> str:
     ("[x](javascript:…)", "<https://…>") escaped, so that a Markdown client renders no link
     the document planted. The citation keeps the verbatim quote; the page, Slack and Zalo
     unescape it (CommonMark clients do so themselves)."""
-    out = quote.replace("\\", "\\\\").replace("*", "\\*").replace("](", "]\\(").replace("<", "\\<")
-    return out
+    return quote.replace("\\", "\\\\").replace("*", "\\*").replace("](", "]\\(").replace("<", "\\<")
+
+
+# What ``shown`` escaped: a backslash before one of these.
+ESCAPED = re.compile(r"\\([*\\(<])")
+
+
+def unshown(text: str) -> str:
+    """``text`` with the escapes of ``shown`` removed: the quotes as their documents wrote them."""
+    return ESCAPED.sub(r"\1", text)
 
 
 def format_date(iso: str | None, language: str) -> str | None:

@@ -28,7 +28,7 @@ from assistant.index.units import ministry_keys
 
 # A ranking of units ("tỉnh nào", "tỉnh có … cao nhất", "which ministry"), not a maximum a text
 # states ("hình phạt cao nhất là gì").
-_WHICH = re.compile(
+_UNITS_RANKED = re.compile(
     r"\b(?:nào|nao|which|tỉnh|thành phố|địa phương|đơn vị|quận|huyện|xã(?!\s+hội)|phường|"
     r"provinces?|ministry|ministries|district|city|locality)\b",
     re.IGNORECASE,
@@ -90,7 +90,7 @@ def check(
     """Why the ``sentence`` (with ``context``: title and preceding sentences) cannot answer
     ``q``, or None. Only single-figure questions are checked here; compositions check each row."""
     if (
-        q.intent == "ranking" and q.profile.direction and _WHICH.search(q.text)
+        q.intent == "ranking" and q.profile.direction and _UNITS_RANKED.search(q.text)
         and not names_rank_end(sentence) and not enumerated(sentence)
     ):
         # "Tỉnh nào thấp nhất?" is answered by a statement that ranks ("đứng cuối", "thấp nhất

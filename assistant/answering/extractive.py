@@ -98,10 +98,8 @@ class Evidence:
     end: int = 0
     quote: str = ""
     figure: str | None = None
-    # A ranking computed over the items the quote lists: the top (or bottom) item's name and
-    # how many items were ranked (``rank.py``).
+    # A ranking computed over the items the quote lists: the top (or bottom) item's name (``rank.py``).
     label: str | None = None
-    ranked: int = 0
     agree: float | None = None  # how well its best figure agrees with the question (``lead.sentence_agreement``)
 
 
@@ -173,19 +171,25 @@ class ExtractiveAnswerer:
         self.embedder = embedder
         self.document_text = document_text
 
+    def _text(self, doc_id: str, texts: dict[str, str | None]) -> str | None:
+        """A document's whole text, read once per question (``texts``) and only when needed."""
+        if doc_id not in texts:
+            texts[doc_id] = self.document_text(doc_id) if self.document_text else None
+        return texts[doc_id]
+
     def _whole(self, chunk: StoredChunk, texts: dict[str, str | None]) -> StoredChunk:
         """The chunk read on to the end of the sentence it cuts (``passages.whole_sentences``)."""
-        if self.document_text is None:
-            return chunk
-        if chunk.doc_id not in texts and not TERMINAL.search(chunk.text):
-            texts[chunk.doc_id] = self.document_text(chunk.doc_id)
-        return whole_sentences(chunk, texts.get(chunk.doc_id))
+        if TERMINAL.search(chunk.text):
+            return chunk  # it ends a sentence: no need to read its document
+        return whole_sentences(chunk, self._text(chunk.doc_id, texts))
 
-    def _document(self, doc_id: str, what: str, cache: dict[tuple[str, str], set[str]]) -> set[str]:
+    def _document(
+        self, doc_id: str, what: str, cache: dict[tuple[str, str], set[str]], texts: dict[str, str | None]
+    ) -> set[str]:
         """What a whole document speaks of: its ``years`` (years of comparison left out) or
-        its keyword ``tokens``; read once per question, and only when a passage needs it."""
+        its keyword ``tokens``; computed once per question, and only when a passage needs it."""
         if (doc_id, what) not in cache:
-            text = self.document_text(doc_id) if self.document_text else None
+            text = self._text(doc_id, texts)
             if not text:
                 cache[doc_id, what] = set()
             else:
@@ -260,7 +264,7 @@ class ExtractiveAnswerer:
             items = enumerated(ev.quote)
             top = extreme(items, q.profile.direction)
             if top is not None:
-                ev.figure, ev.label, ev.ranked = top.figure.text, top.label, len(items)
+                ev.figure, ev.label = top.figure.text, top.label
         return ev
 
     def _semantic_rerank(self, question: str, scored: list[Evidence], top: int = 10) -> list[Evidence]:
@@ -341,7 +345,7 @@ class ExtractiveAnswerer:
                 if asked_years and not window_years and not chunk.published:
                     # An undated article dates its passages by the years it speaks of:
                     # a SIPAS 2015 article does not answer a question about SIPAS 2023.
-                    window_years = self._document(chunk.doc_id, "years", documents)
+                    window_years = self._document(chunk.doc_id, "years", documents, texts)
                 if asked_years and window_years and not asked_years & window_years:
                     factor *= 0.6  # the question asks about another year
                 elif asked_years and not window_years and not asked_years & published_years:
@@ -353,7 +357,7 @@ class ExtractiveAnswerer:
                     # A provincial portal's article names its province once, not in every
                     # paragraph: a name anywhere in the document is not missing. (Which unit a
                     # figure is about is checked on its own sentence: ``agreement.py``.)
-                    whole = self._document(chunk.doc_id, "tokens", documents)
+                    whole = self._document(chunk.doc_id, "tokens", documents, texts)
                     missing = [e for e in missing if not e <= whole]
                 factor *= 0.6 ** len(missing)
                 if focus:

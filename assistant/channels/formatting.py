@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from assistant.answering.compose import ESCAPED, unshown
 from assistant.schemas import AnswerResponse, Citation
 
 _BOLD = re.compile(r"\*\*([^*]+)\*\*")
-_ESCAPED = re.compile(r"\\([*\\(<])")
 _REF = re.compile(r"\[(\d+)\]")
 _HEADINGS = {"vi": "Nguồn", "en": "Sources"}
 
@@ -67,7 +67,7 @@ def plain_text(resp: AnswerResponse) -> str:
 
 def strip_markup(text: str) -> str:
     """Plain text: no bold, and a quote's escaped asterisks (``compose.shown``) as written."""
-    return _ESCAPED.sub(r"\1", _BOLD.sub(r"\1", text))
+    return unshown(_BOLD.sub(r"\1", text))
 
 
 def slack_escape(text: str) -> str:
@@ -85,7 +85,7 @@ def slack_blocks(resp: AnswerResponse) -> tuple[str, list[dict]]:
         return f"<{url}|[{m.group(1)}]>" if url else m.group(0)
 
     # Slack's mrkdwn has no escape: a quote's own asterisk becomes "∗" (U+2217), never bold.
-    answer = _ESCAPED.sub(lambda m: "∗" if m.group(1) == "*" else m.group(1), resp.answer)
+    answer = ESCAPED.sub(lambda m: "∗" if m.group(1) == "*" else m.group(1), resp.answer)
     body = _REF.sub(link, _BOLD.sub(r"*\1*", slack_escape(answer)))
     blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn", "text": body[:3000]}}]
     if resp.citations:
