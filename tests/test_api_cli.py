@@ -43,7 +43,7 @@ def test_api_rejects_bad_input_clearly(server):
     unknown_filter = httpx.post(f"{server}/v1/ask", json={"question": "TTHC", "filters": {"tinh": "Hà Giang"}})
     assert unknown_filter.status_code == 422
     bad_province = httpx.post(f"{server}/v1/ask", json={"question": "TTHC", "filters": {"province": "Atlantis"}})
-    assert bad_province.status_code == 422 and "unknown province" in bad_province.json()["detail"]
+    assert bad_province.status_code == 422 and "Không có tỉnh/thành" in bad_province.json()["detail"]
     bad_date = httpx.post(f"{server}/v1/ask", json={"question": "TTHC", "filters": {"since": "hôm qua"}})
     assert bad_date.status_code == 422
 

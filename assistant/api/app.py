@@ -20,7 +20,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from assistant import logs
-from assistant.api import guard
+from assistant.api import errors, guard
 from assistant.api.ratelimit import RateLimitDep, RateLimiter
 from assistant.api.routers import ask, documents, facts, feedback, health, links
 from assistant.api.security import KeyRing, QueryDep
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
     app.state.query_keys = KeyRing(settings.query_api_keys)
     app.state.link_secret = link_secret(settings.data_dir)
     app.state.rate_limiter = RateLimiter(settings.rate_limit)
+    errors.install(app)  # every 4xx in the asker's language
     guard.install(app, settings)  # before `observe`, so that it sits inside it: its 413/422s are logged
 
     @app.middleware("http")

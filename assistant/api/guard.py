@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assistant.api.errors import explain
 from assistant.inputs import InputError, loads_json
 from assistant.settings import Settings
 
@@ -39,10 +40,6 @@ _TEXT = {
         "hay dữ liệu lồng quá sâu.",
         "en": "Invalid JSON body ({reason}). NaN, Infinity, overflowing numbers (1e400) and deep "
         "nesting are not accepted.",
-    },
-    "invalid": {
-        "vi": "Yêu cầu không hợp lệ: xem các trường trong 'detail'.",
-        "en": "Invalid request: see the fields in 'detail'.",
     },
 }
 
@@ -173,7 +170,9 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
         }
         for e in list(exc.errors())[:20]
     ]
-    return JSONResponse({"detail": errors, "message": message("invalid", language(request.headers))}, 422)
+    # `message` explains the first errors in the asker's language ("unknown filter 'tinh'…"),
+    # for a page to show as it is; `detail` stays the machine-readable list.
+    return JSONResponse({"detail": errors, "message": explain(errors, language(request.headers))}, 422)
 
 
 def install(app: FastAPI, settings: Settings) -> None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import math
 import time
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
+from assistant.api.errors import ApiError
 from assistant.api.security import hash_key
 
 
@@ -29,9 +30,7 @@ class RateLimiter:
         if not self._limiter.hit(self.item, client):
             reset, _remaining = self._limiter.get_window_stats(self.item, client)
             retry = max(1, math.ceil(reset - time.time()))
-            raise HTTPException(
-                429, f"too many requests: at most {self.item}; retry in {retry} s", headers={"Retry-After": str(retry)}
-            )
+            raise ApiError(429, "rate_limited", limit=str(self.item), retry=retry, headers={"Retry-After": str(retry)})
 
 
 def client_key(request: Request) -> str:

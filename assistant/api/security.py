@@ -14,8 +14,10 @@ import hmac
 import secrets
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from assistant.api.errors import ApiError
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -49,16 +51,16 @@ class KeyRing:
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def _unauthorised(message: str) -> HTTPException:
-    return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
+def _unauthorised(key: str) -> ApiError:
+    return ApiError(401, key, headers={"WWW-Authenticate": "Bearer"})
 
 
 def require_admin(request: Request, creds: Credentials) -> None:
     admin: KeyRing = request.app.state.admin_keys
     if not admin:
-        raise HTTPException(403, "admin endpoints are disabled: set CCHC_ADMIN_API_KEYS")
+        raise ApiError(403, "admin_disabled")
     if creds is None or not admin.accepts(creds.credentials):
-        raise _unauthorised("an admin API key is required (Authorization: Bearer …)")
+        raise _unauthorised("admin_key")
 
 
 def require_query_access(request: Request, creds: Credentials) -> None:
@@ -67,7 +69,7 @@ def require_query_access(request: Request, creds: Credentials) -> None:
         return  # question endpoints are open unless keys are configured
     key = creds.credentials if creds else None
     if not (query.accepts(key) or request.app.state.admin_keys.accepts(key)):
-        raise _unauthorised("an API key is required (Authorization: Bearer …)")
+        raise _unauthorised("query_key")
 
 
 AdminDep = Depends(require_admin)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import StreamingResponse
 
+from assistant.answering.question import detect_language
 from assistant.api.deps import ServiceDep
+from assistant.api.errors import ApiError, language
 from assistant.schemas import AnswerResponse, AskRequest
 from assistant.service import InvalidQuestion, filters_from
 
@@ -24,17 +26,22 @@ def _sse(event: str, data: object) -> str:
     response_model=AnswerResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "With `stream: true`."}},
 )
-def ask(body: AskRequest, service: ServiceDep) -> AnswerResponse | StreamingResponse:
+def ask(body: AskRequest, service: ServiceDep, request: Request) -> AnswerResponse | StreamingResponse:
     # A plain `def`: answering is CPU-bound, so FastAPI runs it in its thread pool.
     filters = filters_from(body.filters)
     try:
-        if not body.stream:
-            return service.answer(body.question, body.history, filters)
-        # A stream cannot turn into a 422 once it has started: check before it does.
+        # Checked here, before any work (and before a stream starts, which cannot turn into a
+        # 422 later): the message is in the asker's language, the header's or the question's.
         service.validate(body.question)
-        filters.resolved_province()
-    except (InvalidQuestion, ValueError) as exc:  # bad question, unknown province
+    except InvalidQuestion as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
+    try:
+        filters.resolved_province()
+    except ValueError as exc:
+        lang = language(request.headers, detect_language(body.question))
+        raise ApiError(422, "unknown_province", lang=lang, name=(body.filters.province or "")[:80]) from exc
+    if not body.stream:
+        return service.answer(body.question, body.history, filters)
 
     def events() -> Iterator[str]:
         for kind, payload in service.stream(body.question, body.history, filters):

@@ -15,7 +15,7 @@ import asyncio
 import hashlib
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
 from assistant.api.deps import DocumentsDep, SettingsDep
+from assistant.api.errors import ApiError
 from assistant.api.guard import BodyTooLarge
 from assistant.api.security import AdminDep, QueryDep
 from ingest.loaders import LoadError, SourceDocument, record_to_document
@@ -103,7 +104,7 @@ def list_documents(documents: DocumentsDep) -> DocumentList:
 def get_document(doc_id: str, documents: DocumentsDep) -> DocumentText:
     doc = documents.get(doc_id)
     if doc is None:
-        raise HTTPException(status_code=404, detail=f"no document {doc_id!r}")
+        raise ApiError(404, "no_document", doc_id=doc_id[:80])
     return DocumentText(
         doc_id=doc.doc_id, title=doc.title, url=doc.url, published=doc.published,
         source=doc.source, text=doc.text,
@@ -119,11 +120,12 @@ async def _from_upload(request: Request, max_files: int) -> tuple[list[Upload], 
     except (MultiPartException, StarletteHTTPException) as exc:
         # Starlette reports too many files as a 400; it is a size limit, so 413.
         message = str(getattr(exc, "detail", None) or exc)
-        status = 413 if "too many" in message.lower() else 400
-        raise HTTPException(status, f"{message} (at most {max_files} files per request)" if status == 413 else message) from exc
+        if "too many" in message.lower():
+            raise ApiError(413, "too_many_files", limit=max_files) from exc
+        raise ApiError(400, "bad_form", reason=message[:200]) from exc
     files = [v for _, v in form.multi_items() if isinstance(v, UploadFile)]
     if not files:
-        raise HTTPException(422, "no files in the upload (multipart field 'files')")
+        raise ApiError(422, "no_files")
     uploads: list[Upload] = []
     rejected: list[str] = []
     for f in files:
@@ -146,7 +148,7 @@ async def _from_json(request: Request) -> list[SourceDocument | LoadError]:
     try:
         body = DocumentsIn.model_validate_json(await request.body())
     except ValueError as exc:
-        raise HTTPException(422, f"body must be {{'documents': [...]}} in the corpus format: {exc}") from exc
+        raise ApiError(422, "bad_documents", reason=str(exc)[:300]) from exc
     items: list[SourceDocument | LoadError] = []
     for i, d in enumerate(body.documents):
         try:
@@ -167,12 +169,12 @@ async def _from_json(request: Request) -> list[SourceDocument | LoadError]:
 async def add_documents(request: Request, documents: DocumentsDep, settings: SettingsDep) -> JobAccepted:
     size = request.headers.get("content-length")
     if size and size.isdigit() and int(size) > settings.max_upload_bytes:
-        raise HTTPException(413, f"request too large ({int(size):,} bytes, at most {settings.max_upload_bytes:,})")
+        raise ApiError(413, "request_too_large", size=int(size), limit=settings.max_upload_bytes)
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("multipart/form-data"):
         uploads, rejected = await _from_upload(request, settings.max_upload_files)
         if not uploads:
-            raise HTTPException(422, {"message": "nothing to ingest", "rejected": rejected})
+            raise ApiError(422, "nothing_to_ingest", extra={"rejected": rejected})
         budget = ParseBudget(settings.parse_seconds, settings.parse_memory_mb)
         job_id, parsed = documents.submit_uploads(uploads, rejected, budget)
         try:
@@ -183,15 +185,15 @@ async def add_documents(request: Request, documents: DocumentsDep, settings: Set
             return JobAccepted(job_id=job_id, status_url=f"/v1/jobs/{job_id}", accepted=[], rejected=rejected,
                                pending=[u.name for u in uploads])
         if not accepted:
-            raise HTTPException(422, {"message": "nothing to ingest", "rejected": rejected, "job_id": job_id})
+            raise ApiError(422, "nothing_to_ingest", extra={"rejected": rejected, "job_id": job_id})
         return JobAccepted(job_id=job_id, status_url=f"/v1/jobs/{job_id}", accepted=accepted, rejected=rejected)
     if not ctype.startswith("application/json"):
-        raise HTTPException(415, "send application/json or multipart/form-data")
+        raise ApiError(415, "media_type")
     items = await _from_json(request)
     docs = [i for i in items if isinstance(i, SourceDocument)]
     rejected = [str(i) for i in items if isinstance(i, LoadError)]
     if not docs:
-        raise HTTPException(422, {"message": "nothing to ingest", "rejected": rejected})
+        raise ApiError(422, "nothing_to_ingest", extra={"rejected": rejected})
     job_id = documents.submit(docs, rejected)
     return JobAccepted(job_id=job_id, status_url=f"/v1/jobs/{job_id}", accepted=[d.doc_id for d in docs], rejected=rejected)
 
@@ -199,12 +201,12 @@ async def add_documents(request: Request, documents: DocumentsDep, settings: Set
 @router.delete("/documents/{doc_id:path}", status_code=204, dependencies=[AdminDep])
 def delete_document(doc_id: str, documents: DocumentsDep) -> None:
     if not documents.delete(doc_id):
-        raise HTTPException(404, f"no document {doc_id!r}")
+        raise ApiError(404, "no_document", doc_id=doc_id[:80])
 
 
 @router.get("/jobs/{job_id}", response_model=Job, dependencies=[AdminDep])
 def get_job(job_id: str, documents: DocumentsDep) -> Job:
     job = documents.job(job_id)
     if job is None:
-        raise HTTPException(404, f"no job {job_id!r}")
+        raise ApiError(404, "no_job", job_id=job_id[:80])
     return Job(**job)

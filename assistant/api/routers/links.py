@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hmac
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from assistant.api.deps import DocumentsDep
+from assistant.api.errors import ApiError
 from assistant.api.security import Credentials, require_query_access
 from assistant.channels.formatting import safe_url
 from assistant.channels.links import link_token
@@ -28,6 +29,6 @@ def short_link(doc_id: str, request: Request, documents: DocumentsDep, creds: Cr
     doc = documents.get(doc_id)
     url = safe_url(doc.url) if doc else None
     if url is None:
-        raise HTTPException(404, f"no link for {doc_id!r}")
+        raise ApiError(404, "no_link", doc_id=doc_id[:80])
     return RedirectResponse(url, status_code=302)
 
