@@ -44,8 +44,29 @@ _RANKING = re.compile(
     r"first place|last place)\b"
 )
 _LIST = re.compile(
-    r"\b(?:nhung|cac)\s+(?:\w+\s+){0,5}nao\b|\bnhung gi\b|\bgom nhung\b|\bke ten\b|\bliet ke\b|"
+    r"\bnhung\s+(?:\w+\s+){0,8}(?<!the )nao\b|\bcac\s+(?:\w+\s+){0,4}(?<!the )nao\b|\bnhung gi\b|\bgom nhung\b|\bke ten\b|\bliet ke\b|"
     r"\bwhich (?:\w+ ){0,2}(?:are|were)\b|\bwhat are the\b|\blist\b"
+)
+# What a list question asks to enumerate: the first words between "những/các" and "nào"
+# ("những doanh nghiệp nào" → "doanh nghiep", "các mô hình cải cách nào" → "mo hinh").
+_LIST_ITEM = re.compile(r"\bnhung\s+((?:\w+\s+){1,8}?)(?<!the )nao\b|\bcac\s+((?:\w+\s+){1,4}?)(?<!the )nao\b")
+LIST_ITEM_WORDS = 2
+
+
+def list_item(text: str) -> str | None:
+    """The folded head of what a list question asks to enumerate, or None."""
+    m = _LIST_ITEM.search(fold_accents(text).lower())
+    if not m:
+        return None
+    return " ".join((m.group(1) or m.group(2)).split()[:LIST_ITEM_WORDS])
+
+
+# A ranking of units ("tỉnh nào", "tỉnh có … cao nhất", "which ministry"), not a maximum a text
+# states ("hình phạt cao nhất là gì").
+_UNITS_RANKED = re.compile(
+    r"\b(?:nào|nao|which|tỉnh|thành phố|địa phương|đơn vị|quận|huyện|xã(?!\s+hội)|phường|"
+    r"provinces?|ministry|ministries|district|city|locality)\b",
+    re.IGNORECASE,
 )
 # Explicit asks for a target or for the result: "đặt mục tiêu", "phấn đấu", "yêu cầu"; "đã
 # đạt", "thực tế", "actually".
@@ -103,6 +124,8 @@ class QuestionAnalysis:
     rewritten: bool = False
     # A rewritten follow-up: the phrases the user just typed, which the passage must hold.
     focus: frozenset[str] = field(default_factory=frozenset)
+    item: str | None = None  # what a list question enumerates, folded ("doanh nghiep"): ``list_item``
+    ranks_units: bool = False  # a ranking of units or items ("tỉnh nào cao nhất"), not a stated maximum
 
     @property
     def years(self) -> set[int]:
@@ -136,7 +159,7 @@ def _units(text: str, provinces: set[str]) -> tuple[UnitRef, ...]:
 
 
 def intent_of(text: str, units: tuple[UnitRef, ...], n_periods: int) -> str:
-    folded = fold_accents(text)
+    folded = fold_accents(text).lower()  # "Những … nào" opens most questions
     if _TREND.search(folded):
         return "trend"
     # Two units of one level are compared; a district and its province are one place.
@@ -169,7 +192,7 @@ def analyse(asked: str, text: str | None = None, language: str | None = None) ->
     prof = profile(text)
     if language:
         prof = QuestionProfile(**{**prof.__dict__, "language": language})
-    folded = fold_accents(text)
+    folded = fold_accents(text).lower()
     rewritten = fold_accents(" ".join(text.split())) != fold_accents(" ".join(asked.split()))
 
     def slot(read):
@@ -191,12 +214,13 @@ def analyse(asked: str, text: str | None = None, language: str | None = None) ->
     focus = frozenset(
         t for t in informative(tokenize(asked)) if "_" in t and not any(c.isdigit() for c in t)
     ) if rewritten else frozenset()
+    intent = intent_of(asked if rewritten else text, units, len(periods))
     return QuestionAnalysis(
         asked=asked,
         text=text,
         language=prof.language,
         profile=prof,
-        intent=intent_of(asked if rewritten else text, units, len(periods)),
+        intent=intent,
         units=units,
         provinces=frozenset(provinces),
         levels=levels,
@@ -205,5 +229,7 @@ def analyse(asked: str, text: str | None = None, language: str | None = None) ->
         wants=wants,
         rewritten=rewritten,
         focus=focus,
+        item=list_item(text) if intent == "list" else None,
+        ranks_units=intent == "ranking" and bool(prof.direction) and bool(_UNITS_RANKED.search(text)),
     )
 

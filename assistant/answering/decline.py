@@ -26,13 +26,6 @@ from assistant.index.sentences import Span
 from assistant.index.textnorm import fold_accents
 from assistant.index.units import ministry_keys
 
-# A ranking of units ("tỉnh nào", "tỉnh có … cao nhất", "which ministry"), not a maximum a text
-# states ("hình phạt cao nhất là gì").
-_UNITS_RANKED = re.compile(
-    r"\b(?:nào|nao|which|tỉnh|thành phố|địa phương|đơn vị|quận|huyện|xã(?!\s+hội)|phường|"
-    r"provinces?|ministry|ministries|district|city|locality)\b",
-    re.IGNORECASE,
-)
 _DAY_MONTH = re.compile(r"\b\d{1,2}/(\d{1,2})/((?:19|20)\d{2})\b")
 _TITLE_MONTH = re.compile(r"\b(?:tháng|thang)\s+(\d{1,2})\b(?!\s*/)")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
@@ -90,8 +83,7 @@ def check(
     """Why the ``sentence`` (with ``context``: title and preceding sentences) cannot answer
     ``q``, or None. Only single-figure questions are checked here; compositions check each row."""
     if (
-        q.intent == "ranking" and q.profile.direction and _UNITS_RANKED.search(q.text)
-        and not names_rank_end(sentence) and not enumerated(sentence)
+        q.ranks_units and not names_rank_end(sentence) and not enumerated(sentence)
     ):
         # "Tỉnh nào thấp nhất?" is answered by a statement that ranks ("đứng cuối", "thấp nhất
         # là …") or lists items to rank, not by one that merely shares its words. "Hình phạt

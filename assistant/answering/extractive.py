@@ -20,15 +20,25 @@ from assistant.answering.figures import answer_fit
 from assistant.answering.lead import expanded_tokens as _expanded_tokens
 from assistant.answering.lead import lead_figure, sentence_agreement
 from assistant.answering.passages import (
+    CAPTION,
     ITEM_SEP,
+    MAX_ENUMERATION_CHARS,
     MAX_LIST_QUOTE_CHARS,
     TERMINAL,
+    enumerates,
     opens_enumeration,
     whole_sentences,
+    with_antecedent,
     with_continuation,
     with_list_items,
 )
-from assistant.answering.question import QuestionProfile, detect_language, names_rank_end, ranking_direction
+from assistant.answering.question import (
+    QuestionProfile,
+    detect_language,
+    names_end,
+    names_rank_end,
+    ranking_direction,
+)
 from assistant.answering.rank import enumerated, extreme
 from assistant.answering.slots import names_the_slot
 from assistant.index.embeddings import IndexEmbeddings
@@ -250,9 +260,11 @@ class ExtractiveAnswerer:
         if ev.quote:
             return ev
         if q.intent in COMPOSED_INTENTS:
-            ev.sentence = with_continuation(ev.chunk.text, with_list_items(ev.chunk.text, ev.sentence))
+            span = with_antecedent(ev.chunk.text, ev.sentence)
+            ev.sentence = with_continuation(ev.chunk.text, with_list_items(ev.chunk.text, span))
         sentence = ev.chunk.text[ev.sentence.start : ev.sentence.end]
-        limit = MAX_LIST_QUOTE_CHARS if q.intent in COMPOSED_INTENTS else MAX_QUOTE_CHARS
+        # A list is quoted to its last item, however many statements it runs over.
+        limit = MAX_ENUMERATION_CHARS if q.intent == "list" else MAX_LIST_QUOTE_CHARS if q.intent in COMPOSED_INTENTS else MAX_QUOTE_CHARS
         a, b = self._trim(sentence, q.profile, terms, asked, limit)
         ev.quote = sentence[a:b]
         ev.start = ev.chunk.start + ev.sentence.start + a
@@ -266,6 +278,32 @@ class ExtractiveAnswerer:
             if top is not None:
                 ev.figure, ev.label = top.figure.text, top.label
         return ev
+
+    def _answering_first(self, q: QuestionAnalysis, scored: list[Evidence]) -> list[Evidence]:
+        """For a list question, the well-covered statements that enumerate what it asks for
+        ("4 doanh nghiệp là A; B; C; D") before those that only speak of it; for a ranking
+        question, those that name the end asked for or list items with a figure each before
+        those that only introduce the ranking. The rest keep their order behind them."""
+        prof = q.profile
+        bar = self.min_support * (CROSS_LINGUAL_SUPPORT if prof.language == "en" else 1.0)
+
+        def answers(e: Evidence) -> bool:
+            text = e.chunk.text
+            sentence = text[e.sentence.start : e.sentence.end]
+            if q.intent == "list" and q.item:
+                return enumerates(q.item, sentence, text[e.sentence.end : e.sentence.end + MAX_QUOTE_CHARS])
+            if q.ranks_units and prof.direction:
+                return names_end(sentence, prof.direction) or (not names_rank_end(sentence) and bool(enumerated(sentence)))
+            return False
+
+        if q.intent not in ("list", "ranking"):
+            return scored
+        head = scored[:_SLOT_CANDIDATES]
+        first = [e for e in head if e.coverage >= bar and answers(e)]
+        if not first:
+            return scored
+        chosen = {id(e) for e in first}
+        return first + [e for e in scored if id(e) not in chosen]
 
     def _semantic_rerank(self, question: str, scored: list[Evidence], top: int = 10) -> list[Evidence]:
         """Add the embedder's question-sentence similarity to the best lexical candidates:
@@ -325,7 +363,7 @@ class ExtractiveAnswerer:
             plan = plan_lead_in(chunk.title)
             for i, span in enumerate(spans):
                 sentence = chunk.text[span.start : span.end]
-                if len(sentence) < 25:
+                if len(sentence) < 25 or CAPTION.search(sentence):
                     continue
                 found, fit = answer_fit(prof, sentence, asked)
                 if fit < 0:
@@ -378,7 +416,7 @@ class ExtractiveAnswerer:
                     bonus += TREND_BONUS
                 if (
                     q.intent == "ranking" and prof.direction and cov >= self.min_support
-                    and (said == prof.direction or (not names_rank_end(sentence) and enumerated(sentence)))
+                    and (names_end(sentence, prof.direction) or (not names_rank_end(sentence) and enumerated(sentence)))
                 ):
                     # Only among passages that answer at all: a list elsewhere is no ranking of this.
                     bonus += RANK_BONUS
@@ -395,6 +433,7 @@ class ExtractiveAnswerer:
                 if names_the_slot(prof.kind, e.chunk.text[e.sentence.start : e.sentence.end], prof.question_text)
             ]
             scored = naming or scored
+        scored = self._answering_first(q, scored)
         if trace is not None:
             trace.extend(scored)
         min_support = self.min_support

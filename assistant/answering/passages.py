@@ -10,9 +10,13 @@ from dataclasses import replace
 from assistant.index.figures import figures
 from assistant.index.records import StoredChunk
 from assistant.index.sentences import Span, sentence_spans
+from assistant.index.textnorm import fold_accents
 
 # A list question quotes the whole enumeration: its items are the answer.
 MAX_LIST_QUOTE_CHARS = 900
+# An enumeration told one item per statement ("Thứ hai là …", "Mô hình thứ ba …") is followed
+# to its end, this far: five items of a paragraph each run to ~1,100 characters in the news.
+MAX_ENUMERATION_CHARS = 1500
 # A chunk cut inside a sentence ("… cao nhất năm 2015 ( năm 201") is read on to the end of
 # that sentence in its document, at most this far: a quote cut mid-figure misleads.
 SENTENCE_TAIL_CHARS = 400
@@ -74,14 +78,68 @@ def with_continuation(text: str, span: Span) -> Span:
     An enumeration told one item per statement ("Thứ hai là …") is followed to its end."""
     first = True
     while True:
-        rest = text[span.end : span.end + MAX_LIST_QUOTE_CHARS]
+        rest = text[span.end : span.end + MAX_ENUMERATION_CHARS]
         if rest.startswith("\n\n") or not rest.strip():
             return span
         nxt = sentence_spans(text, span.end, min(len(text), span.end + MAX_LIST_QUOTE_CHARS))
-        if not nxt or "\n\n" in text[span.end : nxt[0].end] or nxt[0].end - span.start > MAX_LIST_QUOTE_CHARS:
+        if not nxt or "\n\n" in text[span.end : nxt[0].end]:
             return span
         following = text[nxt[0].start : nxt[0].end]
         ordinal = bool(_ORDINAL.search(following))
+        if nxt[0].end - span.start > (MAX_ENUMERATION_CHARS if ordinal else MAX_LIST_QUOTE_CHARS):
+            return span
         if not ordinal and not (first and (figures(following) or len(ITEM_SEP.findall(following)) >= 2)):
             return span
         span, first = Span(span.start, nxt[0].end), False
+
+
+# "… lãnh đạo 4 doanh nghiệp là A; B; C", "5 mô hình … gồm …", "các bộ: A, B và C": after the
+# item's name, within this many characters, the word that opens its enumeration.
+_OPENS_ITEMS = re.compile(r"^[^.;]{0,80}?(?:\b(?:la|gom|gom co|bao gom|nhu|trong do co|vi du|chang han)\b|:)")
+
+
+# More than one: "khoản 1 Điều 5" counts nothing.
+_COUNT = r"(?<!khoan )(?<!diem )(?<!muc )(?:[2-9]|\d{2,}|hai|ba|bon|nam|sau|bay|tam|chin|muoi)"
+
+
+def enumerates(item: str, sentence: str, following: str = "") -> bool:
+    """Whether ``sentence`` enumerates the ``item`` a list question asks for (folded, as
+    ``analysis.list_item`` gives it): it names the item, a word that opens a list follows, and
+    the items come after, in it (two separators or more) or one per following statement."""
+    folded = fold_accents(sentence).lower()
+    name = re.escape(item)
+    if re.search(rf"\b{name}\b[^.;]{{1,40}}?(?:,|\bva\b|\bhoac\b)\s+{name}\b", folded):
+        return True  # the item named again and again: "Điều 3 và Điều 10", "huyện A, huyện B"
+    for m in re.finditer(rf"(?:\b({_COUNT})\s+)?\b{name}\b", folded):
+        opener = _OPENS_ITEMS.search(folded[m.end() :])
+        if not opener and not m.group(1):
+            continue
+        # A counted item needs no opening word: "3 dịch vụ về A; B; C".
+        rest = sentence[m.end() + (opener.end() if opener else 0) :]
+        if len(ITEM_SEP.findall(rest)) >= 2 or opens_enumeration(sentence, following):
+            return True
+    return False
+
+
+# A photo caption ("Người dân làm thủ tục tại … - Ảnh : TỰ TRUNG"): it describes a picture,
+# it reports nothing.
+CAPTION = re.compile(r"(?:\s[-–]\s*|\(|^\s*)Ảnh(?:\s+minh\s+hoạ|\s+minh\s+họa)?\s*:\s*[^.!?]{0,60}\)?\s*$", re.IGNORECASE)
+
+# A statement whose subject points back ("Hai lĩnh vực này …", "Các đơn vị trên …", "Đơn vị
+# nói trên …") names its items in the statement before: the two are quoted together.
+_POINTS_BACK = re.compile(
+    r"^\W*(?:[^,.;]{0,30},\s*)?(?:(?:hai|ba|bốn|năm|các|những|\d+)\s+)?\w+(?:\s+\w+)?\s+(?:này|nói trên|nêu trên|kể trên)\b",
+    re.IGNORECASE,
+)
+
+
+def with_antecedent(text: str, span: Span) -> Span:
+    """The statement and the one before it in its paragraph when its subject points back."""
+    if not _POINTS_BACK.search(text[span.start : span.end]):
+        return span
+    para = text.rfind("\n\n", 0, span.start)
+    lo = 0 if para < 0 else para + 2
+    before = sentence_spans(text, lo, span.start)
+    if not before or span.end - before[-1].start > MAX_LIST_QUOTE_CHARS:
+        return span
+    return Span(before[-1].start, span.end)

@@ -177,6 +177,13 @@ def names_rank_end(text: str) -> bool:
     return bool(_LOW.search(folded) or _HIGH.search(folded))
 
 
+def names_end(text: str, direction: str) -> bool:
+    """Whether ``text`` names the ``direction`` end of a ranking, alone or with the other
+    ("cao nhất là 95%, thấp nhất là 67%" names both)."""
+    folded = fold_accents(text).lower()
+    return bool((_HIGH if direction == "high" else _LOW).search(folded))
+
+
 def ranking_direction(text: str) -> str | None:
     """'high', 'low', or None when the text names neither end of a ranking (or both)."""
     folded = fold_accents(text).lower()

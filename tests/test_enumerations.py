@@ -1,0 +1,116 @@
+"""Lists and rankings answered by the statement that enumerates or ranks: what a list question
+asks to enumerate, statements that enumerate it (named, counted, one item per statement),
+quotes that keep a list's items and a pointing subject's antecedent, photo captions left out,
+and the ranking end a statement names. Examples are written from general reform phrasing with
+made-up names and figures; none comes from an evaluation set."""
+
+from __future__ import annotations
+
+from assistant.answering.analysis import analyse, list_item
+from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.answering.passages import CAPTION, enumerates, with_antecedent, with_continuation
+from assistant.answering.question import names_end
+from assistant.index.keywords import KeywordIndex, tokenize
+from assistant.index.records import StoredChunk
+from assistant.index.sentences import sentence_spans
+from assistant.retrieval import Hit
+
+
+def _hits(texts: dict[str, str]) -> tuple[list[Hit], KeywordIndex]:
+    index = KeywordIndex.build(list(texts), [tokenize(t) for t in texts.values()], 1)
+    hits = [Hit(StoredChunk(k, k, 0, 0, len(t), t, "Tin cải cách hành chính", None, "2024-05-02", None), 1.0) for k, t in texts.items()]
+    return hits, index
+
+
+def test_a_list_question_knows_what_it_asks_to_enumerate():
+    assert list_item("Những huyện nào của tỉnh đã hoàn thành số hóa hồ sơ?") == "huyen"
+    assert list_item("Tỉnh đã triển khai những dịch vụ công trực tuyến nào trong quý?") == "dich vu"
+    assert list_item("nhung so nganh nao duoc khen thuong") == "so nganh"
+    assert list_item("Tỷ lệ hồ sơ trực tuyến là bao nhiêu?") is None
+    assert analyse("Những mô hình sáng kiến cải cách hành chính nào được nhân rộng?").item == "mo hinh"
+    # Eight words between "những" and "nào" are still one list question.
+    assert analyse("Những mô hình cải cách hành chính cấp xã nào được khen?").intent == "list"
+    assert analyse("Tỷ lệ hồ sơ trực tuyến của tỉnh là bao nhiêu?").item is None
+
+
+def test_a_statement_enumerates_the_item_by_name_count_or_one_per_statement():
+    assert enumerates("huyen", "Có 3 huyện được chọn thí điểm gồm huyện Ba Vì, Mỹ Đức và Ứng Hòa.")
+    # A count needs no opening word.
+    assert enumerates("dich vu", "Quận triển khai 3 dịch vụ về cấp bản sao hộ tịch; cấp phép xây dựng; cấp phép quảng cáo.")
+    # The count alone is no list: the names are what was asked.
+    assert not enumerates("huyen", "Hệ thống được thí điểm ở 3 huyện và 9 xã của tỉnh.")
+    # Opened here, the items follow one per statement.
+    assert enumerates(
+        "mo hinh", "Hai mô hình hay gồm mô hình một cửa di động ở xã Tân Lập.", "Thứ hai là mô hình trả kết quả tại nhà."
+    )
+    assert not enumerates("mo hinh", "Tỉnh khen thưởng mô hình hay của năm.")
+
+
+def test_a_list_told_one_item_per_statement_is_quoted_to_its_last_item():
+    parts = [
+        "Tỉnh chọn 5 mô hình hay gồm mô hình một cửa di động " + "phục vụ người dân vùng sâu, vùng xa " * 8 + ".",
+        "Thứ hai là mô hình trả kết quả tại nhà " + "qua dịch vụ bưu chính công ích trên địa bàn " * 3 + ".",
+        "Mô hình thứ ba là tổng đài hỗ trợ " + "người dân nộp hồ sơ trực tuyến mọi lúc " * 3 + ".",
+        "Mô hình thứ tư là ki-ốt tra cứu " + "tình trạng hồ sơ đặt tại các phường " * 3 + ".",
+        "Cuối cùng là mô hình chữ ký số cho cán bộ cấp xã.",
+        "Các sở phải báo cáo kết quả trước tháng 6.",
+    ]
+    text = " ".join(parts)
+    assert len(text) > 900  # longer than any other composed quote may be
+    first = sentence_spans(text)[0]
+    got = with_continuation(text, first)
+    assert text[got.start : got.end].endswith("chữ ký số cho cán bộ cấp xã.")
+
+
+def test_a_statement_that_points_back_is_quoted_with_the_one_before():
+    text = (
+        "Huyện chọn làm trước ở hai lĩnh vực đất đai và hộ tịch. "
+        "Đến nay, hai lĩnh vực này có tỷ lệ hồ sơ trực tuyến cao nhất huyện."
+    )
+    spans = sentence_spans(text)
+    got = with_antecedent(text, spans[1])
+    assert got.start == spans[0].start and got.end == spans[1].end
+    plain = "Huyện có 40 thủ tục. Tỷ lệ hồ sơ trên môi trường mạng đạt 60%."
+    assert with_antecedent(plain, sentence_spans(plain)[1]) == sentence_spans(plain)[1]
+
+
+def test_photo_captions_report_nothing():
+    assert CAPTION.search("Người dân làm thủ tục tại bộ phận một cửa huyện - Ảnh : MINH ANH")
+    assert CAPTION.search("Cán bộ hướng dẫn người dân nộp hồ sơ trực tuyến (Ảnh: Thu Hà)")
+    assert not CAPTION.search("Tỷ lệ hồ sơ trực tuyến của huyện đạt 71%, theo báo cáo của UBND huyện.")
+
+
+def test_a_statement_naming_both_ends_names_the_one_asked():
+    both = "Tỉnh có chỉ số hài lòng cao nhất là 96%, tỉnh thấp nhất là 68%."
+    assert names_end(both, "high") and names_end(both, "low")
+    assert not names_end("Chỉ số hài lòng bình quân đạt 80%.", "high")
+
+
+def test_a_list_question_is_answered_by_the_statement_that_enumerates():
+    texts = {
+        # More of the question's words, and only a count of what was asked.
+        "count": "Năm 2023, tỉnh thành lập tổ công tác và chọn 3 huyện thí điểm số hóa hồ sơ thủ tục hành chính.",
+        "names": "Các huyện thí điểm số hóa hồ sơ gồm huyện Ba Vì, huyện Mỹ Đức và huyện Ứng Hòa.",
+    }
+    hits, index = _hits(texts)
+    q = analyse("Năm 2023 tỉnh chọn những huyện nào thí điểm số hóa hồ sơ thủ tục hành chính?")
+    assert q.intent == "list"
+    best = ExtractiveAnswerer(min_support=0.2).select(q, hits, index)[0]
+    assert best.chunk.doc_id == "names"
+
+
+def test_a_ranking_question_is_answered_by_the_statement_that_names_the_end_asked():
+    texts = {
+        "intro": "Sáng nay, Sở Nội vụ công bố chỉ số cải cách hành chính năm 2023 của các sở, ban, ngành.",
+        "bottom": "Xếp cuối bảng chỉ số cải cách hành chính năm 2023 là Sở Xây dựng.",
+    }
+    hits, index = _hits(texts)
+    q = analyse("Sở nào xếp cuối bảng chỉ số cải cách hành chính năm 2023?")
+    best = ExtractiveAnswerer(min_support=0.2).select(q, hits, index)[0]
+    assert best.chunk.doc_id == "bottom"
+
+
+def test_an_item_named_again_and_again_is_enumerated_and_a_numbered_reference_is_not():
+    assert enumerates("dieu", "Việc này không được trái với quy định tại Điều 4 và Điều 12 của Luật.")
+    assert enumerates("phan mem", "Tỉnh dùng nhiều phần mềm (ví dụ, phần mềm một cửa và phần mềm văn thư).")
+    assert not enumerates("dieu", "Trường hợp không tuân thủ khoản 1 Điều này thì cơ quan có thẩm quyền xử lý, buộc bồi thường.")
