@@ -46,7 +46,7 @@ _INDEX_FIXTURES = {
 _E2E_MODULES = {
     "test_api_cli", "test_crash_safety", "test_documents_api", "test_fuzz", "test_hostile",
     "test_hostile_output", "test_hostile_state", "test_load", "test_openai_api", "test_scale_out",
-    "test_web",
+    "test_web", "test_page_chat", "test_page_admin",
 }
 # Modules whose tests talk to local HTTP servers of their own (fetching with retries and
 # robots.txt), slow by design.

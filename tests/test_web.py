@@ -18,9 +18,16 @@ def page():
             executable_path=str(CHROMIUM),
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
         )
-        context = browser.new_context(viewport={"width": 1100, "height": 900})
+        context = browser.new_context(viewport={"width": 1366, "height": 900})
         yield context.new_page()
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_page(page, server):
+    """Each test starts with no stored conversations (the page reopens the last one)."""
+    page.goto(server + "/static/favicon.svg")
+    page.evaluate("() => localStorage.clear()")
 
 
 def test_ask_see_answer_and_open_a_cited_source(page, server):
@@ -39,7 +46,8 @@ def test_ask_see_answer_and_open_a_cited_source(page, server):
     card.wait_for(state="visible")
     page.locator("#source-context mark").wait_for()
     assert "672 TTHC" in page.locator("#source-context mark").inner_text()
-    assert page.locator("#source-link").get_attribute("href").startswith("http://baohagiang.vn/")
+    href = page.locator("#source-link").get_attribute("href")
+    assert href.startswith("http://baohagiang.vn/") and "#:~:text=" in href  # opens at the quote
     page.wait_for_timeout(300)  # the context around the quote arrives from /v1/documents
     page.screenshot(path=str(ARTIFACTS / "chat-source-card.png"))
     page.keyboard.press("Escape")
@@ -121,12 +129,13 @@ def test_new_chat_filters_and_phone_layout(page, server):
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390  # nothing overflows a phone screen
     page.screenshot(path=str(ARTIFACTS / "chat-phone.png"), full_page=True)
+    page.click("#toggle-list")  # on a phone the conversation list opens from the header
     page.click("#new-chat")
     assert page.locator(".turn").count() == 0 and page.locator("#empty").is_visible()
     page.click("#lang")
     assert page.locator("#send").inner_text() == "Ask" and page.evaluate("() => document.documentElement.lang") == "en"
     page.click("#lang")
-    page.set_viewport_size({"width": 1100, "height": 900})
+    page.set_viewport_size({"width": 1366, "height": 900})
 
 
 def test_every_control_has_an_accessible_name(page, server):

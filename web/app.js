@@ -1,4 +1,5 @@
-// Chat page for cchc-assistant. Everything from documents is inserted as text, never HTML.
+// Chat page for cchc-assistant: conversations (store.js), answers (render.js), sources, errors.
+// Everything from documents and the server is inserted as text, never HTML.
 "use strict";
 
 const I18N = {
@@ -6,9 +7,20 @@ const I18N = {
     title: "Trợ lý cải cách hành chính", intro: "Hỏi về số liệu và sự kiện cải cách hành chính. Mọi câu trả lời đều kèm trích dẫn nguyên văn.",
     question: "Câu hỏi", placeholder: "Ví dụ: Tỷ lệ TTHC trực tuyến toàn trình của Hà Giang?", filters: "Bộ lọc",
     province: "Tỉnh/thành", since: "Từ ngày", until: "Đến ngày", newchat: "Cuộc trò chuyện mới", send: "Hỏi",
-    thinking: "Đang tìm trong tài liệu…", error: "Lỗi", sources: "Nguồn", open: "Mở bài gốc", lang: "EN",
+    thinking: "Đang tìm trong tài liệu…", sources: "Nguồn", open: "Mở bài gốc tại đoạn trích", lang: "EN", langLabel: "EN — Switch to English",
     copy: "Sao chép", copied: "Đã chép", up: "Câu trả lời hữu ích", down: "Câu trả lời chưa đúng", comment: "Góp ý (không bắt buộc)",
-    sendfb: "Gửi góp ý", thanks: "Cảm ơn góp ý của bạn.", close: "Đóng",
+    sendfb: "Gửi góp ý", thanks: "Cảm ơn góp ý của bạn.", close: "Đóng", skip: "Đến ô câu hỏi",
+    conversations: "Cuộc trò chuyện", conversation: "Hội thoại", export: "Xuất Markdown", rename: "Đổi tên", remove: "Xóa",
+    confirmRemove: "Xóa cuộc trò chuyện «{t}»?", empty: "Chưa có cuộc trò chuyện nào.",
+    removeFilter: "Bỏ bộ lọc", understood: "Đã hiểu câu hỏi là: ", retry: "Thử lại", csv: "Sao chép CSV",
+    table: "Bảng số liệu", chart: "Biểu đồ xu hướng", copyFailed: "Trình duyệt không cho chép",
+    offline: "Mất kết nối mạng. Câu hỏi của bạn vẫn được giữ; hãy gửi lại khi có mạng.",
+    errOffline: "Không có mạng nên chưa gửi được câu hỏi. Câu hỏi vẫn được giữ trong ô nhập.",
+    errDown: "Không kết nối được máy chủ (máy chủ đang tắt hoặc khởi động lại). Câu hỏi vẫn được giữ; hãy thử lại sau ít phút.",
+    errServer: "Máy chủ gặp lỗi ({s}). Câu hỏi vẫn được giữ; hãy thử lại.",
+    errCut: "Câu trả lời bị ngắt giữa chừng. Hãy thử lại.",
+    errRefused: "Chưa gửi được câu hỏi: {m}", loading: "Đang trả lời…", undated: "không rõ ngày đăng",
+    uploaded: "tệp tải lên", download: "Tải tệp gốc", page: "tr.", dated: "ngày",
     examples: [
       "Tỷ lệ thủ tục trực tuyến toàn trình của Hà Giang?",
       "PAR Index 2023 của TX Kỳ Anh là bao nhiêu điểm?",
@@ -19,9 +31,20 @@ const I18N = {
     title: "Administrative reform assistant", intro: "Ask about Vietnamese administrative reform figures and events. Every answer quotes its source verbatim.",
     question: "Question", placeholder: "e.g. What share of procedures are fully online in Hà Giang?", filters: "Filters",
     province: "Province", since: "From", until: "To", newchat: "New chat", send: "Ask",
-    thinking: "Searching the documents…", error: "Error", sources: "Sources", open: "Open the original", lang: "VI",
+    thinking: "Searching the documents…", sources: "Sources", open: "Open the original at the quote", lang: "VI", langLabel: "VI — Chuyển sang tiếng Việt",
     copy: "Copy", copied: "Copied", up: "Helpful answer", down: "Wrong or unhelpful answer", comment: "Comment (optional)",
-    sendfb: "Send feedback", thanks: "Thank you for your feedback.", close: "Close",
+    sendfb: "Send feedback", thanks: "Thank you for your feedback.", close: "Close", skip: "Skip to the question box",
+    conversations: "Conversations", conversation: "Conversation", export: "Export as Markdown", rename: "Rename", remove: "Delete",
+    confirmRemove: "Delete the conversation «{t}»?", empty: "No conversations yet.",
+    removeFilter: "Remove filter", understood: "Understood the question as: ", retry: "Retry", csv: "Copy as CSV",
+    table: "Figures table", chart: "Trend chart", copyFailed: "The browser refused to copy",
+    offline: "You are offline. Your question is kept; send it again once you are back online.",
+    errOffline: "You are offline, so the question was not sent. It is still in the question box.",
+    errDown: "Could not reach the server (it is down or restarting). Your question is kept; try again in a minute.",
+    errServer: "The server had an error ({s}). Your question is kept; try again.",
+    errCut: "The answer was cut off. Try again.",
+    errRefused: "The question was not sent: {m}", loading: "Answering…", undated: "date unknown",
+    uploaded: "uploaded file", download: "Download the original file", page: "p.", dated: "",
     examples: [
       "What share of procedures are fully online in Hà Giang?",
       "What PAR Index score did Kỳ Anh town get in 2023?",
@@ -30,30 +53,26 @@ const I18N = {
   },
 };
 
-let lang = localStorage.getItem("cchc-lang") || "vi";
-let history = [];
+let lang = localStorage.getItem("cchc-lang") === "en" ? "en" : "vi";
+let busy = false;
+let current = null;  // the open conversation (store.js), null until its first answer
 const $ = (id) => document.getElementById(id);
+const tr = (key, values = {}) => I18N[lang][key].replace(/\{(\w+)\}/g, (_, k) => values[k] ?? "");
 
 // A server with query keys configured answers 401: ask for the key once and keep it for this
 // browser session only (sessionStorage: gone when the tab closes, never in localStorage).
+// Accept-Language is the page's language, so the API's refusals come in it.
 const KEY_PROMPT = { vi: "Máy chủ này cần khóa API. Nhập khóa của bạn:", en: "This server needs an API key. Enter your key:" };
 async function api(url, opts = {}) {
   for (let attempt = 0; attempt < 2; attempt++) {
     const key = sessionStorage.getItem("cchc-key");
-    const headers = { ...(opts.headers || {}), ...(key ? { Authorization: `Bearer ${key}` } : {}) };
+    const headers = { "Accept-Language": lang, ...(opts.headers || {}), ...(key ? { Authorization: `Bearer ${key}` } : {}) };
     const r = await fetch(url, { ...opts, headers });
     if (r.status !== 401 || attempt === 1) return r;
-    const typed = window.prompt(KEY_PROMPT[lang] || KEY_PROMPT.vi);
+    const typed = window.prompt(KEY_PROMPT[lang]);
     if (!typed || !typed.trim()) return r;
     sessionStorage.setItem("cchc-key", typed.trim());
   }
-}
-
-function el(tag, attrs = {}, text) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text !== undefined) node.textContent = text;
-  return node;
 }
 
 function applyLanguage() {
@@ -62,82 +81,57 @@ function applyLanguage() {
   document.querySelectorAll("[data-i18n]").forEach((n) => { n.textContent = t[n.dataset.i18n]; });
   document.querySelectorAll("[data-i18n-placeholder]").forEach((n) => { n.placeholder = t[n.dataset.i18nPlaceholder]; });
   $("lang").textContent = t.lang;
+  $("lang").setAttribute("aria-label", t.langLabel);  // the name starts with the visible text
   $("close-card").setAttribute("aria-label", t.close);
   const list = $("examples");
   list.replaceChildren();
   for (const q of t.examples) {
-    const li = el("li");
     const b = el("button", { type: "button", class: "example" }, q);
     b.addEventListener("click", () => { $("question").value = q; ask(); });
-    li.appendChild(b);
-    list.appendChild(li);
+    list.appendChild(el("li")).appendChild(b);
   }
+  renderChips();
+  renderList();
+}
+
+// --- citations and the source card -------------------------------------------------------
+
+const isUpload = (c) => /^(upload:|file-)/.test(c.doc_id || "") && !c.url;
+function citedDate(c) {
+  if (!c.published) return I18N[lang].undated;
+  const [y, m, d] = c.published.split("-").map(Number);
+  return lang === "vi" && d ? `${I18N.vi.dated} ${d}/${m}/${y}` : c.published;
+}
+function citationMeta(c) {
+  return [c.source || (isUpload(c) ? I18N[lang].uploaded : null), citedDate(c), c.page ? `${I18N[lang].page} ${c.page}` : null]
+    .filter(Boolean).join(", ");
 }
 
 function chipFor(c) {
   const chip = el("button", { type: "button", class: "chip", "aria-label": `${I18N[lang].sources} ${c.n}: ${c.title}` }, String(c.n));
-  chip.addEventListener("click", () => openSource(c));
+  chip.addEventListener("click", () => openSource(c, chip));
   return chip;
 }
 
-// A comparison or trend (the answer object's `table`) as a real table; cells are text.
-function renderTable(table, citations) {
-  const byN = new Map(citations.map((c) => [c.n, c]));
-  const t = el("table", { class: "answer-table" });
-  const head = el("tr", {});
-  for (const c of table.columns) head.appendChild(el("th", { scope: "col" }, c));
-  t.appendChild(el("thead", {})).appendChild(head);
-  const body = el("tbody", {});
-  table.rows.forEach((row, i) => {
-    const tr = el("tr", {});
-    row.forEach((cell, j) => {
-      const td = el(j === 0 ? "th" : "td", j === 0 ? { scope: "row" } : {}, cell || "—");
-      if (j === row.length - 1) for (const n of table.citations[i] || []) if (byN.has(n)) td.appendChild(chipFor(byN.get(n)));
-      tr.appendChild(td);
-    });
-    body.appendChild(tr);
-  });
-  t.appendChild(body);
-  return t;
+let cardOpener = null;
+const FOCUSABLE = "a[href]:not([hidden]), button:not([disabled]), [tabindex]:not([tabindex='-1'])";
+function closeSource() {
+  if ($("source-card").hidden) return;
+  $("source-card").hidden = true;
+  if (cardOpener && cardOpener.isConnected) cardOpener.focus();  // focus returns where it was
+  cardOpener = null;
 }
 
-// Renders the answer's blocks: "_Đã hiểu câu hỏi là: …_" in italics, the Markdown table of a
-// composed answer as a table, and the rest inline. Nothing from the server becomes HTML.
-function renderAnswer(container, answer, citations, table) {
-  let after = null;  // what the previous block was: null (none), "table" or "text"
-  answer.split("\n\n").forEach((block) => {
-    const isTable = Boolean(table) && block.startsWith("| ");
-    // Blank lines between text blocks; a table is a block of its own and needs none.
-    if (after === "text" && !isTable) container.appendChild(document.createTextNode("\n\n"));
-    after = isTable ? "table" : "text";
-    const understood = block.match(/^_([^\n]+)_$/);
-    if (isTable) container.appendChild(renderTable(table, citations));
-    else if (understood) container.appendChild(el("em", { class: "understood" }, understood[1]));
-    else renderInline(container, block, citations);
-  });
-}
-
-// Renders "**35,48%** — text [1]" as text nodes, <strong> and citation chips.
-function renderInline(container, answer, citations) {
-  const byN = new Map(citations.map((c) => [c.n, c]));
-  const parts = answer.split(/(\*\*[^*]+\*\*|\[\d+\])/g);
-  for (const part of parts) {
-    if (!part) continue;
-    const bold = part.match(/^\*\*([^*]+)\*\*$/);
-    const ref = part.match(/^\[(\d+)\]$/);
-    if (bold) container.appendChild(el("strong", {}, bold[1]));
-    else if (ref && byN.has(Number(ref[1]))) container.appendChild(chipFor(byN.get(Number(ref[1]))));
-    // A quote's own asterisks come escaped ("\\*"): shown as written, never as bold.
-    else container.appendChild(document.createTextNode(part.replace(/\\([*\\(<])/g, "$1")));
-  }
-}
-
-async function openSource(c) {
+async function openSource(c, opener) {
+  cardOpener = opener || document.activeElement;
   $("source-title").textContent = c.title;
-  $("source-meta").textContent = [c.source, c.published].filter(Boolean).join(" · ");
+  $("source-meta").textContent = citationMeta(c);
   const link = $("source-link");
-  if (c.url && /^https?:\/\//.test(c.url)) { link.href = c.url; link.textContent = I18N[lang].open; link.hidden = false; }
-  else link.hidden = true;
+  if (c.url && /^https?:\/\//.test(c.url)) { link.href = fragmentUrl(c.url, c.quote); link.textContent = I18N[lang].open; link.hidden = false; }
+  else { link.removeAttribute("href"); link.hidden = true; }
+  const file = $("source-file");
+  if (isUpload(c)) { file.href = `/v1/documents/${encodeURIComponent(c.doc_id)}/original`; file.textContent = I18N[lang].download; file.hidden = false; }
+  else { file.removeAttribute("href"); file.hidden = true; }
   const box = $("source-context");
   box.replaceChildren(el("mark", {}, c.quote));
   $("source-card").hidden = false;
@@ -147,45 +141,65 @@ async function openSource(c) {
     if (!r.ok) return;
     const doc = await r.json();
     if (doc.text.slice(c.start, c.end) !== c.quote) return;
-    const from = Math.max(0, doc.text.lastIndexOf("\n", c.start - 400) + 1);
-    const to = Math.min(doc.text.length, c.end + 400);
+    const from = Math.max(0, doc.text.lastIndexOf("\n", c.start - 1200) + 1);
+    const to = Math.min(doc.text.length, c.end + 1200);
     box.replaceChildren(
       document.createTextNode((from > 0 ? "… " : "") + doc.text.slice(from, c.start)),
       el("mark", {}, c.quote),
       document.createTextNode(doc.text.slice(c.end, to) + (to < doc.text.length ? " …" : "")),
     );
   } catch (_) { /* the quote alone is already shown */ }
+  // The card opens at its quote, on a phone as on a desktop: the context scrolls, the title stays.
+  const mark = box.querySelector("mark");
+  if (mark) box.scrollTop = Math.max(0, mark.offsetTop - box.clientHeight / 3);
+}
+
+// Tab and Shift+Tab stay inside the open card; Escape closes it.
+$("source-card").addEventListener("keydown", (e) => {
+  if (e.key !== "Tab") return;
+  const items = [...$("source-card").querySelectorAll(FOCUSABLE)].filter((n) => !n.hidden);
+  if (!items.length) return;
+  const first = items[0], last = items[items.length - 1];
+  if (e.shiftKey && (document.activeElement === first || !$("source-card").contains(document.activeElement))) { e.preventDefault(); last.focus(); }
+  else if (!e.shiftKey && document.activeElement === last) { e.preventDefault(); first.focus(); }
+});
+
+// --- answers -------------------------------------------------------------------------------
+
+function labels() {
+  const t = I18N[lang];
+  return { csv: t.csv, copied: t.copied, table: t.table, chart: t.chart, copyFailed: t.copyFailed };
+}
+
+// The answer's blocks as Markdown; the rewritten question of a follow-up above it when the
+// text does not already say it.
+function renderAnswer(container, answer, citations, table, standalone) {
+  if (standalone && !/^_[^\n]*_\s*(\n|$)/.test(answer)) container.appendChild(el("p", { class: "understood" }, I18N[lang].understood + standalone));
+  renderMarkdown(container, answer, { citations, table, chipFor, standalone, labels: labels() });
 }
 
 function plainAnswer(data) {
   const lines = [data.answer.replace(/\*\*/g, "")];
-  for (const c of data.citations) lines.push(`[${c.n}] ${c.title} — ${[c.source, c.published].filter(Boolean).join(", ")} ${c.url || ""}`.trim());
+  for (const c of data.citations) lines.push(`[${c.n}] ${c.title} — ${citationMeta(c)} ${c.url || ""}`.trim());
   return lines.join("\n");
 }
 
 async function sendFeedback(question, data, rating, comment) {
-  const r = await api("/v1/feedback", {
-    method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ question, answer: data.answer, citations: data.citations, rating, comment: comment || null }),
-  });
-  return r.ok;
+  try {
+    const r = await api("/v1/feedback", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ question, answer: data.answer, citations: data.citations, rating, comment: comment || null }),
+    });
+    return r.ok;
+  } catch (_) { return false; }
 }
 
 // Thumb icons as inline SVG: emoji need a colour-emoji font, which not every machine has.
 const THUMB = "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z";
 function thumb(down) {
-  const ns = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(ns, "svg");
-  svg.setAttribute("viewBox", "0 0 24 24");
-  svg.setAttribute("width", "18");
-  svg.setAttribute("height", "18");
-  svg.setAttribute("aria-hidden", "true");
-  if (down) svg.setAttribute("transform", "rotate(180)");
-  const path = document.createElementNS(ns, "path");
-  path.setAttribute("d", THUMB);
-  path.setAttribute("fill", "currentColor");
-  svg.appendChild(path);
-  return svg;
+  const icon = svg("svg", { viewBox: "0 0 24 24", width: 18, height: 18, "aria-hidden": "true", ...(down ? { transform: "rotate(180)" } : {}) });
+  icon.appendChild(svg("path", { d: THUMB, fill: "currentColor" }));
+  return icon;
 }
 
 // Copy, thumbs up, thumbs down (with an optional comment) under each answer.
@@ -210,8 +224,7 @@ function answerActions(question, data) {
     const label = el("label", {}, t.comment);
     const box = el("input", { type: "text", maxlength: "4000", class: "fb-comment" });
     label.appendChild(box);
-    const submit = el("button", { type: "submit" }, t.sendfb);
-    form.append(label, submit);
+    form.append(label, el("button", { type: "submit" }, t.sendfb));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       if (await sendFeedback(question, data, "down", box.value.trim())) { form.remove(); done(); }
@@ -221,6 +234,250 @@ function answerActions(question, data) {
   });
   bar.append(copy, up, down, status);
   return bar;
+}
+
+// One question and its answer, as a fresh answer or from a stored conversation.
+function drawAnswer(bot, question, data) {
+  bot.replaceChildren();
+  bot.removeAttribute("aria-busy");
+  bot.classList.toggle("declined", !data.answerable);
+  renderAnswer(bot, data.answer, data.citations, data.table, data.standalone_question);
+  if (data.citations.length) {
+    const list = el("ol", { class: "sources", "aria-label": I18N[lang].sources });
+    for (const c of data.citations) {
+      const b = el("button", { type: "button", class: "source" }, `[${c.n}] ${c.title} — ${citationMeta(c)}`);
+      b.addEventListener("click", () => openSource(c, b));
+      list.appendChild(el("li")).appendChild(b);
+    }
+    bot.appendChild(list);
+  }
+  for (const w of data.warnings || []) bot.appendChild(el("p", { class: "warning" }, w));
+  bot.appendChild(answerActions(question, data));
+}
+
+function addTurn(question, filters) {
+  $("empty").hidden = true;
+  const user = el("div", { class: "turn user" }, question);
+  const chips = filterChips(filters, false);
+  if (chips) user.appendChild(chips);
+  const bot = el("div", { class: "turn bot" });
+  $("conversation").append(user, bot);
+  return { user, bot };
+}
+
+function setBusy(on) {
+  busy = on;
+  $("send").disabled = on;
+  $("ask-form").setAttribute("aria-busy", String(on));
+  $("status").textContent = on ? I18N[lang].loading : "";
+}
+
+// A failure never loses the question: it goes back into the box, and Retry sends it again.
+function showError(bot, user, message, question) {
+  bot.replaceChildren(el("p", { class: "error", role: "alert" }, message));
+  bot.removeAttribute("aria-busy");
+  bot.classList.add("failed");
+  if (!$("question").value.trim()) $("question").value = question;
+  const retry = el("button", { type: "button", class: "retry" }, I18N[lang].retry);
+  // Retry reads the filters as they are now: a refused filter can be removed first.
+  retry.addEventListener("click", () => { user.remove(); bot.remove(); ask(question); });
+  bot.appendChild(retry);
+}
+
+function refusal(body) {
+  if (!body) return "";
+  if (typeof body.message === "string") return body.message;
+  if (typeof body.detail === "string") return body.detail;
+  if (body.detail && typeof body.detail.message === "string") return body.detail.message;
+  return "";
+}
+
+async function readStream(r, bot) {
+  // Server-sent events: "token" drafts while an LLM writes, then "final", the verified
+  // answer that replaces the draft (it may differ: a rejected draft is never kept).
+  const reader = r.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "", draft = "", data = null;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let cut;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      const event = (block.match(/^event: (.*)$/m) || [])[1];
+      const payload = JSON.parse((block.match(/^data: (.*)$/m) || [])[1] || "null");
+      if (event === "token") { draft += payload.text; bot.textContent = draft; }
+      else if (event === "final") data = payload;
+    }
+  }
+  return data;
+}
+
+function currentFilters() {
+  const filters = {};
+  for (const k of ["province", "since", "until"]) if ($(k).value.trim()) filters[k] = $(k).value.trim();
+  return filters;
+}
+
+async function ask(retryQuestion) {
+  if (busy) return;
+  const question = (retryQuestion || $("question").value).trim();
+  if (!question) return;
+  const filters = currentFilters();
+  const history = (current ? current.turns : []).flatMap((t) => [
+    { role: "user", content: t.question }, { role: "assistant", content: t.data.answer }]);
+  const { user, bot } = addTurn(question, filters);
+  bot.setAttribute("aria-busy", "true");
+  bot.textContent = I18N[lang].thinking;
+  if ($("question").value.trim() === question) $("question").value = "";
+  setBusy(true);
+  user.scrollIntoView({ block: "start" });
+  try {
+    if (!navigator.onLine) throw new TypeError("offline");
+    const r = await api("/v1/ask", {
+      method: "POST", headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+      body: JSON.stringify({ question, history, filters, stream: true }),
+    });
+    if (!r.ok) {
+      let body = null;
+      try { body = await r.json(); } catch (_) { /* not JSON: a proxy's page */ }
+      const msg = r.status >= 500 ? tr("errServer", { s: r.status }) : tr("errRefused", { m: refusal(body) || r.status });
+      showError(bot, user, msg, question);
+      return;
+    }
+    const data = await readStream(r, bot);
+    if (!data) { showError(bot, user, I18N[lang].errCut, question); return; }
+    drawAnswer(bot, question, data);
+    if (!current) current = Conversations.create(question);
+    const turn = { question, filters, data };
+    current.turns.push(turn);
+    Conversations.addTurn(current.id, turn);
+    renderList();
+  } catch (e) {
+    const msg = !navigator.onLine ? I18N[lang].errOffline : e instanceof TypeError ? I18N[lang].errDown : tr("errServer", { s: e.name || "?" });
+    showError(bot, user, msg, question);
+  } finally {
+    setBusy(false);
+    // The new answer comes into view from its top, above the question box.
+    bot.scrollIntoView({ block: "start" });
+  }
+}
+
+// --- filters as chips ----------------------------------------------------------------------
+
+function filterChips(filters, removable) {
+  const keys = Object.keys(filters).filter((k) => filters[k]);
+  if (!keys.length) return null;
+  const box = el("ul", { class: "filter-chips" });
+  for (const k of keys) {
+    const text = `${I18N[lang][k]}: ${filters[k]}`;
+    const li = el("li", { class: "filter-chip" });
+    li.appendChild(el("span", {}, text));
+    if (removable) {
+      const x = el("button", { type: "button", class: "remove-filter", "aria-label": `${I18N[lang].removeFilter} ${text}` }, "×");
+      x.addEventListener("click", () => { $(k).value = ""; renderChips(); $("question").focus(); });
+      li.appendChild(x);
+    }
+    box.appendChild(li);
+  }
+  return box;
+}
+
+function renderChips() {
+  const filters = currentFilters();
+  const chips = filterChips(filters, true);
+  $("active-filters").replaceChildren(...(chips ? [chips] : []));
+  const n = Object.keys(filters).length;
+  $("filter-count").textContent = n ? `(${n})` : "";
+}
+for (const k of ["province", "since", "until"]) $(k).addEventListener("input", renderChips);
+
+// --- conversations -------------------------------------------------------------------------
+
+function renderList() {
+  const list = $("conversation-list");
+  const all = Conversations.all().sort((a, b) => b.updated - a.updated);
+  list.replaceChildren();
+  if (!all.length) list.appendChild(el("li", { class: "muted" }, I18N[lang].empty));
+  for (const conv of all) {
+    const li = el("li", { class: "conv" + (current && conv.id === current.id ? " current" : "") });
+    const open = el("button", { type: "button", class: "open-conv", ...(current && conv.id === current.id ? { "aria-current": "true" } : {}) }, conv.title);
+    open.addEventListener("click", () => { openConversation(conv.id); closeSideOnPhone(); });
+    const rename = el("button", { type: "button", class: "rename-conv", "aria-label": `${I18N[lang].rename}: ${conv.title}`, title: I18N[lang].rename }, "✎");
+    rename.addEventListener("click", () => startRename(li, conv));
+    const remove = el("button", { type: "button", class: "delete-conv", "aria-label": `${I18N[lang].remove}: ${conv.title}`, title: I18N[lang].remove }, "×");
+    remove.addEventListener("click", () => {
+      if (!window.confirm(tr("confirmRemove", { t: conv.title }))) return;
+      Conversations.remove(conv.id);
+      if (current && current.id === conv.id) newConversation();
+      renderList();
+      $("new-chat").focus();
+    });
+    li.append(open, rename, remove);
+    list.appendChild(li);
+  }
+  $("export").disabled = !(current && current.turns.length);
+}
+
+function startRename(li, conv) {
+  const input = el("input", { type: "text", class: "rename-input", "aria-label": I18N[lang].rename, maxlength: "120" });
+  input.value = conv.title;
+  li.replaceChildren(input);
+  input.focus();
+  input.select();
+  let finished = false;
+  const finish = (save) => {
+    if (finished) return;
+    finished = true;
+    if (save) Conversations.rename(conv.id, input.value);
+    if (current && current.id === conv.id) current = Conversations.get(conv.id);
+    renderList();
+  };
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") { e.preventDefault(); finish(true); }
+    else if (e.key === "Escape") { e.stopPropagation(); finish(false); }
+  });
+  input.addEventListener("blur", () => finish(true));
+}
+
+function openConversation(id) {
+  const conv = Conversations.get(id);
+  if (!conv) return;
+  current = conv;
+  Conversations.setCurrent(id);
+  $("conversation").querySelectorAll(".turn").forEach((n) => n.remove());
+  $("empty").hidden = conv.turns.length > 0;
+  for (const turn of conv.turns) drawAnswer(addTurn(turn.question, turn.filters || {}).bot, turn.question, turn.data);
+  renderList();
+  const last = $("conversation").querySelector(".turn.bot:last-child");
+  if (last) last.scrollIntoView({ block: "start" });
+}
+
+function newConversation() {
+  current = null;
+  Conversations.setCurrent(null);
+  $("conversation").querySelectorAll(".turn").forEach((n) => n.remove());
+  $("empty").hidden = false;
+  renderList();
+}
+
+function exportConversation() {
+  if (!current) return;
+  const blob = new Blob([conversationMarkdown(current, I18N[lang])], { type: "text/markdown;charset=utf-8" });
+  const a = el("a", { href: URL.createObjectURL(blob), download: `${current.title.replace(/[\\/:*?"<>|]+/g, " ").slice(0, 60).trim() || "conversation"}.md` });
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
+const phone = () => window.matchMedia("(max-width: 52rem)").matches;
+function closeSideOnPhone() {
+  if (!phone()) return;
+  document.body.classList.remove("side-open");
+  $("toggle-list").setAttribute("aria-expanded", "false");
 }
 
 async function loadProvinces() {
@@ -233,75 +490,26 @@ async function loadProvinces() {
   } catch (_) { /* free text still works */ }
 }
 
-async function ask() {
-  const question = $("question").value.trim();
-  if (!question) return;
-  $("empty").hidden = true;
-  const conv = $("conversation");
-  conv.appendChild(el("div", { class: "turn user" }, question));
-  const bot = el("div", { class: "turn bot", "aria-busy": "true" }, I18N[lang].thinking);
-  conv.appendChild(bot);
-  $("question").value = "";
-  const filters = {};
-  for (const k of ["province", "since", "until"]) if ($(k).value) filters[k] = $(k).value;
-  try {
-    const r = await api("/v1/ask", {
-      method: "POST", headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-      body: JSON.stringify({ question, history, filters, stream: true }),
-    });
-    if (!r.ok) {
-      const err = await r.json();
-      bot.removeAttribute("aria-busy");
-      bot.textContent = `${I18N[lang].error}: ${typeof err.detail === "string" ? err.detail : JSON.stringify(err.detail)}`;
-      return;
-    }
-    // Server-sent events: "token" drafts while an LLM writes, then "final", the verified
-    // answer that replaces the draft (it may differ: a rejected draft is never kept).
-    const reader = r.body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = "", draft = "", data = null;
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let cut;
-      while ((cut = buffer.indexOf("\n\n")) >= 0) {
-        const block = buffer.slice(0, cut);
-        buffer = buffer.slice(cut + 2);
-        const event = (block.match(/^event: (.*)$/m) || [])[1];
-        const payload = JSON.parse((block.match(/^data: (.*)$/m) || [])[1] || "null");
-        if (event === "token") { draft += payload.text; bot.textContent = draft; }
-        else if (event === "final") data = payload;
-      }
-    }
-    bot.textContent = "";
-    bot.removeAttribute("aria-busy");
-    if (!data) { bot.textContent = I18N[lang].error; return; }
-    if (!data.answerable) bot.classList.add("declined");
-    renderAnswer(bot, data.answer, data.citations, data.table);
-    if (data.citations.length) {
-      const list = el("div", { class: "sources" });
-      for (const c of data.citations) {
-        const b = el("button", { type: "button", class: "source" }, `[${c.n}] ${c.title} — ${[c.source, c.published].filter(Boolean).join(", ")}`);
-        b.addEventListener("click", () => openSource(c));
-        list.appendChild(b);
-      }
-      bot.appendChild(list);
-    }
-    for (const w of data.warnings || []) bot.appendChild(el("p", { class: "warning" }, w));
-    bot.appendChild(answerActions(question, data));
-    history.push({ role: "user", content: question }, { role: "assistant", content: data.answer });
-  } catch (e) {
-    bot.textContent = `${I18N[lang].error}: ${e}`;
-  }
-  bot.scrollIntoView({ block: "nearest" });
-}
+function showOnline() { $("offline").hidden = navigator.onLine; }
 
 $("ask-form").addEventListener("submit", (e) => { e.preventDefault(); ask(); });
 $("question").addEventListener("keydown", (e) => { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); ask(); } });
-$("new-chat").addEventListener("click", () => { history = []; $("conversation").replaceChildren(); $("empty").hidden = false; $("question").focus(); });
-$("close-card").addEventListener("click", () => { $("source-card").hidden = true; });
-document.addEventListener("keydown", (e) => { if (e.key === "Escape") $("source-card").hidden = true; });
+$("new-chat").addEventListener("click", () => { newConversation(); closeSideOnPhone(); $("question").focus(); });
+$("export").addEventListener("click", exportConversation);
+$("close-card").addEventListener("click", closeSource);
+$("toggle-list").addEventListener("click", () => {
+  const open = document.body.classList.toggle("side-open");
+  $("toggle-list").setAttribute("aria-expanded", String(open));
+});
+document.addEventListener("keydown", (e) => {
+  if (e.key !== "Escape") return;
+  if (!$("source-card").hidden) closeSource();
+  else closeSideOnPhone();
+});
 $("lang").addEventListener("click", () => { lang = lang === "vi" ? "en" : "vi"; localStorage.setItem("cchc-lang", lang); applyLanguage(); });
+window.addEventListener("online", showOnline);
+window.addEventListener("offline", showOnline);
 applyLanguage();
+showOnline();
 loadProvinces();
+if (Conversations.currentId()) openConversation(Conversations.currentId());

@@ -1,0 +1,340 @@
+"""The chat page as a product, in a real headless Chromium against the real server, at a
+desktop (1366×900) and a phone (390×844) size: no dead ends, conversations that persist,
+answers drawn from Markdown and tables, sources that open at their quote, dark mode and an
+axe-core audit. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
+FIGURE_Q = "Tỷ lệ TTHC được cung cấp DVC trực tuyến toàn trình của Hà Giang là bao nhiêu?"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (apt-get install chromium); .ci/run installs it")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        yield b
+        b.close()
+
+
+def new_page(browser, server, size="desktop", **options):
+    """A fresh browser profile (empty localStorage) at one of the two sizes."""
+    context = browser.new_context(viewport=SIZES[size], **options)
+    page = context.new_page()
+    page.console_errors = []  # type: ignore[attr-defined]
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))  # type: ignore[attr-defined]
+    page.on("pageerror", lambda e: page.console_errors.append(str(e)))  # type: ignore[attr-defined]
+    page.goto(server + "/")
+    return page
+
+
+def shot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def ask(page, question, n_answers):
+    page.fill("#question", question)
+    page.click("#send")
+    page.locator(".turn.bot .answer-actions").nth(n_answers - 1).wait_for(timeout=60_000)
+    return page.locator(".turn.bot").nth(n_answers - 1)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_server_down_keeps_the_question_and_retry_answers(browser, server, size):
+    page = new_page(browser, server, size)
+    page.route("**/v1/ask", lambda route: route.abort("connectionrefused"))
+    page.fill("#question", FIGURE_Q)
+    page.click("#send")
+    failed = page.locator(".turn.bot.failed")
+    failed.wait_for(timeout=30_000)
+    assert "Không kết nối được máy chủ" in failed.inner_text() and "TypeError" not in failed.inner_text()
+    assert page.input_value("#question") == FIGURE_Q  # the typed question is not lost
+    assert page.locator("#send").is_enabled()
+    shot(page, f"page-server-down-{size}")
+    page.unroute("**/v1/ask")
+    failed.locator("button.retry").click()
+    bot = page.locator(".turn.bot").last
+    bot.locator(".answer-actions").wait_for(timeout=60_000)
+    assert "35,48%" in bot.inner_text() and page.locator(".turn.bot.failed").count() == 0
+    assert page.locator(".turn.user").count() == 1  # the failed attempt was replaced, not kept
+    assert page.console_errors == [] or all("ERR_CONNECTION_REFUSED" in e for e in page.console_errors)
+    page.context.close()
+
+
+def test_offline_is_said_and_the_question_waits(browser, server):
+    page = new_page(browser, server, "phone")
+    page.context.set_offline(True)
+    assert page.locator("#offline").is_visible()
+    page.fill("#question", FIGURE_Q)
+    page.click("#send")
+    page.locator(".turn.bot.failed").wait_for(timeout=10_000)
+    assert "Không có mạng" in page.locator(".turn.bot.failed").inner_text()
+    assert page.input_value("#question") == FIGURE_Q
+    shot(page, "page-offline-phone")
+    page.context.set_offline(False)
+    assert page.locator("#offline").is_hidden()
+    page.locator(".turn.bot.failed button.retry").click()
+    page.locator(".turn.bot .answer-actions").wait_for(timeout=60_000)
+    page.context.close()
+
+
+def test_send_is_disabled_while_an_answer_loads(browser, server):
+    page = new_page(browser, server)
+    # Hold the request until the test lets it go: the loading state is then certain to be seen.
+    page.evaluate("""() => { const real = window.fetch;
+        window.fetch = (...a) => new Promise((ok) => { window.release = () => ok(real(...a)); }); }""")
+    page.fill("#question", FIGURE_Q)
+    page.click("#send")
+    assert page.locator("#send").is_disabled()
+    assert page.locator("#ask-form").get_attribute("aria-busy") == "true"
+    page.fill("#question", "câu hỏi thứ hai")
+    page.keyboard.press("Enter")  # ignored while loading: one question at a time
+    assert page.locator(".turn.user").count() == 1
+    page.evaluate("() => window.release()")
+    page.locator(".turn.bot .answer-actions").wait_for(timeout=60_000)
+    assert page.locator("#send").is_enabled() and page.input_value("#question") == "câu hỏi thứ hai"
+    page.context.close()
+
+
+@pytest.mark.parametrize("lang,expected", [("vi", "Không có tỉnh/thành «Atlantis»"), ("en", "There is no province «Atlantis»")])
+def test_a_bad_filter_is_explained_in_the_page_language_and_removed_as_a_chip(browser, server, lang, expected):
+    page = new_page(browser, server)
+    if lang == "en":
+        page.click("#lang")
+    page.locator("#filters summary").click()
+    page.fill("#province", "Atlantis")
+    page.locator("#filters summary").click()  # collapsed: the chip still shows the filter
+    chip = page.locator("#active-filters .filter-chip")
+    assert chip.count() == 1 and "Atlantis" in chip.inner_text()
+    assert page.locator("#filter-count").inner_text() == "(1)"
+    page.fill("#question", FIGURE_Q)
+    page.click("#send")
+    failed = page.locator(".turn.bot.failed")
+    failed.wait_for(timeout=30_000)
+    assert expected in failed.inner_text() and "known names" not in failed.inner_text()
+    shot(page, f"page-bad-filter-{lang}")
+    chip.locator("button.remove-filter").click()
+    assert page.input_value("#province") == "" and page.locator("#active-filters .filter-chip").count() == 0
+    failed.locator("button.retry").click()
+    bot = page.locator(".turn.bot").last
+    bot.locator(".answer-actions").wait_for(timeout=60_000)
+    assert "35,48%" in bot.inner_text()
+    page.context.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_new_answer_comes_into_view_above_the_question_box(browser, server, size):
+    page = new_page(browser, server, size)
+    for i, q in enumerate([FIGURE_Q, "Còn một phần thì sao?", "Chỉ số PAR Index năm 2023 của thị xã Kỳ Anh đạt bao nhiêu điểm?"]):
+        ask(page, q, i + 1)
+    box = page.evaluate("""() => { const b = [...document.querySelectorAll('.turn.bot')].pop().getBoundingClientRect();
+        const f = document.querySelector('#ask-form').getBoundingClientRect();
+        const s = document.querySelector('#scroller').getBoundingClientRect();
+        return {top: b.top, formTop: f.top, scrollerTop: s.top}; }""")
+    assert box["scrollerTop"] - 1 <= box["top"] < box["formTop"] - 40, box  # its start is visible, not under the form
+    shot(page, f"page-third-answer-{size}")
+    page.context.close()
+
+
+def test_conversations_persist_rename_reopen_export_delete(browser, server):
+    page = new_page(browser, server)
+    page.on("dialog", lambda d: d.accept())
+    ask(page, FIGURE_Q, 1)
+    ask(page, "Còn một phần thì sao?", 2)
+    page.reload()
+    assert page.locator(".turn.user").count() == 2  # a reload keeps the conversation
+    assert page.locator("#conversation-list .open-conv").count() == 1
+    # Rename it.
+    page.locator("#conversation-list .rename-conv").click()
+    page.fill(".rename-input", "Hà Giang toàn trình")
+    page.keyboard.press("Enter")
+    assert page.locator("#conversation-list .open-conv").inner_text() == "Hà Giang toàn trình"
+    # A question after the reload still carries the conversation's history to the API.
+    with page.expect_request("**/v1/ask") as sent:
+        ask(page, "Còn Quảng Nam thì sao?", 3)
+    history = sent.value.post_data_json["history"]
+    assert [t["role"] for t in history] == ["user", "assistant"] * 2 and history[0]["content"] == FIGURE_Q
+    # Export as Markdown with its sources.
+    with page.expect_download() as download:
+        page.click("#export")
+    markdown = Path(download.value.path()).read_text(encoding="utf-8")
+    assert markdown.startswith("# Hà Giang toàn trình") and f"## {FIGURE_Q}" in markdown
+    assert "**Nguồn**" in markdown and "672 TTHC" in markdown and "http://baohagiang.vn/" in markdown
+    (ARTIFACTS / "page-conversation-export.md").write_text(markdown, encoding="utf-8")
+    # New conversation, then reopen the first from the list.
+    page.click("#new-chat")
+    assert page.locator(".turn").count() == 0 and page.locator("#empty").is_visible()
+    ask(page, "Chỉ số PAR Index năm 2023 của thị xã Kỳ Anh đạt bao nhiêu điểm?", 1)
+    assert page.locator("#conversation-list .open-conv").count() == 2
+    shot(page, "page-conversations-desktop")
+    page.locator("#conversation-list .open-conv", has_text="Hà Giang toàn trình").click()
+    assert page.locator(".turn.user").count() == 3
+    stored = json.loads(page.evaluate("() => localStorage.getItem('cchc-conversations')"))
+    assert sorted(len(c["turns"]) for c in stored) == [1, 3]
+    # Delete it (the page asks first): the list and the storage forget it.
+    page.locator("#conversation-list li.current .delete-conv").click()
+    assert page.locator("#conversation-list .open-conv").count() == 1 and page.locator(".turn").count() == 0
+    page.reload()
+    assert page.locator("#conversation-list .open-conv").all_inner_texts() != ["Hà Giang toàn trình"]
+    page.context.close()
+
+
+def test_markdown_is_rendered_and_text_never_becomes_html(browser, server):
+    page = new_page(browser, server)
+    page.evaluate(
+        """() => renderAnswer(document.querySelector('#conversation'),
+          '## Mức hỗ trợ\\n\\n- **một** mục [1]\\n- mục <b>hai</b>\\n\\n1. bước\\n2. bước\\n\\n'
+          + '<img src=x onerror="window.pwned=1"> [x](javascript:alert(1)) [nguồn](https://example.gov.vn/a) \\\\*không đậm\\\\*',
+          [{n: 1, doc_id: 'x', title: '<b>t</b>', quote: '<script>window.pwned=1</script>', start: 0, end: 1}], null, null)"""
+    )
+    conv = page.locator("#conversation")
+    assert conv.locator("h4.md-h").inner_text() == "Mức hỗ trợ"  # "##" under the page's h1/h2
+    assert conv.locator("ul.md-list li").count() == 2 and conv.locator("ol.md-list li").count() == 2
+    assert conv.locator("ul.md-list strong").inner_text() == "một" and conv.locator("ul .chip").count() == 1
+    assert conv.locator("img, script, b").count() == 0 and page.evaluate("() => window.pwned") is None
+    assert "<img" in conv.inner_text() and "<b>hai</b>" in conv.inner_text()
+    links = conv.locator("a").evaluate_all("(as) => as.map((a) => a.getAttribute('href'))")
+    assert links == ["https://example.gov.vn/a"]  # a javascript: link stays text
+    assert "*không đậm*" in conv.inner_text() and "##" not in conv.inner_text()
+    page.context.close()
+
+
+TREND = {
+    "columns": ["Năm", "Số liệu", "Nguồn"],
+    "rows": [["2023", "35,48%", "«A» (a.vn)"], ["2021", "20,5%", "«B» (b.vn)"], ["2022", "1.894", "«C, D» (c.vn)"]],
+    "citations": [[1], [2], [3]],
+}
+
+
+def test_a_trend_table_gets_a_chart_and_copies_as_csv(browser, server):
+    page = new_page(browser, server)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    cites = [{"n": n, "doc_id": "d", "title": f"T{n}", "quote": "q", "start": 0, "end": 1} for n in (1, 2, 3)]
+    text = "Xu hướng:\n\n| Năm | Số liệu | Nguồn |\n| --- | --- | --- |\n| 2023 | 35,48% | «A» [1] |"
+    page.evaluate("([t, c, table]) => renderAnswer(document.querySelector('#conversation'), t, c, table, null)", [text, cites, TREND])
+    conv = page.locator("#conversation")
+    assert conv.locator("table.answer-table tbody tr").count() == 3  # from the `table` field, not the text
+    assert conv.locator("table .chip").count() == 3 and "| ---" not in conv.inner_text()
+    chart = conv.locator("svg.trend-chart")
+    assert chart.count() == 1 and chart.locator("circle").count() == 3
+    labels = chart.locator("text.trend-label").all_text_contents()
+    assert labels == ["2021", "2022", "2023"]  # oldest first, left to right
+    assert "2021 20,5%" in chart.get_attribute("aria-label")
+    conv.locator("button.copy-csv").click()
+    conv.locator(".table-actions .fb-status", has_text="Đã chép").wait_for()
+    csv = page.evaluate("() => navigator.clipboard.readText()")
+    assert csv.splitlines() == ["Năm,Số liệu,Nguồn", "2023,\"35,48%\",«A» (a.vn)", "2021,\"20,5%\",«B» (b.vn)",
+                                "2022,1.894,\"«C, D» (c.vn)\""]
+    shot(page, "page-trend-chart")
+    # A comparison of units is a table without a chart.
+    page.evaluate("""() => { document.querySelector('#conversation').replaceChildren();
+        renderAnswer(document.querySelector('#conversation'), 'x', [],
+          {columns: ['Đơn vị', 'Số liệu'], rows: [['Hà Giang', '672'], ['Quảng Nam', '1.020']], citations: [[], []]}, null); }""")
+    assert conv.locator("table").count() == 1 and conv.locator("svg.trend-chart").count() == 0
+    page.context.close()
+
+
+def test_a_rewritten_follow_up_says_how_it_was_understood(browser, server):
+    page = new_page(browser, server)
+    ask(page, FIGURE_Q, 1)
+    second = ask(page, "Còn một phần thì sao?", 2)
+    standalone = page.evaluate("() => JSON.parse(localStorage.getItem('cchc-conversations'))[0].turns[1].data.standalone_question")
+    assert standalone, "the follow-up was rewritten"
+    assert second.locator(".understood").first.inner_text().startswith("Đã hiểu câu hỏi là:")
+    assert page.locator(".turn.bot").first.locator(".understood", has_text="Đã hiểu").count() == 0
+    page.context.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_source_card_opens_at_the_quote_traps_focus_and_gives_it_back(browser, server, size):
+    page = new_page(browser, server, size)
+    bot = ask(page, FIGURE_Q, 1)
+    chip = bot.locator(".chip").first
+    chip.click()
+    page.locator("#source-context").filter(has_text="…").wait_for()  # the context arrived
+    page.wait_for_timeout(100)
+    inside = page.evaluate("""() => { const m = document.querySelector('#source-context mark').getBoundingClientRect();
+        const b = document.querySelector('#source-context').getBoundingClientRect();
+        return m.top >= b.top - 1 && m.top < b.bottom && m.top < window.innerHeight; }""")
+    assert inside, "the quote is scrolled into view inside the card"
+    href = page.locator("#source-link").get_attribute("href")
+    assert "#:~:text=%C4%90%E1%BA%BFn" in href or "#:~:text=Đến" in href  # the quote's first words
+    assert page.locator("#source-title").is_visible()
+    for _ in range(6):  # Tab never leaves the dialog
+        page.keyboard.press("Tab")
+        assert page.evaluate("() => document.querySelector('#source-card').contains(document.activeElement)")
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("() => document.querySelector('#source-card').contains(document.activeElement)")
+    shot(page, f"page-source-card-{size}")
+    page.keyboard.press("Escape")
+    assert page.locator("#source-card").is_hidden()
+    assert page.evaluate("() => document.activeElement.classList.contains('chip')")  # focus returned
+    page.context.close()
+
+
+def test_uploaded_file_citation_has_no_dangling_date_and_offers_the_file(browser, server):
+    page = new_page(browser, server)
+    page.evaluate("""() => { const c = {n: 1, doc_id: 'file-baocao-2024-dfb1fb3d21', title: 'baocao-2024.pdf', url: null,
+        published: null, source: null, quote: 'một câu', start: 0, end: 7, also_reported_by: []};
+        drawAnswer(addTurn('q', {}).bot, 'q', {answer: 'Một câu [1]', answerable: true, citations: [c], warnings: []}); }""")
+    source = page.locator(".sources button").inner_text()
+    assert source == "[1] baocao-2024.pdf — tệp tải lên, không rõ ngày đăng" and not source.rstrip().endswith("—")
+    page.locator(".sources button").click()
+    assert page.locator("#source-file").get_attribute("href") == "/v1/documents/file-baocao-2024-dfb1fb3d21/original"
+    assert page.locator("#source-link").is_hidden()
+    page.context.close()
+
+
+def test_dark_mode_and_favicon(browser, server):
+    page = new_page(browser, server, color_scheme="dark")
+    bot = ask(page, FIGURE_Q, 1)
+    bg = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    card = bot.evaluate("(n) => getComputedStyle(n).backgroundColor")
+    assert bg == "rgb(18, 22, 27)" and card == "rgb(27, 32, 39)"
+    shot(page, "page-dark-desktop")
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    r = page.request.get(server + icon)
+    assert r.status == 200 and r.headers["content-type"].startswith("image/svg+xml")
+    assert page.console_errors == []  # no 404 for a favicon, no script error
+    page.context.close()
+
+
+def axe_violations(page):
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("size", SIZES)
+def test_axe_finds_no_serious_or_critical_violations(browser, server, size, scheme):
+    if not AXE.exists():
+        pytest.fail("tests/vendor/axe-core/axe.min.js is missing")
+    page = new_page(browser, server, size, color_scheme=scheme)
+    assert [v for v in axe_violations(page) if v[1] in ("serious", "critical")] == []  # the empty page
+    bot = ask(page, "Số thủ tục được cung cấp dịch vụ công trực tuyến toàn trình ở Hà Giang và ở Quảng Nam khác nhau thế nào?", 1)
+    page.locator("#filters summary").click()
+    page.fill("#province", "Tuyên Quang")
+    page.evaluate("([table]) => renderAnswer(document.querySelector('.turn.bot'), 'x', [], table, null)", [TREND])
+    found = [v for v in axe_violations(page) if v[1] in ("serious", "critical")]
+    assert found == [], found
+    bot.locator(".chip").first.click()
+    page.locator("#source-context mark").wait_for()
+    found = [v for v in axe_violations(page) if v[1] in ("serious", "critical")]
+    assert found == [], found
+    page.context.close()
