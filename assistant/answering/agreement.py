@@ -29,6 +29,7 @@ from assistant.index.figures import Figure, figures
 from assistant.index.gazetteer import name_patterns
 from assistant.index.numbers import readings
 from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics, normalize_tone_marks
+from assistant.index.units import MINISTRY
 
 # Weights of the agreement score (measured on reform_compose_dev, a dev set: see README).
 AGREE = 1.0  # a slot the figure states as asked
@@ -97,6 +98,11 @@ def _mentions(sentence: str) -> _Mentions:
     if accented:
         for m in _MINISTRY_EXACT.finditer(sentence):
             units.append((m.start(), "ministry", " ".join(fold_accents(m.group(1)).split()[:2])))
+        # Ministry-level bodies not called "Bộ" ("Ngân hàng nhà nước", "NHNN"): another unit
+        # than the ministry named before them.
+        for m in MINISTRY.finditer(sentence):
+            if m.group(2):
+                units.append((m.start(), "ministry", " ".join(fold_accents(m.group(2)).lower().split()[:2])))
     compared = [m.end() for m in _COMPARED.finditer(folded)]
     periods: list[tuple[int, int, int | None]] = []
     months_at: set[int] = set()
@@ -231,7 +237,7 @@ def agreement(slots: Slots, q: QuestionAnalysis) -> Verdict:
         # answer about a ministry). A district named where a province was asked may lie inside
         # it, and a "which district" question is answered by one: neither is a contradiction.
         level = slots.unit[0]
-        if any(u.level == level and _same_unit(u.name, slots.unit[1]) for u in q.units):
+        if any(u.level == level and same_unit(u.name, slots.unit[1]) for u in q.units):
             score += AGREE
         elif any(u.level == level or (u.level in _TOP and level in _TOP) for u in q.units):
             score += CONTRADICT
@@ -264,6 +270,6 @@ def agreement(slots: Slots, q: QuestionAnalysis) -> Verdict:
     return Verdict(score, contradictions, hard)
 
 
-def _same_unit(asked: str, stated: str) -> bool:
+def same_unit(asked: str, stated: str) -> bool:
     """A folded name as typed against a stated one ("cong an" vs "cong an", "12" vs "12")."""
     return stated == asked or stated.startswith(asked + " ") or asked.startswith(stated + " ")

@@ -75,6 +75,9 @@ _CHANGE = re.compile(
     r"rose|fell|dropped|up from|down from|from .{1,60}? to)\b",
     re.IGNORECASE,
 )
+# How much of the passage before a sentence may name the measure it leaves implicit
+# ("Chỉ số CCHC năm 2014 … Năm 2014, có 5 bộ đạt chỉ số trên 80%").
+METRIC_CONTEXT_CHARS = 400
 SEMANTIC_WEIGHT = 3.0
 CROSS_LINGUAL_SUPPORT = 0.6
 MAX_QUOTE_CHARS = 360
@@ -270,7 +273,8 @@ class ExtractiveAnswerer:
         ev.start = ev.chunk.start + ev.sentence.start + a
         ev.end = ev.start + len(ev.quote)
         lead_in = list_lead_in(ev.chunk.text, ev.sentence.start) or plan_lead_in(ev.chunk.title)
-        ev.figure = lead_figure(sentence, a, b, q, asked, lead_in)
+        before = ev.chunk.text[max(0, ev.sentence.start - METRIC_CONTEXT_CHARS) : ev.sentence.start]
+        ev.figure = lead_figure(sentence, a, b, q, asked, lead_in, f"{ev.chunk.title}\n{before}")
         if q.intent == "ranking" and q.profile.direction and not names_rank_end(ev.quote):
             # The sentence lists items without saying which is first or last: rank them.
             items = enumerated(ev.quote)

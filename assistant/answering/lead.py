@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from assistant.answering.agreement import GENERIC_METRICS, agreement, slots_of
+from assistant.answering.agreement import GENERIC_METRICS, agreement, same_unit, slots_of
 from assistant.answering.analysis import QuestionAnalysis
 from assistant.answering.figures import answer_fit, figure_fits
 from assistant.index.facets import metrics_in
@@ -34,19 +34,25 @@ _WHICH = re.compile(r"\b(?:nào|nao|which|who|what)\b", re.IGNORECASE)
 
 
 def lead_figure(
-    sentence: str, a: int, b: int, q: QuestionAnalysis, asked: set[Decimal], lead_in: str = ""
+    sentence: str, a: int, b: int, q: QuestionAnalysis, asked: set[Decimal], lead_in: str = "", context: str = ""
 ) -> str | None:
     """The figure of ``sentence[a:b]`` that answers: the one whose unit, level, period,
     metric and kind agree with the question, when exactly one does best and none of its
-    slots contradicts the question's (``agreement.py``). Picking among equals is a guess."""
+    slots contradicts the question's (``agreement.py``). Picking among equals is a guess.
+    ``context``: the document's title and the passage before, which may name the measure
+    the sentence leaves implicit ("Chỉ số CCHC 2015" over "… đạt chỉ số 81,5%")."""
     prof = q.profile
     if q.intent in ("comparison", "trend", "list") or (q.intent == "ranking" and _WHICH.search(q.text)):
         # Several figures, or a name and its figure, answer it together: none of them
         # alone is the headline.
         return None
     specific = [m for m in q.metrics if m not in GENERIC_METRICS]
+    implicit = False  # the measure is named only before the sentence
     if specific and not {m.key for m in metrics_in(sentence)} & set(specific):
-        return None  # the sentence never names what the question measures
+        if not q.units or not {m.key for m in metrics_in(context)} & set(specific):
+            return None  # the sentence never names what the question measures
+        # Named before it, the measure leads only with a figure stated of the unit asked.
+        implicit = True
     if prof.kind != "number":
         found, fit = answer_fit(prof, sentence[a:b], asked)
         uniq = list(dict.fromkeys(f.text for f in found))
@@ -64,15 +70,26 @@ def lead_figure(
     fits = [(f, fit) for f, fit in fits if fit > 0]
     agreed: dict[str, float] = {}
     form: dict[str, float] = {}
+    names_unit: set[str] = set()  # figures whose own clause names the unit asked
     for f, fit in fits:
-        if agreement(slots_of(sentence, f, lead_in), q).contradictions:
+        slots = slots_of(sentence, f, lead_in)
+        verdict = agreement(slots, q)
+        if verdict.contradictions:
             continue
-        agreed[f.text] = max(agreed.get(f.text, -99.0), agreement(slots_of(sentence, f, lead_in), q).score)
+        agreed[f.text] = max(agreed.get(f.text, -99.0), verdict.score)
         form[f.text] = max(form.get(f.text, -99.0), fit)
+        if slots.unit and q.units and any(u.level == slots.unit[0] and same_unit(u.name, slots.unit[1]) for u in q.units):
+            names_unit.add(f.text)
+    if implicit:
+        agreed = {t: v for t, v in agreed.items() if t in names_unit}
     if not agreed:
         return None
     best = max(agreed.values())
     top = [t for t, a in agreed.items() if a == best]
+    if len(top) > 1 and len(names_unit & set(top)) == 1:
+        # Equal otherwise, the figure stated of the unit asked ("tiếp theo là Bộ X đạt 89,2")
+        # answers, not one of a unit the reader cannot tell ("NHNN đạt 89,4").
+        top = list(names_unit & set(top))
     if len(top) > 1:
         # Equal on every slot the question names: the form decides only when some slot
         # did agree and the form clearly differs ("tiếp nhận 21.040 hồ sơ" for "tiếp nhận

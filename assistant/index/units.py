@@ -24,7 +24,8 @@ NAMED_UNIT = re.compile(
 # A ministry or ministry-level body as the press names it ("Bộ Tài chính", "các Bộ : Y tế",
 # "NHNN"). Where a ministry's name ends is not marked, so its first word identifies it.
 MINISTRY = re.compile(
-    r"\bBộ\s*:?\s*([A-ZĐ]\w*)|\b(Ngân hàng Nhà nước|NHNN|Văn phòng Chính phủ|Thanh tra Chính phủ|[UỦ]y ban Dân tộc)\b"
+    # The press writes "Ngân hàng nhà nước", "Văn phòng chính phủ" too.
+    r"\bBộ\s*:?\s*([A-ZĐ]\w*)|\b(Ngân hàng (?i:nhà nước)|NHNN|Văn phòng (?i:chính phủ)|Thanh tra (?i:chính phủ)|[UỦ]y ban (?i:dân tộc))\b"
 )
 # Ministries' full names, for display and keys: after "Bộ" the words are lower-case
 # ("Bộ Văn hóa, Thể thao và Du lịch"), so where the name ends is read from this list.

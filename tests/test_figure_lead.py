@@ -1,0 +1,40 @@
+"""Which figure of a sentence leads: the one stated of the unit asked, where ministry-level
+bodies written in lower case are units of their own and the measure may be named only in the
+passage before. Examples are written from general reform phrasing with made-up figures."""
+
+from __future__ import annotations
+
+from assistant.answering.analysis import analyse
+from assistant.answering.lead import lead_figure
+from assistant.index.numbers import values_in
+from assistant.index.units import ministry_keys, units_at
+
+
+def _lead(question: str, sentence: str, context: str = "") -> str | None:
+    q = analyse(question)
+    return lead_figure(sentence, 0, len(sentence), q, values_in(question), "", context)
+
+
+def test_a_ministry_level_body_written_in_lower_case_is_a_unit():
+    assert "ngan hang nha nuoc" in ministry_keys("Ngân hàng nhà nước Việt Nam đạt 80,1 điểm")
+    names = [u.name for u in units_at("tiếp theo là Bộ Nội vụ với 82,4%, Văn phòng chính phủ với 81,9%")]
+    assert names == ["Bộ Nội vụ", "Văn phòng chính phủ"]
+
+
+def test_the_figure_stated_of_the_unit_asked_leads_among_equals():
+    q = "Chỉ số cải cách hành chính năm 2021 của Bộ Tư pháp đạt bao nhiêu?"
+    sentence = (
+        "Văn phòng chính phủ đạt chỉ số cải cách hành chính năm 2021 cao nhất với 91,02; "
+        "tiếp theo là Bộ Tư pháp đạt 90,35; Bộ Xây dựng đạt 88,12."
+    )
+    assert _lead(q, sentence) == "90,35"
+
+
+def test_a_measure_named_only_before_the_sentence_leads_only_with_the_unit_asked():
+    q = "Chỉ số cải cách hành chính năm 2021 của Bộ Tư pháp đạt bao nhiêu?"
+    sentence = "Năm 2021, có 4 bộ đạt trên 85%, trong đó Bộ Xây dựng đạt 88,1%, tiếp theo là Bộ Tư pháp với 87,4%."
+    assert _lead(q, sentence) is None  # nothing says these are index scores
+    assert _lead(q, sentence, "Kết quả chỉ số cải cách hành chính năm 2021 của các bộ.") == "87,4%"
+    # Without a unit asked, a measure named before is no licence to pick among a sentence's figures.
+    q2 = "Theo chỉ số cải cách hành chính 2021, bao nhiêu phần trăm bộ đạt trên 85 điểm?"
+    assert _lead(q2, "Có 21% số bộ đạt trên 85 điểm, 15% đạt dưới 80 điểm.", "Chỉ số cải cách hành chính 2021") is None
