@@ -38,3 +38,9 @@ def test_a_measure_named_only_before_the_sentence_leads_only_with_the_unit_asked
     # Without a unit asked, a measure named before is no licence to pick among a sentence's figures.
     q2 = "Theo chỉ số cải cách hành chính 2021, bao nhiêu phần trăm bộ đạt trên 85 điểm?"
     assert _lead(q2, "Có 21% số bộ đạt trên 85 điểm, 15% đạt dưới 80 điểm.", "Chỉ số cải cách hành chính 2021") is None
+
+
+def test_a_share_of_the_figure_before_it_does_not_lead_where_no_share_was_asked():
+    sentence = "Năm 2022, tỉnh Nam Định thu ngân sách hơn 3.200 tỷ đồng, chiếm 41,5% tổng thu của vùng."
+    assert _lead("Năm 2022 tỉnh Nam Định thu ngân sách bao nhiêu?", sentence) == "3.200 tỷ"
+    assert _lead("Năm 2022 thu ngân sách của tỉnh Nam Định chiếm bao nhiêu phần trăm tổng thu của vùng?", sentence) == "41,5%"

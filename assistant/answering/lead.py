@@ -30,6 +30,7 @@ def expanded_tokens(text: str) -> set[str]:
     return tokens
 
 
+_SHARE_OF = re.compile(r"\b(?:chiếm|bằng|tương đương|accounting for|or)\s+(?:khoảng|gần|hơn|trên|about|nearly)?\s*$", re.IGNORECASE)
 _WHICH = re.compile(r"\b(?:nào|nao|which|who|what)\b", re.IGNORECASE)
 
 
@@ -86,6 +87,12 @@ def lead_figure(
         return None
     best = max(agreed.values())
     top = [t for t, a in agreed.items() if a == best]
+    if len(top) > 1 and not prof.wants_percent:
+        # "… 4,79 tỷ USD, chiếm 28,6% tổng vốn": a share of the figure before it; where no
+        # share was asked, the figure itself answers.
+        shares = {f.text for f, _ in fits if f.percent and _SHARE_OF.search(sentence[max(0, f.start - 20) : f.start])}
+        if shares and set(top) - shares:
+            top = [t for t in top if t not in shares]
     if len(top) > 1 and len(names_unit & set(top)) == 1:
         # Equal otherwise, the figure stated of the unit asked ("tiếp theo là Bộ X đạt 89,2")
         # answers, not one of a unit the reader cannot tell ("NHNN đạt 89,4").
