@@ -130,8 +130,8 @@ async function openSource(c, opener) {
   if (c.url && /^https?:\/\//.test(c.url)) { link.href = fragmentUrl(c.url, c.quote); link.textContent = I18N[lang].open; link.hidden = false; }
   else { link.removeAttribute("href"); link.hidden = true; }
   const file = $("source-file");
-  if (isUpload(c)) { file.href = `/v1/documents/${encodeURIComponent(c.doc_id)}/original`; file.textContent = I18N[lang].download; file.hidden = false; }
-  else { file.removeAttribute("href"); file.hidden = true; }
+  file.removeAttribute("href");
+  file.hidden = true;
   const box = $("source-context");
   box.replaceChildren(el("mark", {}, c.quote));
   $("source-card").hidden = false;
@@ -140,6 +140,12 @@ async function openSource(c, opener) {
     const r = await api(`/v1/documents/${encodeURIComponent(c.doc_id)}`);
     if (!r.ok) return;
     const doc = await r.json();
+    if (doc.file_name) {  // an uploaded file: offered by its name, as it was sent
+      file.href = `/v1/documents/${encodeURIComponent(c.doc_id)}/original`;
+      file.download = doc.file_name;
+      file.textContent = `${I18N[lang].download}: ${doc.file_name}`;
+      file.hidden = false;
+    }
     if (doc.text.slice(c.start, c.end) !== c.quote) return;
     const from = Math.max(0, doc.text.lastIndexOf("\n", c.start - 1200) + 1);
     const to = Math.min(doc.text.length, c.end + 1200);

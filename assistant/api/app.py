@@ -134,6 +134,10 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
     def index() -> FileResponse:
         return FileResponse(web / "index.html")
 
+    @app.get("/admin", include_in_schema=False)  # the document library; its calls need the admin key
+    def admin_page() -> FileResponse:
+        return FileResponse(web / "admin.html")
+
     return app
 
 

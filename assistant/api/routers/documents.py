@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import mimetypes
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -25,8 +27,10 @@ from starlette.formparsers import MultiPartException
 from assistant.api.deps import DocumentsDep, SettingsDep
 from assistant.api.errors import ApiError
 from assistant.api.guard import BodyTooLarge
+from assistant.api.originals import Originals
 from assistant.api.security import AdminDep, QueryDep
-from ingest.loaders import LoadError, SourceDocument, record_to_document
+from assistant.documents import DocumentService
+from ingest.loaders import LoadError, SourceDocument, file_doc_id, record_to_document
 from ingest.sandbox import ParseBudget, Upload, precheck
 
 router = APIRouter(prefix="/v1", tags=["documents"])
@@ -42,6 +46,7 @@ class DocumentSummary(BaseModel):
     source: str | None
     chunks: int
     updated_at: str | None
+    file_name: str | None = Field(None, description="The uploaded file's name, when it was uploaded as a file.")
 
 
 class DocumentList(BaseModel):
@@ -57,6 +62,7 @@ class DocumentText(BaseModel):
     published: str | None
     source: str | None
     text: str
+    file_name: str | None = Field(None, description="Set when the original file can be downloaded (/original).")
 
 
 class DocumentIn(BaseModel):
@@ -95,19 +101,30 @@ class Job(BaseModel):
 
 
 @router.get("/documents", response_model=DocumentList, dependencies=[QueryDep])
-def list_documents(documents: DocumentsDep) -> DocumentList:
-    docs = [DocumentSummary(**d) for d in documents.list_all()]
+def list_documents(documents: DocumentsDep, settings: SettingsDep) -> DocumentList:
+    originals = Originals(settings.data_dir)
+    docs = [DocumentSummary(**d, file_name=originals.name(d["doc_id"])) for d in documents.list_all()]
     return DocumentList(documents=docs, total=len(docs), chunks=sum(d.chunks for d in docs))
 
 
+# Before the catch-all below, which would read ".../original" as part of a doc id.
+@router.get("/documents/{doc_id:path}/original", response_class=FileResponse, dependencies=[QueryDep])
+def get_original(doc_id: str, documents: DocumentsDep, settings: SettingsDep) -> FileResponse:
+    held = Originals(settings.data_dir).get(doc_id) if documents.get(doc_id) is not None else None
+    if held is None:
+        raise ApiError(404, "no_original", doc_id=doc_id[:80])
+    path, name = held
+    return FileResponse(path, filename=name, media_type=mimetypes.guess_type(name)[0] or "application/octet-stream")
+
+
 @router.get("/documents/{doc_id:path}", response_model=DocumentText, dependencies=[QueryDep])
-def get_document(doc_id: str, documents: DocumentsDep) -> DocumentText:
+def get_document(doc_id: str, documents: DocumentsDep, settings: SettingsDep) -> DocumentText:
     doc = documents.get(doc_id)
     if doc is None:
         raise ApiError(404, "no_document", doc_id=doc_id[:80])
     return DocumentText(
         doc_id=doc.doc_id, title=doc.title, url=doc.url, published=doc.published,
-        source=doc.source, text=doc.text,
+        source=doc.source, text=doc.text, file_name=Originals(settings.data_dir).name(doc_id),
     )
 
 
@@ -144,6 +161,23 @@ async def _from_upload(request: Request, max_files: int) -> tuple[list[Upload], 
     return uploads, rejected
 
 
+def _keep_originals(uploads: list[Upload], documents: DocumentService, originals: Originals, replace: bool) -> list[str]:
+    """Keep each single-document file as sent (JSONL/JSON files hold many records: not kept).
+    A different file under a name already held gets its own id and both are kept (two
+    provinces' "bao-cao.pdf"); with `replace` the documents held under that name are deleted
+    first. Nothing is ever replaced silently: the admin page asks which one is meant."""
+    singles = [(u, file_doc_id(u.key, u.name)) for u in uploads if not u.name.lower().endswith((".jsonl", ".json"))]
+    if replace:
+        for u, new in singles:
+            for old in originals.holding(u.name):
+                if old != new:
+                    documents.delete(old)
+                    originals.remove(old)
+    for u, doc_id in singles:
+        originals.save(doc_id, u.name, u.data)
+    return [doc_id for _, doc_id in singles]
+
+
 async def _from_json(request: Request) -> list[SourceDocument | LoadError]:
     try:
         body = DocumentsIn.model_validate_json(await request.body())
@@ -166,7 +200,7 @@ async def _from_json(request: Request) -> list[SourceDocument | LoadError]:
             "files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
     }, "required": True}},
 )
-async def add_documents(request: Request, documents: DocumentsDep, settings: SettingsDep) -> JobAccepted:
+async def add_documents(request: Request, documents: DocumentsDep, settings: SettingsDep, replace: bool = False) -> JobAccepted:
     size = request.headers.get("content-length")
     if size and size.isdigit() and int(size) > settings.max_upload_bytes:
         raise ApiError(413, "request_too_large", size=int(size), limit=settings.max_upload_bytes)
@@ -175,6 +209,8 @@ async def add_documents(request: Request, documents: DocumentsDep, settings: Set
         uploads, rejected = await _from_upload(request, settings.max_upload_files)
         if not uploads:
             raise ApiError(422, "nothing_to_ingest", extra={"rejected": rejected})
+        # Off the loop: a replacing delete waits for an ingest in flight, and files are written.
+        kept = await run_in_threadpool(_keep_originals, uploads, documents, Originals(settings.data_dir), replace)
         budget = ParseBudget(settings.parse_seconds, settings.parse_memory_mb)
         job_id, parsed = documents.submit_uploads(uploads, rejected, budget)
         try:
@@ -184,6 +220,8 @@ async def add_documents(request: Request, documents: DocumentsDep, settings: Set
         except TimeoutError:
             return JobAccepted(job_id=job_id, status_url=f"/v1/jobs/{job_id}", accepted=[], rejected=rejected,
                                pending=[u.name for u in uploads])
+        for doc_id in set(kept) - set(accepted):  # refused by the parser: nothing to download
+            Originals(settings.data_dir).remove(doc_id)
         if not accepted:
             raise ApiError(422, "nothing_to_ingest", extra={"rejected": rejected, "job_id": job_id})
         return JobAccepted(job_id=job_id, status_url=f"/v1/jobs/{job_id}", accepted=accepted, rejected=rejected)
@@ -199,9 +237,10 @@ async def add_documents(request: Request, documents: DocumentsDep, settings: Set
 
 
 @router.delete("/documents/{doc_id:path}", status_code=204, dependencies=[AdminDep])
-def delete_document(doc_id: str, documents: DocumentsDep) -> None:
+def delete_document(doc_id: str, documents: DocumentsDep, settings: SettingsDep) -> None:
     if not documents.delete(doc_id):
         raise ApiError(404, "no_document", doc_id=doc_id[:80])
+    Originals(settings.data_dir).remove(doc_id)
 
 
 @router.get("/jobs/{job_id}", response_model=Job, dependencies=[AdminDep])
