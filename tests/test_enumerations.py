@@ -114,3 +114,4 @@ def test_an_item_named_again_and_again_is_enumerated_and_a_numbered_reference_is
     assert enumerates("dieu", "Việc này không được trái với quy định tại Điều 4 và Điều 12 của Luật.")
     assert enumerates("phan mem", "Tỉnh dùng nhiều phần mềm (ví dụ, phần mềm một cửa và phần mềm văn thư).")
     assert not enumerates("dieu", "Trường hợp không tuân thủ khoản 1 Điều này thì cơ quan có thẩm quyền xử lý, buộc bồi thường.")
+    assert CAPTION.search("Ông Trần Văn B (bên phải) hướng dẫn người dân nộp hồ sơ trực tuyến tại xã.")

@@ -44,3 +44,20 @@ def test_a_share_of_the_figure_before_it_does_not_lead_where_no_share_was_asked(
     sentence = "Năm 2022, tỉnh Nam Định thu ngân sách hơn 3.200 tỷ đồng, chiếm 41,5% tổng thu của vùng."
     assert _lead("Năm 2022 tỉnh Nam Định thu ngân sách bao nhiêu?", sentence) == "3.200 tỷ"
     assert _lead("Năm 2022 thu ngân sách của tỉnh Nam Định chiếm bao nhiêu phần trăm tổng thu của vùng?", sentence) == "41,5%"
+
+
+def test_either_counted_noun_of_a_question_may_follow_the_figure():
+    from assistant.answering.question import profile
+
+    prof = profile("Tỉnh có bao nhiêu thủ tục/dịch vụ công được cung cấp trực tuyến một phần?")
+    assert prof.unit == ("thu", "tuc") and set(prof.counted) == {"thu", "tuc", "dich", "vu"}
+    sentence = "Tỉnh Ninh Thuận đã công bố 610 DVCTT toàn trình, 402 DVCTT một phần."
+    assert _lead("Năm 2024, Ninh Thuận có bao nhiêu thủ tục/dịch vụ công trực tuyến một phần?", sentence) == "402"
+
+
+def test_a_target_named_as_what_an_action_serves_makes_no_target():
+    from assistant.index.facets import kind_of
+
+    assert kind_of("Nhằm cụ thể hóa mục tiêu này, UBND tỉnh đã ban hành nhiều kế hoạch; công bố 610 DVCTT toàn trình") != "target"
+    assert kind_of("Để thực hiện mục tiêu này, tỉnh phấn đấu 90% hồ sơ được số hóa") == "target"
+    assert kind_of("Tỉnh đặt mục tiêu 90% hồ sơ trực tuyến") == "target"

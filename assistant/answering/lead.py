@@ -63,7 +63,7 @@ def lead_figure(
         fits = [(f, fit) for f, fit in fits if f.percent]
     elif prof.unit:
         # "bao nhiêu hồ sơ": a figure that counts something else is not the answer.
-        fits = [(f, fit) for f, fit in fits if set(prof.unit) & expanded_tokens(sentence[f.end : f.end + 30])]
+        fits = [(f, fit) for f, fit in fits if set(prof.counted or prof.unit) & expanded_tokens(sentence[f.end : f.end + 30])]
     if not fits or max(fit for _, fit in fits) <= 0:
         return None
     # A figure of the wrong form (a score where a rank was asked) never leads, however

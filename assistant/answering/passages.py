@@ -123,7 +123,12 @@ def enumerates(item: str, sentence: str, following: str = "") -> bool:
 
 # A photo caption ("Người dân làm thủ tục tại … - Ảnh : TỰ TRUNG"): it describes a picture,
 # it reports nothing.
-CAPTION = re.compile(r"(?:\s[-–]\s*|\(|^\s*)Ảnh(?:\s+minh\s+hoạ|\s+minh\s+họa)?\s*:\s*[^.!?]{0,60}\)?\s*$", re.IGNORECASE)
+CAPTION = re.compile(
+    r"(?:\s[-–]\s*|\(|^\s*)Ảnh(?:\s+minh\s+hoạ|\s+minh\s+họa)?\s*:\s*[^.!?]{0,60}\)?\s*$"
+    # Who stands where in the picture: "Chị A (bên phải, ở phường B) làm thủ tục …".
+    r"|\((?:bên phải|bên trái|giữa|thứ\s+\w+\s+từ\s+(?:trái|phải)\s+sang)\b",
+    re.IGNORECASE,
+)
 
 # A statement whose subject points back ("Hai lĩnh vực này …", "Các đơn vị trên …", "Đơn vị
 # nói trên …") names its items in the statement before: the two are quoted together.

@@ -63,7 +63,8 @@ _PERSON_VI = re.compile(r"(?:^|\s)[Aa]i(?=\s|\?|$)")
 _PERSON_EN = re.compile(r"(?:^|\s)(?:who|whom)(?=\s|\?|$)", re.IGNORECASE)
 _LEAD_Q = re.compile(r"((?:[a-z]+\s){1,3})(?:bao nhieu|may|khi nao|ngay nao|bao gio|thoi diem nao)\b")
 _ROUGH_Q = re.compile(r"\b(?:khoang|xap xi|uoc tinh|about|around|approximately|roughly)\b")
-_UNIT_Q = re.compile(r"\b(?:bao nhieu|may|how many|how much)\s+((?:[a-z]+\s?){1,2})")
+# "bao nhiêu thủ tục/dịch vụ công": either noun counts.
+_UNIT_Q = re.compile(r"\b(?:bao nhieu|may|how many|how much)\s+((?:[a-z]+\s?){1,2}(?:\s?/\s?(?:[a-z]+\s?){1,2})?)")
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class QuestionProfile:
     terms: tuple[str, ...]  # informative keyword tokens (folded), bigrams included
     question_text: str = ""
     unit: tuple[str, ...] = ()  # what is counted: "hồ sơ" in "bao nhiêu hồ sơ" (folded)
+    counted: tuple[str, ...] = ()  # ``unit`` with its alternatives: "thủ tục/dịch vụ công"
     lead: tuple[str, ...] = ()  # the verb before the slot: "tiếp nhận" in "tiếp nhận bao nhiêu"
     rough: bool = False  # asks for an approximate figure ("khoảng bao nhiêu", "about how many")
     direction: str | None = None  # a ranking's "high" or "low" end ("cao nhất", "bottom")
@@ -150,9 +152,11 @@ def profile(question: str) -> QuestionProfile:
     folded = fold_question(question)
     kind = question_kind(question)
     unit: tuple[str, ...] = ()
+    counted: tuple[str, ...] = ()
     m = _UNIT_Q.search(folded)
     if m:
-        unit = tuple(w for w in m.group(1).split() if w not in STOPWORDS)
+        counted = tuple(w for w in m.group(1).replace("/", " ").split() if w not in STOPWORDS)
+        unit = tuple(w for w in m.group(1).split("/")[0].split() if w not in STOPWORDS)
     lead: tuple[str, ...] = ()
     m = _LEAD_Q.search(folded)
     if m:
@@ -164,6 +168,7 @@ def profile(question: str) -> QuestionProfile:
         terms=tuple(informative(tokenize(question))),
         question_text=question,
         unit=unit,
+        counted=counted,
         lead=lead,
         rough=bool(_ROUGH_Q.search(folded.lower())),
         direction=ranking_direction(question),

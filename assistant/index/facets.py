@@ -141,6 +141,14 @@ _KIND_TERMS: dict[str, list[str]] = {
                  "achieved", "reached", "actually", "so far", "currently"],
 }
 _OUTPUT_NOUN = re.compile(r"\bkết quả giải quyết\b|\bket qua giai quyet\b", re.IGNORECASE)
+# A target named as what an action serves or what was issued is no target stated: "Nhằm cụ thể
+# hóa mục tiêu này, tỉnh đã công bố 932 DVC", "UBND tỉnh đã ban hành nhiều kế hoạch; …".
+_TARGET_MENTIONED = re.compile(
+    r"\b(?:nhằm|để)\s+(?:cụ thể hóa|cụ thể hoá|thực hiện|triển khai|hiện thực hóa|hiện thực hoá)\s+"
+    r"(?:các\s+|những\s+)?(?:mục tiêu|kế hoạch|nhiệm vụ|chỉ tiêu)(?:\s+(?:này|trên|nêu trên|đó))?"
+    r"|\bđã\s+ban hành\s+(?:\w+\s+){0,2}?(?:kế hoạch|chỉ tiêu)\b",
+    re.IGNORECASE,
+)
 _TARGET_HORIZON = re.compile(r"(?:đến|tới|by)\s+(?:hết\s+|cuối\s+|the end of\s+)?(?:năm\s+)?20\d{2}", re.IGNORECASE)
 
 
@@ -152,7 +160,7 @@ def _kind_vocabulary() -> _Vocabulary:
 def kind_of(clause: str) -> str | None:
     """'target', 'achieved', or None when the clause says neither."""
     # "kết quả giải quyết TTHC" names the document a procedure issues, not a result achieved.
-    clause = _OUTPUT_NOUN.sub(" ", clause)
+    clause = _TARGET_MENTIONED.sub(" ", _OUTPUT_NOUN.sub(" ", clause))
     found = {m.key for m in _kind_vocabulary().find(clause)}
     if "target" in found or _TARGET_HORIZON.search(fold_accents(clause) if not has_vietnamese_diacritics(clause) else clause):
         return "target"

@@ -23,7 +23,8 @@ from assistant.index.tables import Row, table_rows
 from assistant.index.units import UnitMention, units_at
 
 # 2: footnote marks ("[9]") are no figures. 3: ministry-level bodies written in lower case
-# ("Ngân hàng nhà nước") are units.
+# ("Ngân hàng nhà nước") are units; a target named as what an action serves ("nhằm cụ thể hóa
+# mục tiêu này, …") makes no target.
 EXTRACTOR_VERSION = 3
 
 
