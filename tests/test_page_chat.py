@@ -299,6 +299,25 @@ def test_uploaded_file_citation_has_no_dangling_date_and_offers_the_file(browser
     page.context.close()
 
 
+def test_a_decline_links_the_closest_documents(browser, server):
+    page = new_page(browser, server, "phone")
+    bot = ask(page, "Giá vé máy bay đi Paris tháng sau là bao nhiêu?", 1)
+    assert "declined" in bot.get_attribute("class")
+    links = bot.locator("button.doc-link")
+    links.first.wait_for()
+    title = links.first.inner_text().strip("«»")
+    links.first.click()
+    assert page.locator("#source-title").inner_text() == title
+    page.locator("#source-context").filter(has_text=" ").wait_for()
+    assert len(page.locator("#source-context").inner_text()) > 100  # the document's opening
+    href = page.locator("#source-link").get_attribute("href")
+    assert href.startswith("http") and "#:~:text=" not in href
+    shot(page, "page-decline-links-phone")
+    page.keyboard.press("Escape")
+    assert page.evaluate("() => document.activeElement.classList.contains('doc-link')")
+    page.context.close()
+
+
 def test_dark_mode_and_favicon(browser, server):
     page = new_page(browser, server, color_scheme="dark")
     bot = ask(page, FIGURE_Q, 1)

@@ -130,6 +130,7 @@ def test_new_chat_filters_and_phone_layout(page, server):
     assert width <= 390  # nothing overflows a phone screen
     page.screenshot(path=str(ARTIFACTS / "chat-phone.png"), full_page=True)
     page.click("#toggle-list")  # on a phone the conversation list opens from the header
+    page.screenshot(path=str(ARTIFACTS / "chat-phone-list.png"))
     page.click("#new-chat")
     assert page.locator(".turn").count() == 0 and page.locator("#empty").is_visible()
     page.click("#lang")

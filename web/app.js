@@ -7,7 +7,7 @@ const I18N = {
     title: "Trợ lý cải cách hành chính", intro: "Hỏi về số liệu và sự kiện cải cách hành chính. Mọi câu trả lời đều kèm trích dẫn nguyên văn.",
     question: "Câu hỏi", placeholder: "Ví dụ: Tỷ lệ TTHC trực tuyến toàn trình của Hà Giang?", filters: "Bộ lọc",
     province: "Tỉnh/thành", since: "Từ ngày", until: "Đến ngày", newchat: "Cuộc trò chuyện mới", send: "Hỏi",
-    thinking: "Đang tìm trong tài liệu…", sources: "Nguồn", open: "Mở bài gốc tại đoạn trích", lang: "EN", langLabel: "EN — Switch to English",
+    thinking: "Đang tìm trong tài liệu…", sources: "Nguồn", open: "Mở bài gốc tại đoạn trích", openDoc: "Mở bài gốc", lang: "EN", langLabel: "EN — Switch to English",
     copy: "Sao chép", copied: "Đã chép", up: "Câu trả lời hữu ích", down: "Câu trả lời chưa đúng", comment: "Góp ý (không bắt buộc)",
     sendfb: "Gửi góp ý", thanks: "Cảm ơn góp ý của bạn.", close: "Đóng", skip: "Đến ô câu hỏi",
     conversations: "Cuộc trò chuyện", conversation: "Hội thoại", export: "Xuất Markdown", rename: "Đổi tên", remove: "Xóa",
@@ -31,7 +31,7 @@ const I18N = {
     title: "Administrative reform assistant", intro: "Ask about Vietnamese administrative reform figures and events. Every answer quotes its source verbatim.",
     question: "Question", placeholder: "e.g. What share of procedures are fully online in Hà Giang?", filters: "Filters",
     province: "Province", since: "From", until: "To", newchat: "New chat", send: "Ask",
-    thinking: "Searching the documents…", sources: "Sources", open: "Open the original at the quote", lang: "VI", langLabel: "VI — Chuyển sang tiếng Việt",
+    thinking: "Searching the documents…", sources: "Sources", open: "Open the original at the quote", openDoc: "Open the original", lang: "VI", langLabel: "VI — Chuyển sang tiếng Việt",
     copy: "Copy", copied: "Copied", up: "Helpful answer", down: "Wrong or unhelpful answer", comment: "Comment (optional)",
     sendfb: "Send feedback", thanks: "Thank you for your feedback.", close: "Close", skip: "Skip to the question box",
     conversations: "Conversations", conversation: "Conversation", export: "Export as Markdown", rename: "Rename", remove: "Delete",
@@ -127,15 +127,16 @@ async function openSource(c, opener) {
   $("source-title").textContent = c.title;
   $("source-meta").textContent = citationMeta(c);
   const link = $("source-link");
-  if (c.url && /^https?:\/\//.test(c.url)) { link.href = fragmentUrl(c.url, c.quote); link.textContent = I18N[lang].open; link.hidden = false; }
+  if (c.url && /^https?:\/\//.test(c.url)) { link.href = c.quote ? fragmentUrl(c.url, c.quote) : c.url; link.textContent = I18N[lang][c.quote ? "open" : "openDoc"]; link.hidden = false; }
   else { link.removeAttribute("href"); link.hidden = true; }
   const file = $("source-file");
   file.removeAttribute("href");
   file.hidden = true;
   const box = $("source-context");
-  box.replaceChildren(el("mark", {}, c.quote));
+  box.replaceChildren(...(c.quote ? [el("mark", {}, c.quote)] : []));
   $("source-card").hidden = false;
   $("close-card").focus();
+  if (!c.quote) return;  // a whole document: openDocument fills the text
   try {
     const r = await api(`/v1/documents/${encodeURIComponent(c.doc_id)}`);
     if (!r.ok) return;
@@ -158,6 +159,48 @@ async function openSource(c, opener) {
   // The card opens at its quote, on a phone as on a desktop: the context scrolls, the title stays.
   const mark = box.querySelector("mark");
   if (mark) box.scrollTop = Math.max(0, mark.offsetTop - box.clientHeight / 3);
+}
+
+// A whole document in the card (a decline's "closest documents"): its opening, its link.
+async function openDocument(doc, opener) {
+  await openSource({ ...doc, quote: "", start: 0, end: 0, n: 0 }, opener);
+  try {
+    const r = await api(`/v1/documents/${encodeURIComponent(doc.doc_id)}`);
+    if (!r.ok) return;
+    const full = await r.json();
+    const head = full.text.slice(0, 1500);
+    $("source-context").replaceChildren(document.createTextNode(head + (full.text.length > head.length ? " …" : "")));
+    $("source-context").scrollTop = 0;
+  } catch (_) { /* the title and link are shown */ }
+}
+
+let documentList = null;  // fetched once, when a decline first names documents
+function documents() {
+  documentList = documentList || api("/v1/documents").then((r) => (r.ok ? r.json() : { documents: [] })).then((d) => d.documents).catch(() => []);
+  return documentList;
+}
+
+// A decline names the closest documents by title («…»): each becomes a link to the document.
+async function linkTitles(bot) {
+  const walker = document.createTreeWalker(bot, NodeFilter.SHOW_TEXT);
+  const nodes = [];
+  while (walker.nextNode()) if (/«[^»]+»/.test(walker.currentNode.nodeValue)) nodes.push(walker.currentNode);
+  if (!nodes.length) return;
+  const byTitle = new Map((await documents()).map((d) => [d.title, d]));
+  for (const node of nodes) {
+    const parts = node.nodeValue.split(/«([^»]+)»/);
+    if (!parts.some((p, i) => i % 2 && byTitle.has(p))) continue;
+    const frag = document.createDocumentFragment();
+    parts.forEach((p, i) => {
+      if (i % 2 === 0) { if (p) frag.appendChild(document.createTextNode(p)); return; }
+      const doc = byTitle.get(p);
+      if (!doc) { frag.appendChild(document.createTextNode(`«${p}»`)); return; }
+      const b = el("button", { type: "button", class: "doc-link" }, `«${p}»`);
+      b.addEventListener("click", () => openDocument(doc, b));
+      frag.appendChild(b);
+    });
+    node.replaceWith(frag);
+  }
 }
 
 // Tab and Shift+Tab stay inside the open card; Escape closes it.
@@ -259,6 +302,7 @@ function drawAnswer(bot, question, data) {
   }
   for (const w of data.warnings || []) bot.appendChild(el("p", { class: "warning" }, w));
   bot.appendChild(answerActions(question, data));
+  if (!data.answerable && !data.citations.length) linkTitles(bot);
 }
 
 function addTurn(question, filters) {
