@@ -318,6 +318,41 @@ def test_a_decline_links_the_closest_documents(browser, server):
     page.context.close()
 
 
+def test_follow_ups_are_suggested_from_the_facts_held(browser, server):
+    page = new_page(browser, server)
+    # The real endpoint: one document's facts, each with the unit, metric and period it is about.
+    held = page.request.get(f"{server}/v1/facts?doc_id=seed-hagiang-2023-07-19").json()["facts"]
+    assert held and {f["doc_id"] for f in held} == {"seed-hagiang-2023-07-19"}
+    # Facts of other periods and units, served to the page so the choice it makes is certain.
+    fact = {"doc_id": "seed-hagiang-2023-07-19", "unit": "Hà Giang", "level": "province", "metric": "online_full",
+            "metric_name": "Tỷ lệ TTHC trực tuyến toàn trình", "value_text": "35,48%", "period": "2023", "start": 0, "end": 10**9}
+
+    def facts(route):
+        q = route.request.url
+        if "doc_id=" in q:
+            rows = [fact]
+        elif "unit=" in q:
+            rows = [fact, {**fact, "period": "2021"}, {**fact, "period": "2024"}, {**fact, "period": "2021"}]
+        else:
+            rows = [fact, {**fact, "unit": "Thái Nguyên"}]
+        route.fulfill(json={"facts": rows, "count": len(rows)})
+
+    page.route("**/v1/facts?**", facts)
+    bot = ask(page, FIGURE_Q, 1)
+    suggestions = bot.locator(".suggestions button.suggestion")
+    suggestions.first.wait_for()
+    assert suggestions.all_inner_texts() == [
+        "Tỷ lệ TTHC trực tuyến toàn trình của Hà Giang năm 2024 là bao nhiêu?",
+        "Tỷ lệ TTHC trực tuyến toàn trình của Hà Giang năm 2021 là bao nhiêu?",
+        "Tỷ lệ TTHC trực tuyến toàn trình của Thái Nguyên năm 2023 là bao nhiêu?",
+    ]
+    shot(page, "page-suggestions-desktop")
+    suggestions.last.click()
+    assert page.locator(".turn.user").last.inner_text().startswith("Tỷ lệ TTHC trực tuyến toàn trình của Thái Nguyên")
+    page.locator(".turn.bot .answer-actions").nth(1).wait_for(timeout=60_000)
+    page.context.close()
+
+
 def test_dark_mode_and_favicon(browser, server):
     page = new_page(browser, server, color_scheme="dark")
     bot = ask(page, FIGURE_Q, 1)

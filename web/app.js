@@ -1,57 +1,7 @@
-// Chat page for cchc-assistant: conversations (store.js), answers (render.js), sources, errors.
+// Chat page for cchc-assistant: asking, errors, filters and conversations; answers are drawn by
+// render.js, sources and suggestions by sources.js, words from i18n.js, storage by store.js.
 // Everything from documents and the server is inserted as text, never HTML.
 "use strict";
-
-const I18N = {
-  vi: {
-    title: "Trợ lý cải cách hành chính", intro: "Hỏi về số liệu và sự kiện cải cách hành chính. Mọi câu trả lời đều kèm trích dẫn nguyên văn.",
-    question: "Câu hỏi", placeholder: "Ví dụ: Tỷ lệ TTHC trực tuyến toàn trình của Hà Giang?", filters: "Bộ lọc",
-    province: "Tỉnh/thành", since: "Từ ngày", until: "Đến ngày", newchat: "Cuộc trò chuyện mới", send: "Hỏi",
-    thinking: "Đang tìm trong tài liệu…", sources: "Nguồn", open: "Mở bài gốc tại đoạn trích", openDoc: "Mở bài gốc", lang: "EN", langLabel: "EN — Switch to English",
-    copy: "Sao chép", copied: "Đã chép", up: "Câu trả lời hữu ích", down: "Câu trả lời chưa đúng", comment: "Góp ý (không bắt buộc)",
-    sendfb: "Gửi góp ý", thanks: "Cảm ơn góp ý của bạn.", close: "Đóng", skip: "Đến ô câu hỏi",
-    conversations: "Cuộc trò chuyện", conversation: "Hội thoại", export: "Xuất Markdown", rename: "Đổi tên", remove: "Xóa",
-    confirmRemove: "Xóa cuộc trò chuyện «{t}»?", empty: "Chưa có cuộc trò chuyện nào.",
-    removeFilter: "Bỏ bộ lọc", understood: "Đã hiểu câu hỏi là: ", retry: "Thử lại", csv: "Sao chép CSV",
-    table: "Bảng số liệu", chart: "Biểu đồ xu hướng", copyFailed: "Trình duyệt không cho chép",
-    offline: "Mất kết nối mạng. Câu hỏi của bạn vẫn được giữ; hãy gửi lại khi có mạng.",
-    errOffline: "Không có mạng nên chưa gửi được câu hỏi. Câu hỏi vẫn được giữ trong ô nhập.",
-    errDown: "Không kết nối được máy chủ (máy chủ đang tắt hoặc khởi động lại). Câu hỏi vẫn được giữ; hãy thử lại sau ít phút.",
-    errServer: "Máy chủ gặp lỗi ({s}). Câu hỏi vẫn được giữ; hãy thử lại.",
-    errCut: "Câu trả lời bị ngắt giữa chừng. Hãy thử lại.",
-    errRefused: "Chưa gửi được câu hỏi: {m}", loading: "Đang trả lời…", undated: "không rõ ngày đăng",
-    uploaded: "tệp tải lên", download: "Tải tệp gốc", page: "tr.", dated: "ngày",
-    examples: [
-      "Tỷ lệ thủ tục trực tuyến toàn trình của Hà Giang?",
-      "PAR Index 2023 của TX Kỳ Anh là bao nhiêu điểm?",
-      "So sánh số TTHC trực tuyến toàn trình của Hà Giang và Quảng Nam",
-    ],
-  },
-  en: {
-    title: "Administrative reform assistant", intro: "Ask about Vietnamese administrative reform figures and events. Every answer quotes its source verbatim.",
-    question: "Question", placeholder: "e.g. What share of procedures are fully online in Hà Giang?", filters: "Filters",
-    province: "Province", since: "From", until: "To", newchat: "New chat", send: "Ask",
-    thinking: "Searching the documents…", sources: "Sources", open: "Open the original at the quote", openDoc: "Open the original", lang: "VI", langLabel: "VI — Chuyển sang tiếng Việt",
-    copy: "Copy", copied: "Copied", up: "Helpful answer", down: "Wrong or unhelpful answer", comment: "Comment (optional)",
-    sendfb: "Send feedback", thanks: "Thank you for your feedback.", close: "Close", skip: "Skip to the question box",
-    conversations: "Conversations", conversation: "Conversation", export: "Export as Markdown", rename: "Rename", remove: "Delete",
-    confirmRemove: "Delete the conversation «{t}»?", empty: "No conversations yet.",
-    removeFilter: "Remove filter", understood: "Understood the question as: ", retry: "Retry", csv: "Copy as CSV",
-    table: "Figures table", chart: "Trend chart", copyFailed: "The browser refused to copy",
-    offline: "You are offline. Your question is kept; send it again once you are back online.",
-    errOffline: "You are offline, so the question was not sent. It is still in the question box.",
-    errDown: "Could not reach the server (it is down or restarting). Your question is kept; try again in a minute.",
-    errServer: "The server had an error ({s}). Your question is kept; try again.",
-    errCut: "The answer was cut off. Try again.",
-    errRefused: "The question was not sent: {m}", loading: "Answering…", undated: "date unknown",
-    uploaded: "uploaded file", download: "Download the original file", page: "p.", dated: "",
-    examples: [
-      "What share of procedures are fully online in Hà Giang?",
-      "What PAR Index score did Kỳ Anh town get in 2023?",
-      "How many applications did Quảng Nam receive in January 2025?",
-    ],
-  },
-};
 
 let lang = localStorage.getItem("cchc-lang") === "en" ? "en" : "vi";
 let busy = false;
@@ -93,125 +43,6 @@ function applyLanguage() {
   renderChips();
   renderList();
 }
-
-// --- citations and the source card -------------------------------------------------------
-
-const isUpload = (c) => /^(upload:|file-)/.test(c.doc_id || "") && !c.url;
-function citedDate(c) {
-  if (!c.published) return I18N[lang].undated;
-  const [y, m, d] = c.published.split("-").map(Number);
-  return lang === "vi" && d ? `${I18N.vi.dated} ${d}/${m}/${y}` : c.published;
-}
-function citationMeta(c) {
-  return [c.source || (isUpload(c) ? I18N[lang].uploaded : null), citedDate(c), c.page ? `${I18N[lang].page} ${c.page}` : null]
-    .filter(Boolean).join(", ");
-}
-
-function chipFor(c) {
-  const chip = el("button", { type: "button", class: "chip", "aria-label": `${I18N[lang].sources} ${c.n}: ${c.title}` }, String(c.n));
-  chip.addEventListener("click", () => openSource(c, chip));
-  return chip;
-}
-
-let cardOpener = null;
-const FOCUSABLE = "a[href]:not([hidden]), button:not([disabled]), [tabindex]:not([tabindex='-1'])";
-function closeSource() {
-  if ($("source-card").hidden) return;
-  $("source-card").hidden = true;
-  if (cardOpener && cardOpener.isConnected) cardOpener.focus();  // focus returns where it was
-  cardOpener = null;
-}
-
-async function openSource(c, opener) {
-  cardOpener = opener || document.activeElement;
-  $("source-title").textContent = c.title;
-  $("source-meta").textContent = citationMeta(c);
-  const link = $("source-link");
-  if (c.url && /^https?:\/\//.test(c.url)) { link.href = c.quote ? fragmentUrl(c.url, c.quote) : c.url; link.textContent = I18N[lang][c.quote ? "open" : "openDoc"]; link.hidden = false; }
-  else { link.removeAttribute("href"); link.hidden = true; }
-  const file = $("source-file");
-  file.removeAttribute("href");
-  file.hidden = true;
-  const box = $("source-context");
-  box.replaceChildren(...(c.quote ? [el("mark", {}, c.quote)] : []));
-  $("source-card").hidden = false;
-  $("close-card").focus();
-  if (!c.quote) return;  // a whole document: openDocument fills the text
-  try {
-    const r = await api(`/v1/documents/${encodeURIComponent(c.doc_id)}`);
-    if (!r.ok) return;
-    const doc = await r.json();
-    if (doc.file_name) {  // an uploaded file: offered by its name, as it was sent
-      file.href = `/v1/documents/${encodeURIComponent(c.doc_id)}/original`;
-      file.download = doc.file_name;
-      file.textContent = `${I18N[lang].download}: ${doc.file_name}`;
-      file.hidden = false;
-    }
-    if (doc.text.slice(c.start, c.end) !== c.quote) return;
-    const from = Math.max(0, doc.text.lastIndexOf("\n", c.start - 1200) + 1);
-    const to = Math.min(doc.text.length, c.end + 1200);
-    box.replaceChildren(
-      document.createTextNode((from > 0 ? "… " : "") + doc.text.slice(from, c.start)),
-      el("mark", {}, c.quote),
-      document.createTextNode(doc.text.slice(c.end, to) + (to < doc.text.length ? " …" : "")),
-    );
-  } catch (_) { /* the quote alone is already shown */ }
-  // The card opens at its quote, on a phone as on a desktop: the context scrolls, the title stays.
-  const mark = box.querySelector("mark");
-  if (mark) box.scrollTop = Math.max(0, mark.offsetTop - box.clientHeight / 3);
-}
-
-// A whole document in the card (a decline's "closest documents"): its opening, its link.
-async function openDocument(doc, opener) {
-  await openSource({ ...doc, quote: "", start: 0, end: 0, n: 0 }, opener);
-  try {
-    const r = await api(`/v1/documents/${encodeURIComponent(doc.doc_id)}`);
-    if (!r.ok) return;
-    const full = await r.json();
-    const head = full.text.slice(0, 1500);
-    $("source-context").replaceChildren(document.createTextNode(head + (full.text.length > head.length ? " …" : "")));
-    $("source-context").scrollTop = 0;
-  } catch (_) { /* the title and link are shown */ }
-}
-
-let documentList = null;  // fetched once, when a decline first names documents
-function documents() {
-  documentList = documentList || api("/v1/documents").then((r) => (r.ok ? r.json() : { documents: [] })).then((d) => d.documents).catch(() => []);
-  return documentList;
-}
-
-// A decline names the closest documents by title («…»): each becomes a link to the document.
-async function linkTitles(bot) {
-  const walker = document.createTreeWalker(bot, NodeFilter.SHOW_TEXT);
-  const nodes = [];
-  while (walker.nextNode()) if (/«[^»]+»/.test(walker.currentNode.nodeValue)) nodes.push(walker.currentNode);
-  if (!nodes.length) return;
-  const byTitle = new Map((await documents()).map((d) => [d.title, d]));
-  for (const node of nodes) {
-    const parts = node.nodeValue.split(/«([^»]+)»/);
-    if (!parts.some((p, i) => i % 2 && byTitle.has(p))) continue;
-    const frag = document.createDocumentFragment();
-    parts.forEach((p, i) => {
-      if (i % 2 === 0) { if (p) frag.appendChild(document.createTextNode(p)); return; }
-      const doc = byTitle.get(p);
-      if (!doc) { frag.appendChild(document.createTextNode(`«${p}»`)); return; }
-      const b = el("button", { type: "button", class: "doc-link" }, `«${p}»`);
-      b.addEventListener("click", () => openDocument(doc, b));
-      frag.appendChild(b);
-    });
-    node.replaceWith(frag);
-  }
-}
-
-// Tab and Shift+Tab stay inside the open card; Escape closes it.
-$("source-card").addEventListener("keydown", (e) => {
-  if (e.key !== "Tab") return;
-  const items = [...$("source-card").querySelectorAll(FOCUSABLE)].filter((n) => !n.hidden);
-  if (!items.length) return;
-  const first = items[0], last = items[items.length - 1];
-  if (e.shiftKey && (document.activeElement === first || !$("source-card").contains(document.activeElement))) { e.preventDefault(); last.focus(); }
-  else if (!e.shiftKey && document.activeElement === last) { e.preventDefault(); first.focus(); }
-});
 
 // --- answers -------------------------------------------------------------------------------
 
@@ -400,6 +231,7 @@ async function ask(retryQuestion) {
     const data = await readStream(r, bot);
     if (!data) { showError(bot, user, I18N[lang].errCut, question); return; }
     drawAnswer(bot, question, data);
+    suggest(bot, data);
     if (!current) current = Conversations.create(question);
     const turn = { question, filters, data };
     current.turns.push(turn);
@@ -547,6 +379,15 @@ $("question").addEventListener("keydown", (e) => { if (e.key === "Enter" && !e.s
 $("new-chat").addEventListener("click", () => { newConversation(); closeSideOnPhone(); $("question").focus(); });
 $("export").addEventListener("click", exportConversation);
 $("close-card").addEventListener("click", closeSource);
+// Tab and Shift+Tab stay inside the open card; Escape closes it.
+$("source-card").addEventListener("keydown", (e) => {
+  if (e.key !== "Tab") return;
+  const items = [...$("source-card").querySelectorAll(FOCUSABLE)].filter((n) => !n.hidden);
+  if (!items.length) return;
+  const first = items[0], last = items[items.length - 1];
+  if (e.shiftKey && (document.activeElement === first || !$("source-card").contains(document.activeElement))) { e.preventDefault(); last.focus(); }
+  else if (!e.shiftKey && document.activeElement === last) { e.preventDefault(); first.focus(); }
+});
 $("toggle-list").addEventListener("click", () => {
   const open = document.body.classList.toggle("side-open");
   $("toggle-list").setAttribute("aria-expanded", String(open));

@@ -27,6 +27,7 @@ def list_facts(
     kind: str | None = None,
     limit: int | None = None,
     format: str = "json",
+    doc_id: str | None = None,
 ) -> FactList | Response:
     language = _language(request)
     try:
@@ -38,7 +39,11 @@ def list_facts(
                     else "Định dạng không hợp lệ {!r}: json hoặc csv."
                 ).format(format)
             )
-        rows = documents.facts(metric, unit, level, period, kind, limit, language)
+        # One document's facts (the chat page's suggested follow-ups start from the cited one):
+        # filtered here, after the store's own filters, so `limit` counts that document's.
+        rows = documents.facts(metric, unit, level, period, kind, None if doc_id else limit, language)
+        if doc_id:
+            rows = [r for r in rows if r["doc_id"] == doc_id][:limit]
     except InvalidFilter as exc:
         raise HTTPException(status_code=422, detail=str(exc)) from exc
     if format == "csv":

@@ -1,0 +1,53 @@
+// The chat page's words, Vietnamese and English (app.js picks one; admin.js has its own).
+"use strict";
+
+const I18N = {
+  vi: {
+    title: "Trợ lý cải cách hành chính", intro: "Hỏi về số liệu và sự kiện cải cách hành chính. Mọi câu trả lời đều kèm trích dẫn nguyên văn.",
+    question: "Câu hỏi", placeholder: "Ví dụ: Tỷ lệ TTHC trực tuyến toàn trình của Hà Giang?", filters: "Bộ lọc",
+    province: "Tỉnh/thành", since: "Từ ngày", until: "Đến ngày", newchat: "Cuộc trò chuyện mới", send: "Hỏi",
+    thinking: "Đang tìm trong tài liệu…", suggest: "Hỏi tiếp:", sources: "Nguồn", open: "Mở bài gốc tại đoạn trích", openDoc: "Mở bài gốc", lang: "EN", langLabel: "EN — Switch to English",
+    copy: "Sao chép", copied: "Đã chép", up: "Câu trả lời hữu ích", down: "Câu trả lời chưa đúng", comment: "Góp ý (không bắt buộc)",
+    sendfb: "Gửi góp ý", thanks: "Cảm ơn góp ý của bạn.", close: "Đóng", skip: "Đến ô câu hỏi",
+    conversations: "Cuộc trò chuyện", conversation: "Hội thoại", export: "Xuất Markdown", rename: "Đổi tên", remove: "Xóa",
+    confirmRemove: "Xóa cuộc trò chuyện «{t}»?", empty: "Chưa có cuộc trò chuyện nào.",
+    removeFilter: "Bỏ bộ lọc", understood: "Đã hiểu câu hỏi là: ", retry: "Thử lại", csv: "Sao chép CSV",
+    table: "Bảng số liệu", chart: "Biểu đồ xu hướng", copyFailed: "Trình duyệt không cho chép",
+    offline: "Mất kết nối mạng. Câu hỏi của bạn vẫn được giữ; hãy gửi lại khi có mạng.",
+    errOffline: "Không có mạng nên chưa gửi được câu hỏi. Câu hỏi vẫn được giữ trong ô nhập.",
+    errDown: "Không kết nối được máy chủ (máy chủ đang tắt hoặc khởi động lại). Câu hỏi vẫn được giữ; hãy thử lại sau ít phút.",
+    errServer: "Máy chủ gặp lỗi ({s}). Câu hỏi vẫn được giữ; hãy thử lại.",
+    errCut: "Câu trả lời bị ngắt giữa chừng. Hãy thử lại.",
+    errRefused: "Chưa gửi được câu hỏi: {m}", loading: "Đang trả lời…", undated: "không rõ ngày đăng",
+    uploaded: "tệp tải lên", download: "Tải tệp gốc", page: "tr.", dated: "ngày",
+    examples: [
+      "Tỷ lệ thủ tục trực tuyến toàn trình của Hà Giang?",
+      "PAR Index 2023 của TX Kỳ Anh là bao nhiêu điểm?",
+      "So sánh số TTHC trực tuyến toàn trình của Hà Giang và Quảng Nam",
+    ],
+  },
+  en: {
+    title: "Administrative reform assistant", intro: "Ask about Vietnamese administrative reform figures and events. Every answer quotes its source verbatim.",
+    question: "Question", placeholder: "e.g. What share of procedures are fully online in Hà Giang?", filters: "Filters",
+    province: "Province", since: "From", until: "To", newchat: "New chat", send: "Ask",
+    thinking: "Searching the documents…", suggest: "Ask next:", sources: "Sources", open: "Open the original at the quote", openDoc: "Open the original", lang: "VI", langLabel: "VI — Chuyển sang tiếng Việt",
+    copy: "Copy", copied: "Copied", up: "Helpful answer", down: "Wrong or unhelpful answer", comment: "Comment (optional)",
+    sendfb: "Send feedback", thanks: "Thank you for your feedback.", close: "Close", skip: "Skip to the question box",
+    conversations: "Conversations", conversation: "Conversation", export: "Export as Markdown", rename: "Rename", remove: "Delete",
+    confirmRemove: "Delete the conversation «{t}»?", empty: "No conversations yet.",
+    removeFilter: "Remove filter", understood: "Understood the question as: ", retry: "Retry", csv: "Copy as CSV",
+    table: "Figures table", chart: "Trend chart", copyFailed: "The browser refused to copy",
+    offline: "You are offline. Your question is kept; send it again once you are back online.",
+    errOffline: "You are offline, so the question was not sent. It is still in the question box.",
+    errDown: "Could not reach the server (it is down or restarting). Your question is kept; try again in a minute.",
+    errServer: "The server had an error ({s}). Your question is kept; try again.",
+    errCut: "The answer was cut off. Try again.",
+    errRefused: "The question was not sent: {m}", loading: "Answering…", undated: "date unknown",
+    uploaded: "uploaded file", download: "Download the original file", page: "p.", dated: "",
+    examples: [
+      "What share of procedures are fully online in Hà Giang?",
+      "What PAR Index score did Kỳ Anh town get in 2023?",
+      "How many applications did Quảng Nam receive in January 2025?",
+    ],
+  },
+};

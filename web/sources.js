@@ -1,0 +1,158 @@
+// What the documents hold, on the chat page: citations and the source card, a decline's
+// closest documents as links, and follow-ups suggested from the facts behind a citation.
+// Loaded before app.js, whose globals (lang, I18N, api, $) these functions use when called.
+"use strict";
+
+// --- citations and the source card -------------------------------------------------------
+
+const isUpload = (c) => /^(upload:|file-)/.test(c.doc_id || "") && !c.url;
+function citedDate(c) {
+  if (!c.published) return I18N[lang].undated;
+  const [y, m, d] = c.published.split("-").map(Number);
+  return lang === "vi" && d ? `${I18N.vi.dated} ${d}/${m}/${y}` : c.published;
+}
+function citationMeta(c) {
+  return [c.source || (isUpload(c) ? I18N[lang].uploaded : null), citedDate(c), c.page ? `${I18N[lang].page} ${c.page}` : null]
+    .filter(Boolean).join(", ");
+}
+
+function chipFor(c) {
+  const chip = el("button", { type: "button", class: "chip", "aria-label": `${I18N[lang].sources} ${c.n}: ${c.title}` }, String(c.n));
+  chip.addEventListener("click", () => openSource(c, chip));
+  return chip;
+}
+
+let cardOpener = null;
+const FOCUSABLE = "a[href]:not([hidden]), button:not([disabled]), [tabindex]:not([tabindex='-1'])";
+function closeSource() {
+  if ($("source-card").hidden) return;
+  $("source-card").hidden = true;
+  if (cardOpener && cardOpener.isConnected) cardOpener.focus();  // focus returns where it was
+  cardOpener = null;
+}
+
+async function openSource(c, opener) {
+  cardOpener = opener || document.activeElement;
+  $("source-title").textContent = c.title;
+  $("source-meta").textContent = citationMeta(c);
+  const link = $("source-link");
+  if (c.url && /^https?:\/\//.test(c.url)) { link.href = c.quote ? fragmentUrl(c.url, c.quote) : c.url; link.textContent = I18N[lang][c.quote ? "open" : "openDoc"]; link.hidden = false; }
+  else { link.removeAttribute("href"); link.hidden = true; }
+  const file = $("source-file");
+  file.removeAttribute("href");
+  file.hidden = true;
+  const box = $("source-context");
+  box.replaceChildren(...(c.quote ? [el("mark", {}, c.quote)] : []));
+  $("source-card").hidden = false;
+  $("close-card").focus();
+  if (!c.quote) return;  // a whole document: openDocument fills the text
+  try {
+    const r = await api(`/v1/documents/${encodeURIComponent(c.doc_id)}`);
+    if (!r.ok) return;
+    const doc = await r.json();
+    if (doc.file_name) {  // an uploaded file: offered by its name, as it was sent
+      file.href = `/v1/documents/${encodeURIComponent(c.doc_id)}/original`;
+      file.download = doc.file_name;
+      file.textContent = `${I18N[lang].download}: ${doc.file_name}`;
+      file.hidden = false;
+    }
+    if (doc.text.slice(c.start, c.end) !== c.quote) return;
+    const from = Math.max(0, doc.text.lastIndexOf("\n", c.start - 1200) + 1);
+    const to = Math.min(doc.text.length, c.end + 1200);
+    box.replaceChildren(
+      document.createTextNode((from > 0 ? "… " : "") + doc.text.slice(from, c.start)),
+      el("mark", {}, c.quote),
+      document.createTextNode(doc.text.slice(c.end, to) + (to < doc.text.length ? " …" : "")),
+    );
+  } catch (_) { /* the quote alone is already shown */ }
+  // The card opens at its quote, on a phone as on a desktop: the context scrolls, the title stays.
+  const mark = box.querySelector("mark");
+  if (mark) box.scrollTop = Math.max(0, mark.offsetTop - box.clientHeight / 3);
+}
+
+// A whole document in the card (a decline's "closest documents"): its opening, its link.
+async function openDocument(doc, opener) {
+  await openSource({ ...doc, quote: "", start: 0, end: 0, n: 0 }, opener);
+  try {
+    const r = await api(`/v1/documents/${encodeURIComponent(doc.doc_id)}`);
+    if (!r.ok) return;
+    const full = await r.json();
+    const head = full.text.slice(0, 1500);
+    $("source-context").replaceChildren(document.createTextNode(head + (full.text.length > head.length ? " …" : "")));
+    $("source-context").scrollTop = 0;
+  } catch (_) { /* the title and link are shown */ }
+}
+
+let documentList = null;  // fetched once, when a decline first names documents
+function documents() {
+  documentList = documentList || api("/v1/documents").then((r) => (r.ok ? r.json() : { documents: [] })).then((d) => d.documents).catch(() => []);
+  return documentList;
+}
+
+// A decline names the closest documents by title («…»): each becomes a link to the document.
+async function linkTitles(bot) {
+  const walker = document.createTreeWalker(bot, NodeFilter.SHOW_TEXT);
+  const nodes = [];
+  while (walker.nextNode()) if (/«[^»]+»/.test(walker.currentNode.nodeValue)) nodes.push(walker.currentNode);
+  if (!nodes.length) return;
+  const byTitle = new Map((await documents()).map((d) => [d.title, d]));
+  for (const node of nodes) {
+    const parts = node.nodeValue.split(/«([^»]+)»/);
+    if (!parts.some((p, i) => i % 2 && byTitle.has(p))) continue;
+    const frag = document.createDocumentFragment();
+    parts.forEach((p, i) => {
+      if (i % 2 === 0) { if (p) frag.appendChild(document.createTextNode(p)); return; }
+      const doc = byTitle.get(p);
+      if (!doc) { frag.appendChild(document.createTextNode(`«${p}»`)); return; }
+      const b = el("button", { type: "button", class: "doc-link" }, `«${p}»`);
+      b.addEventListener("click", () => openDocument(doc, b));
+      frag.appendChild(b);
+    });
+    node.replaceWith(frag);
+  }
+}
+
+// --- suggested follow-ups, from the facts the index holds -----------------------------------
+
+function periodWords(p) {
+  let m;
+  if ((m = String(p).match(/^(\d{4})-Q(\d)$/))) return lang === "vi" ? `quý ${m[2]}/${m[1]}` : `Q${m[2]} ${m[1]}`;
+  if ((m = String(p).match(/^(\d{4})-(\d{2})$/))) return lang === "vi" ? `tháng ${Number(m[2])}/${m[1]}` : `${m[1]}-${m[2]}`;
+  return lang === "vi" ? `năm ${p}` : String(p);
+}
+function factQuestion(metricName, unit, period) {
+  return lang === "vi" ? `${metricName} của ${unit} ${periodWords(period)} là bao nhiêu?`
+    : `What was the ${metricName} of ${unit} in ${periodWords(period)}?`;
+}
+async function facts(query) {
+  const r = await api(`/v1/facts?kind=achieved&${new URLSearchParams(query)}`);
+  return r.ok ? (await r.json()).facts : [];
+}
+
+// Two or three follow-ups: the same metric for the same unit in other periods, and for other
+// units in the same period, taken from the facts behind the cited statement. Each is a
+// question the index holds a figure for; none is shown when the answer has no such fact.
+async function suggest(bot, data) {
+  const c = data.citations[0];
+  if (!data.answerable || !c) return;
+  try {
+    const headline = (data.answer.match(/\*\*([^*]+)\*\*/) || [])[1] || "";
+    const held = (await facts({ doc_id: c.doc_id })).filter((f) => f.unit && f.metric && f.period && f.start < c.end && f.end > c.start);
+    const main = held.find((f) => headline && headline.includes(f.value_text)) || held[0];
+    if (!main) return;
+    const [sameUnit, samePeriod] = await Promise.all([
+      facts({ metric: main.metric, unit: main.unit }), facts({ metric: main.metric, period: main.period, ...(main.level ? { level: main.level } : {}) })]);
+    const periods = [...new Set(sameUnit.map((f) => f.period).filter((p) => p && p !== main.period))].sort().reverse().slice(0, 2);
+    const units = [...new Set(samePeriod.map((f) => f.unit).filter((u) => u && u !== main.unit))].slice(0, 3 - periods.length);
+    const questions = [...periods.map((p) => factQuestion(main.metric_name, main.unit, p)), ...units.map((u) => factQuestion(main.metric_name, u, main.period))];
+    if (!questions.length || !bot.isConnected) return;
+    const box = el("div", { class: "suggestions" });
+    box.appendChild(el("span", { class: "fb-status" }, I18N[lang].suggest));
+    for (const q of questions) {
+      const b = el("button", { type: "button", class: "suggestion" }, q);
+      b.addEventListener("click", () => { $("question").value = q; ask(); });
+      box.appendChild(b);
+    }
+    bot.querySelector(".answer-actions").before(box);
+  } catch (_) { /* suggestions are a help, never a failure */ }
+}
