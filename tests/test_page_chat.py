@@ -211,6 +211,12 @@ def test_markdown_is_rendered_and_text_never_becomes_html(browser, server):
     links = conv.locator("a").evaluate_all("(as) => as.map((a) => a.getAttribute('href'))")
     assert links == ["https://example.gov.vn/a"]  # a javascript: link stays text
     assert "*không đậm*" in conv.inner_text() and "##" not in conv.inner_text()
+    # The open-original link: start and end words of the quote, its own commas and dashes escaped.
+    href = page.evaluate("() => fragmentUrl('https://a.vn/x#top', '## Tiêu đề\\n\\nMột hai, ba-bốn năm sáu bảy tám chín')")
+    start, _, end = href.removeprefix("https://a.vn/x#:~:text=").partition(",")
+    assert href.startswith("https://a.vn/x#:~:text=") and "#top" not in href and "%23" not in href
+    assert start == "Ti%C3%AAu%20%C4%91%E1%BB%81%20M%E1%BB%99t%20hai%2C" and end.startswith("s%C3%A1u")
+    assert "ba%2Db%E1%BB%91n" in page.evaluate("() => fragmentUrl('https://a.vn/', 'ba-bốn')")
     page.context.close()
 
 

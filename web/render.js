@@ -200,7 +200,8 @@ function tableBlock(table, citations, chipFor, labels = {}) {
 
 // A text fragment link (#:~:text=start,end) so the browser highlights the quote on its site.
 function fragmentUrl(url, quote) {
-  const words = String(quote || "").replace(/\s+/g, " ").trim().split(" ").filter(Boolean);
+  // Markdown marks a stored text keeps ("## ", "| ", "- ") are not on the source page: left out.
+  const words = String(quote || "").replace(/\s+/g, " ").trim().split(" ").filter((w) => w && !/^[#*|>_-]+$/.test(w));
   if (!words.length) return url;
   const enc = (s) => encodeURIComponent(s).replace(/-/g, "%2D").replace(/,/g, "%2C").replace(/&/g, "%26");
   const base = String(url).split("#")[0];
