@@ -61,3 +61,29 @@ def test_a_target_named_as_what_an_action_serves_makes_no_target():
     assert kind_of("Nhằm cụ thể hóa mục tiêu này, UBND tỉnh đã ban hành nhiều kế hoạch; công bố 610 DVCTT toàn trình") != "target"
     assert kind_of("Để thực hiện mục tiêu này, tỉnh phấn đấu 90% hồ sơ được số hóa") == "target"
     assert kind_of("Tỉnh đặt mục tiêu 90% hồ sơ trực tuyến") == "target"
+
+
+def test_a_dates_day_and_month_and_a_pair_across_a_name_are_no_terms():
+    from assistant.answering.question import profile
+
+    terms = profile("Từ 16/11/2023 đến 15/12/2023, Bộ phận một cửa ở Thái Bình tiếp nhận bao nhiêu hồ sơ?").terms
+    assert "16" not in terms and "11" not in terms and "2023" in terms
+    assert "binh_tiep" not in terms and "thai_binh" in terms and "tiep_nhan" in terms
+
+
+def test_a_question_citing_a_document_is_answered_from_that_document():
+    from assistant.answering.extractive import ExtractiveAnswerer
+    from assistant.index.keywords import KeywordIndex, tokenize
+    from assistant.index.records import StoredChunk
+    from assistant.retrieval import Hit
+
+    texts = {
+        "other": "Năm 2023, tỉnh Phú Yên công bố 412 thủ tục hành chính thực hiện không phụ thuộc địa giới hành chính.",
+        "cited": "Theo báo cáo, tỉnh Phú Yên đã công bố 389 thủ tục hành chính không phụ thuộc địa giới.",
+    }
+    titles = {"other": "Tin địa phương", "cited": "Công văn 415/UBND-KSTT về kết quả năm 2023"}
+    index = KeywordIndex.build(list(texts), [tokenize(t) for t in texts.values()], 1)
+    hits = [Hit(StoredChunk(k, k, 0, 0, len(t), t, titles[k], None, "2024-01-05", None), 1.0) for k, t in texts.items()]
+    q = analyse("Theo Công văn 415/UBND-KSTT, năm 2023 tỉnh Phú Yên công bố bao nhiêu thủ tục hành chính thực hiện không phụ thuộc địa giới hành chính?")
+    best = ExtractiveAnswerer(min_support=0.2).select(q, hits, index)[0]
+    assert best.chunk.doc_id == "cited" and best.figure == "389"

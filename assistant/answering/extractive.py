@@ -152,6 +152,17 @@ def named_entities(question: str) -> list[set[str]]:
     return out
 
 
+# A document's number and symbol as the question cites it ("Công điện 220/CĐ-TTg", "Quyết định
+# số 1291/QĐ-BNV"): the answer is in that document, or in one that cites it.
+_DOC_SYMBOL = re.compile(r"(?<![\w/])(\d{1,5}/(?:\d{4}/)?[A-ZĐ][A-ZĐa-zđ0-9]*(?:-[A-ZĐ][A-ZĐa-zđ0-9]*)*)")
+# What a passage keeps of its coverage when its document never names the one the question cites.
+OTHER_DOCUMENT_FACTOR = 0.5
+
+
+def _symbols(text: str) -> set[str]:
+    return {fold_accents(m.group(1)).lower() for m in _DOC_SYMBOL.finditer(text)}
+
+
 def _years(text: str) -> set[str]:
     return set(re.findall(r"(?<!\d)(?:19|20)\d{2}(?!\d)", text))
 
@@ -349,6 +360,7 @@ class ExtractiveAnswerer:
         asked = values_in(prof.question_text)
         asked_years = _years(prof.question_text)
         entities = named_entities(prof.question_text)
+        cited = _symbols(prof.question_text)
         scored: list[Evidence] = []
         documents: dict[tuple[str, str], set[str]] = {}
         texts: dict[str, str | None] = {}
@@ -365,6 +377,8 @@ class ExtractiveAnswerer:
             # somewhere else ("Bắc Kạn" is not answered by a Thái Nguyên report).
             place_factor = 0.5 if wanted_units and named and not wanted_units & named else 1.0
             plan = plan_lead_in(chunk.title)
+            if cited and not cited & _symbols(f"{chunk.title}\n{self._text(chunk.doc_id, texts) or chunk.text}"):
+                place_factor *= OTHER_DOCUMENT_FACTOR  # the question cites another document
             for i, span in enumerate(spans):
                 sentence = chunk.text[span.start : span.end]
                 if len(sentence) < 25 or CAPTION.search(sentence):

@@ -98,6 +98,27 @@ def detect_language(text: str) -> str:
     return "en" if en_hits >= max(1, vi_hits) else "vi"
 
 
+# A date's day and month ("từ 15/12/2024"): the period is checked as such, and "15" or "12"
+# alone matches any number.
+_DAY_MONTH = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})(?=/\d{2,4}\b)")
+# A name of two capitalised words or more, and the lower-case word after it ("Quảng Nam tiếp
+# nhận"): their syllable pair ("nam_tiep") is no word, and a rare pair weighs like a rare name.
+
+
+def _noise_terms(question: str) -> set[str]:
+    """Tokens of ``question`` that carry no information as terms (see the two patterns above)."""
+    out: set[str] = set()
+    for m in _DAY_MONTH.finditer(question):
+        out.update(tokenize(f"{m.group(1)} {m.group(2)}"))
+        out.discard("_".join(tokenize(m.group(1)) + tokenize(m.group(2))))
+    words = question.split()
+    for i in range(2, len(words)):
+        a, b, c = words[i - 2], words[i - 1], words[i]
+        if a[:1].isupper() and b[:1].isupper() and c[:1].islower() and b.isalpha():
+            out.update(t for t in tokenize(f"{b} {c}") if "_" in t)
+    return out
+
+
 def informative(tokens: list[str]) -> list[str]:
     out = []
     for t in tokens:
@@ -165,7 +186,7 @@ def profile(question: str) -> QuestionProfile:
         language=detect_language(question),
         kind=kind,
         wants_percent=kind == "number" and bool(PERCENT_Q.search(folded)),
-        terms=tuple(informative(tokenize(question))),
+        terms=tuple(t for t in informative(tokenize(question)) if t not in _noise_terms(question)),
         question_text=question,
         unit=unit,
         counted=counted,
