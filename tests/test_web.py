@@ -131,6 +131,10 @@ def test_new_chat_filters_and_phone_layout(page, server):
     page.screenshot(path=str(ARTIFACTS / "chat-phone.png"), full_page=True)
     page.click("#toggle-list")  # on a phone the conversation list opens from the header
     page.screenshot(path=str(ARTIFACTS / "chat-phone-list.png"))
+    layout = page.evaluate("""() => ({width: document.documentElement.scrollWidth,
+        header: document.querySelector('header').getBoundingClientRect().bottom,
+        side: document.querySelector('#side').getBoundingClientRect().top})""")
+    assert layout["width"] <= 390 and layout["side"] >= layout["header"] - 1, layout  # the list opens below the header
     page.click("#new-chat")
     assert page.locator(".turn").count() == 0 and page.locator("#empty").is_visible()
     page.click("#lang")
