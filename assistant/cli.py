@@ -170,6 +170,20 @@ def serve(
         uvicorn.run(create_app(settings), **options)
 
 
+@app.command()
+def mcp(data_dir: DataDir = None) -> None:
+    """Serve the tools (ask, search, get_document, facts, list_provinces) over MCP on stdio,
+    for desktop and IDE assistants; `cchc serve` serves the same at /mcp over HTTP."""
+    from assistant.channels.mcp_server import build_server
+    from assistant.documents import DocumentService
+    from assistant.service import AnswerService
+
+    settings = _settings(data_dir)
+    service = AnswerService(settings)
+    # stdout carries the protocol: nothing else may print there.
+    build_server(service, DocumentService(service.store, settings)).run("stdio")
+
+
 @app.command("list")
 def list_documents(data_dir: DataDir = None) -> None:
     """List the indexed documents as JSON lines."""

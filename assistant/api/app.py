@@ -26,6 +26,8 @@ from assistant.api.routers import ask, documents, facts, feedback, health, links
 from assistant.api.security import KeyRing, QueryDep
 from assistant.channels import openai_compat
 from assistant.channels.links import link_secret
+from assistant.channels.mcp_server import build_server as build_mcp
+from assistant.channels.mcp_server import http_endpoint as mcp_endpoint
 from assistant.documents import DocumentService
 from assistant.feedback import FeedbackStore
 from assistant.observability import REQUEST_SECONDS
@@ -50,10 +52,17 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
     feedback_store = FeedbackStore(settings.feedback_path)
     jobs = IngestJobs(service.store, open_cache(settings), settings.jobs_path,
                       settings.chunk_chars, settings.chunk_overlap_chars)
+    documents_service = DocumentService(service.store, settings, jobs=jobs)
+    # /mcp: the same reads as /v1, behind the same keys (an open deployment leaves it open too).
+    mcp_app, mcp_sessions = mcp_endpoint(
+        build_mcp(service, documents_service),
+        lambda key: not app.state.query_keys or app.state.query_keys.accepts(key) or app.state.admin_keys.accepts(key),
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with mcp_sessions.run():
+            yield
         jobs.close()  # a running ingest finishes before the process exits
         feedback_store.close()
 
@@ -67,7 +76,7 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
     app.state.service = service
     app.state.feedback = feedback_store
     app.state.jobs = jobs
-    app.state.documents = DocumentService(service.store, settings, jobs=jobs)
+    app.state.documents = documents_service
     app.state.admin_keys = KeyRing(settings.admin_api_keys)
     app.state.query_keys = KeyRing(settings.query_api_keys)
     app.state.link_secret = link_secret(settings.data_dir)
@@ -119,6 +128,7 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
     app.include_router(feedback.router)
     app.include_router(documents.router)  # reads need a query key (when configured), writes an admin key
     app.include_router(links.router)
+    app.add_route("/mcp", mcp_app, methods=["GET", "POST", "DELETE"], include_in_schema=False)
     if settings.slack_enabled:
         from assistant.channels import slack
 
