@@ -5,6 +5,11 @@ The last user message is the question and the earlier turns are the history; a c
 system message is ignored, because nothing outside the corpus may steer an answer.
 Streaming sends the *verified* answer in pieces: an OpenAI stream cannot take a draft
 back, so a draft that fails verification is never streamed here.
+
+`usage` counts tokens with OpenAI's o200k_base encoding (the `bpe-openai` package, which
+bundles its ranks: nothing is downloaded): prompt tokens are the turns the assistant read
+(the question and the history), completion tokens the content returned. No model of ours
+bills by them; they are there so that clients which budget or log tokens see real figures.
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from functools import cache
 from typing import Annotated, Literal
 
+from bpe_openai import Encoding, get_encoding
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,6 +32,16 @@ from assistant.schemas import AnswerResponse, Citation, FilterModel, Turn
 from assistant.service import AnswerService, InvalidQuestion, filters_from
 
 MODEL = "cchc"
+TOKENIZER = "o200k_base"
+
+
+@cache
+def _encoding() -> Encoding:
+    return get_encoding(TOKENIZER)
+
+
+def count_tokens(text: str) -> int:
+    return len(_encoding().encode(text)) if text else 0
 
 
 def _service(request: Request) -> AnswerService:
@@ -62,6 +79,7 @@ class ChatRequest(BaseModel):
     model: str = MODEL
     messages: list[ChatMessage] = Field(min_length=1, max_length=200)
     stream: bool = False
+    stream_options: dict[str, object] | None = None
     filters: FilterModel = Field(default_factory=FilterModel, description="cchc extension: retrieval filters.")
 
 
@@ -87,8 +105,15 @@ class ChatCompletion(BaseModel):
     cchc: AnswerResponse = Field(description="The full answer object, as POST /v1/ask returns it.")
 
 
-def _error(status: int, message: str, code: str) -> JSONResponse:
-    return JSONResponse({"error": {"message": message, "type": "invalid_request_error", "code": code}}, status)
+def _error(status: int, message: str, code: str, param: str | None = None) -> JSONResponse:
+    error = {"message": message, "type": "invalid_request_error", "param": param, "code": code}
+    return JSONResponse({"error": error}, status)
+
+
+def _usage(body: ChatRequest, answer: str) -> dict[str, int]:
+    read = [m.text() for m in body.messages if m.role in ("user", "assistant")]
+    prompt, completion = sum(count_tokens(t) for t in read), count_tokens(answer)
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
 def _split(body: ChatRequest) -> tuple[str, list[Turn]]:
@@ -105,13 +130,28 @@ def _pieces(text: str, size: int = 24) -> Iterator[str]:
         yield " ".join(words[i : i + size]) + (" " if i + size < len(words) else "")
 
 
+_MODEL_CARD = {"id": MODEL, "object": "model", "created": 0, "owned_by": "cchc-assistant"}
+
+
+def _unknown_model(model: str) -> JSONResponse:
+    return _error(404, f"The model `{model[:100]}` does not exist: this server serves `{MODEL}`.",
+                  "model_not_found", "model")
+
+
 @router.get("/models")
 def models() -> dict[str, object]:
-    return {"object": "list", "data": [{"id": MODEL, "object": "model", "created": 0, "owned_by": "cchc-assistant"}]}
+    return {"object": "list", "data": [_MODEL_CARD]}
+
+
+@router.get("/models/{model}", response_model=None)
+def model(model: str) -> dict[str, object] | JSONResponse:
+    return _MODEL_CARD if model == MODEL else _unknown_model(model)
 
 
 @router.post("/chat/completions", response_model=ChatCompletion)
 def chat_completions(body: ChatRequest, service: ServiceDep):  # type: ignore[no-untyped-def]
+    if body.model != MODEL:  # as OpenAI answers a model it does not serve, not silently another one
+        return _unknown_model(body.model)
     try:
         question, history = _split(body)
         resp = service.answer(question, history, filters_from(body.filters))
@@ -119,8 +159,8 @@ def chat_completions(body: ChatRequest, service: ServiceDep):  # type: ignore[no
         return _error(400, str(exc), "invalid_question")
     text = plain_text(resp)
     cid, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+    usage = _usage(body, text)
     if not body.stream:
-        usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
         return ChatCompletion(
             id=cid, created=created, model=MODEL, usage=usage, citations=resp.citations, cchc=resp,
             choices=[ChatChoice(message=ChatChoiceMessage(content=text))],
@@ -137,6 +177,10 @@ def chat_completions(body: ChatRequest, service: ServiceDep):  # type: ignore[no
             yield chunk({"content": piece})
         yield chunk({}, "stop", citations=[c.model_dump(mode="json") for c in resp.citations],
                     cchc=resp.model_dump(mode="json"))
+        if (body.stream_options or {}).get("include_usage"):  # OpenAI's last chunk: no choices, the usage
+            obj = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": MODEL,
+                   "choices": [], "usage": usage}
+            yield f"data: {json.dumps(obj)}\n\n"
         yield "data: [DONE]\n\n"
 
     return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
