@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Lists come from the environment as comma-separated values (CCHC_ADMIN_API_KEYS=a,b).
@@ -179,14 +179,31 @@ class Settings(BaseSettings):
     zalo_app_id: str | None = Field(None, description="Zalo app id (signs webhook events, refreshes tokens).")
     zalo_app_secret: SecretStr | None = Field(None, description="Zalo app secret key (token refresh).")
     zalo_oa_secret_key: SecretStr | None = Field(
-        None, description="OA secret key that signs webhook events (default: the app secret)."
+        None, description="OA secret key that signs webhook events (Webhook page of the app; not the app secret). "
+        "Required: without it the OA channel stays off.",
     )
     zalo_oa_access_token: SecretStr | None = Field(None, description="Initial OA access token.")
     zalo_refresh_token: SecretStr | None = Field(None, description="Initial OA refresh token.")
     zalo_api_base: str = Field("https://openapi.zalo.me", description="Zalo OA API base URL.")
     zalo_oauth_base: str = Field("https://oauth.zaloapp.com", description="Zalo OAuth base URL (token refresh).")
     zalo_message_limit: int = Field(2000, ge=100, description="Characters per Zalo text message; longer answers are split.")
+    # Zalo Bot Platform (mounted at /zalo/bot when both are set): a bot without an OA.
+    zalo_bot_token: SecretStr | None = Field(None, description="Zalo Bot token (bot.zapps.me, '12345689:abc-xyz').")
+    zalo_bot_secret_token: SecretStr | None = Field(
+        None, min_length=8, max_length=256,
+        description="The secret token given to setWebhook; Zalo sends it as X-Bot-Api-Secret-Token.",
+    )
+    zalo_bot_api_base: str = Field("https://bot-api.zaloplatforms.com", description="Zalo Bot API base URL.")
     channel_history_turns: int = Field(10, ge=0, description="Turns of a Slack thread or Zalo chat used as history.")
+
+    @model_validator(mode="after")
+    def _zalo_oa_complete(self) -> Settings:
+        # Events are signed with the OA secret key, not the app secret: configured without it, the
+        # channel would answer every event 401. Said at startup, not discovered in production.
+        if self.zalo_app_secret and (self.zalo_oa_access_token or self.zalo_refresh_token) and not self.zalo_oa_secret_key:
+            raise ValueError("CCHC_ZALO_OA_SECRET_KEY is required for the Zalo OA channel: the OA secret key "
+                             "from the app's Webhook page (it is not the app secret)")
+        return self
 
     @property
     def slack_enabled(self) -> bool:
@@ -194,7 +211,12 @@ class Settings(BaseSettings):
 
     @property
     def zalo_enabled(self) -> bool:
-        return bool(self.zalo_app_secret and (self.zalo_oa_access_token or self.zalo_refresh_token))
+        tokens = self.zalo_oa_access_token or self.zalo_refresh_token
+        return bool(self.zalo_app_secret and self.zalo_oa_secret_key and tokens)
+
+    @property
+    def zalo_bot_enabled(self) -> bool:
+        return bool(self.zalo_bot_token and self.zalo_bot_secret_token)
 
     @property
     def jobs_path(self) -> Path:

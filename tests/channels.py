@@ -19,7 +19,7 @@ import openai
 
 from assistant.channels.formatting import strip_markup
 
-from .conftest import SLACK_SECRET, ZALO_APP_ID, ZALO_OA_KEY
+from .conftest import SLACK_SECRET, ZALO_APP_ID, ZALO_BOT_SECRET, ZALO_OA_KEY
 from .fakes.platforms import FakeSlack, FakeZalo
 
 _SOURCES = re.compile(r"\n\n(?:Nguồn|Sources):\n.*\Z", re.S)
@@ -168,3 +168,39 @@ def zalo(server: str, fake: FakeZalo, q: str, history: list[dict]) -> Seen:
     before = len(fake.messages_for(user))
     assert zalo_request(server, zalo_event(user, q)).status_code == 200
     return parse_zalo(server, zalo_reply(fake, user, before))
+
+
+def zalo_bot_request(server: str, update: dict, secret: str = ZALO_BOT_SECRET) -> httpx.Response:
+    return httpx.post(f"{server}/zalo/bot", json=update, timeout=10, headers={"X-Bot-Api-Secret-Token": secret})
+
+
+def zalo_bot_update(chat: str, text: str | None, event: str = "message.text.received") -> dict:
+    """An update as the Bot Platform posts it to a webhook (wrapped in ok/result)."""
+    message = {"message_id": uuid.uuid4().hex, "from": {"id": chat, "display_name": "Người dùng"},
+               "chat": {"id": chat, "chat_type": "PRIVATE"}, "date": int(time.time() * 1000)}
+    if text is not None:
+        message["text"] = text
+    return {"ok": True, "result": {"event_name": event, "message": message}}
+
+
+def zalo_bot_reply(fake: FakeZalo, chat: str, already: int = 0) -> list[str]:
+    def complete() -> list[str] | None:
+        msgs = [m["text"] for m in fake.bot_messages_for(chat)[already:]]
+        if not msgs:
+            return None
+        m = _PART.search(msgs[0])
+        total = int(m.group(2)) if m else 1
+        return msgs[:total] if len(msgs) >= total else None
+    return wait_for(complete)
+
+
+def zalo_bot(server: str, fake: FakeZalo, q: str, history: list[dict]) -> Seen:
+    chat = f"c{uuid.uuid4().hex[:10]}"
+    for turn in history:
+        if turn["role"] == "user":
+            before = len(fake.bot_messages_for(chat))
+            assert zalo_bot_request(server, zalo_bot_update(chat, turn["content"])).status_code == 200
+            zalo_bot_reply(fake, chat, before)
+    before = len(fake.bot_messages_for(chat))
+    assert zalo_bot_request(server, zalo_bot_update(chat, q)).status_code == 200
+    return parse_zalo(server, zalo_bot_reply(fake, chat, before))

@@ -23,7 +23,7 @@ from assistant.settings import Settings
 from ingest.loaders import load_paths
 from ingest.pipeline import IngestPipeline
 
-from .fakes.platforms import FakeSlack, FakeZalo
+from .fakes.platforms import ZALO_BOT_TOKEN, FakeSlack, FakeZalo
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -118,6 +118,7 @@ def free_port() -> int:
 # Platform credentials of the test deployment (the fakes check them).
 SLACK_SECRET, SLACK_TOKEN = "test-signing-secret", "xoxb-test-token"
 ZALO_APP_ID, ZALO_SECRET, ZALO_OA_KEY = "1234567890", "zalo-app-secret", "zalo-oa-secret-key"
+ZALO_BOT_SECRET = "zalo-bot-webhook-secret"
 ZALO_MESSAGE_LIMIT = 300  # small, so that answers are split as long ones are in production
 
 
@@ -220,6 +221,9 @@ def server(server_dir: Path, fake_slack: FakeSlack, fake_zalo: FakeZalo) -> Iter
         "CCHC_ZALO_API_BASE": fake_zalo.base,  # type: ignore[attr-defined]
         "CCHC_ZALO_OAUTH_BASE": fake_zalo.base,  # type: ignore[attr-defined]
         "CCHC_ZALO_MESSAGE_LIMIT": str(ZALO_MESSAGE_LIMIT),
+        "CCHC_ZALO_BOT_TOKEN": ZALO_BOT_TOKEN,
+        "CCHC_ZALO_BOT_SECRET_TOKEN": ZALO_BOT_SECRET,
+        "CCHC_ZALO_BOT_API_BASE": fake_zalo.base,  # type: ignore[attr-defined]
     }
     with running_server(server_dir, env) as base:
         yield base

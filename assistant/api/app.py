@@ -137,6 +137,10 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
         from assistant.channels import zalo
 
         app.include_router(zalo.make_router(settings, service))
+    if settings.zalo_bot_enabled:
+        from assistant.channels import zalo_bot
+
+        app.include_router(zalo_bot.make_router(settings, service))
     web = _web_dir()
     app.mount("/static", StaticFiles(directory=web), name="static")
 

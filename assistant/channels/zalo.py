@@ -45,6 +45,9 @@ TOKEN_ERRORS = {-216, -124}  # "access token is invalid" / "has expired"
 REFRESH_MARGIN_S = 600
 MAX_EVENT_AGE_S = 900  # replay window on the signed event timestamp
 DUPLICATE_WINDOW_S = 120  # an event without msg_id: the same sender and text again is a redelivery
+# An image, sticker, voice note or file cannot be read as a question: said, rather than silence.
+NON_TEXT_HINT = ("Trợ lý chỉ đọc được tin nhắn chữ. Xin gõ câu hỏi về cải cách hành chính, "
+                 "ví dụ: Tỉnh đã cắt giảm bao nhiêu thủ tục hành chính năm nay?")
 
 
 class ZaloError(RuntimeError):
@@ -184,8 +187,8 @@ def _reveal(secret: SecretStr | None) -> str | None:
 
 
 def make_router(settings: Settings, service: AnswerService) -> APIRouter:
-    assert settings.zalo_app_secret
-    secret = (settings.zalo_oa_secret_key or settings.zalo_app_secret).get_secret_value()
+    assert settings.zalo_app_secret and settings.zalo_oa_secret_key  # Settings refuses one without the other
+    secret = settings.zalo_oa_secret_key.get_secret_value()
     tokens = TokenStore(settings.channels_path, _reveal(settings.zalo_oa_access_token), _reveal(settings.zalo_refresh_token))
     client = ZaloClient(settings, tokens)
     history = ChannelHistory(settings.channels_path)
@@ -208,6 +211,12 @@ def make_router(settings: Settings, service: AnswerService) -> APIRouter:
         except (ZaloError, httpx.HTTPError) as exc:
             log.error("zalo reply to a user failed: %s", exc)
 
+    def hint(user_id: str) -> None:
+        try:
+            client.send_text(user_id, NON_TEXT_HINT)
+        except (ZaloError, httpx.HTTPError) as exc:
+            log.error("zalo hint to a user failed: %s", exc)
+
     @router.post("/zalo/webhook", include_in_schema=False)
     async def webhook(request: Request, background: BackgroundTasks) -> dict[str, str]:
         raw = await request.body()
@@ -225,7 +234,16 @@ def make_router(settings: Settings, service: AnswerService) -> APIRouter:
             raise HTTPException(400, f"bad event: {exc}") from None
         if abs(age) > MAX_EVENT_AGE_S:
             raise HTTPException(401, "stale event")
-        if event.get("event_name") != "user_send_text":
+        name = str(event.get("event_name", ""))
+        if name.startswith("user_send_") and name != "user_send_text":
+            sender = event.get("sender") if isinstance(event.get("sender"), dict) else {}
+            message = event.get("message") if isinstance(event.get("message"), dict) else {}
+            user_id, msg_id = str(sender.get("id", "")), str(message.get("msg_id", ""))
+            if user_id and msg_id and seen.first_time(f"zalo:{msg_id}"):
+                background.add_task(hint, user_id)
+                return {"status": "hinted"}
+            return {"status": "ignored"}
+        if name != "user_send_text":
             return {"status": "ignored"}
         try:
             user_id, text, msg_id = text_event(event)

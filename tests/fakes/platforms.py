@@ -23,6 +23,9 @@ async def _params(request: Request) -> dict[str, Any]:
     return params
 
 
+ZALO_BOT_TOKEN = "12345689:fake-bot-token"
+
+
 class FakeServer:
     def __init__(self) -> None:
         self.app = FastAPI()
@@ -125,9 +128,29 @@ class FakeZalo(FakeServer):
                 self.refresh_token = f"refresh-{self.refreshes}"
                 return JSONResponse({"access_token": access, "refresh_token": self.refresh_token, "expires_in": "90000"})
 
+        # Zalo Bot Platform (bot-api.zaloplatforms.com): sendMessage under the bot token's path.
+        self.bot_token = ZALO_BOT_TOKEN
+        self.bot_messages: list[dict] = []
+
+        @self.app.post("/bot{token}/sendMessage")
+        async def bot_send(token: str, request: Request) -> JSONResponse:
+            if token != self.bot_token:
+                return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"}, 401)
+            body = await request.json()
+            if not isinstance(body.get("text"), str) or not 1 <= len(body["text"]) <= 2000 or not body.get("chat_id"):
+                return JSONResponse({"ok": False, "error_code": 400, "description": "Bad Request"}, 400)
+            with self.lock:
+                self.bot_messages.append({"chat_id": body["chat_id"], "text": body["text"]})
+                n = len(self.bot_messages)
+            return JSONResponse({"ok": True, "result": {"message_id": f"b{n}", "date": int(time.time() * 1000)}})
+
     def messages_for(self, user_id: str) -> list[dict]:
         with self.lock:
             return [m for m in self.messages if m["user_id"] == user_id]
+
+    def bot_messages_for(self, chat_id: str) -> list[dict]:
+        with self.lock:
+            return [m for m in self.bot_messages if m["chat_id"] == chat_id]
 
 
 class FakeNewsSite(FakeServer):

@@ -1,0 +1,80 @@
+"""The Zalo Bot Platform channel (/zalo/bot) against the local fake of the Bot API, and the
+OA channel's first-time-right checks (the OA secret key required, non-text events hinted)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import httpx
+import pytest
+from pydantic import ValidationError
+
+from assistant.channels.zalo import NON_TEXT_HINT
+from assistant.channels.zalo_bot import parse_update
+from assistant.settings import Settings
+
+from . import channels
+from .conftest import ZALO_MESSAGE_LIMIT
+
+QUESTION = "Tỷ lệ TTHC được cung cấp DVC trực tuyến toàn trình của Hà Giang là bao nhiêu?"
+
+
+def test_only_the_secret_token_gets_in(server, fake_zalo):
+    chat = f"c{uuid.uuid4().hex[:8]}"
+    update = channels.zalo_bot_update(chat, QUESTION)
+    assert httpx.post(f"{server}/zalo/bot", json=update).status_code == 401  # no header
+    assert channels.zalo_bot_request(server, update, secret="zalo-bot-webhook-secreT").status_code == 401
+    assert channels.zalo_bot_request(server, {"ok": True, "result": {"message": "x"}}).status_code == 400
+    r = httpx.post(f"{server}/zalo/bot", content=b"{not json", headers={"X-Bot-Api-Secret-Token": "zalo-bot-webhook-secret"})
+    assert r.status_code in (400, 422)
+    time.sleep(0.5)
+    assert fake_zalo.bot_messages_for(chat) == []  # nothing refused was answered
+
+
+def test_answer_split_like_the_oa_and_redeliveries_answered_once(server, fake_zalo):
+    chat = f"c{uuid.uuid4().hex[:8]}"
+    update = channels.zalo_bot_update(chat, QUESTION)
+    assert channels.zalo_bot_request(server, update).json()["status"] == "accepted"
+    assert channels.zalo_bot_request(server, update).json()["status"] == "duplicate"
+    parts = channels.zalo_bot_reply(fake_zalo, chat)
+    assert len(parts) > 1 and all(len(p) <= ZALO_MESSAGE_LIMIT for p in parts)
+    assert parts[0].endswith(f"(1/{len(parts)})")
+    api = httpx.post(f"{server}/v1/ask", json={"question": QUESTION}, timeout=60).json()
+    seen = channels.parse_zalo(server, parts)
+    assert seen.urls == [c["url"] for c in api["citations"]]
+    time.sleep(1)
+    assert len(fake_zalo.bot_messages_for(chat)) == len(parts)  # the redelivery sent nothing more
+
+
+@pytest.mark.parametrize("event", ["message.image.received", "message.sticker.received", "message.unsupported.received"])
+def test_non_text_messages_get_a_hint(server, fake_zalo, event):
+    chat = f"c{uuid.uuid4().hex[:8]}"
+    assert channels.zalo_bot_request(server, channels.zalo_bot_update(chat, None, event)).json()["status"] == "hinted"
+    assert channels.zalo_bot_reply(fake_zalo, chat) == [NON_TEXT_HINT]
+
+
+def test_oa_non_text_event_gets_a_hint(server, fake_zalo):
+    user = f"u{uuid.uuid4().hex[:8]}"
+    event = channels.zalo_event(user, "")
+    event["event_name"] = "user_send_sticker"
+    event["message"] = {"msg_id": uuid.uuid4().hex, "attachments": [{"type": "sticker", "payload": {"id": "s1"}}]}
+    assert channels.zalo_request(server, event).json()["status"] == "hinted"
+    assert [m["text"] for m in channels.wait_for(lambda: fake_zalo.messages_for(user) or None)] == [NON_TEXT_HINT]
+
+
+def test_parse_update_reads_flat_and_wrapped_updates():
+    flat = channels.zalo_bot_update("c1", "xin chào")["result"]
+    assert parse_update(flat)[1:] == parse_update({"ok": True, "result": flat})[1:]
+    assert parse_update(flat)[0] == "message.text.received" and parse_update(flat)[3] == "xin chào"
+    for bad in ([], {"message": {"chat": "c1"}}, {"message": {"chat": {"id": True}, "message_id": "m"}}):
+        with pytest.raises(ValueError):
+            parse_update(bad)
+
+
+def test_oa_without_its_secret_key_is_refused_at_startup():
+    with pytest.raises(ValidationError, match="CCHC_ZALO_OA_SECRET_KEY"):
+        Settings(zalo_app_secret="app-secret", zalo_refresh_token="refresh")
+    assert Settings(zalo_app_secret="a", zalo_refresh_token="r", zalo_oa_secret_key="k").zalo_enabled
+    with pytest.raises(ValidationError):
+        Settings(zalo_bot_token="1:x", zalo_bot_secret_token="short")  # setWebhook takes 8-256 characters
