@@ -5,17 +5,24 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-test run test test-unit lint eval clean
+.PHONY: install install-test ocr-deps run test test-unit lint eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
 # Everything comes from the package registry at install time; nothing downloads at run time.
-install: $(BIN)/python
+install: $(BIN)/python ocr-deps
 	$(BIN)/pip install --quiet -e .
 
-install-test: $(BIN)/python
+# Debian packages for OCR of scans: Tesseract, its Vietnamese model, the fonts the OCR tests render in.
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-vie fonts-dejavu-core
+ocr-deps:
+	@tesseract --list-langs 2>/dev/null | grep -qx vie && test -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf \
+		|| { apt-get update -qq && apt-get install -y -qq $(OCR_PACKAGES) >/dev/null; } \
+		|| echo "ocr-deps: could not install $(OCR_PACKAGES) (run as root); scans will be refused"
+
+install-test: $(BIN)/python ocr-deps
 	$(BIN)/pip install --quiet -e ".[test]"
 
 run: install

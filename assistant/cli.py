@@ -43,13 +43,19 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def ingest_paths(settings: Settings, paths: list[Path], quiet: bool = False, items: list | None = None) -> dict[str, object]:
+def ingest_paths(settings: Settings, paths: list[Path], quiet: bool = False, items: list | None = None,
+                 meta: object = None) -> dict[str, object]:
+    from assistant.api.originals import Originals
     from assistant.documents import DocumentService
     from assistant.service import open_cache, open_store
-    from ingest.loaders import load_paths
+    from ingest.loaders import SourceDocument, load_paths
 
     store = open_store(settings)
-    items = list(load_paths(paths)) + list(items or [])
+    items = list(load_paths(paths, meta=meta)) + list(items or [])  # type: ignore[arg-type]
+    # A single-document file is kept as sent, downloadable like an upload's (GET …/original).
+    for item in items:
+        if isinstance(item, SourceDocument) and item.extra.get("file_name") and Path(item.origin).is_file():
+            Originals(settings.data_dir).save(item.doc_id, str(item.extra["file_name"]), Path(item.origin).read_bytes())
     documents = DocumentService(store, settings, open_cache(settings))
     bar = tqdm(total=len(items), unit="doc", desc="ingest", disable=quiet, file=sys.stderr)
     chunks = [0]
@@ -65,6 +71,8 @@ def ingest_paths(settings: Settings, paths: list[Path], quiet: bool = False, ite
     bar.update(bar.total - bar.n)
     bar.close()
     result = {**report.as_dict(), **store.stats()}
+    result["ocr"] = [{"doc_id": i.doc_id, "file": i.extra.get("file_name"), **i.extra["ocr"]}
+                     for i in items if isinstance(i, SourceDocument) and "ocr" in i.extra]
     store.close()
     return result
 
@@ -75,18 +83,36 @@ def ingest(
     urls: Annotated[Path | None, typer.Option("--urls", help="A file of page URLs (one per line) to fetch and ingest.")] = None,
     save: Annotated[Path | None, typer.Option("--save", help="With --urls: keep the fetched pages here.")] = None,
     delay: Annotated[float, typer.Option(help="With --urls: seconds between requests to one site.")] = 1.0,
+    title: Annotated[str | None, typer.Option(help="One file's title (else its own, else its name).")] = None,
+    source: Annotated[str | None, typer.Option(help="One file's source (publisher).")] = None,
+    url: Annotated[str | None, typer.Option(help="One file's canonical URL (its id is then the URL's).")] = None,
+    published: Annotated[str | None, typer.Option(help="One file's published date, YYYY-MM-DD or d/m/Y.")] = None,
+    doc_id: Annotated[str | None, typer.Option("--id", help="One file's document id (wins over the URL and the bytes).")] = None,
     data_dir: DataDir = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Add or update documents; unchanged documents cost nothing."""
+    """Add or update documents; unchanged documents cost nothing. A file's FILE.meta.json
+    (title, source, url, published, doc_id) applies to it; the flags win over it."""
     if not paths and not urls:
         _fail("give files or folders to ingest, or --urls FILE")
+    given = {"title": title, "source": source, "url": url, "published": published, "doc_id": doc_id}
+    meta = None
+    if any(v is not None for v in given.values()):
+        from ingest.errors import LoadError
+        from ingest.metadata import FileMeta
+
+        if urls or not paths or len(paths) != 1 or not paths[0].is_file():
+            _fail("--title/--source/--url/--published/--id describe one file: give exactly one FILE")
+        try:
+            meta = FileMeta.parse(given, "flags")
+        except LoadError as exc:
+            _fail(str(exc))
     fetched: list = []
     if urls:
         from ingest.fetch import Fetcher, read_url_list
 
         fetched = list(Fetcher(delay_s=delay).fetch(read_url_list(urls), save))
-    result = ingest_paths(_settings(data_dir), paths or [], quiet=json_out, items=fetched)
+    result = ingest_paths(_settings(data_dir), paths or [], quiet=json_out, items=fetched, meta=meta)
     if json_out:
         typer.echo(json.dumps(result, ensure_ascii=False))
     else:
@@ -95,6 +121,9 @@ def ingest(
             f"{result['chunks_written']} chunks written; index: {result['documents']} documents, "
             f"{result['vectors']} vectors"
         )
+        for read in result["ocr"]:  # type: ignore[union-attr]
+            typer.echo(f"  {read['file']}: văn bản nhận dạng từ ảnh (OCR {read['engine']}, "
+                       f"{read['pages']} trang, độ tin cậy {read['confidence']:.0%})")
         for err in result["errors"]:  # type: ignore[union-attr]
             typer.echo(f"  skipped: {err}", err=True)
     if result["errors"] and not (result["added"] or result["updated"] or result["unchanged"]):

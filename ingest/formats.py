@@ -1,17 +1,22 @@
 """Text out of PDF (pypdf) and Word (python-docx) files.
 
-A scanned, encrypted or broken file gets a per-file error that says what to do; tables in
-Word files keep their header with every row so that "Hà Giang | 672 | 1.894 | 35,48%"
-stays one retrievable, quotable unit.
+An encrypted or broken file gets a per-file error that says what to do; a PDF without a text
+layer (a scan) is read by OCR (ingest/ocr.py) and says so in its metadata. Tables in Word files
+keep their header with every row so that "Hà Giang | 672 | 1.894 | 35,48%" stays one
+retrievable, quotable unit. Each reader also returns the file's own date (its properties), which
+the loader uses when neither the person ingesting nor the text gives one.
 """
 
 from __future__ import annotations
 
 import io
-import re
 import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
 
 from ingest.errors import LoadError
+from ingest.reflow import reflow
 
 _MIN_CHARS_PER_PAGE = 25  # below this on average, the PDF has no usable text layer
 # A Word file is a zip: its directory says what it unpacks to before anything is inflated. Real
@@ -43,32 +48,30 @@ def check_zip(data: bytes, origin: str) -> None:
         )
 
 
-def _reflow(page_text: str) -> str:
-    """Join PDF visual lines back into paragraphs.
-
-    pypdf returns one line per printed line; a sentence broken across lines would become
-    two "paragraphs" for the chunker and the quote finder. A line is continued when it does
-    not end a sentence and the next one starts in lower case, with a digit or a bracket —
-    a Vietnamese-safe rule (no hyphenation to undo, syllables are whole words).
-    """
-    lines = [ln.strip() for ln in page_text.splitlines()]
-    out: list[str] = []
-    for line in lines:
-        if not line:
-            if out and out[-1] != "":
-                out.append("")
-            continue
-        prev = out[-1] if out else ""
-        if prev and not re.search(r"[.!?:;…»”\"]$", prev) and re.match(r"[a-zà-ỹđ0-9(“\"«]", line):
-            out[-1] = f"{prev} {line}"
-        else:
-            out.append(line)
-    # Separate paragraphs by blank lines, as the chunker expects.
-    return "\n\n".join(p for p in out if p)
+@dataclass
+class Extracted:
+    text: str
+    title: str | None = None
+    created: str | None = None  # ISO date from the file's properties
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
-def pdf_text(data: bytes, origin: str) -> tuple[str, str | None]:
-    """(text, title from the metadata)."""
+# python-docx's blank template carries this creation stamp: a file made from it says nothing
+# about when it was written.
+_TEMPLATE_STAMP = datetime(2013, 12, 23, 23, 15)
+
+
+def _iso(value: object) -> str | None:
+    """A properties date (datetime, or pypdf's already-parsed value) as YYYY-MM-DD; only plausible ones."""
+    if isinstance(value, datetime) and value.replace(tzinfo=None) == _TEMPLATE_STAMP:
+        return None
+    if isinstance(value, datetime | date) and 1990 <= value.year <= 2100:
+        return value.strftime("%Y-%m-%d")
+    return None
+
+
+def pdf_text(data: bytes, origin: str, ocr: bool = True, ocr_timeout_s: float = 60.0) -> Extracted:
+    """Text, title and creation date from the metadata; a scan is read by OCR unless ``ocr`` is off."""
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PdfReadError
 
@@ -80,22 +83,31 @@ def pdf_text(data: bytes, origin: str) -> tuple[str, str | None]:
             raise LoadError(f"{origin}: refused: {len(reader.pages):,} pages (at most {MAX_PDF_PAGES:,}); split it first")
         pages = [page.extract_text() or "" for page in reader.pages]
         title = (reader.metadata.title if reader.metadata else None) or None
+        try:
+            created = _iso(reader.metadata.creation_date) if reader.metadata else None
+        except (ValueError, TypeError):  # a malformed date string is no date, not a broken file
+            created = None
     except FileNotDecryptedError:
         raise LoadError(f"{origin}: the PDF is encrypted with a password; save an unprotected copy first") from None
     except LoadError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise LoadError(f"{origin}: broken or truncated PDF ({type(exc).__name__}: {exc})") from exc
-    text = "\n\n".join(_reflow(p) for p in pages if p.strip())
+    text = "\n\n".join(reflow(p) for p in pages if p.strip())
     if len(text) < _MIN_CHARS_PER_PAGE * max(1, len(pages)):
-        raise LoadError(
-            f"{origin}: the PDF has no text layer ({len(pages)} page(s), {len(text)} characters) — "
-            "probably scanned; run OCR first, e.g. `ocrmypdf -l vie in.pdf out.pdf`"
-        )
-    return text, title
+        if not ocr:
+            raise LoadError(
+                f"{origin}: the PDF has no text layer ({len(pages)} page(s), {len(text)} characters) — "
+                "probably scanned, and OCR is turned off; run OCR first, e.g. `ocrmypdf -l vie in.pdf out.pdf`"
+            )
+        from ingest.ocr import ocr_pdf
+
+        read = ocr_pdf(data, origin, ocr_timeout_s)
+        return Extracted(read.text, title, created, read.metadata())
+    return Extracted(text, title, created)
 
 
-def docx_text(data: bytes, origin: str) -> tuple[str, str | None]:
+def docx_text(data: bytes, origin: str) -> Extracted:
     """Paragraphs and tables in document order; each table row as "header: value; …"."""
     import docx
     from docx.opc.exceptions import PackageNotFoundError
@@ -118,7 +130,8 @@ def docx_text(data: bytes, origin: str) -> tuple[str, str | None]:
     text = "\n\n".join(blocks)
     if not text.strip():
         raise LoadError(f"{origin}: the Word file has no text")
-    return text, (document.core_properties.title or None)
+    props = document.core_properties
+    return Extracted(text, props.title or None, _iso(props.created))
 
 
 def _table_rows(table) -> list[str]:  # noqa: ANN001 — python-docx's Table

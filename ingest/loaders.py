@@ -1,7 +1,10 @@
-"""Loading source files into documents: JSONL/JSON (the corpus format), TXT/MD, HTML, PDF, DOCX.
+"""Loading source files into documents: JSONL/JSON (the corpus format), TXT/MD, HTML, PDF, DOCX,
+and scanned pages as images (PNG/JPEG/TIFF, read by OCR: ingest/ocr.py).
 
 Each loader yields :class:`SourceDocument` or raises :class:`LoadError` with a message a
-person can act on; one bad file or line never stops the others.
+person can act on; one bad file or line never stops the others. A single-document file's id
+and metadata follow ingest/metadata.py: what the person said (flags, form fields, a sidecar
+``FILE.meta.json``) wins, then the text's own date, then the file's properties.
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from typing import Any
 from assistant.index.textnorm import clean_document_text
 from assistant.inputs import InputError, check_doc_id, loads_json, parse_date
 from ingest.errors import LoadError
-from ingest.formats import docx_text, pdf_text
+from ingest.formats import Extracted, docx_text, pdf_text
+from ingest.metadata import SIDECAR_SUFFIX, FileMeta, document_id, read_sidecar, text_date
+from ingest.ocr import IMAGE_SUFFIXES, ocr_image
 from ingest.screening import instructions_to_ai, split_hidden_html
 
-SUPPORTED = {".jsonl", ".json", ".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
+SUPPORTED = {".jsonl", ".json", ".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"} | IMAGE_SUFFIXES
 _KNOWN_FIELDS = {"doc_id", "title", "text", "url", "published", "source"}
 # trafilatura holds ~100x the page in memory (a 20 MB page took 2.3 GB); real pages are < 2 MB.
 MAX_HTML_BYTES = 4 * 1024 * 1024
@@ -127,9 +132,15 @@ def load_records(text: str, origin: str, json_document: bool) -> Iterator[Source
             yield exc
 
 
-def file_doc_id(key: str, name: str) -> str:
-    """Stable id of a file: its name plus a digest of where it came from (its absolute path,
-    or the upload name), so re-ingesting the same file replaces it."""
+def file_doc_id(key: str, name: str, data: bytes | None = None) -> str:
+    """The id of a single-document file (ingest/metadata.py's rule): a URL key gives the
+    canonical URL's id, anything else the hash of the bytes (``key`` is then unused: the same
+    bytes are the same document from the CLI, the API or a fetch). Without the bytes (callers
+    of the old signature) the key's digest, as before."""
+    if key.startswith(("http://", "https://")):
+        return document_id(b"", url=key)
+    if data is not None:
+        return document_id(data)
     digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
     stem = re.sub(r"[^\w-]+", "-", Path(name).stem, flags=re.UNICODE).strip("-")[:60]
     return f"file-{stem}-{digest}"
@@ -174,27 +185,77 @@ def _html_document(data: bytes, origin: str, doc_id: str, name: str) -> SourceDo
     )
 
 
-def load_bytes(data: bytes, name: str, key: str | None = None) -> Iterator[SourceDocument | LoadError]:
+def _dated(doc: SourceDocument, created: str | None) -> SourceDocument:
+    """A file's date where its source gave none: the text's own ("Hà Nội, ngày …"), else its
+    properties'; where it came from is kept beside it."""
+    if doc.published:
+        return doc
+    if found := text_date(doc.text):
+        doc.published, doc.extra["published_from"] = found, "text"
+    elif created:
+        doc.published, doc.extra["published_from"] = created, "file properties"
+    return doc
+
+
+def _file_document(extracted: Extracted, doc_id: str, name: str) -> SourceDocument:
+    text = clean_document_text(extracted.text)
+    title = clean_document_text(extracted.title or _title_from(text, Path(name).stem))
+    return _dated(SourceDocument(doc_id, title, text, extra=dict(extracted.extra), origin=name), extracted.created)
+
+
+def _apply(doc: SourceDocument, meta: FileMeta | None, name: str, single: bool) -> SourceDocument:
+    if single:
+        doc.extra.setdefault("file_name", Path(name).name)
+    if meta is None:
+        return doc
+    doc.title = clean_document_text(meta.title) if meta.title else doc.title
+    doc.source = meta.source or doc.source
+    doc.url = meta.url or doc.url
+    if meta.published:
+        doc.published = meta.published
+        doc.extra.pop("published_from", None)
+    doc.extra.update(meta.extra)
+    return doc
+
+
+def load_bytes(
+    data: bytes, name: str, key: str | None = None, meta: FileMeta | None = None,
+    ocr: bool = True, ocr_timeout_s: float = 60.0,
+) -> Iterator[SourceDocument | LoadError]:
     """Documents in one file's bytes; the format is chosen by the file name's suffix.
-    ``key`` identifies the file for its stable doc id (default: the name)."""
+    ``key``: a URL the file was fetched from (its id is then the canonical URL's); ``meta``:
+    what the person ingesting it said (id, title, source, url, published)."""
     suffix = Path(name).suffix.lower()
-    doc_id = file_doc_id(key or name, name)
+    url_key = key if key and key.startswith(("http://", "https://")) else None
+    doc_id = document_id(data, meta.doc_id if meta else None, (meta.url if meta else None) or url_key)
+    single = suffix not in (".jsonl", ".json")
     try:
-        if suffix in (".jsonl", ".json"):
+        if not single:
+            if meta is not None and (meta.doc_id or meta.title or meta.url):
+                raise LoadError(f"{name}: a JSONL/JSON file holds many documents: give their id, title "
+                                "and url in the records, not as flags or a sidecar")
             yield from load_records(decode_bytes(data, name), name, suffix == ".json")
-        elif suffix in (".html", ".htm"):
-            yield _html_document(data, name, doc_id, name)
-        elif suffix in (".pdf", ".docx"):
-            raw, title = (pdf_text if suffix == ".pdf" else docx_text)(data, name)
-            text = clean_document_text(raw)
-            yield SourceDocument(doc_id, clean_document_text(title or _title_from(text, Path(name).stem)), text, origin=name)
+            return
+        if suffix in (".html", ".htm"):
+            doc = _html_document(data, name, doc_id, name)
+            doc = _dated(doc, None)
+        elif suffix == ".pdf":
+            doc = _file_document(pdf_text(data, name, ocr=ocr, ocr_timeout_s=ocr_timeout_s), doc_id, name)
+        elif suffix == ".docx":
+            doc = _file_document(docx_text(data, name), doc_id, name)
+        elif suffix in IMAGE_SUFFIXES:
+            if not ocr:
+                raise LoadError(f"{name}: an image is read by OCR, which is turned off")
+            read = ocr_image(data, name, ocr_timeout_s)
+            doc = _file_document(Extracted(read.text, None, None, read.metadata()), doc_id, name)
         elif suffix in (".txt", ".md", ".markdown"):
             text = clean_document_text(decode_bytes(data, name))
             if not text:
                 raise LoadError(f"{name}: empty file")
-            yield SourceDocument(doc_id, _title_from(text, Path(name).stem), text, origin=name)
+            doc = _dated(SourceDocument(doc_id, _title_from(text, Path(name).stem), text, origin=name), None)
         else:
             raise LoadError(f"{name}: unsupported file type {suffix!r} (supported: {', '.join(sorted(SUPPORTED))})")
+        yield _apply(doc, meta, name, single)
     except LoadError as exc:
         yield exc
 
@@ -205,7 +266,8 @@ def iter_paths(paths: list[Path]) -> Iterator[Path | LoadError]:
             yield LoadError(f"{root}: no such file or directory")
         elif root.is_dir():
             for p in sorted(root.rglob("*")):
-                if p.is_file() and p.suffix.lower() in SUPPORTED and not p.name.startswith("."):
+                if (p.is_file() and p.suffix.lower() in SUPPORTED and not p.name.startswith(".")
+                        and not p.name.endswith(SIDECAR_SUFFIX)):
                     yield p
         elif root.suffix.lower() in SUPPORTED:
             yield root
@@ -215,15 +277,21 @@ def iter_paths(paths: list[Path]) -> Iterator[Path | LoadError]:
             )
 
 
-def load_paths(paths: list[Path]) -> Iterator[SourceDocument | LoadError]:
-    """Every document under ``paths``; failures are yielded as :class:`LoadError`."""
+def load_paths(paths: list[Path], meta: FileMeta | None = None, ocr: bool = True) -> Iterator[SourceDocument | LoadError]:
+    """Every document under ``paths``; failures are yielded as :class:`LoadError`. Each file's
+    sidecar ``FILE.meta.json`` applies to it; ``meta`` (the CLI's flags) over that."""
     for item in iter_paths(paths):
         if isinstance(item, LoadError):
             yield item
             continue
         try:
             data = item.read_bytes()
+            sidecar = read_sidecar(item)
         except OSError as exc:
             yield LoadError(f"{item}: cannot read ({exc.strerror or exc})")
             continue
-        yield from load_bytes(data, str(item), str(item.resolve()))
+        except LoadError as exc:
+            yield exc
+            continue
+        given = meta.merged_over(sidecar) if meta and sidecar else (meta or sidecar)
+        yield from load_bytes(data, str(item), meta=given, ocr=ocr)

@@ -17,8 +17,9 @@ from assistant.index.embeddings import EmbeddingCache, embed_with_cache
 from assistant.index.gazetteer import provinces_in
 from assistant.index.keywords import tokenize
 from assistant.index.store import ChunkRecord, DocumentRecord, IndexStore
-from ingest.chunking import chunk_text
+from ingest.chunking import chunk_document
 from ingest.dedupe import nearest, simhash
+from ingest.legal import legal_metadata
 from ingest.loaders import LoadError, SourceDocument
 from ingest.screening import instructions_to_ai
 
@@ -88,8 +89,10 @@ class IngestPipeline:
             self._fingerprints().append((doc.doc_id, fingerprint))
         chunks: list[ChunkRecord] = []
         texts: list[str] = []
-        for c in chunk_text(doc.text, self.max_chars, self.overlap_chars):
-            indexed = passage_text(doc.title, c.text)
+        for c in chunk_document(doc.text, self.max_chars, self.overlap_chars):
+            # A legal chunk is found by its article too ("Điều 2 … quy định gì"); news chunks are
+            # indexed exactly as before (their path is empty).
+            indexed = passage_text(f"{doc.title} — {c.path}" if c.path else doc.title, c.text)
             texts.append(indexed)
             chunks.append(
                 ChunkRecord(
@@ -109,6 +112,10 @@ class IngestPipeline:
         self, doc: SourceDocument, on_chunks: Callable[[int], None] | None = None
     ) -> tuple[str, int]:
         """Store one document; returns ('added'|'updated'|'unchanged', chunks written)."""
+        # A legal document's header (kind, number, issuer, dates of issue and effect) becomes
+        # metadata; what the source already gave is kept.
+        for key, value in legal_metadata(doc.text).items():
+            doc.extra.setdefault(key, value)
         content_hash = doc.content_hash()
         previous = self.store.content_hash(doc.doc_id)
         if previous == content_hash:

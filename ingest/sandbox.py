@@ -21,8 +21,10 @@ from pathlib import Path
 from ingest.errors import LoadError
 from ingest.formats import check_zip
 from ingest.loaders import MAX_HTML_BYTES, SUPPORTED, SourceDocument, load_bytes
+from ingest.metadata import FileMeta
+from ingest.ocr import IMAGE_SUFFIXES
 
-ISOLATED = {".pdf", ".docx", ".html", ".htm"}
+ISOLATED = {".pdf", ".docx", ".html", ".htm"} | IMAGE_SUFFIXES
 _STARTUP_S = 120.0  # the child's interpreter and parsers importing, on a busy machine
 
 
@@ -35,8 +37,9 @@ class ParseBudget:
 @dataclass(frozen=True)
 class Upload:
     name: str
-    key: str  # what the stable doc id is made from (the name and a digest of the bytes)
+    key: str  # unused for the id since the one id rule (ingest/metadata.py): kept for callers
     data: bytes
+    meta: FileMeta | None = None  # the form's title, source, url, published, doc_id
 
 
 def precheck(upload: Upload) -> LoadError | None:
@@ -56,9 +59,9 @@ def precheck(upload: Upload) -> LoadError | None:
     return None
 
 
-def _parse(upload: Upload) -> list[SourceDocument | LoadError]:
+def _parse(upload: Upload, ocr_timeout_s: float = 60.0) -> list[SourceDocument | LoadError]:
     try:
-        return list(load_bytes(upload.data, upload.name, key=upload.key))
+        return list(load_bytes(upload.data, upload.name, key=upload.key, meta=upload.meta, ocr_timeout_s=ocr_timeout_s))
     except MemoryError:
         return [LoadError(f"{upload.name}: refused: parsing it needs more memory than its budget")]
     except RecursionError:
@@ -67,16 +70,25 @@ def _parse(upload: Upload) -> list[SourceDocument | LoadError]:
         return [LoadError(f"{upload.name}: cannot be parsed ({type(exc).__name__})")]
 
 
-def _child(conn: Connection, uploads: list[Upload], memory_mb: int) -> None:
+def _child(conn: Connection, uploads: list[Upload], memory_mb: int, seconds: float) -> None:
     import docx  # noqa: F401 — imported before the cap, so the cap is the parse's own
+    import PIL.Image  # noqa: F401
     import pypdf  # noqa: F401
+    import pypdfium2  # noqa: F401
+    import pytesseract  # noqa: F401
     import trafilatura  # noqa: F401
 
+    from ingest.ocr import available
+
+    available()  # asks Tesseract its version and languages once, before the cap
     limit = memory_mb * 2**20 + _vm_bytes()
+    # Tesseract runs as this process's child and inherits the cap: a scan cannot take more memory
+    # than its budget either. Each page's OCR stops within the file's wall-clock budget, so a
+    # killed parser leaves no reader behind.
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     conn.send("ready")
     for upload in uploads:
-        conn.send(_parse(upload))
+        conn.send(_parse(upload, ocr_timeout_s=seconds))
     conn.close()
 
 
@@ -94,7 +106,7 @@ def _isolated(uploads: list[Upload], budget: ParseBudget) -> list[SourceDocument
     ctx = multiprocessing.get_context("spawn")  # not fork: the server has threads and open databases
     while pending:
         receiver, sender = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_child, args=(sender, pending, budget.memory_mb), daemon=True)
+        proc = ctx.Process(target=_child, args=(sender, pending, budget.memory_mb, budget.seconds), daemon=True)
         proc.start()
         sender.close()
         taken = 0

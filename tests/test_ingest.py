@@ -91,9 +91,9 @@ def test_bad_inputs_are_reported_and_do_not_stop_the_run(tmp_path: Path, writabl
     # Windows-1258 stores tone marks as combining characters: encode the NFD form.
     (tmp_path / "legacy.txt").write_bytes(unicodedata.normalize("NFD", "Thủ tục hành chính").encode("cp1258"))
     (tmp_path / "empty.txt").write_text("  \n", encoding="utf-8")
-    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    (tmp_path / "image.gif").write_bytes(b"GIF89a")  # PNG/JPEG/TIFF are read by OCR
     report = _pipeline(writable_index, embed_cache_dir).run(
-        load_paths([tmp_path / "bad.jsonl", tmp_path / "legacy.txt", tmp_path / "empty.txt", tmp_path / "image.png", tmp_path / "missing.txt"])
+        load_paths([tmp_path / "bad.jsonl", tmp_path / "legacy.txt", tmp_path / "empty.txt", tmp_path / "image.gif", tmp_path / "missing.txt"])
     )
     assert report.added == 1
     text = "\n".join(report.errors)

@@ -31,9 +31,11 @@ from assistant.api.originals import Originals
 from assistant.api.security import AdminDep, QueryDep
 from assistant.documents import DocumentService
 from ingest.loaders import LoadError, SourceDocument, file_doc_id, record_to_document
+from ingest.metadata import FileMeta
 from ingest.sandbox import ParseBudget, Upload, precheck
 
 router = APIRouter(prefix="/v1", tags=["documents"])
+_META_FIELDS = {"title", "source", "url", "published", "doc_id"}
 
 
 
@@ -63,6 +65,9 @@ class DocumentText(BaseModel):
     source: str | None
     text: str
     file_name: str | None = Field(None, description="Set when the original file can be downloaded (/original).")
+    metadata: dict[str, Any] = Field(default_factory=dict, description=(
+        "What ingest read beside the text: a legal document's doc_kind, doc_number, issuer, issued, "
+        "effective; ocr (engine, confidence 0..1, pages) for text recognised from images; published_from."))
 
 
 class DocumentIn(BaseModel):
@@ -125,6 +130,7 @@ def get_document(doc_id: str, documents: DocumentsDep, settings: SettingsDep) ->
     return DocumentText(
         doc_id=doc.doc_id, title=doc.title, url=doc.url, published=doc.published,
         source=doc.source, text=doc.text, file_name=Originals(settings.data_dir).name(doc_id),
+        metadata=doc.extra,
     )
 
 
@@ -143,6 +149,17 @@ async def _from_upload(request: Request, max_files: int) -> tuple[list[Upload], 
     files = [v for _, v in form.multi_items() if isinstance(v, UploadFile)]
     if not files:
         raise ApiError(422, "no_files")
+    # Metadata fields (title, source, url, published, doc_id) describe one file: the same rule as
+    # `cchc ingest FILE --title …` and a sidecar FILE.meta.json (ingest/metadata.py).
+    fields = {k: v for k, v in form.multi_items() if isinstance(v, str) and k in _META_FIELDS}
+    meta = None
+    if fields:
+        if len(files) > 1:
+            raise ApiError(400, "bad_form", reason="title/source/url/published/doc_id describe one file; send one file")
+        try:
+            meta = FileMeta.parse(fields, "form")
+        except LoadError as exc:
+            raise ApiError(400, "bad_form", reason=str(exc)[:200]) from exc
     uploads: list[Upload] = []
     rejected: list[str] = []
     for f in files:
@@ -152,7 +169,7 @@ async def _from_upload(request: Request, max_files: int) -> tuple[list[Upload], 
         # replaces itself (idempotent), and another file that happens to share its name ("bao-cao.pdf"
         # from two provinces) gets its own id instead of silently replacing the first.
         key = "upload:" + hashlib.sha256(name.encode("utf-8", "replace") + b"\0" + data).hexdigest()
-        upload = Upload(name, key, data)
+        upload = Upload(name, key, data, meta)
         refused = await run_in_threadpool(precheck, upload)  # reads a zip directory: off the loop
         if refused is None:
             uploads.append(upload)
@@ -166,7 +183,9 @@ def _keep_originals(uploads: list[Upload], documents: DocumentService, originals
     A different file under a name already held gets its own id and both are kept (two
     provinces' "bao-cao.pdf"); with `replace` the documents held under that name are deleted
     first. Nothing is ever replaced silently: the admin page asks which one is meant."""
-    singles = [(u, file_doc_id(u.key, u.name)) for u in uploads if not u.name.lower().endswith((".jsonl", ".json"))]
+    singles = [(u, (u.meta.doc_id if u.meta else None) or file_doc_id((u.meta.url if u.meta else None) or u.key,
+                                                                    u.name, u.data))
+               for u in uploads if not u.name.lower().endswith((".jsonl", ".json"))]
     if replace:
         for u, new in singles:
             for old in originals.holding(u.name):

@@ -1,0 +1,183 @@
+"""Text out of scanned pages: Tesseract (Debian's `tesseract-ocr` + `tesseract-ocr-vie`).
+
+A PDF without a text layer is rendered page by page with PDFium (pypdfium2, a wheel that needs
+no system library) and each page image read by Tesseract through pytesseract; PNG/JPEG/TIFF
+files are read directly. One Tesseract run per page gives both the words and their confidence
+(the TSV output), so the text and the figure stored with it come from the same pass.
+
+Tesseract runs as a subprocess of the parsing process: inside the API's parse sandbox
+(ingest/sandbox.py) it inherits that process's address-space cap, and every page gets a
+timeout of its own so a killed parser never leaves an orphan reading on.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+import shutil
+import unicodedata
+from dataclasses import dataclass
+
+from ingest.errors import LoadError
+from ingest.reflow import reflow
+
+OCR_DPI = 300  # Tesseract's own recommendation; diacritics stacked on Vietnamese vowels need it
+OCR_LANG = "vie"
+MAX_OCR_PAGES = 200  # a scanned file of more pages is refused rather than read for minutes
+PAGE_TIMEOUT_S = 60.0
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
+MAX_IMAGE_PIXELS = 60_000_000  # an A4 page at 600 dpi is 35 Mpx; bigger is a decompression bomb
+
+
+@dataclass(frozen=True)
+class OcrResult:
+    text: str
+    confidence: float  # Tesseract's mean word confidence, 0..1, weighted by word length
+    pages: int
+    engine: str
+
+    def metadata(self) -> dict[str, object]:
+        """What the document's metadata keeps: shown to readers as 'văn bản nhận dạng từ ảnh'."""
+        return {"ocr": {"engine": self.engine, "lang": OCR_LANG, "confidence": round(self.confidence, 3),
+                        "pages": self.pages, "dpi": OCR_DPI}}
+
+
+@functools.cache
+def _engine() -> str | None:
+    """'tesseract 5.3.0' when Tesseract and its Vietnamese model are installed, else None."""
+    if shutil.which("tesseract") is None:
+        return None
+    import pytesseract
+
+    try:
+        if OCR_LANG not in pytesseract.get_languages(config=""):
+            return None
+        return f"tesseract {pytesseract.get_tesseract_version()}"
+    except (pytesseract.TesseractError, OSError):
+        return None
+
+
+def available() -> bool:
+    return _engine() is not None
+
+
+def _missing(origin: str, what: str) -> LoadError:
+    return LoadError(
+        f"{origin}: {what}, and OCR is not available here: install Tesseract with its Vietnamese "
+        "model (`apt-get install tesseract-ocr tesseract-ocr-vie`), or run OCR first, e.g. "
+        "`ocrmypdf -l vie in.pdf out.pdf`"
+    )
+
+
+def _page_text(image, timeout_s: float) -> tuple[str, float, int]:  # noqa: ANN001 — a PIL image
+    """(text with blank lines between Tesseract's paragraphs, confidence sum, weight)."""
+    import pytesseract
+
+    # One thread per page: OpenMP threads fight over the two cores this runs on and read no faster.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    try:
+        data = pytesseract.image_to_data(
+            image, lang=OCR_LANG, config="--psm 3", output_type=pytesseract.Output.DICT, timeout=timeout_s
+        )
+    except RuntimeError as exc:  # pytesseract's timeout
+        raise LoadError(f"OCR of a page took longer than {timeout_s:g} s") from exc
+    paragraphs: dict[tuple[int, int], dict[int, list[str]]] = {}
+    conf_sum, weight = 0.0, 0
+    for i, word in enumerate(data["text"]):
+        word = (word or "").strip()
+        if not word:
+            continue
+        key = (data["block_num"][i], data["par_num"][i])
+        paragraphs.setdefault(key, {}).setdefault(data["line_num"][i], []).append(word)
+        conf = float(data["conf"][i])
+        if conf >= 0:
+            conf_sum += conf / 100 * len(word)
+            weight += len(word)
+    text = "\n\n".join(
+        "\n".join(" ".join(words) for _, words in sorted(lines.items()))
+        for _, lines in sorted(paragraphs.items())
+    )
+    return unicodedata.normalize("NFC", text), conf_sum, weight
+
+
+def _read(images, origin: str, timeout_s: float) -> OcrResult:  # noqa: ANN001 — PIL images
+    engine = _engine()
+    assert engine is not None
+    pages, conf_sum, weight, n = [], 0.0, 0, 0
+    for image in images:
+        n += 1
+        try:
+            text, c, w = _page_text(image, timeout_s)
+        except LoadError as exc:
+            raise LoadError(f"{origin}: page {n}: {exc}") from None
+        pages.append(reflow(text))
+        conf_sum, weight = conf_sum + c, weight + w
+    text = "\n\n".join(p for p in pages if p.strip())
+    if not text.strip():
+        raise LoadError(f"{origin}: OCR found no text on {n} page(s)")
+    return OcrResult(text, conf_sum / weight if weight else 0.0, n, engine)
+
+
+def character_accuracy(expected: str, got: str) -> float:
+    """1 − (character edit distance / length of ``expected``), both NFC and whitespace-folded:
+    the figure the bench and the tests report."""
+    a = unicodedata.normalize("NFC", " ".join(expected.split()))
+    b = unicodedata.normalize("NFC", " ".join(got.split()))
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return max(0.0, 1 - row[len(b)] / max(1, len(a)))
+
+
+def ocr_pdf(data: bytes, origin: str, timeout_s: float = PAGE_TIMEOUT_S, dpi: int = OCR_DPI) -> OcrResult:
+    """Render every page of a PDF and read it."""
+    if not available():
+        raise _missing(origin, "the PDF has no text layer (probably scanned)")
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise LoadError(f"{origin}: broken PDF ({exc})") from exc
+    try:
+        if len(pdf) > MAX_OCR_PAGES:
+            raise LoadError(f"{origin}: refused: {len(pdf)} scanned pages (OCR reads at most {MAX_OCR_PAGES}); "
+                            "split it first")
+
+        def images():  # noqa: ANN202 — one page in memory at a time
+            for page in pdf:
+                try:
+                    yield page.render(scale=dpi / 72, grayscale=True).to_pil()
+                finally:
+                    page.close()
+
+        return _read(images(), origin, timeout_s)
+    finally:
+        pdf.close()
+
+
+def ocr_image(data: bytes, origin: str, timeout_s: float = PAGE_TIMEOUT_S) -> OcrResult:
+    """Read a scanned page saved as an image (every frame of a multi-page TIFF)."""
+    if not available():
+        raise _missing(origin, "an image holds no text layer")
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
+    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+    try:
+        image = Image.open(io.BytesIO(data))
+        frames = getattr(image, "n_frames", 1)
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as exc:
+        raise LoadError(f"{origin}: not a readable image ({type(exc).__name__})") from exc
+    if image.width * image.height > MAX_IMAGE_PIXELS:
+        raise LoadError(f"{origin}: refused: {image.width}x{image.height} pixels (at most {MAX_IMAGE_PIXELS:,})")
+    if frames > MAX_OCR_PAGES:
+        raise LoadError(f"{origin}: refused: {frames} frames (OCR reads at most {MAX_OCR_PAGES})")
+    try:
+        return _read((f.convert("L") for f in ImageSequence.Iterator(image)), origin, timeout_s)
+    except LoadError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise LoadError(f"{origin}: not a readable image ({type(exc).__name__})") from exc
