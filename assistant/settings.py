@@ -174,6 +174,10 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(None, description="Slack app signing secret.")
     slack_bot_token: SecretStr | None = Field(None, description="Slack bot token (xoxb-…).")
     slack_api_base: str = Field("https://slack.com/api/", description="Slack Web API base URL (tests: a local fake).")
+    slack_app_token: SecretStr | None = Field(
+        None, description="App-level token (xapp-…, scope connections:write): Socket Mode, for networks with no "
+        "public URL; events then arrive over an outgoing WebSocket and no signing secret is needed.",
+    )
 
     # Zalo Official Account (mounted at /zalo/webhook when the app secret and a token are set)
     zalo_app_id: str | None = Field(None, description="Zalo app id (signs webhook events, refreshes tokens).")
@@ -207,7 +211,7 @@ class Settings(BaseSettings):
 
     @property
     def slack_enabled(self) -> bool:
-        return bool(self.slack_signing_secret and self.slack_bot_token)
+        return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))
 
     @property
     def zalo_enabled(self) -> bool:

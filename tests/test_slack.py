@@ -74,3 +74,67 @@ def test_block_kit_escapes_document_text_and_links_only_cited_sources():
     unsafe = slack_blocks(_resp("x [1]", "q", "t", "javascript:alert(1)"))[1]
     assert "javascript:" not in str(unsafe)
     assert "<!channel>" not in text and "35,48%" in text  # the notification text is escaped too
+
+
+def _channel_message(text: str, channel: str, thread_ts: str | None) -> dict:
+    payload = channels.slack_event(text, channel, thread_ts, kind="message")
+    payload["event"]["channel_type"] = "channel"  # message.channels, not a direct message
+    return payload
+
+
+def test_follow_ups_in_a_thread_the_bot_owns_need_no_mention(server, fake_slack):
+    import uuid
+
+    channel = f"C{uuid.uuid4().hex[:8]}"
+    first = channels.slack_event(f"<@{fake_slack.bot_user}> {HG}", channel)
+    thread = first["event"]["ts"]
+    assert channels.slack_request(server, first).status_code == 200
+    channels.wait_for(lambda: fake_slack.posts_in(channel, thread))
+    # The user's own message goes into the thread as Slack would show it to conversations.replies.
+    fake_slack.seed(channel, thread, [{"ts": thread, "user": "U1", "text": f"<@{fake_slack.bot_user}> {HG}"}])
+    follow = _channel_message("Còn tỷ lệ một phần thì sao?", channel, thread)
+    assert channels.slack_request(server, follow).status_code == 200
+    posts = channels.wait_for(lambda: fake_slack.posts_in(channel, thread)[1:] and fake_slack.posts_in(channel, thread))
+    assert len(posts) == 2 and posts[1]["blocks"]  # answered in the thread, without a mention
+
+    # A thread it never answered in, a top-level channel message, a mention in its own thread
+    # (answered once, as app_mention, not twice): no extra reply.
+    other = _channel_message("Một câu hỏi khác?", channel, "1700000000.000001")
+    top = _channel_message("Chào mọi người", channel, None)
+    mention = _channel_message(f"<@{fake_slack.bot_user}> thêm một câu", channel, thread)
+    for payload in (other, top, mention):
+        assert channels.slack_request(server, payload).status_code == 200
+    time.sleep(2)
+    assert len(fake_slack.posts_in(channel, thread)) == 2
+    assert [p for p in fake_slack.posts if p.get("channel") == channel and p.get("thread_ts") != thread] == []
+
+
+def test_socket_mode_answers_over_the_websocket(sample_index, tmp_path, fake_slack):
+    """No public URL: the server dials out with the app token, acknowledges the envelope and
+    answers in the thread; /slack/events is not served without a signing secret."""
+    import httpx
+    import yaml
+
+    from .conftest import SLACK_TOKEN, admin_server
+
+    env = {"CCHC_SLACK_BOT_TOKEN": SLACK_TOKEN, "CCHC_SLACK_APP_TOKEN": fake_slack.app_token,
+           "CCHC_SLACK_API_BASE": f"{fake_slack.base}/api/"}
+    before = fake_slack.connections
+    with admin_server(sample_index, tmp_path, env) as base:
+        channels.wait_for(lambda: fake_slack.connections > before)
+        payload = channels.slack_event(f"<@{fake_slack.bot_user}> {HG}", "CSOCKET")
+        envelope = fake_slack.push_event(payload)
+        thread = payload["event"]["ts"]
+        post = channels.wait_for(lambda: fake_slack.posts_in("CSOCKET", thread))[0]
+        assert {"envelope_id": envelope} in [{"envelope_id": a.get("envelope_id")} for a in fake_slack.acks]
+        seen = channels.parse_slack(post)
+        api = httpx.post(f"{base}/v1/ask", json={"question": HG}, timeout=60).json()
+        assert seen.urls == [c["url"] for c in api["citations"]] and seen.urls
+        assert httpx.post(f"{base}/slack/events", json={}).status_code == 404
+
+    from pathlib import Path
+
+    manifest = yaml.safe_load((Path(__file__).parents[1] / "docs/slack/manifest.yaml").read_text(encoding="utf-8"))
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert {"app_mention", "message.channels", "message.im"} <= events  # what the handlers listen to
+    assert manifest["features"]["app_home"]["messages_tab_enabled"] is True

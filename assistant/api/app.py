@@ -61,8 +61,16 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        socket = getattr(app.state, "slack_socket", None)
+        if socket is not None:
+            try:
+                await asyncio.to_thread(socket.connect)
+            except Exception as exc:  # Slack unreachable: the rest of the service still starts
+                log.error("slack socket mode did not connect: %s", type(exc).__name__)
         async with mcp_sessions.run():
             yield
+        if socket is not None:
+            socket.close()
         jobs.close()  # a running ingest finishes before the process exits
         feedback_store.close()
 
@@ -132,7 +140,11 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
     if settings.slack_enabled:
         from assistant.channels import slack
 
-        app.include_router(slack.make_router(slack.build_app(settings, service), settings))
+        bolt = slack.build_app(settings, service)
+        if settings.slack_signing_secret:
+            app.include_router(slack.make_router(bolt, settings))
+        if settings.slack_app_token:  # Socket Mode: connected in the lifespan, closed at shutdown
+            app.state.slack_socket = slack.socket_mode(bolt, settings)
     if settings.zalo_enabled:
         from assistant.channels import zalo
 

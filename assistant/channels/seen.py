@@ -44,5 +44,11 @@ class SeenEvents:
             )
             return cur.rowcount == 1
 
+    def known(self, key: str, window_s: float | None = None) -> bool:
+        """Whether `key` was taken within `window_s`, without taking it."""
+        window = self._window_s if window_s is None else window_s
+        row = self._db.execute("SELECT 1 FROM seen_events WHERE key = ? AND at >= ?", (key, time.time() - window)).fetchone()
+        return row is not None
+
     def close(self) -> None:
         self._db.close()

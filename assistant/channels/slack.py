@@ -1,7 +1,10 @@
 """Slack: a Bolt app mounted in FastAPI at /slack/events.
 
 Answers @mentions in channels and direct messages, always in the thread; a follow-up in
-the thread sees the thread as its history. The signing secret and the 5-minute timestamp
+the thread sees the thread as its history, and needs no new @mention in a thread the bot
+owns (one it has answered in: kept beside the seen events for `THREAD_WINDOW_S`). Other
+threads and plain channel messages are never answered, though the `message.channels`
+subscription delivers them. The signing secret and the 5-minute timestamp
 window are checked on the raw bytes before anything parses them (401), a signed body that is
 not an event object is a 400, and Bolt answers url_verification; listeners run in
 Bolt's thread pool after the acknowledgement, so Slack's 3-second deadline holds while the
@@ -25,6 +28,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from slack_bolt import App, BoltResponse
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk import WebClient
 
@@ -38,6 +42,7 @@ from assistant.settings import Settings
 log = logging.getLogger("cchc.slack")
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
 MAX_AGE_S = 300  # Slack's own replay window
+THREAD_WINDOW_S = 7 * 24 * 3600  # a thread answered in the last week is followed without a mention
 _LINK = re.compile(r"<(?:https?://|mailto:)[^|>]*\|([^>]*)>|<((?:https?://|mailto:)[^>]*)>")
 
 
@@ -49,10 +54,11 @@ def question_text(text: str) -> str:
 
 
 def build_app(settings: Settings, service: AnswerService) -> App:
-    assert settings.slack_signing_secret and settings.slack_bot_token
+    assert settings.slack_bot_token
     token = settings.slack_bot_token.get_secret_value()
     bolt = App(
-        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        # Socket Mode alone needs none: the connection is ours, opened with the app token.
+        signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
         client=WebClient(token=token, base_url=settings.slack_api_base),
         # No network call at start-up: the bot identity is fetched on the first event.
         token_verification_enabled=False,
@@ -94,6 +100,7 @@ def build_app(settings: Settings, service: AnswerService) -> App:
         client.chat_postMessage(
             channel=channel, thread_ts=thread_ts, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
         )
+        seen.first_time(_thread_key(channel, thread_ts), THREAD_WINDOW_S)  # the bot owns this thread now
 
     @bolt.event("app_mention")
     def on_mention(event: dict, client: WebClient, context: dict) -> None:
@@ -101,12 +108,25 @@ def build_app(settings: Settings, service: AnswerService) -> App:
 
     @bolt.event("message")
     def on_message(event: dict, client: WebClient, context: dict) -> None:
-        # Channel messages reach us as app_mention; here only direct messages from people.
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+        # People only (no edits, joins or bots, ourselves included); a channel message with
+        # our mention comes as app_mention too and is answered there, once.
+        if event.get("subtype") or event.get("bot_id"):
             return
-        reply(event, client, context.get("bot_user_id"))
+        bot_user = context.get("bot_user_id")
+        if event.get("channel_type") == "im":
+            reply(event, client, bot_user)
+            return
+        thread_ts, channel = event.get("thread_ts"), event.get("channel")
+        mentioned = bool(bot_user) and f"<@{bot_user}>" in (event.get("text") or "")
+        if (isinstance(thread_ts, str) and isinstance(channel, str) and not mentioned
+                and seen.known(_thread_key(channel, thread_ts), THREAD_WINDOW_S)):
+            reply(event, client, bot_user)
 
     return bolt
+
+
+def _thread_key(channel: str, thread_ts: str) -> str:
+    return f"slack-thread:{channel}:{thread_ts}"
 
 
 def signed(secret: str, body: bytes, timestamp: str | None, sig: str | None, now: float | None = None) -> bool:
@@ -134,6 +154,13 @@ def well_formed(body: bytes, content_type: str) -> bool:
     except (UnicodeDecodeError, ValueError):
         return False
     return isinstance(payload, dict) and isinstance(payload.get("event", {}), dict)
+
+
+def socket_mode(bolt: App, settings: Settings) -> SocketModeHandler:
+    """Bolt's Socket Mode handler (slack_sdk's built-in WebSocket client, reconnecting on its
+    own); `connect()` returns at once and events run in Bolt's thread pool as over HTTP."""
+    assert settings.slack_app_token
+    return SocketModeHandler(bolt, app_token=settings.slack_app_token.get_secret_value())
 
 
 def make_router(bolt: App, settings: Settings) -> APIRouter:

@@ -3,13 +3,15 @@ what the assistant sends them. Each is a real HTTP server in a thread."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import json
 import threading
 import time
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse
 
 
@@ -82,6 +84,49 @@ class FakeSlack(FakeServer):
             with self.lock:
                 msgs = list(self.threads.get((p["channel"], p["ts"]), []))
             return JSONResponse({"ok": True, "messages": msgs, "has_more": False})
+
+        # Socket Mode: apps.connections.open (app token) hands out a WebSocket URL; over it the
+        # fake says hello, pushes queued envelopes and records the acknowledgements.
+        self.app_token = "xapp-1-fake-app-token"
+        self.outbox: list[dict] = []
+        self.acks: list[dict] = []
+        self.connections = 0
+
+        @self.app.api_route("/api/apps.connections.open", methods=["POST"])
+        async def connections_open(request: Request) -> JSONResponse:
+            if request.headers.get("authorization") != f"Bearer {self.app_token}":
+                return JSONResponse({"ok": False, "error": "invalid_auth"})
+            return JSONResponse({"ok": True, "url": f"ws://{request.url.netloc}/link/?ticket=t1"})
+
+        @self.app.websocket("/link/")
+        async def link(ws: WebSocket) -> None:
+            await ws.accept()
+            with self.lock:
+                self.connections += 1
+            await ws.send_text(json.dumps({"type": "hello", "num_connections": 1,
+                                           "connection_info": {"app_id": "A1"}}))
+            try:
+                while True:
+                    with self.lock:
+                        pending, self.outbox[:] = list(self.outbox), []
+                    for envelope in pending:
+                        await ws.send_text(json.dumps(envelope))
+                    try:
+                        message = await asyncio.wait_for(ws.receive_text(), 0.05)
+                    except TimeoutError:
+                        continue
+                    with self.lock:
+                        self.acks.append(json.loads(message))
+            except WebSocketDisconnect:
+                return
+
+    def push_event(self, payload: dict) -> str:
+        """Queue an events_api envelope for the connected app; its envelope id."""
+        envelope_id = f"env-{len(self.outbox)}-{payload['event_id']}"
+        with self.lock:
+            self.outbox.append({"envelope_id": envelope_id, "type": "events_api", "accepts_response_payload": False,
+                                "retry_attempt": 0, "retry_reason": "", "payload": payload})
+        return envelope_id
 
     def seed(self, channel: str, thread_ts: str, messages: list[dict]) -> None:
         with self.lock:
