@@ -172,7 +172,10 @@ def _html_document(data: bytes, origin: str, doc_id: str, name: str) -> SourceDo
         raise LoadError(f"{origin}: no readable main text found in the HTML")
     # trafilatura separates blocks with one newline; our chunker reads blank lines as
     # paragraph breaks.
-    text = clean_document_text(re.sub(r"\n+", "\n\n", body))
+    text = re.sub(r"\n+", "\n\n", body)
+    # ...but a <table>'s rows ("| a | b |", one a line) stay one block, so each row keeps its
+    # header row (assistant/index/tables.py reads a table as consecutive lines).
+    text = clean_document_text(re.sub(r"(?m)^(\|[^\n]*\|)[ \t]*\n\n(?=\|)", r"\1\n", text))
     return SourceDocument(
         doc_id=doc_id,
         title=clean_document_text(extracted.title or Path(name).stem),

@@ -67,7 +67,10 @@ def _grid_blocks(text: str) -> list[list[list[Cell]]]:
     for a, b in zip(pipes, pipes[1:]):
         a_end = text.index("|", a) + 1
         between = text[a_end:b]
-        if between.count("\n") > 12 or len(between) > 1500:  # prose between two tables
+        # Prose between two tables: the flattening keeps a cell on consecutive lines, so a blank
+        # line inside means text outside the table (a long procedure-time cell runs to 20+ lines,
+        # which a line count took for prose and cut the row from its header).
+        if "\n\n" in between.strip(" \t\n") or len(between) > 6000:
             if row:
                 rows.append(row)
             if rows:
@@ -153,6 +156,9 @@ def _from_number_column(r: list[Cell]) -> list[Cell]:
 
 
 def _rows_of(block: list[list[Cell]], text: str) -> list[Row]:
+    # A header row led by the text before its table (a signature block, the appendix title
+    # with its "(16 thủ tục)") starts at its STT column; its figures made it read as data.
+    block = [_from_number_column(r) if len(r) > 2 and not _NUMBER_HEAD.match(r[0].text) else r for r in block]
     out: list[Row] = []
     labels: list[str] = []
     i = 0
