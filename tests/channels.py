@@ -204,3 +204,18 @@ def zalo_bot(server: str, fake: FakeZalo, q: str, history: list[dict]) -> Seen:
     before = len(fake.bot_messages_for(chat))
     assert zalo_bot_request(server, zalo_bot_update(chat, q)).status_code == 200
     return parse_zalo(server, zalo_bot_reply(fake, chat, before))
+
+
+def mcp(server: str, q: str, history: list[dict]) -> Seen:
+    """The `ask` tool through the MCP SDK's own client over streamable HTTP at /mcp."""
+    import anyio
+    from mcp import Client
+
+    async def call() -> dict:
+        async with Client(f"{server}/mcp", read_timeout_seconds=60) as client:
+            result = await client.call_tool("ask", {"question": q, "history": history})
+            assert not result.is_error, result.content
+            return result.structured_content or json.loads(result.content[0].text)
+
+    answer = anyio.run(call)
+    return Seen(norm(strip_markup(answer["answer"])), [c["url"] for c in answer["citations"]])

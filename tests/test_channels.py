@@ -16,7 +16,7 @@ QUESTIONS = [
 ]
 FOLLOW_UP = ("Hà Giang có bao nhiêu TTHC được cung cấp DVC trực tuyến toàn trình?", "Còn một phần thì sao?")
 
-CHANNELS = ["openai", "openai-stream", "slack", "zalo", "zalo-bot"]
+CHANNELS = ["openai", "openai-stream", "slack", "zalo", "zalo-bot", "mcp"]
 
 
 def through(channel: str, server: str, fake_slack, fake_zalo, q: str, history: list[dict]) -> channels.Seen:  # noqa: ANN001
@@ -26,6 +26,8 @@ def through(channel: str, server: str, fake_slack, fake_zalo, q: str, history: l
         return channels.openai_stream(server, q, history)
     if channel == "slack":
         return channels.slack(server, fake_slack, q, history)
+    if channel == "mcp":
+        return channels.mcp(server, q, history)
     if channel == "zalo-bot":
         return channels.zalo_bot(server, fake_zalo, q, history)
     return channels.zalo(server, fake_zalo, q, history)
