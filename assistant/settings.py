@@ -184,7 +184,7 @@ class Settings(BaseSettings):
     zalo_app_secret: SecretStr | None = Field(None, description="Zalo app secret key (token refresh).")
     zalo_oa_secret_key: SecretStr | None = Field(
         None, description="OA secret key that signs webhook events (Webhook page of the app; not the app secret). "
-        "Required: without it the OA channel stays off.",
+        "Required with the OA channel: the server refuses to start without it.",
     )
     zalo_oa_access_token: SecretStr | None = Field(None, description="Initial OA access token.")
     zalo_refresh_token: SecretStr | None = Field(None, description="Initial OA refresh token.")
