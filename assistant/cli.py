@@ -359,6 +359,82 @@ def keys_hash(key: str) -> None:
     typer.echo(hash_key(key))
 
 
+sources_app = typer.Typer(no_args_is_help=True, help="Feeds (RSS/Atom) and sitemaps of portals, polled for new pages.")
+app.add_typer(sources_app, name="sources")
+
+
+def _sources(data_dir: Path | None):  # noqa: ANN202 — ingest.sources.Sources, imported late
+    from ingest.sources import Sources
+
+    return Sources(_settings(data_dir).data_dir / "sources.sqlite")
+
+
+@sources_app.command("add")
+def sources_add(
+    url: str,
+    every: Annotated[str, typer.Option(help="How often to poll: 30m, 6h, 1d.")] = "6h",
+    data_dir: DataDir = None,
+) -> None:
+    """Add (or re-time) a feed or sitemap."""
+    from ingest.sources import parse_every
+
+    try:
+        _sources(data_dir).add(url, parse_every(every))
+    except ValueError as exc:
+        _fail(str(exc))
+    typer.echo(f"added {url}, polled every {every}")
+
+
+@sources_app.command("list")
+def sources_list(data_dir: DataDir = None) -> None:
+    """The sources, when each was last polled, what it gave."""
+    for s in _sources(data_dir).list():
+        typer.echo(json.dumps(s, ensure_ascii=False))
+
+
+@sources_app.command("run")
+def sources_run(
+    all_sources: Annotated[bool, typer.Option("--all", help="Poll every source, not only those due.")] = False,
+    delay: Annotated[float, typer.Option(help="Seconds between requests to one site.")] = 1.0,
+    data_dir: DataDir = None,
+) -> None:
+    """Poll the due sources and ingest their new or changed pages."""
+    from ingest.errors import LoadError
+    from ingest.fetch import Fetcher
+
+    sources = _sources(data_dir)
+    fetcher = Fetcher(delay_s=delay)
+    items: list = []
+    for url in [s["url"] for s in sources.list()] if all_sources else sources.due():
+        result = sources.poll(url, fetcher)
+        typer.echo(f"{url}: {result.status}, {len(result.documents)} new or changed of {result.seen}", err=True)
+        items.extend(result.documents)
+        items.extend(LoadError(e) for e in result.errors)
+    report = ingest_paths(_settings(data_dir), [], quiet=True, items=items)
+    typer.echo(json.dumps(report, ensure_ascii=False))
+
+
+zalo_app = typer.Typer(no_args_is_help=True, help="Zalo Official Account setup.")
+app.add_typer(zalo_app, name="zalo")
+
+
+@zalo_app.command("authorize")
+def zalo_authorize(data_dir: DataDir = None) -> None:
+    """Print the OAuth v4 permission URL (PKCE); open it as the OA's admin and allow: Zalo
+    redirects to /zalo/oauth/callback on `cchc serve`, which stores the first token pair (or a
+    new one, when the refresh token has died). The URL is good for 10 minutes."""
+    from assistant.channels.zalo_oauth import CALLBACK, permission_url
+
+    settings = _settings(data_dir)
+    try:
+        url = permission_url(settings)
+    except ValueError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(f"Callback (register it as the app's callback URL): {settings.public_base_url}{CALLBACK}", err=True)
+    typer.echo(url)
+
+
 feedback_app = typer.Typer(no_args_is_help=True, help="Users' thumbs up/down from the chat page.")
 app.add_typer(feedback_app, name="feedback")
 

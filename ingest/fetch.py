@@ -72,16 +72,28 @@ class Fetcher:
         robots = self._robots[base]
         return robots is None or robots.can_fetch(USER_AGENT, url)
 
-    def _get_once(self, url: str) -> httpx.Response:
+    def _get_once(self, url: str, headers: dict[str, str] | None = None) -> httpx.Response:
         host = urlsplit(url).netloc
         wait = self._last.get(host, 0) + self.delay_s - time.monotonic()
         if wait > 0:
             time.sleep(wait)
         self._last[host] = time.monotonic()
-        r = self._client.get(url)
+        r = self._client.get(url, headers=headers or None)
         if r.status_code == 429 or r.status_code >= 500:
             raise _Transient(f"HTTP {r.status_code}")
         return r
+
+    def get(self, url: str, headers: dict[str, str]) -> httpx.Response:
+        """One polite request (robots.txt, spacing, retries) with conditional headers: a feed's
+        or sitemap's list (ingest/sources.py). Failures are a LoadError."""
+        if not re.match(r"^https?://", url):
+            raise LoadError(f"{url}: not an http(s) URL")
+        if not self._allowed(url):
+            raise LoadError(f"{url}: disallowed by the site's robots.txt")
+        try:
+            return self._get(url, headers)
+        except (httpx.HTTPError, _Transient) as exc:
+            raise LoadError(f"{url}: fetch failed ({exc})") from exc
 
     def fetch(self, urls: list[str], save_dir: Path | None = None) -> Iterator[SourceDocument | LoadError]:
         for url in urls:

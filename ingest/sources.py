@@ -1,0 +1,177 @@
+"""Portals that publish every day: RSS/Atom feeds and sitemaps polled for new pages.
+
+A source is a feed or sitemap URL and how often to poll it. A poll asks for the list with the
+ETag and Last-Modified of the previous answer (a 304 costs nothing), and fetches only the pages
+it has not seen; a page seen before is fetched again only when the list says it changed
+(its date moved), and ingested only when its text hash changed. Fetching goes through
+ingest/fetch.py's Fetcher: robots.txt, spacing per host, retries. State lives in SQLite in
+the data dir, so the CLI (`cchc sources …`) and a server's scheduler share it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+from ingest.errors import LoadError
+from ingest.fetch import Fetcher
+from ingest.loaders import SourceDocument
+
+_EVERY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhd])\s*$", re.IGNORECASE)
+MAX_ITEMS_PER_POLL = 200  # a sitemap of a whole portal is read a page of news at a time
+MAX_LIST_BYTES = 10 * 1024 * 1024
+
+
+def parse_every(value: str) -> int:
+    """'30m', '6h', '1d' as seconds; at least 5 minutes (a portal is not a chat)."""
+    m = _EVERY.match(value or "")
+    if not m:
+        raise ValueError(f"not an interval: {value!r} (write e.g. 30m, 6h, 1d)")
+    seconds = int(float(m.group(1)) * {"m": 60, "h": 3600, "d": 86400}[m.group(2).lower()])
+    if seconds < 300:
+        raise ValueError(f"interval {value!r} is under 5 minutes")
+    return seconds
+
+
+@dataclass
+class Item:
+    url: str
+    stamp: str = ""  # the list's date for it (a feed entry's updated, a sitemap's lastmod)
+
+
+def items_in(data: bytes) -> tuple[str, list[Item]]:
+    """('feed'|'sitemap'|'sitemapindex', items) of a list's bytes."""
+    head = data[:2000].lstrip().lower()
+    if b"<urlset" in head or b"<sitemapindex" in head:
+        try:
+            root = ElementTree.fromstring(data)  # noqa: S314 — expat: no external entities
+        except ElementTree.ParseError as exc:
+            raise LoadError(f"not a readable sitemap ({exc})") from exc
+        kind = "sitemapindex" if root.tag.endswith("sitemapindex") else "sitemap"
+        out = []
+        for node in root:
+            loc = next((c.text for c in node if c.tag.endswith("loc")), None)
+            lastmod = next((c.text for c in node if c.tag.endswith("lastmod")), None) or ""
+            if loc and loc.strip().startswith(("http://", "https://")):
+                out.append(Item(loc.strip(), lastmod.strip()))
+        return kind, out
+    import feedparser
+
+    feed = feedparser.parse(data)
+    if not feed.entries and not feed.get("version"):  # feedparser reads any page; a feed names its version
+        raise LoadError("neither an RSS/Atom feed nor a sitemap")
+    return "feed", [
+        Item(e.link, str(e.get("updated") or e.get("published") or ""))
+        for e in feed.entries if str(e.get("link", "")).startswith(("http://", "https://"))
+    ]
+
+
+@dataclass
+class PollResult:
+    source: str
+    status: str  # 'new', 'not modified', 'unchanged', 'error'
+    documents: list[SourceDocument]
+    errors: list[str]
+    seen: int = 0
+
+
+class Sources:
+    def __init__(self, db_path: Path) -> None:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS sources (url TEXT PRIMARY KEY, every_s INTEGER, added_at REAL,"
+            " last_run REAL, etag TEXT, last_modified TEXT, status TEXT, new_total INTEGER DEFAULT 0)"
+        )
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS seen (source TEXT, url TEXT, stamp TEXT, hash TEXT, PRIMARY KEY (source, url))"
+        )
+
+    def add(self, url: str, every_s: int) -> None:
+        if not re.match(r"^https?://", url):
+            raise ValueError(f"not an http(s) URL: {url!r}")
+        self._db.execute(
+            "INSERT INTO sources (url, every_s, added_at) VALUES (?, ?, ?)"
+            " ON CONFLICT(url) DO UPDATE SET every_s = excluded.every_s",
+            (url, every_s, time.time()),
+        )
+
+    def remove(self, url: str) -> bool:
+        self._db.execute("DELETE FROM seen WHERE source = ?", (url,))
+        return self._db.execute("DELETE FROM sources WHERE url = ?", (url,)).rowcount > 0
+
+    def list(self) -> list[dict[str, Any]]:
+        cols = ["url", "every_s", "added_at", "last_run", "status", "new_total"]
+        rows = self._db.execute(f"SELECT {', '.join(cols)}, (SELECT COUNT(*) FROM seen WHERE seen.source = sources.url)"
+                                " FROM sources ORDER BY added_at").fetchall()
+        out = []
+        for r in rows:
+            d = dict(zip(cols, r))
+            d["seen"] = r[-1]
+            d["next_due"] = (d["last_run"] or 0) + d["every_s"]
+            out.append(d)
+        return out
+
+    def due(self, now: float | None = None) -> list[str]:
+        now = time.time() if now is None else now
+        return [s["url"] for s in self.list() if s["next_due"] <= now]
+
+    def poll(self, url: str, fetcher: Fetcher) -> PollResult:
+        """New or changed pages of one source, as documents (not yet ingested)."""
+        row = self._db.execute("SELECT etag, last_modified FROM sources WHERE url = ?", (url,)).fetchone()
+        if row is None:
+            raise KeyError(url)
+        etag, modified = row
+        headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", modified)) if v}
+        try:
+            r = fetcher.get(url, headers)
+        except LoadError as exc:
+            return self._done(url, PollResult(url, "error", [], [str(exc)]))
+        if r.status_code == 304:
+            return self._done(url, PollResult(url, "not modified", [], []))
+        if r.status_code != 200 or len(r.content) > MAX_LIST_BYTES:
+            return self._done(url, PollResult(url, "error", [], [f"{url}: HTTP {r.status_code}"]))
+        try:
+            kind, items = items_in(r.content)
+        except LoadError as exc:
+            return self._done(url, PollResult(url, "error", [], [f"{url}: {exc}"]))
+        if kind == "sitemapindex":  # one level down: the index's own sitemaps
+            nested: list[Item] = []
+            for child in items[:20]:
+                try:
+                    nested.extend(items_in(fetcher.get(child.url, {}).content)[1])
+                except LoadError:
+                    continue
+            items = nested
+        seen = dict(self._db.execute("SELECT url, stamp FROM seen WHERE source = ?", (url,)).fetchall())
+        todo = [i for i in items if i.url not in seen or (i.stamp and i.stamp != seen[i.url])][:MAX_ITEMS_PER_POLL]
+        docs, errors = [], []
+        for item in todo:
+            for got in fetcher.fetch([item.url]):
+                if isinstance(got, LoadError):
+                    errors.append(str(got))
+                    continue
+                digest = hashlib.sha256(got.text.encode("utf-8")).hexdigest()
+                old = self._db.execute("SELECT hash FROM seen WHERE source = ? AND url = ?", (url, item.url)).fetchone()
+                self._db.execute("INSERT OR REPLACE INTO seen (source, url, stamp, hash) VALUES (?, ?, ?, ?)",
+                                 (url, item.url, item.stamp, digest))
+                if old is None or old[0] != digest:
+                    got.extra.setdefault("feed", url)
+                    docs.append(got)
+        self._db.execute("UPDATE sources SET etag = ?, last_modified = ?, new_total = new_total + ? WHERE url = ?",
+                         (r.headers.get("etag"), r.headers.get("last-modified"), len(docs), url))
+        return self._done(url, PollResult(url, "new" if docs else "unchanged", docs, errors, len(items)))
+
+    def _done(self, url: str, result: PollResult) -> PollResult:
+        self._db.execute("UPDATE sources SET last_run = ?, status = ? WHERE url = ?", (time.time(), result.status, url))
+        return result
+
+    def close(self) -> None:
+        self._db.close()
