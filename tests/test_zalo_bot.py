@@ -78,3 +78,42 @@ def test_oa_without_its_secret_key_is_refused_at_startup():
     assert Settings(zalo_app_secret="a", zalo_refresh_token="r", zalo_oa_secret_key="k").zalo_enabled
     with pytest.raises(ValidationError):
         Settings(zalo_bot_token="1:x", zalo_bot_secret_token="short")  # setWebhook takes 8-256 characters
+
+
+def test_zalo_authorize_with_pkce_stores_the_first_pair(sample_index, tmp_path, fake_zalo):
+    """`cchc zalo authorize` prints the v4 permission URL with a S256 challenge; the callback
+    exchanges the code with the matching verifier and stores the pair; a restarted server
+    answers OA users with it, configured with no token at all."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from urllib.parse import parse_qs, urlsplit
+
+    from .conftest import ZALO_APP_ID, ZALO_OA_KEY, ZALO_SECRET, running_server
+
+    data_dir = tmp_path / "index"
+    shutil.copytree(sample_index, data_dir)
+    env = {"CCHC_ZALO_APP_ID": ZALO_APP_ID, "CCHC_ZALO_APP_SECRET": ZALO_SECRET, "CCHC_ZALO_OA_SECRET_KEY": ZALO_OA_KEY,
+           "CCHC_ZALO_API_BASE": fake_zalo.base, "CCHC_ZALO_OAUTH_BASE": fake_zalo.base, "CCHC_RATE_LIMIT": "100000/minute"}
+    with running_server(data_dir, env) as base:
+        assert httpx.post(f"{base}/zalo/webhook", content=b"{}").status_code == 404  # no tokens: no OA channel yet
+        out = subprocess.run([sys.executable, "-m", "assistant.cli", "zalo", "authorize", "--data-dir", str(data_dir)],
+                             capture_output=True, text=True, timeout=60, check=True,
+                             env={**os.environ, **env, "CCHC_PUBLIC_BASE_URL": base}).stdout.strip()
+        url = urlsplit(out)
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        assert url.path == "/v4/oa/permission" and query["app_id"] == ZALO_APP_ID
+        assert query["redirect_uri"] == f"{base}/zalo/oauth/callback" and len(query["code_challenge"]) == 43
+        code = fake_zalo.allow(query["code_challenge"])
+        assert httpx.get(f"{base}/zalo/oauth/callback", params={"code": code, "state": "forged"}).status_code == 400
+        ok = httpx.get(f"{base}/zalo/oauth/callback", params={"code": code, "state": query["state"]}, timeout=30)
+        assert ok.status_code == 200 and "token" in ok.text
+        again = httpx.get(f"{base}/zalo/oauth/callback", params={"code": code, "state": query["state"]})
+        assert again.status_code == 400  # a state is good once
+    with running_server(data_dir, env) as base:
+        user = f"u{uuid.uuid4().hex[:8]}"
+        assert channels.zalo_request(base, channels.zalo_event(user, QUESTION)).status_code == 200
+        replies = channels.zalo_reply(fake_zalo, user)
+        assert replies and replies[0]
+        assert fake_zalo.messages_for(user)[0]["token"].startswith("access-")  # the stored pair's token

@@ -4,6 +4,8 @@ what the assistant sends them. Each is a real HTTP server in a thread."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import itertools
 import json
 import threading
@@ -148,6 +150,7 @@ class FakeZalo(FakeServer):
         self.refresh_token = refresh_token
         self.refreshes = 0
         self.messages: list[dict] = []
+        self.codes: dict[str, str] = {}  # authorization code -> the PKCE challenge it was issued for
 
         @self.app.post("/v3.0/oa/message/cs")
         async def send(request: Request) -> JSONResponse:
@@ -164,6 +167,17 @@ class FakeZalo(FakeServer):
             p = await _params(request)
             if request.headers.get("secret_key") != self.app_secret:
                 return JSONResponse({"error": -14002, "error_name": "Invalid secret key"})
+            if p.get("grant_type") == "authorization_code":  # OAuth v4 with PKCE
+                digest = hashlib.sha256(str(p.get("code_verifier", "")).encode()).digest()
+                with self.lock:
+                    wanted = self.codes.pop(str(p.get("code")), None)
+                    if wanted is None or wanted != base64.urlsafe_b64encode(digest).rstrip(b"=").decode():
+                        return JSONResponse({"error": -14019, "error_name": "Invalid code verifier"})
+                    self.refreshes += 1
+                    access, self.refresh_token = f"access-{self.refreshes}", f"refresh-{self.refreshes}"
+                    self.valid_access.add(access)
+                    return JSONResponse({"access_token": access, "refresh_token": self.refresh_token,
+                                         "expires_in": "90000"})
             with self.lock:
                 if p.get("grant_type") != "refresh_token" or p.get("refresh_token") != self.refresh_token:
                     return JSONResponse({"error": -14014, "error_name": "Invalid refresh token"})
@@ -188,6 +202,13 @@ class FakeZalo(FakeServer):
                 self.bot_messages.append({"chat_id": body["chat_id"], "text": body["text"]})
                 n = len(self.bot_messages)
             return JSONResponse({"ok": True, "result": {"message_id": f"b{n}", "date": int(time.time() * 1000)}})
+
+    def allow(self, code_challenge: str) -> str:
+        """The OA admin pressing 'allow' on the permission page: an authorization code."""
+        code = f"code-{len(self.codes)}-{time.time_ns()}"
+        with self.lock:
+            self.codes[code] = code_challenge
+        return code
 
     def messages_for(self, user_id: str) -> list[dict]:
         with self.lock:
