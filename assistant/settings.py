@@ -150,6 +150,7 @@ class Settings(BaseSettings):
     )
     parse_seconds: float = Field(60.0, gt=0, description="Parse budget of one uploaded PDF/DOCX/HTML file (wall time).")
     parse_memory_mb: int = Field(1024, ge=64, description="Memory budget of the process parsing uploaded files.")
+    sources_tick_s: float = Field(60.0, gt=0, description="How often `cchc serve` looks for due feeds/sitemaps (`cchc sources`).")
     log_format: Literal["json", "text"] = Field("json", description="'json' (one object per line, with request ids) or 'text'.")
 
     @field_validator("embedder", "reranker", "llm")

@@ -13,11 +13,15 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
+
+from prometheus_client import Counter
 
 from ingest.errors import LoadError
 from ingest.fetch import Fetcher
@@ -84,7 +88,7 @@ class PollResult:
 class Sources:
     def __init__(self, db_path: Path) -> None:
         db_path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS sources (url TEXT PRIMARY KEY, every_s INTEGER, added_at REAL,"
@@ -175,3 +179,66 @@ class Sources:
 
     def close(self) -> None:
         self._db.close()
+
+
+POLLS = Counter("cchc_source_polls_total", "Polls of feeds and sitemaps", ["status"])
+FOUND = Counter("cchc_source_documents_total", "New or changed pages found by polls")
+
+
+class Scheduler:
+    """Polls due sources inside `cchc serve` and hands what they found to the ingest jobs (one
+    writer, like any upload). A thread: polls are network-bound and must not hold the event loop.
+    The sources database is opened once `cchc sources add` has made it: a server with no sources
+    writes nothing to its data dir (which may be read-only)."""
+
+    def __init__(self, db_path: Path, submit: Callable[[list[SourceDocument], list[str]], object],
+                 tick_s: float = 60.0, delay_s: float = 1.0) -> None:
+        self.db_path, self.submit, self.tick_s = db_path, submit, tick_s
+        self.fetcher = Fetcher(delay_s=delay_s)
+        self._sources: Sources | None = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="sources", daemon=True)
+
+    @property
+    def sources(self) -> Sources | None:
+        with self._lock:
+            if self._sources is None and self.db_path.is_file():
+                self._sources = Sources(self.db_path)
+            return self._sources
+
+    def list(self) -> list[dict[str, Any]]:
+        sources = self.sources
+        return sources.list() if sources is not None else []
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.tick_s):
+            self.run_due()
+
+    def run_due(self) -> list[PollResult]:
+        sources = self.sources
+        results: list[PollResult] = []
+        for url in sources.due() if sources is not None else []:
+            if self._stop.is_set():
+                break
+            try:
+                result = sources.poll(url, self.fetcher)
+            except Exception as exc:  # one source's bug must not stop the others, nor the server
+                result = sources._done(url, PollResult(url, "error", [], [f"{url}: {type(exc).__name__}"]))
+            POLLS.labels(result.status).inc()
+            FOUND.inc(len(result.documents))
+            if result.documents:
+                self.submit(result.documents, result.errors)
+            results.append(result)
+        return results
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
+        with self._lock:
+            if self._sources is not None:
+                self._sources.close()

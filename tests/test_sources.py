@@ -149,3 +149,32 @@ def test_cchc_sources_add_list_run_ingests_what_is_new(portal, tmp_path: Path):
     assert listed["new_total"] == 2 and listed["status"] == "new"
     bad = run.invoke(app, ["sources", "add", f"{base}/rss.xml", "--every", "soon", *data])
     assert bad.exit_code == 2 and "interval" in bad.output
+
+
+def test_cchc_serve_polls_due_sources_and_reports_them(portal, sample_index: Path, tmp_path: Path):
+    import time
+
+    import httpx
+
+    from .conftest import ADMIN_KEY, admin_server
+
+    state, base = portal
+    state.publish("9", "Phường triển khai tiếp nhận hồ sơ không phụ thuộc địa giới", "Đã tiếp nhận 1.250 hồ sơ.")
+    auth = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    with admin_server(sample_index, tmp_path, {"CCHC_SOURCES_TICK_S": "0.5"}) as server:
+        assert httpx.get(f"{server}/v1/sources", headers=auth).json() == {"sources": [], "total": 0}
+        # Added while it runs, as `cchc sources add` would: the scheduler picks it up.
+        Sources(tmp_path / "index" / "sources.sqlite").add(f"{base}/rss.xml", 3600)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            docs = httpx.get(f"{server}/v1/documents").json()["documents"]
+            if any(d["url"] == f"{base}/tin/9.html" for d in docs):
+                break
+            time.sleep(0.5)
+        else:
+            raise AssertionError("the due source was not polled and ingested")
+        [listed] = httpx.get(f"{server}/v1/sources", headers=auth).json()["sources"]
+        assert listed["status"] == "new" and listed["seen"] == 1
+        assert httpx.get(f"{server}/v1/sources").status_code == 401
+        metrics = httpx.get(f"{server}/metrics").text
+        assert 'cchc_source_polls_total{status="new"} 1.0' in metrics

@@ -23,6 +23,7 @@ from assistant import logs
 from assistant.api import errors, guard
 from assistant.api.ratelimit import RateLimitDep, RateLimiter
 from assistant.api.routers import ask, documents, facts, feedback, health, links
+from assistant.api.routers import sources as sources_router
 from assistant.api.security import KeyRing, QueryDep
 from assistant.channels import openai_compat
 from assistant.channels.links import link_secret
@@ -35,6 +36,7 @@ from assistant.private import harden
 from assistant.service import AnswerService, open_cache
 from assistant.settings import Settings
 from ingest.jobs import IngestJobs
+from ingest.sources import Scheduler
 
 log = logging.getLogger("cchc.http")
 _REQUEST_ID = re.compile(r"^[\w.-]{1,64}$")
@@ -53,6 +55,8 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
     jobs = IngestJobs(service.store, open_cache(settings), settings.jobs_path,
                       settings.chunk_chars, settings.chunk_overlap_chars)
     documents_service = DocumentService(service.store, settings, jobs=jobs)
+    # Feeds and sitemaps added with `cchc sources add`: polled when due, found pages ingested as a job.
+    scheduler = Scheduler(settings.data_dir / "sources.sqlite", jobs.submit, settings.sources_tick_s)
     # /mcp: the same reads as /v1, behind the same keys (an open deployment leaves it open too).
     mcp_app, mcp_sessions = mcp_endpoint(
         build_mcp(service, documents_service),
@@ -67,8 +71,10 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
                 await asyncio.to_thread(socket.connect)
             except Exception as exc:  # Slack unreachable: the rest of the service still starts
                 log.error("slack socket mode did not connect: %s", type(exc).__name__)
+        scheduler.start()
         async with mcp_sessions.run():
             yield
+        scheduler.close()  # before the jobs: a poll in flight may still hand them pages
         if socket is not None:
             socket.close()
         jobs.close()  # a running ingest finishes before the process exits
@@ -85,6 +91,7 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
     app.state.feedback = feedback_store
     app.state.jobs = jobs
     app.state.documents = documents_service
+    app.state.sources = scheduler
     app.state.admin_keys = KeyRing(settings.admin_api_keys)
     app.state.query_keys = KeyRing(settings.query_api_keys)
     app.state.link_secret = link_secret(settings.data_dir)
@@ -136,6 +143,7 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
     app.include_router(feedback.router)
     app.include_router(documents.router)  # reads need a query key (when configured), writes an admin key
     app.include_router(links.router)
+    app.include_router(sources_router.router)
     app.add_route("/mcp", mcp_app, methods=["GET", "POST", "DELETE"], include_in_schema=False)
     if settings.slack_enabled:
         from assistant.channels import slack
