@@ -1,0 +1,90 @@
+"""The embeddable widget (web/widget.js) in headless Chromium, on a portal page served from
+another origin: one <script> tag opens the chat, the answer and its sources arrive across
+origins for an origin in CCHC_CORS_ORIGINS, and a portal not listed gets a clear message."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import admin_server, free_port
+from .test_page_chat import browser  # noqa: F401 — the shared Chromium fixture
+
+QUESTION = "Tỷ lệ TTHC được cung cấp DVC trực tuyến toàn trình của Hà Giang là bao nhiêu?"
+
+
+def _portal(script_src: str, port: int) -> ThreadingHTTPServer:
+    page = (f'<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Cổng thông tin tỉnh</title>'
+            f'<style>button {{ background: lime !important; }}</style></head>'
+            f'<body><h1>Cổng thông tin điện tử</h1><script src="{script_src}" defer></script></body></html>').encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
+@pytest.fixture(scope="module")
+def portals(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
+    """(server, an allowed portal, a portal not allowed): 127.0.0.1 and localhost are two origins."""
+    allowed_port = free_port()
+    allowed = f"http://127.0.0.1:{allowed_port}"
+    env = {"CCHC_CORS_ORIGINS": allowed}
+    with admin_server(sample_index, tmp_path_factory.mktemp("widget"), env) as server:
+        src = f"{server}/static/widget.js"
+        good, other_port = _portal(src, allowed_port), free_port()
+        other = _portal(src, other_port)
+        try:
+            yield server, allowed, f"http://localhost:{other_port}"
+        finally:
+            good.shutdown()
+            other.shutdown()
+
+
+def _ask(browser, portal: str):  # noqa: ANN001, F811
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.goto(portal + "/")
+    page.locator("#cchc-widget").locator("button.open").click()
+    page.locator("#cchc-widget input").fill(QUESTION)
+    page.locator("#cchc-widget form button").click()
+    return page
+
+
+def test_widget_answers_with_sources_on_an_allowed_portal(browser, portals):  # noqa: F811
+    server, allowed, _ = portals
+    page = _ask(browser, allowed)
+    links = page.locator("#cchc-widget .src a")
+    links.first.wait_for(timeout=60_000)
+    api = httpx.post(f"{server}/v1/ask", json={"question": QUESTION}, timeout=60).json()
+    assert [links.nth(i).get_attribute("href") for i in range(links.count())] == [c["url"] for c in api["citations"]]
+    assert page.locator("#cchc-widget .a").last.text_content() == api["answer"]
+    # The portal's CSS does not reach into the widget (shadow root).
+    color = page.locator("#cchc-widget button.open").evaluate("b => getComputedStyle(b).backgroundColor")
+    assert color != "rgb(0, 255, 0)"
+    page.context.close()
+
+
+def test_widget_on_a_portal_not_allowed_says_so(browser, portals):  # noqa: F811
+    _, _, not_allowed = portals
+    page = _ask(browser, not_allowed)
+    answer = page.locator("#cchc-widget .a").last
+    page.wait_for_function("() => !document.querySelector('#cchc-widget').shadowRoot"
+                           ".querySelector('form button').disabled", timeout=60_000)
+    assert answer.text_content() == "Không kết nối được trợ lý. Xin thử lại."
+    assert page.locator("#cchc-widget .src a").count() == 0
+    page.context.close()
