@@ -80,3 +80,36 @@ def test_a_word_file_dates_itself_from_its_properties(tmp_path: Path):
     blank.save(tmp_path / "blank.docx")
     [doc] = list(load_paths([tmp_path / "blank.docx"]))
     assert doc.published is None
+
+
+def test_form_fields_set_an_uploads_metadata_and_the_cli_and_api_agree(sample_index: Path, tmp_path: Path):
+    import time
+
+    import httpx
+
+    from ingest.loaders import load_paths as load
+
+    from .conftest import ADMIN_KEY, admin_server
+
+    auth = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    data = REPORT.encode("utf-8")
+    (tmp_path / "bc.txt").write_bytes(data)
+    [cli_doc] = list(load([tmp_path / "bc.txt"]))
+    with admin_server(sample_index, tmp_path / "srv") as server:
+        files = {"files": ("bc.txt", data, "text/plain")}
+        form = {"title": "Báo cáo quý I của Sở Nội vụ", "source": "Sở Nội vụ", "published": "03/12/2025"}
+        r = httpx.post(f"{server}/v1/documents", files=files, data=form, headers=auth, timeout=60)
+        assert r.status_code == 202, r.text
+        assert r.json()["accepted"] == [cli_doc.doc_id]  # the same bytes: the id the CLI gives
+        deadline = time.time() + 60
+        while httpx.get(f"{server}{r.json()['status_url']}", headers=auth).json()["status"] != "succeeded":
+            assert time.time() < deadline, "the ingest job did not finish"
+            time.sleep(0.3)
+        doc = httpx.get(f"{server}/v1/documents/{cli_doc.doc_id}").json()
+        assert (doc["title"], doc["source"], doc["published"]) == ("Báo cáo quý I của Sở Nội vụ", "Sở Nội vụ", "2025-12-03")
+        assert doc["metadata"]["file_name"] == "bc.txt"
+        two = [("files", ("a.txt", data, "text/plain")), ("files", ("b.txt", data + b"!", "text/plain"))]
+        r = httpx.post(f"{server}/v1/documents", files=two, data={"title": "x"}, headers=auth, timeout=60)
+        assert r.status_code == 400 and "one file" in r.text
+        r = httpx.post(f"{server}/v1/documents", files=files, data={"published": "2025-02-30"}, headers=auth, timeout=60)
+        assert r.status_code == 400 and "no such date" in r.text
