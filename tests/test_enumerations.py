@@ -18,7 +18,10 @@ from assistant.retrieval import Hit
 
 def _hits(texts: dict[str, str]) -> tuple[list[Hit], KeywordIndex]:
     index = KeywordIndex.build(list(texts), [tokenize(t) for t in texts.values()], 1)
-    hits = [Hit(StoredChunk(k, k, 0, 0, len(t), t, "Tin cải cách hành chính", None, "2024-05-02", None), 1.0) for k, t in texts.items()]
+    hits = [
+        Hit(StoredChunk(k, k, 0, 0, len(t), t, "Tin cải cách hành chính", None, "2024-05-02", None), 1.0)
+        for k, t in texts.items()
+    ]
     return hits, index
 
 
@@ -36,19 +39,25 @@ def test_a_list_question_knows_what_it_asks_to_enumerate():
 def test_a_statement_enumerates_the_item_by_name_count_or_one_per_statement():
     assert enumerates("huyen", "Có 3 huyện được chọn thí điểm gồm huyện Ba Vì, Mỹ Đức và Ứng Hòa.")
     # A count needs no opening word.
-    assert enumerates("dich vu", "Quận triển khai 3 dịch vụ về cấp bản sao hộ tịch; cấp phép xây dựng; cấp phép quảng cáo.")
+    assert enumerates(
+        "dich vu", "Quận triển khai 3 dịch vụ về cấp bản sao hộ tịch; cấp phép xây dựng; cấp phép quảng cáo."
+    )
     # The count alone is no list: the names are what was asked.
     assert not enumerates("huyen", "Hệ thống được thí điểm ở 3 huyện và 9 xã của tỉnh.")
     # Opened here, the items follow one per statement.
     assert enumerates(
-        "mo hinh", "Hai mô hình hay gồm mô hình một cửa di động ở xã Tân Lập.", "Thứ hai là mô hình trả kết quả tại nhà."
+        "mo hinh",
+        "Hai mô hình hay gồm mô hình một cửa di động ở xã Tân Lập.",
+        "Thứ hai là mô hình trả kết quả tại nhà.",
     )
     assert not enumerates("mo hinh", "Tỉnh khen thưởng mô hình hay của năm.")
 
 
 def test_a_list_told_one_item_per_statement_is_quoted_to_its_last_item():
     parts = [
-        "Tỉnh chọn 5 mô hình hay gồm mô hình một cửa di động " + "phục vụ người dân vùng sâu, vùng xa " * 8 + ".",
+        "Tỉnh chọn 5 mô hình hay gồm mô hình một cửa di động "
+        + "phục vụ người dân vùng sâu, vùng xa " * 8
+        + ".",
         "Thứ hai là mô hình trả kết quả tại nhà " + "qua dịch vụ bưu chính công ích trên địa bàn " * 3 + ".",
         "Mô hình thứ ba là tổng đài hỗ trợ " + "người dân nộp hồ sơ trực tuyến mọi lúc " * 3 + ".",
         "Mô hình thứ tư là ki-ốt tra cứu " + "tình trạng hồ sơ đặt tại các phường " * 3 + ".",
@@ -113,5 +122,8 @@ def test_a_ranking_question_is_answered_by_the_statement_that_names_the_end_aske
 def test_an_item_named_again_and_again_is_enumerated_and_a_numbered_reference_is_not():
     assert enumerates("dieu", "Việc này không được trái với quy định tại Điều 4 và Điều 12 của Luật.")
     assert enumerates("phan mem", "Tỉnh dùng nhiều phần mềm (ví dụ, phần mềm một cửa và phần mềm văn thư).")
-    assert not enumerates("dieu", "Trường hợp không tuân thủ khoản 1 Điều này thì cơ quan có thẩm quyền xử lý, buộc bồi thường.")
+    assert not enumerates(
+        "dieu", "Trường hợp không tuân thủ khoản 1 Điều này thì cơ quan có thẩm quyền xử lý, buộc bồi thường."
+    )
     assert CAPTION.search("Ông Trần Văn B (bên phải) hướng dẫn người dân nộp hồ sơ trực tuyến tại xã.")
+    assert CAPTION.search("Phối cảnh trung tâm hành chính công của tỉnh, vốn đầu tư 300 tỷ đồng.")

@@ -32,18 +32,28 @@ def test_the_figure_stated_of_the_unit_asked_leads_among_equals():
 
 def test_a_measure_named_only_before_the_sentence_leads_only_with_the_unit_asked():
     q = "Chỉ số cải cách hành chính năm 2021 của Bộ Tư pháp đạt bao nhiêu?"
-    sentence = "Năm 2021, có 4 bộ đạt trên 85%, trong đó Bộ Xây dựng đạt 88,1%, tiếp theo là Bộ Tư pháp với 87,4%."
+    sentence = (
+        "Năm 2021, có 4 bộ đạt trên 85%, trong đó Bộ Xây dựng đạt 88,1%, tiếp theo là Bộ Tư pháp với 87,4%."
+    )
     assert _lead(q, sentence) is None  # nothing says these are index scores
     assert _lead(q, sentence, "Kết quả chỉ số cải cách hành chính năm 2021 của các bộ.") == "87,4%"
     # Without a unit asked, a measure named before is no licence to pick among a sentence's figures.
     q2 = "Theo chỉ số cải cách hành chính 2021, bao nhiêu phần trăm bộ đạt trên 85 điểm?"
-    assert _lead(q2, "Có 21% số bộ đạt trên 85 điểm, 15% đạt dưới 80 điểm.", "Chỉ số cải cách hành chính 2021") is None
+    assert (
+        _lead(q2, "Có 21% số bộ đạt trên 85 điểm, 15% đạt dưới 80 điểm.", "Chỉ số cải cách hành chính 2021")
+        is None
+    )
 
 
 def test_a_share_of_the_figure_before_it_does_not_lead_where_no_share_was_asked():
     sentence = "Năm 2022, tỉnh Nam Định thu ngân sách hơn 3.200 tỷ đồng, chiếm 41,5% tổng thu của vùng."
     assert _lead("Năm 2022 tỉnh Nam Định thu ngân sách bao nhiêu?", sentence) == "3.200 tỷ"
-    assert _lead("Năm 2022 thu ngân sách của tỉnh Nam Định chiếm bao nhiêu phần trăm tổng thu của vùng?", sentence) == "41,5%"
+    assert (
+        _lead(
+            "Năm 2022 thu ngân sách của tỉnh Nam Định chiếm bao nhiêu phần trăm tổng thu của vùng?", sentence
+        )
+        == "41,5%"
+    )
 
 
 def test_either_counted_noun_of_a_question_may_follow_the_figure():
@@ -52,13 +62,21 @@ def test_either_counted_noun_of_a_question_may_follow_the_figure():
     prof = profile("Tỉnh có bao nhiêu thủ tục/dịch vụ công được cung cấp trực tuyến một phần?")
     assert prof.unit == ("thu", "tuc") and set(prof.counted) == {"thu", "tuc", "dich", "vu"}
     sentence = "Tỉnh Ninh Thuận đã công bố 610 DVCTT toàn trình, 402 DVCTT một phần."
-    assert _lead("Năm 2024, Ninh Thuận có bao nhiêu thủ tục/dịch vụ công trực tuyến một phần?", sentence) == "402"
+    assert (
+        _lead("Năm 2024, Ninh Thuận có bao nhiêu thủ tục/dịch vụ công trực tuyến một phần?", sentence)
+        == "402"
+    )
 
 
 def test_a_target_named_as_what_an_action_serves_makes_no_target():
     from assistant.index.facets import kind_of
 
-    assert kind_of("Nhằm cụ thể hóa mục tiêu này, UBND tỉnh đã ban hành nhiều kế hoạch; công bố 610 DVCTT toàn trình") != "target"
+    assert (
+        kind_of(
+            "Nhằm cụ thể hóa mục tiêu này, UBND tỉnh đã ban hành nhiều kế hoạch; công bố 610 DVCTT toàn trình"
+        )
+        != "target"
+    )
     assert kind_of("Để thực hiện mục tiêu này, tỉnh phấn đấu 90% hồ sơ được số hóa") == "target"
     assert kind_of("Tỉnh đặt mục tiêu 90% hồ sơ trực tuyến") == "target"
 
@@ -66,7 +84,9 @@ def test_a_target_named_as_what_an_action_serves_makes_no_target():
 def test_a_dates_day_and_month_and_a_pair_across_a_name_are_no_terms():
     from assistant.answering.question import profile
 
-    terms = profile("Từ 16/11/2023 đến 15/12/2023, Bộ phận một cửa ở Thái Bình tiếp nhận bao nhiêu hồ sơ?").terms
+    terms = profile(
+        "Từ 16/11/2023 đến 15/12/2023, Bộ phận một cửa ở Thái Bình tiếp nhận bao nhiêu hồ sơ?"
+    ).terms
     assert "16" not in terms and "11" not in terms and "2023" in terms
     assert "binh_tiep" not in terms and "thai_binh" in terms and "tiep_nhan" in terms
 
@@ -83,7 +103,26 @@ def test_a_question_citing_a_document_is_answered_from_that_document():
     }
     titles = {"other": "Tin địa phương", "cited": "Công văn 415/UBND-KSTT về kết quả năm 2023"}
     index = KeywordIndex.build(list(texts), [tokenize(t) for t in texts.values()], 1)
-    hits = [Hit(StoredChunk(k, k, 0, 0, len(t), t, titles[k], None, "2024-01-05", None), 1.0) for k, t in texts.items()]
-    q = analyse("Theo Công văn 415/UBND-KSTT, năm 2023 tỉnh Phú Yên công bố bao nhiêu thủ tục hành chính thực hiện không phụ thuộc địa giới hành chính?")
+    hits = [
+        Hit(StoredChunk(k, k, 0, 0, len(t), t, titles[k], None, "2024-01-05", None), 1.0)
+        for k, t in texts.items()
+    ]
+    q = analyse(
+        "Theo Công văn 415/UBND-KSTT, năm 2023 tỉnh Phú Yên công bố bao nhiêu thủ tục hành chính thực hiện không phụ thuộc địa giới hành chính?"
+    )
     best = ExtractiveAnswerer(min_support=0.2).select(q, hits, index)[0]
     assert best.chunk.doc_id == "cited" and best.figure == "389"
+
+
+def test_respectively_pairs_units_with_figures_and_a_bracket_keeps_its_own_period():
+    from assistant.answering.agreement import slots_of
+    from assistant.index.figures import figures
+
+    s = "Năm 2022, Lào Cai và Yên Bái được xếp hạng lần lượt thứ 4 (năm 2021 xếp thứ 9) và thứ 7, tăng nhiều bậc."
+    got = {f.text: slots_of(s, f) for f in figures(s)}
+    assert got["4"].unit == ("province", "lao_cai") and got["4"].year == 2022
+    assert got["7"].unit == ("province", "yen_bai") and got["7"].year == 2022
+    assert got["9"].year == 2021
+    s2 = "Tỷ lệ hồ sơ trực tuyến của Lào Cai, Yên Bái và Hà Giang lần lượt là 45%, 38% và 52%."
+    assert [slots_of(s2, f).unit[1] for f in figures(s2)] == ["lao_cai", "yen_bai", "ha_giang"]
+    assert _lead("Năm 2022, Lào Cai xếp thứ mấy?", s) == "thứ 4"

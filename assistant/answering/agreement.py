@@ -45,10 +45,16 @@ _PERIOD_AFTER = 14
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 # What may sit between a figure and its own period: "16,5% (2023)", "18,5% năm 2024". Not a
 # comma: in "tăng 28%, 2023 đạt 19%" the year opens the next figure's clause.
-_OWN_PERIOD = re.compile(r"\s*(?:\(\s*)?(?:(?:vào |trong )?(?:năm|tháng|quý|nam|thang|quy|in)\s*)?$", re.IGNORECASE)
-_MONTH = re.compile(r"\b(?:thang|month)\s+(\d{1,2})\s*(?:/|nam|,)?\s*((?:19|20)\d{2})\b|(?<![\d/])(\d{1,2})/((?:19|20)\d{2})\b")
+_OWN_PERIOD = re.compile(
+    r"\s*(?:\(\s*)?(?:(?:vào |trong )?(?:năm|tháng|quý|nam|thang|quy|in)\s*)?$", re.IGNORECASE
+)
+_MONTH = re.compile(
+    r"\b(?:thang|month)\s+(\d{1,2})\s*(?:/|nam|,)?\s*((?:19|20)\d{2})\b|(?<![\d/])(\d{1,2})/((?:19|20)\d{2})\b"
+)
 # "so với năm 2022", "so cùng kỳ 2023": a year of comparison, not the figure's own.
-_COMPARED = re.compile(r"\b(?:so voi|so cung ky|cung ky|compared (?:with|to)|than in|tang so voi|giam so voi)\s+(?:nam\s+)?")
+_COMPARED = re.compile(
+    r"\b(?:so voi|so cung ky|cung ky|compared (?:with|to)|than in|tang so voi|giam so voi)\s+(?:nam\s+)?"
+)
 # "đạt 7,5/12 điểm, tỷ lệ: 62,5%": the rate is the score over its maximum.
 _SCORE = re.compile(r"(\d+(?:,\d+)?)\s*/\s*(\d+(?:,\d+)?)\s*điểm")
 SCORE_RATIO = "score_ratio"
@@ -122,7 +128,9 @@ def _mentions(sentence: str) -> _Mentions:
         a, b = Decimal(m.group(1).replace(",", ".")), Decimal(m.group(2).replace(",", "."))
         if b:
             ratios.append(a / b * 100)
-    return _Mentions(levels, tuple(sorted(units)), tuple(sorted(periods)), metrics, starts, spans, tuple(ratios))
+    return _Mentions(
+        levels, tuple(sorted(units)), tuple(sorted(periods)), metrics, starts, spans, tuple(ratios)
+    )
 
 
 def _last_before(items, pos: int):
@@ -162,6 +170,45 @@ def plan_lead_in(title: str | None) -> str:
     return "kế hoạch" if title and _PLAN_TITLE.search(title) else ""
 
 
+_RESPECTIVELY = re.compile(r"\b(?:lần lượt|lan luot|respectively)\b", re.IGNORECASE)
+
+
+def _respective_unit(sentence: str, m: _Mentions, fig: Figure) -> tuple[int, str, str] | None:
+    """ "Hà Nội và TP HCM … lần lượt thứ 3 (năm 2013 thứ 5) và thứ 6": the units named before
+    "lần lượt" go, in order, with the figures after it (those in brackets left out), so the
+    second figure is the second unit's, not the last one named before it."""
+    r = _RESPECTIVELY.search(sentence, 0, fig.start)
+    if r is None:
+        return None
+    opening = max(sentence.rfind(";", 0, r.start()), sentence.rfind(".", 0, r.start()))
+    units = list({u[2]: u for u in m.units if opening < u[0] < r.start()}.values())
+    if len(units) < 2:
+        return None
+    main: list[int] = []
+    depth = 0
+    cursor = r.end()
+    for start, _end in m.figure_spans:
+        if start < r.end():
+            continue
+        depth += sentence.count("(", cursor, start) - sentence.count(")", cursor, start)
+        cursor = start
+        if depth <= 0:
+            main.append(start)
+    if fig.start in main[: len(units)]:
+        return units[main.index(fig.start)]
+    return None
+
+
+def _bracket_figure(sentence: str, m: _Mentions, start: int, at: int) -> bool:
+    """Whether ``at`` lies in a bracket opened after ``start`` that also holds a figure."""
+    opening = sentence.find("(", start, at)
+    if opening < 0:
+        return False
+    closing = sentence.find(")", at)
+    closing = len(sentence) if closing < 0 else closing
+    return any(opening < s < closing for s, _ in m.figure_spans)
+
+
 def slots_of(sentence: str, fig: Figure, lead_in: str = "") -> Slots:
     """What the sentence says ``fig`` is about; ``lead_in``: the opening words of the list
     the sentence is an item of (``list_lead_in``)."""
@@ -173,10 +220,21 @@ def slots_of(sentence: str, fig: Figure, lead_in: str = "") -> Slots:
     stop = fig.end + cut.start() if cut else stop
     own_level = [x for x in m.levels if fig.end <= x[0] < stop and _AT.search(sentence, fig.end, x[0])]
     level = own_level[0] if own_level else _last_before(m.levels, fig.start)
-    unit = _last_before(m.units, fig.start)
-    after = [p for p in m.periods if fig.end <= p[0] <= fig.end + _PERIOD_AFTER
-             and _OWN_PERIOD.match(sentence, fig.end, p[0])]
-    period = after[0] if after else _last_before(m.periods, fig.start)
+    unit = _respective_unit(sentence, m, fig) or _last_before(m.units, fig.start)
+    # A period in a bracket after the figure qualifies it ("14,1% (2023)") unless the bracket
+    # holds a figure of its own: then it is that figure's ("thứ 4 (năm 2021 xếp thứ 9)").
+    after = [
+        p
+        for p in m.periods
+        if fig.end <= p[0] <= fig.end + _PERIOD_AFTER
+        and _OWN_PERIOD.match(sentence, fig.end, p[0])
+        and not _bracket_figure(sentence, m, fig.end, p[0])
+    ]
+    # …and a bracket's period does not carry past its end to the figures after it.
+    outside = [
+        p for p in m.periods if sentence.count(")", p[0], fig.start) <= sentence.count("(", p[0], fig.start)
+    ]
+    period = after[0] if after else _last_before(outside, fig.start)
     # "640 thủ tục được đưa lên mạng toàn trình": what a count is of follows it, up
     # to the next figure or clause; a rate's metric ("tỷ lệ hồ sơ trực tuyến đạt 45%") precedes it.
     following = [x for x in m.metrics if fig.end <= x[0] < stop and x[1] not in GENERIC_METRICS]
@@ -187,13 +245,19 @@ def slots_of(sentence: str, fig: Figure, lead_in: str = "") -> Slots:
     prev_end = max([f_end for f_start, f_end in m.figure_spans if f_end <= fig.start], default=-1)
     prev_cut = re.search(r"[;,]|\s(?:và|and)\s", sentence[prev_end : fig.start]) if prev_end >= 0 else None
     prev_stop = prev_end + prev_cut.start() if prev_cut else (fig.start if prev_end >= 0 else -1)
-    if prev_end >= 0 and "(" in sentence[prev_end : fig.start] and ")" not in sentence[sentence.rfind("(", 0, fig.start) : fig.start]:
+    if (
+        prev_end >= 0
+        and "(" in sentence[prev_end : fig.start]
+        and ")" not in sentence[sentence.rfind("(", 0, fig.start) : fig.start]
+    ):
         # "0,48 % hồ sơ trễ hạn (hơn 68.000 hồ sơ)": a bracket restates the previous figure
         # in another unit, and shares its metric.
         prev_stop = prev_end
     before = _last_before(m.metrics, fig.start)
     metric = following[0] if following else (before if before and before[0] > prev_stop else None)
-    if fig.percent and any(abs(v - r) < Decimal("0.06") for v in readings(fig.text.rstrip("% ")) for r in m.score_ratios):
+    if fig.percent and any(
+        abs(v - r) < Decimal("0.06") for v in readings(fig.text.rstrip("% ")) for r in m.score_ratios
+    ):
         metric = (fig.start, SCORE_RATIO)
     clause_start = max((c.end() for c in _CLAUSE_START.finditer(sentence, 0, fig.start)), default=0)
     kind = kind_of(sentence[clause_start : fig.start])

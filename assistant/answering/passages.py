@@ -126,7 +126,9 @@ def enumerates(item: str, sentence: str, following: str = "") -> bool:
 CAPTION = re.compile(
     r"(?:\s[-–]\s*|\(|^\s*)Ảnh(?:\s+minh\s+hoạ|\s+minh\s+họa)?\s*:\s*[^.!?]{0,60}\)?\s*$"
     # Who stands where in the picture: "Chị A (bên phải, ở phường B) làm thủ tục …".
-    r"|\((?:bên phải|bên trái|giữa|thứ\s+\w+\s+từ\s+(?:trái|phải)\s+sang)\b",
+    r"|\((?:bên phải|bên trái|giữa|thứ\s+\w+\s+từ\s+(?:trái|phải)\s+sang)\b"
+    # An architect's rendering: "Phối cảnh dự án trung tâm hành chính …".
+    r"|^\s*Phối cảnh\b",
     re.IGNORECASE,
 )
 
