@@ -130,3 +130,46 @@ def test_library_on_a_phone_with_a_wrong_key_says_so(browser, library):  # noqa:
     page.screenshot(path=str(ARTIFACTS / "page-admin-phone-dark.png"), full_page=True)
     assert [v for v in axe_violations(page) if v[1] in ("serious", "critical")] == []
     context.close()
+
+
+def test_the_upload_form_is_filled_in_from_the_file(browser, library):  # noqa: F811
+    from .test_document_inspect import decision
+
+    for size in ("desktop", "phone"):
+        context = browser.new_context(viewport=SIZES[size])
+        page = context.new_page()
+        page.on("dialog", lambda d: d.accept())
+        page.goto(library + "/admin")
+        assert page.locator("#meta-title").is_disabled()  # nothing chosen yet: nothing to describe
+        page.fill("#admin-key", ADMIN_KEY)
+        page.click("#key-form button[type=submit]")
+        name = f"qd-612-{size}.docx"
+        page.set_input_files("#files", files=[{"name": name, "buffer": decision(),
+                                               "mimeType": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}])
+        state = page.locator("#meta-state", has_text="Đã điền từ tệp")
+        state.wait_for(timeout=120_000)
+        # The title from the Word properties, the date the decision states (not the day it was saved).
+        assert page.input_value("#meta-title") == "Quyết định công bố danh mục thủ tục hành chính được thay thế"
+        assert page.input_value("#meta-published") == "2025-03-28"
+        assert page.input_value("#meta-source") == "" and page.input_value("#meta-url") == ""
+        said = state.inner_text()
+        assert "ngày (theo văn bản)" in said and "Quyết định số 612/QĐ-UBND" in said and "hiệu lực 1/4/2025" in said
+        page.fill("#meta-source", "Sở Tư pháp tỉnh Minh Hải")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= SIZES[size]["width"]
+        page.screenshot(path=str(ARTIFACTS / f"page-admin-prefill-{size}.png"), full_page=True)
+        if size == "desktop":
+            assert [v for v in axe_violations(page) if v[1] in ("serious", "critical")] == []
+        page.click("#upload")
+        page.wait_for_function("() => document.querySelector('.job') && document.querySelector('.job').dataset.listed === 'true'",
+                               timeout=120_000)
+        row = page.locator("#docs tbody tr", has_text=name)
+        assert "Quyết định công bố danh mục" in row.inner_text() and "Sở Tư pháp tỉnh Minh Hải" in row.inner_text()
+        assert "2025-03-28" in row.inner_text()
+        # Only the field the person changed was sent: the date keeps its provenance.
+        doc = httpx.get(f"{library}/v1/documents/{row.get_attribute('data-doc-id')}", timeout=30).json()
+        assert doc["source"] == "Sở Tư pháp tỉnh Minh Hải" and doc["metadata"]["published_from"] == "text"
+        assert doc["metadata"]["doc_number"] == "612/QĐ-UBND"
+        assert page.input_value("#meta-title") == "" and page.locator("#meta-title").is_disabled()  # ready for the next file
+        row.locator("button.delete-doc").click()
+        page.wait_for_function(f"() => ![...document.querySelectorAll('#docs tbody tr')].some((r) => r.textContent.includes('{name}'))")
+        context.close()

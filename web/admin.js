@@ -17,6 +17,13 @@ const T = {
     errors: "Lỗi", added: "Thêm {a}, cập nhật {u}, không đổi {s}", failed: "Không thực hiện được: {m}", down: "Không kết nối được máy chủ; hãy thử lại.",
     status: { queued: "đang chờ", running: "đang nạp", succeeded: "xong", failed: "thất bại", interrupted: "bị ngắt" },
     lang: "EN", langLabel: "EN — Switch to English", uploadedFile: "tệp", cancelled: "Đã hủy: không thay thế tài liệu nào.",
+    metaLegend: "Thông tin tài liệu (đọc từ tệp; sửa nếu cần)", metaTitle: "Tiêu đề", metaSource: "Nguồn (cơ quan, trang)",
+    metaDate: "Ngày ban hành/đăng", metaUrl: "Địa chỉ bài gốc (URL)", metaReading: "Đang đọc thông tin trong tệp…",
+    metaRead: "Đã điền từ tệp: {what}. Hãy sửa nếu chưa đúng.", metaNothing: "Tệp không ghi tiêu đề hay ngày: hãy điền nếu biết.",
+    metaMany: "Nhiều tệp: thông tin được đọc riêng từ từng tệp.", metaRecords: "Tệp JSONL/JSON: thông tin lấy từ từng bản ghi.",
+    metaFailed: "Chưa đọc trước được tệp: {m}", metaKey: "Nhập khóa quản trị để đọc trước thông tin trong tệp.",
+    fTitle: "tiêu đề", fSource: "nguồn", fDate: "ngày", fUrl: "địa chỉ", fromText: "theo văn bản", fromProps: "theo thuộc tính tệp",
+    legal: "{kind} số {number}", issued: "ban hành {d}", effective: "hiệu lực {d}",
   },
   en: {
     title: "Document library", chat: "Back to the chat", keyTitle: "Admin key", keyLabel: "Admin API key (kept for this session)",
@@ -30,6 +37,13 @@ const T = {
     errors: "Errors", added: "Added {a}, updated {u}, unchanged {s}", failed: "Could not do it: {m}", down: "Could not reach the server; try again.",
     status: { queued: "queued", running: "running", succeeded: "done", failed: "failed", interrupted: "interrupted" },
     lang: "VI", langLabel: "VI — Chuyển sang tiếng Việt", uploadedFile: "file", cancelled: "Cancelled: nothing was replaced.",
+    metaLegend: "About the document (read from the file; correct if needed)", metaTitle: "Title", metaSource: "Source (agency, site)",
+    metaDate: "Date issued/published", metaUrl: "Address of the original (URL)", metaReading: "Reading the file…",
+    metaRead: "Filled in from the file: {what}. Correct anything wrong.", metaNothing: "The file states no title or date: fill them in if you know them.",
+    metaMany: "Several files: each file's own details are read.", metaRecords: "A JSONL/JSON file: the details come from its records.",
+    metaFailed: "Could not read the file ahead: {m}", metaKey: "Enter the admin key to read the file's details ahead.",
+    fTitle: "title", fSource: "source", fDate: "date", fUrl: "address", fromText: "from the text", fromProps: "from the file's properties",
+    legal: "{kind} No. {number}", issued: "issued {d}", effective: "in force from {d}",
   },
 };
 let lang = localStorage.getItem("cchc-lang") === "en" ? "en" : "vi";
@@ -93,8 +107,10 @@ function renderDocs() {
     const row = el("tr", { "data-doc-id": d.doc_id });
     const title = el("th", { scope: "row" }, d.title || d.doc_id);
     if (d.file_name) title.appendChild(el("span", { class: "file-name" }, ` (${T[lang].uploadedFile}: ${d.file_name})`));
-    row.append(title, el("td", {}, d.source || "—"), el("td", { class: "nowrap" }, d.published || "—"), el("td", {}, String(d.chunks)));
-    const cell = el("td");
+    // data-label: on a phone each row is a card, and a cell says which column it is.
+    row.append(title, el("td", { "data-label": t("colSource") }, d.source || "—"),
+      el("td", { class: "nowrap", "data-label": t("colDate") }, d.published || "—"), el("td", { "data-label": t("colChunks") }, String(d.chunks)));
+    const cell = el("td", { class: "actions-cell" });
     const actions = cell.appendChild(el("div", { class: "doc-actions" }));
     if (d.file_name) actions.appendChild(el("a", { href: `/v1/documents/${encodeURIComponent(d.doc_id)}/original`, download: d.file_name }, t("download")));
     const del = el("button", { type: "button", class: "delete-doc", "aria-label": `${t("remove")}: ${d.title || d.doc_id}` }, t("remove"));
@@ -179,6 +195,63 @@ function chooseForSameName(names) {
   });
 }
 
+// --- the upload form's details, pre-filled from the file -----------------------------------
+// One file: POST /v1/documents/inspect reads it as an upload would (nothing is stored) and the
+// empty fields take what it found. Only a field the person changed is sent with the upload, so
+// what the file itself says keeps its provenance (a date "from the text").
+const META = ["title", "source", "published", "url"];
+let inspected = {};
+let inspecting = 0;  // a reply for a file no longer chosen is dropped
+
+function showDate(iso) {
+  const [y, m, d] = String(iso).split("-").map(Number);
+  return lang === "vi" && d ? `${d}/${m}/${y}` : iso;
+}
+
+function describe(info) {
+  const filled = [["title", "fTitle"], ["source", "fSource"], ["published", "fDate"], ["url", "fUrl"]]
+    .filter(([k]) => info[k]).map(([k, word]) => T[lang][word] + (k === "published" && info.published_from
+      ? ` (${T[lang][info.published_from === "text" ? "fromText" : "fromProps"]})` : ""));
+  const m = info.metadata || {};
+  const legal = [m.doc_kind && m.doc_number ? t("legal", { kind: m.doc_kind, number: m.doc_number }) : m.doc_kind,
+    m.issued ? t("issued", { d: showDate(m.issued) }) : null, m.effective ? t("effective", { d: showDate(m.effective) }) : null]
+    .filter(Boolean).join(", ");
+  const head = filled.length ? t("metaRead", { what: filled.join(", ") }) : t("metaNothing");
+  return legal ? `${head} ${legal}.` : head;
+}
+
+function resetMeta() {
+  inspected = {};
+  for (const k of META) { const box = $(`meta-${k}`); box.value = ""; delete box.dataset.touched; }
+}
+
+async function inspectFiles() {
+  const files = [...$("files").files];
+  const run = ++inspecting;
+  resetMeta();
+  const single = files.length === 1 && !/\.jsonl?$/i.test(files[0].name);
+  $("meta").disabled = !single;
+  $("meta-state").textContent = files.length > 1 ? t("metaMany") : files.length && !single ? t("metaRecords") : "";
+  if (!single) return;
+  if (!sessionStorage.getItem("cchc-key")) { $("meta-state").textContent = t("metaKey"); return; }
+  $("meta-state").textContent = t("metaReading");
+  const form = new FormData();
+  form.append("files", files[0], files[0].name);
+  try {
+    const r = await call("/v1/documents/inspect", { method: "POST", body: form });
+    if (run !== inspecting) return;
+    if (r.status === 401 || r.status === 403) { await wrongKey(r); $("meta-state").textContent = t("metaKey"); return; }
+    if (!r.ok) { $("meta-state").textContent = t("metaFailed", { m: await reason(r) }); return; }
+    const info = await r.json();
+    for (const k of META) {
+      inspected[k] = info[k] || "";
+      const box = $(`meta-${k}`);
+      if (!box.dataset.touched && info[k]) box.value = info[k];  // what the person typed meanwhile stays
+    }
+    $("meta-state").textContent = describe(info);
+  } catch (_) { if (run === inspecting) $("meta-state").textContent = t("down"); }
+}
+
 async function upload() {
   const files = [...$("files").files];
   const held = new Set(docs.map((d) => d.file_name).filter(Boolean));
@@ -191,6 +264,12 @@ async function upload() {
   }
   const form = new FormData();
   for (const f of files) form.append("files", f, f.name);
+  if (!$("meta").disabled) {
+    for (const k of META) {
+      const value = $(`meta-${k}`).value.trim();
+      if (value && value !== inspected[k]) form.append(k, value);
+    }
+  }
   $("upload").disabled = true;
   try {
     const r = await call(`/v1/documents${replace ? "?replace=true" : ""}`, { method: "POST", body: form });
@@ -198,6 +277,9 @@ async function upload() {
     if (!r.ok) { $("jobs").prepend(el("p", { class: "error", role: "alert" }, t("failed", { m: await reason(r) }))); return; }
     const accepted = await r.json();
     $("files").value = "";
+    resetMeta();
+    $("meta").disabled = true;
+    $("meta-state").textContent = "";
     await follow(accepted);
   } catch (_) { $("jobs").prepend(el("p", { class: "error", role: "alert" }, t("down"))); }
   finally { $("upload").disabled = false; }
@@ -208,7 +290,10 @@ $("key-form").addEventListener("submit", (e) => {
   if ($("admin-key").value.trim()) sessionStorage.setItem("cchc-key", $("admin-key").value.trim());
   $("admin-key").value = "";
   showKey();
+  if ($("files").files.length) inspectFiles();  // the file chosen before the key can be read now
 });
+$("files").addEventListener("change", inspectFiles);
+for (const k of META) $(`meta-${k}`).addEventListener("input", (e) => { e.target.dataset.touched = "1"; });
 $("key-forget").addEventListener("click", () => { sessionStorage.removeItem("cchc-key"); showKey(); $("admin-key").focus(); });
 $("upload-form").addEventListener("submit", (e) => { e.preventDefault(); upload(); });
 $("search").addEventListener("input", renderDocs);

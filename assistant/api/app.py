@@ -22,7 +22,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from assistant import logs
 from assistant.api import errors, guard
 from assistant.api.ratelimit import RateLimitDep, RateLimiter
-from assistant.api.routers import ask, documents, facts, feedback, health, links
+from assistant.api.routers import ask, documents, facts, feedback, health, inspect, links
 from assistant.api.routers import sources as sources_router
 from assistant.api.security import KeyRing, QueryDep
 from assistant.channels import openai_compat
@@ -142,9 +142,11 @@ def create_app(settings: Settings | None = None, service: AnswerService | None =
     app.include_router(openai_compat.router, dependencies=guarded)
     app.include_router(feedback.router)
     app.include_router(documents.router)  # reads need a query key (when configured), writes an admin key
+    app.include_router(inspect.router)  # the admin page's pre-filled upload form
     app.include_router(links.router)
     app.include_router(sources_router.router)
-    app.add_route("/mcp", mcp_app, methods=["GET", "POST", "DELETE"], include_in_schema=False)
+    # An ASGI app (Starlette hands an instance the raw scope); the stub names only request handlers.
+    app.add_route("/mcp", mcp_app, methods=["GET", "POST", "DELETE"], include_in_schema=False)  # type: ignore[arg-type]
     if settings.slack_enabled:
         from assistant.channels import slack
 

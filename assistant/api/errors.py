@@ -58,6 +58,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "en": "No files in the upload (multipart field 'files').",
     },
     "nothing_to_ingest": {"vi": "Không có gì để nạp.", "en": "Nothing to ingest."},
+    "cannot_read": {"vi": "Không đọc được tệp: {reason}", "en": "The file could not be read: {reason}"},
     "bad_documents": {
         "vi": "Nội dung phải là {{'documents': [...]}} theo định dạng kho tài liệu: {reason}",
         "en": "The body must be {{'documents': [...]}} in the corpus format: {reason}",
