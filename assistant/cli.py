@@ -153,8 +153,12 @@ def ask(
         typer.echo(resp.model_dump_json(indent=2))
         return
     typer.echo(resp.answer)
+    from assistant.channels.formatting import locator
+
     for c in resp.citations:
-        typer.echo(f"\n[{c.n}] {c.title} — {c.source or ''} {c.published or ''}\n    {c.url or c.doc_id}")
+        where = locator(c, resp.language)
+        typer.echo(f"\n[{c.n}] {c.title} — {c.source or ''} {c.published or ''}"
+                   + (f"\n    {where}" if where else "") + f"\n    {c.url or c.doc_id}")
     for w in resp.warnings:
         typer.echo(f"warning: {w}", err=True)
 

@@ -56,6 +56,12 @@ class Citation(BaseModel):
     quote: str = Field(description="A verbatim span of the document.")
     start: int = Field(description="Offset of the quote in the document text.")
     end: int
+    path: str | None = Field(
+        None, description="Where the quote sits in a legal document: 'Điều 2, Khoản 1, Điểm a' (None elsewhere)."
+    )
+    page: int | None = Field(None, description="The page (1-based) the quote starts on, for PDFs and scans.")
+    ocr: bool = Field(False, description="The document's text was recognised from a scanned image (OCR).")
+    ocr_confidence: float | None = Field(None, description="The OCR engine's mean word confidence, 0..1.")
     also_reported_by: list[SourceRef] = Field(
         default_factory=list, description="Near-duplicate copies of the same story elsewhere."
     )

@@ -8,7 +8,7 @@ one article or clause and is cited by its path ("Điều 2, Khoản 1").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.index.sentences import units
 from assistant.index.structure import Section, path_at, sections
@@ -23,6 +23,9 @@ class Chunk:
     end: int
     text: str
     path: str = ""  # "Điều 2, Khoản 1" in a legal document, else ""
+    # A legal document's sections (all of them, shared by its chunks): the anchors stored with
+    # each chunk (assistant/index/anchors.py) keep those overlapping it.
+    sections: tuple[Section, ...] = field(default=(), repr=False, compare=False)
 
 
 def chunk_text(text: str, max_chars: int = 1200, overlap_chars: int = 200) -> list[Chunk]:
@@ -111,9 +114,10 @@ def chunk_legal(text: str, max_chars: int = 1200, overlap_chars: int = 200) -> l
         else:
             pieces.append((lo, hi))
     chunks: list[Chunk] = []
+    shared = tuple(secs)
     for lo, hi in pieces:
         for c in _pack(text, lo, hi, max_chars, overlap_chars):
-            chunks.append(Chunk(len(chunks), c.start, c.end, c.text, path_at(text, c.start, c.end, secs)))
+            chunks.append(Chunk(len(chunks), c.start, c.end, c.text, path_at(text, c.start, c.end, secs), shared))
     return chunks
 
 

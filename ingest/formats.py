@@ -15,8 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from assistant.index.textnorm import clean_document_text
 from ingest.errors import LoadError
-from ingest.reflow import reflow
+from ingest.reflow import join_pages, reflow
+
+# Extracted.extra's key for where each page begins in the text (kept in the document's metadata;
+# ingest stores each chunk's pages from it: assistant/index/anchors.py).
+PAGE_STARTS = "page_starts"
 
 _MIN_CHARS_PER_PAGE = 25  # below this on average, the PDF has no usable text layer
 # A Word file is a zip: its directory says what it unpacks to before anything is inflated. Real
@@ -93,7 +98,9 @@ def pdf_text(data: bytes, origin: str, ocr: bool = True, ocr_timeout_s: float = 
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise LoadError(f"{origin}: broken or truncated PDF ({type(exc).__name__}: {exc})") from exc
-    text = "\n\n".join(reflow(p) for p in pages if p.strip())
+    # Each page in the stored form before the join, so that where a page begins is an offset
+    # into the text as stored: a chunk's and a quote's page come from it.
+    text, starts = join_pages([clean_document_text(reflow(p)) for p in pages])
     if len(text) < _MIN_CHARS_PER_PAGE * max(1, len(pages)):
         if not ocr:
             raise LoadError(
@@ -103,8 +110,8 @@ def pdf_text(data: bytes, origin: str, ocr: bool = True, ocr_timeout_s: float = 
         from ingest.ocr import ocr_pdf
 
         read = ocr_pdf(data, origin, ocr_timeout_s)
-        return Extracted(read.text, title, created, read.metadata())
-    return Extracted(text, title, created)
+        return Extracted(read.text, title, created, {**read.metadata(), PAGE_STARTS: read.page_starts})
+    return Extracted(text, title, created, {PAGE_STARTS: starts})
 
 
 def docx_text(data: bytes, origin: str) -> Extracted:

@@ -20,7 +20,7 @@ from typing import Any
 from assistant.index.textnorm import clean_document_text
 from assistant.inputs import InputError, check_doc_id, loads_json, parse_date
 from ingest.errors import LoadError
-from ingest.formats import Extracted, docx_text, pdf_text
+from ingest.formats import PAGE_STARTS, Extracted, docx_text, pdf_text
 from ingest.metadata import SIDECAR_SUFFIX, FileMeta, document_id, read_sidecar, text_date
 from ingest.ocr import IMAGE_SUFFIXES, ocr_image
 from ingest.screening import instructions_to_ai, split_hidden_html
@@ -203,7 +203,10 @@ def _dated(doc: SourceDocument, created: str | None) -> SourceDocument:
 def _file_document(extracted: Extracted, doc_id: str, name: str) -> SourceDocument:
     text = clean_document_text(extracted.text)
     title = clean_document_text(extracted.title or _title_from(text, Path(name).stem))
-    return _dated(SourceDocument(doc_id, title, text, extra=dict(extracted.extra), origin=name), extracted.created)
+    extra = dict(extracted.extra)
+    if text != extracted.text:  # page offsets index the extracted text: only kept when it is the stored one
+        extra.pop(PAGE_STARTS, None)
+    return _dated(SourceDocument(doc_id, title, text, extra=extra, origin=name), extracted.created)
 
 
 def _apply(doc: SourceDocument, meta: FileMeta | None, name: str, single: bool) -> SourceDocument:
@@ -250,7 +253,9 @@ def load_bytes(
             if not ocr:
                 raise LoadError(f"{name}: an image is read by OCR, which is turned off")
             read = ocr_image(data, name, ocr_timeout_s)
-            doc = _file_document(Extracted(read.text, None, None, read.metadata()), doc_id, name)
+            # A page number is worth citing in a multi-page scan (TIFF), not in a single photo.
+            pages = {PAGE_STARTS: read.page_starts} if read.pages > 1 else {}
+            doc = _file_document(Extracted(read.text, None, None, {**read.metadata(), **pages}), doc_id, name)
         elif suffix in (".txt", ".md", ".markdown"):
             text = clean_document_text(decode_bytes(data, name))
             if not text:

@@ -17,10 +17,11 @@ import io
 import os
 import shutil
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from assistant.index.textnorm import clean_document_text
 from ingest.errors import LoadError
-from ingest.reflow import reflow
+from ingest.reflow import join_pages, reflow
 
 OCR_DPI = 300  # Tesseract's own recommendation; diacritics stacked on Vietnamese vowels need it
 OCR_LANG = "vie"
@@ -36,6 +37,7 @@ class OcrResult:
     confidence: float  # Tesseract's mean word confidence, 0..1, weighted by word length
     pages: int
     engine: str
+    page_starts: list[int] = field(default_factory=list)  # where each page begins in ``text``
 
     def metadata(self) -> dict[str, object]:
         """What the document's metadata keeps: shown to readers as 'văn bản nhận dạng từ ảnh'."""
@@ -111,12 +113,12 @@ def _read(images, origin: str, timeout_s: float) -> OcrResult:  # noqa: ANN001 �
             text, c, w = _page_text(image, timeout_s)
         except LoadError as exc:
             raise LoadError(f"{origin}: page {n}: {exc}") from None
-        pages.append(reflow(text))
+        pages.append(clean_document_text(reflow(text)))
         conf_sum, weight = conf_sum + c, weight + w
-    text = "\n\n".join(p for p in pages if p.strip())
+    text, starts = join_pages(pages)
     if not text.strip():
         raise LoadError(f"{origin}: OCR found no text on {n} page(s)")
-    return OcrResult(text, conf_sum / weight if weight else 0.0, n, engine)
+    return OcrResult(text, conf_sum / weight if weight else 0.0, n, engine, starts)
 
 
 def character_accuracy(expected: str, got: str) -> float:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from assistant.index.accents import vocabulary
+from assistant.index.anchors import chunk_anchors, page_starts_of
 from assistant.index.contract import passage_text
 from assistant.index.dates import date_range
 from assistant.index.embeddings import EmbeddingCache, embed_with_cache
@@ -19,6 +20,7 @@ from assistant.index.keywords import tokenize
 from assistant.index.store import ChunkRecord, DocumentRecord, IndexStore
 from ingest.chunking import chunk_document
 from ingest.dedupe import nearest, simhash
+from ingest.formats import PAGE_STARTS
 from ingest.legal import legal_metadata
 from ingest.loaders import LoadError, SourceDocument
 from ingest.screening import instructions_to_ai
@@ -89,6 +91,7 @@ class IngestPipeline:
             self._fingerprints().append((doc.doc_id, fingerprint))
         chunks: list[ChunkRecord] = []
         texts: list[str] = []
+        pages = page_starts_of(doc.extra.get(PAGE_STARTS), len(doc.text))
         for c in chunk_document(doc.text, self.max_chars, self.overlap_chars):
             # A legal chunk is found by its article too ("Điều 2 … quy định gì"); news chunks are
             # indexed exactly as before (their path is empty).
@@ -104,6 +107,7 @@ class IngestPipeline:
                     tokens=tokenize(indexed),
                     provinces=provinces_in(indexed),
                     dates=date_range(indexed),
+                    anchors=chunk_anchors(c.start, c.end, c.sections, pages),
                 )
             )
         return record, chunks, texts

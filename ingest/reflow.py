@@ -4,6 +4,18 @@ from __future__ import annotations
 
 import re
 
+# A clause ("1. ", "12. ") or a point ("a) ", "đ) ") of a legal text opens its own line, after a
+# heading that ends without punctuation ("Điều 2. Trách nhiệm thi hành"): never a continuation.
+_LEGAL_ITEM = re.compile(r"(?:\d{1,2}\.|[a-zđ]\))\s")
+
+
+def _continues(line: str) -> bool:
+    """Whether a printed line carries on the sentence before it: it starts in lower case
+    (str.islower: a character class like [à-ỹ] also holds capitals, Đ and Ấ among them), with
+    a digit, or with an opening bracket or quote, and is not a legal clause or point."""
+    first = line[0]
+    return (first.islower() or first.isdigit() or first in "(“\"«") and not _LEGAL_ITEM.match(line)
+
 
 def reflow(page_text: str) -> str:
     """Join PDF visual lines back into paragraphs.
@@ -21,9 +33,32 @@ def reflow(page_text: str) -> str:
                 out.append("")
             continue
         prev = out[-1] if out else ""
-        if prev and not re.search(r"[.!?:;…»”\"]$", prev) and re.match(r"[a-zà-ỹđ0-9(“\"«]", line):
+        if prev and not re.search(r"[.!?:;…»”\"]$", prev) and _continues(line):
             out[-1] = f"{prev} {line}"
         else:
             out.append(line)
     # Separate paragraphs by blank lines, as the chunker expects.
     return "\n\n".join(p for p in out if p)
+
+
+def join_pages(pages: list[str]) -> tuple[str, list[int]]:
+    """Pages (each already in the stored form: NFC, stripped) joined by blank lines, and the
+    offset where each page begins in the joined text. An empty page begins where the next one
+    does, so that the stored text stays exactly the pages' own text and a page number is found
+    by bisection (assistant/index/anchors.py)."""
+    parts: list[str] = []
+    starts: list[int] = []
+    pos = 0
+    pending = 0  # empty pages waiting for the next page's start
+    for page in pages:
+        if not page.strip():
+            pending += 1
+            continue
+        if parts:
+            pos += 2  # the "\n\n" before this page
+        starts.extend([pos] * (pending + 1))
+        pending = 0
+        parts.append(page)
+        pos += len(page)
+    starts.extend([pos] * pending)
+    return "\n\n".join(parts), starts

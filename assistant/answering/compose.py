@@ -60,6 +60,7 @@ def citation(n: int, ev: Evidence, copies: list[SourceRef] | None = None) -> Cit
         start=ev.start,
         end=ev.end,
         also_reported_by=copies or [],
+        **ev.chunk.citation_marks(ev.start, ev.end),
     )
 
 

@@ -251,6 +251,7 @@ def citations(answer: str, sources: list[Source]) -> tuple[str, list[Citation]]:
                 quote=chunk.text[best.start : best.end],
                 start=chunk.start + best.start,
                 end=chunk.start + best.end,
+                **chunk.citation_marks(chunk.start + best.start, chunk.start + best.end),
             )
         )
     return text, out

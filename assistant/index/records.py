@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.index import anchors
+
 
 class IndexMismatchError(RuntimeError):
     """The stored index was built with another embedding model or schema."""
@@ -34,6 +36,8 @@ class ChunkRecord:
     tokens: list[str]
     provinces: list[str] = field(default_factory=list)
     dates: tuple[int, int] | None = None  # the span of days the chunk's text names (YYYYMMDD)
+    # Legal sections and pages the chunk spans, as document offsets (assistant/index/anchors.py).
+    anchors: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -50,6 +54,30 @@ class StoredChunk:
     url: str | None
     published: str | None
     source: str | None
+    anchors_json: str | None = field(default=None, repr=False)  # chunks.anchors as stored
+    # Set for a document whose text was recognised from images (its metadata's ocr.confidence).
+    ocr_confidence: float | None = None
+
+    def locate(self, start: int, end: int | None = None) -> tuple[str | None, int | None]:
+        """(legal path, page) of a span of the document inside this chunk, where known."""
+        return anchors.locate(anchors.loads(self.anchors_json), start, end)
+
+    @property
+    def path(self) -> str | None:
+        """"Điều 2, Khoản 1": the deepest section holding the whole chunk; None outside legal text."""
+        return self.locate(self.start, self.end)[0]
+
+    @property
+    def page(self) -> int | None:
+        """The page the chunk starts on, for a document read from pages (PDF, scans)."""
+        return self.locate(self.start)[1]
+
+    def citation_marks(self, start: int, end: int) -> dict[str, Any]:
+        """What a citation of [start, end) says beside its quote: the legal path and page of the
+        span, and whether the text was recognised from a scanned image (with the confidence)."""
+        path, page = self.locate(start, end)
+        return {"path": path, "page": page, "ocr": self.ocr_confidence is not None,
+                "ocr_confidence": self.ocr_confidence}
 
 
 REGISTRY_SCHEMA = """
@@ -61,7 +89,7 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id),
     ord INTEGER, start INTEGER, "end" INTEGER, tokens TEXT, provinces TEXT,
-    date_min INTEGER, date_max INTEGER);
+    date_min INTEGER, date_max INTEGER, anchors TEXT);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS accent_vocab (
     folded TEXT, accented TEXT, n INTEGER, PRIMARY KEY (folded, accented));

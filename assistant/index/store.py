@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.index import factstore
+from assistant.index import anchors, factstore
 from assistant.index import keywords as kw
 from assistant.index.contract import COLLECTION, HNSW, SCHEMA_VERSION
 from assistant.index.embeddings import IndexEmbeddings
@@ -120,6 +120,7 @@ class IndexStore:
                 ("documents", "dup_of", "TEXT"),
                 ("chunks", "date_min", "INTEGER"),
                 ("chunks", "date_max", "INTEGER"),
+                ("chunks", "anchors", "TEXT"),  # NULL: written before anchors (anchors.py)
             ):
                 have = {r[1] for r in self._db.execute(f"PRAGMA table_info({table})")}
                 if column not in have:
@@ -211,11 +212,11 @@ class IndexStore:
                 )
                 self._db.executemany(
                     "INSERT INTO chunks (chunk_id, doc_id, ord, start, \"end\", tokens, provinces,"
-                    " date_min, date_max) VALUES (?,?,?,?,?,?,?,?,?)",
+                    " date_min, date_max, anchors) VALUES (?,?,?,?,?,?,?,?,?,?)",
                     [
                         (c.chunk_id, c.doc_id, c.ord, c.start, c.end, " ".join(c.tokens),
                          "|".join(c.provinces), c.dates[0] if c.dates else None,
-                         c.dates[1] if c.dates else None)
+                         c.dates[1] if c.dates else None, anchors.dumps(c.anchors))
                         for c in chunks
                     ],
                 )
@@ -496,7 +497,8 @@ class IndexStore:
             rows = self._db.execute(
                 "SELECT c.chunk_id, c.doc_id, c.ord, c.start, c.\"end\", "
                 "substr(d.text, c.start + 1, c.\"end\" - c.start), d.title, d.url, d.published, "
-                f"d.source FROM chunks c JOIN documents d USING (doc_id) WHERE c.chunk_id IN ({marks})",
+                "d.source, c.anchors, json_extract(d.extra, '$.ocr.confidence') "
+                f"FROM chunks c JOIN documents d USING (doc_id) WHERE c.chunk_id IN ({marks})",
                 part,
             ).fetchall()
             for r in rows:
