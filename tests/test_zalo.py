@@ -39,6 +39,34 @@ def test_expired_token_is_refreshed_and_long_answers_are_split(server, fake_zalo
     assert channels.parse_zalo(server, parts).answer == channels.api(server, HG, []).answer
 
 
+def test_every_part_of_a_reply_answers_the_users_message(server, fake_zalo):
+    # With the user's msg_id as recipient.message_id Zalo counts a reply (free within 48 hours);
+    # with a user_id alone it counts a proactive message, which an unverified OA cannot send.
+    user = "u-reply"
+    event = channels.zalo_event(user, HG)
+    assert channels.zalo_request(server, event).status_code == 200
+    parts = channels.zalo_reply(fake_zalo, user)
+    sent = fake_zalo.messages_for(user)
+    assert len(sent) == len(parts) > 1
+    assert [m["reply_to"] for m in sent] == [event["message"]["msg_id"]] * len(sent)
+
+
+def test_the_id_zalo_gives_a_sent_message_is_returned(tmp_path, fake_zalo):
+    from assistant.channels.zalo import TokenStore, ZaloClient
+    from assistant.settings import Settings
+
+    from .conftest import ZALO_APP_ID, ZALO_OA_KEY, ZALO_SECRET
+
+    fake_zalo.valid_access.add("access-direct")
+    settings = Settings(data_dir=tmp_path, zalo_app_id=ZALO_APP_ID, zalo_app_secret=ZALO_SECRET,
+                        zalo_oa_secret_key=ZALO_OA_KEY, zalo_api_base=fake_zalo.base, zalo_oauth_base=fake_zalo.base)
+    client = ZaloClient(settings, TokenStore(tmp_path / "tokens.sqlite", "access-direct", None))
+    first = client.send_text("u-direct", "Xin chào.", "msg-42")
+    second = client.send_text("u-direct", "Lần hai.")
+    assert first and second and first != second
+    assert [(m["text"], m["reply_to"]) for m in fake_zalo.messages_for("u-direct")] == [("Xin chào.", "msg-42"), ("Lần hai.", None)]
+
+
 def test_a_duplicate_delivery_is_answered_once(server, fake_zalo):
     user = "u-dup"
     event = channels.zalo_event(user, HG)

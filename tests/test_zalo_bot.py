@@ -60,7 +60,8 @@ def test_oa_non_text_event_gets_a_hint(server, fake_zalo):
     event["event_name"] = "user_send_sticker"
     event["message"] = {"msg_id": uuid.uuid4().hex, "attachments": [{"type": "sticker", "payload": {"id": "s1"}}]}
     assert channels.zalo_request(server, event).json()["status"] == "hinted"
-    assert [m["text"] for m in channels.wait_for(lambda: fake_zalo.messages_for(user) or None)] == [NON_TEXT_HINT]
+    sent = channels.wait_for(lambda: fake_zalo.messages_for(user) or None)
+    assert [(m["text"], m["reply_to"]) for m in sent] == [(NON_TEXT_HINT, event["message"]["msg_id"])]
 
 
 def test_parse_update_reads_flat_and_wrapped_updates():

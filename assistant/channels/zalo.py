@@ -149,14 +149,24 @@ class ZaloClient:
             log.info("zalo access token refreshed")
             return body["access_token"]
 
-    def send_text(self, user_id: str, text: str) -> None:
+    def send_text(self, user_id: str, text: str, reply_to: str | None = None) -> str | None:
+        """Send one text; returns the id Zalo gave it (``data.message_id``), if any.
+
+        ``reply_to`` is the msg_id of the user's message being answered. Zalo counts a message
+        that carries it as a reply (free: 8 within 48 hours of the user's message); one with only
+        a user_id is a proactive message, which needs a verified OA and is charged to its quota
+        (https://zalooa.freshdesk.com/support/solutions/articles/64000261136)."""
         url = self._settings.zalo_api_base.rstrip("/") + "/v3.0/oa/message/cs"
-        payload = {"recipient": {"user_id": user_id}, "message": {"text": text}}
+        recipient = {"user_id": user_id, **({"message_id": reply_to} if reply_to else {})}
+        payload = {"recipient": recipient, "message": {"text": text}}
         for attempt in range(2):
             r = self._http.post(url, headers={"access_token": self.access_token(force_refresh=attempt > 0)}, json=payload)
-            error = r.json().get("error", 0) if r.status_code == 200 else r.status_code
+            body = r.json() if r.status_code == 200 else {}
+            error = body.get("error", 0) if r.status_code == 200 else r.status_code
             if error == 0:
-                return
+                data = body.get("data")
+                sent = data.get("message_id") if isinstance(data, dict) else None
+                return str(sent) if sent else None
             if error not in TOKEN_ERRORS:
                 raise ZaloError(f"message API error {error}")
         raise ZaloError("message API rejected a freshly refreshed token")
@@ -196,7 +206,7 @@ def make_router(settings: Settings, service: AnswerService) -> APIRouter:
     links = link_secret(settings.data_dir)
     router = APIRouter(tags=["zalo"])
 
-    def answer(user_id: str, text: str) -> None:
+    def answer(user_id: str, text: str, msg_id: str) -> None:
         try:
             past = history.turns("zalo", user_id, settings.channel_history_turns)
             try:
@@ -204,16 +214,18 @@ def make_router(settings: Settings, service: AnswerService) -> APIRouter:
                 message = zalo_text(resp, settings.public_base_url, links)
             except (InvalidQuestion, ValueError) as exc:
                 resp, message = None, str(exc)
-            for part in numbered_parts(message, settings.zalo_message_limit):
-                client.send_text(user_id, part)
+            # Every part answers the user's message (a reply, not a proactive message).
+            sent = [client.send_text(user_id, part, msg_id or None)
+                    for part in numbered_parts(message, settings.zalo_message_limit)]
+            log.debug("zalo reply sent as %s", sent)
             if resp is not None:
                 history.add("zalo", user_id, text, resp.answer)
         except (ZaloError, httpx.HTTPError) as exc:
             log.error("zalo reply to a user failed: %s", exc)
 
-    def hint(user_id: str) -> None:
+    def hint(user_id: str, msg_id: str) -> None:
         try:
-            client.send_text(user_id, NON_TEXT_HINT)
+            client.send_text(user_id, NON_TEXT_HINT, msg_id)
         except (ZaloError, httpx.HTTPError) as exc:
             log.error("zalo hint to a user failed: %s", exc)
 
@@ -240,7 +252,7 @@ def make_router(settings: Settings, service: AnswerService) -> APIRouter:
             message = event.get("message") if isinstance(event.get("message"), dict) else {}
             user_id, msg_id = str(sender.get("id", "")), str(message.get("msg_id", ""))
             if user_id and msg_id and seen.first_time(f"zalo:{msg_id}"):
-                background.add_task(hint, user_id)
+                background.add_task(hint, user_id, msg_id)
                 return {"status": "hinted"}
             return {"status": "ignored"}
         if name != "user_send_text":
@@ -257,7 +269,7 @@ def make_router(settings: Settings, service: AnswerService) -> APIRouter:
         if not first:
             return {"status": "duplicate"}
         if user_id:
-            background.add_task(answer, user_id, text)  # Zalo wants the 200 at once
+            background.add_task(answer, user_id, text, msg_id)  # Zalo wants the 200 at once
         return {"status": "accepted"}
 
     return router

@@ -159,8 +159,12 @@ class FakeZalo(FakeServer):
                 return JSONResponse({"error": -216, "message": "Access token is invalid"})
             body = await request.json()
             with self.lock:
-                self.messages.append({"user_id": body["recipient"]["user_id"], "text": body["message"]["text"], "token": token})
-            return JSONResponse({"error": 0, "message": "Success", "data": {"message_id": f"m{len(self.messages)}"}})
+                # message_id: the user's message a reply answers (without it Zalo counts a proactive message).
+                self.messages.append({"user_id": body["recipient"]["user_id"], "text": body["message"]["text"], "token": token,
+                                      "reply_to": body["recipient"].get("message_id")})
+                n = len(self.messages)
+            return JSONResponse({"error": 0, "message": "Success",
+                                 "data": {"message_id": f"m{n}", "user_id": body["recipient"]["user_id"]}})
 
         @self.app.post("/v4/oa/access_token")
         async def refresh(request: Request) -> JSONResponse:
