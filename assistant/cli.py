@@ -7,13 +7,16 @@ import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from tqdm import tqdm
 
 from assistant.private import harden
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from ingest.metadata import FileMeta
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -44,14 +47,14 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 def ingest_paths(settings: Settings, paths: list[Path], quiet: bool = False, items: list | None = None,
-                 meta: object = None) -> dict[str, object]:
+                 meta: FileMeta | None = None) -> dict[str, Any]:
     from assistant.api.originals import Originals
     from assistant.documents import DocumentService
     from assistant.service import open_cache, open_store
     from ingest.loaders import SourceDocument, load_paths
 
     store = open_store(settings)
-    items = list(load_paths(paths, meta=meta)) + list(items or [])  # type: ignore[arg-type]
+    items = list(load_paths(paths, meta=meta)) + list(items or [])
     # A single-document file is kept as sent, downloadable like an upload's (GET …/original).
     for item in items:
         if isinstance(item, SourceDocument) and item.extra.get("file_name") and Path(item.origin).is_file():
@@ -70,7 +73,7 @@ def ingest_paths(settings: Settings, paths: list[Path], quiet: bool = False, ite
     report = documents.ingest(items, on_document=on_document, on_chunks=on_chunks)
     bar.update(bar.total - bar.n)
     bar.close()
-    result = {**report.as_dict(), **store.stats()}
+    result: dict[str, Any] = {**report.as_dict(), **store.stats()}
     result["ocr"] = [{"doc_id": i.doc_id, "file": i.extra.get("file_name"), **i.extra["ocr"]}
                      for i in items if isinstance(i, SourceDocument) and "ocr" in i.extra]
     store.close()
@@ -121,10 +124,10 @@ def ingest(
             f"{result['chunks_written']} chunks written; index: {result['documents']} documents, "
             f"{result['vectors']} vectors"
         )
-        for read in result["ocr"]:  # type: ignore[union-attr]
+        for read in result["ocr"]:
             typer.echo(f"  {read['file']}: văn bản nhận dạng từ ảnh (OCR {read['engine']}, "
                        f"{read['pages']} trang, độ tin cậy {read['confidence']:.0%})")
-        for err in result["errors"]:  # type: ignore[union-attr]
+        for err in result["errors"]:
             typer.echo(f"  skipped: {err}", err=True)
     if result["errors"] and not (result["added"] or result["updated"] or result["unchanged"]):
         raise typer.Exit(1)
@@ -189,7 +192,7 @@ def serve(
     from assistant import logs
 
     logs.configure(settings.log_format)
-    options = {
+    options: dict[str, Any] = {
         "host": host or settings.host, "port": port or settings.port,
         "log_config": None,  # ours: JSON lines with request ids, secrets redacted
         "proxy_headers": True, "forwarded_allow_ips": settings.forwarded_allow_ips,

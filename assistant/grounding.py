@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from assistant.answering.compose import unshown
 from assistant.index.numbers import find_numbers
@@ -57,7 +58,7 @@ def check(answer: str, citations: list[Citation], store: IndexStore, figures: bo
             problems.append(f"citation {c.n}: quote is not the span {c.start}:{c.end} of {c.doc_id!r}")
     if not figures:
         return GroundingReport(not problems, problems)
-    quoted_values = set()
+    quoted_values: set[Decimal] = set()
     for c in citations:
         # A figure may come from the quote; the date and title are the citation's own.
         for m in find_numbers(f"{c.quote} {c.title} {c.published or ''} {_vn_date(c.published)}"):

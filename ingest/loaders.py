@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from assistant.index.textnorm import clean_document_text
 from assistant.inputs import InputError, check_doc_id, loads_json, parse_date
@@ -24,6 +24,9 @@ from ingest.formats import PAGE_STARTS, Extracted, docx_text, pdf_text
 from ingest.metadata import SIDECAR_SUFFIX, FileMeta, document_id, read_sidecar, text_date
 from ingest.ocr import IMAGE_SUFFIXES, ocr_image
 from ingest.screening import instructions_to_ai, split_hidden_html
+
+if TYPE_CHECKING:
+    from trafilatura.settings import Document
 
 SUPPORTED = {".jsonl", ".json", ".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"} | IMAGE_SUFFIXES
 _KNOWN_FIELDS = {"doc_id", "title", "text", "url", "published", "source"}
@@ -166,9 +169,10 @@ def _html_document(data: bytes, origin: str, doc_id: str, name: str) -> SourceDo
     if hidden and (planted := instructions_to_ai(hidden)):
         raise LoadError(f"{origin}: held back: hidden text in the page is addressed to an AI assistant "
                         f"({planted!r}); review it before ingesting")
-    extracted = trafilatura.bare_extraction(html, with_metadata=True, favor_recall=True)
+    # A Document (not a dict: as_dict stays False), or None when nothing was found.
+    extracted = cast("Document | None", trafilatura.bare_extraction(html, with_metadata=True, favor_recall=True))
     body = getattr(extracted, "text", None) if extracted is not None else None
-    if not body or not body.strip():
+    if extracted is None or not body or not body.strip():
         raise LoadError(f"{origin}: no readable main text found in the HTML")
     # trafilatura separates blocks with one newline; our chunker reads blank lines as
     # paragraph breaks.

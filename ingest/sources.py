@@ -10,6 +10,7 @@ the data dir, so the CLI (`cchc sources …`) and a server's scheduler share it.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import re
 import sqlite3
@@ -111,7 +112,7 @@ class Sources:
         self._db.execute("DELETE FROM seen WHERE source = ?", (url,))
         return self._db.execute("DELETE FROM sources WHERE url = ?", (url,)).rowcount > 0
 
-    def list(self) -> list[dict[str, Any]]:
+    def list(self) -> builtins.list[dict[str, Any]]:
         cols = ["url", "every_s", "added_at", "last_run", "status", "new_total"]
         rows = self._db.execute(f"SELECT {', '.join(cols)}, (SELECT COUNT(*) FROM seen WHERE seen.source = sources.url)"
                                 " FROM sources ORDER BY added_at").fetchall()
@@ -123,7 +124,7 @@ class Sources:
             out.append(d)
         return out
 
-    def due(self, now: float | None = None) -> list[str]:
+    def due(self, now: float | None = None) -> builtins.list[str]:
         now = time.time() if now is None else now
         return [s["url"] for s in self.list() if s["next_due"] <= now]
 
@@ -207,7 +208,7 @@ class Scheduler:
                 self._sources = Sources(self.db_path)
             return self._sources
 
-    def list(self) -> list[dict[str, Any]]:
+    def list(self) -> builtins.list[dict[str, Any]]:
         sources = self.sources
         return sources.list() if sources is not None else []
 
@@ -218,10 +219,12 @@ class Scheduler:
         while not self._stop.wait(self.tick_s):
             self.run_due()
 
-    def run_due(self) -> list[PollResult]:
+    def run_due(self) -> builtins.list[PollResult]:
         sources = self.sources
         results: list[PollResult] = []
-        for url in sources.due() if sources is not None else []:
+        if sources is None:
+            return results
+        for url in sources.due():
             if self._stop.is_set():
                 break
             try:

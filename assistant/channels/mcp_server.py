@@ -14,7 +14,7 @@ The HTTP transport runs stateless with JSON responses: every request stands alon
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
@@ -24,6 +24,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp
 from mcp.server.transport_security import TransportSecuritySettings
 from pydantic import Field
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.documents import DocumentService
 from assistant.facts_table import InvalidFilter
@@ -32,7 +33,6 @@ from assistant.retrieval import Filters
 from assistant.schemas import AnswerResponse, Turn
 from assistant.service import AnswerService, InvalidQuestion
 
-ASGIApp = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Awaitable[None]]
 MAX_PASSAGES = 20
 MAX_DOCUMENT_CHARS = 200_000  # a whole report fits; a caller's context window is the limit anyway
 
@@ -192,7 +192,7 @@ class _Guarded:
     def __init__(self, inner: ASGIApp, allows: Callable[[str | None], bool]) -> None:
         self.inner, self.allows = inner, allows
 
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         header = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
         key = header[7:].strip() if header[:7].lower() == "bearer " else None
         if not self.allows(key):

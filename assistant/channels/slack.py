@@ -22,6 +22,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
@@ -76,7 +77,7 @@ def build_app(settings: Settings, service: AnswerService) -> App:
     def history(client: WebClient, channel: str, thread_ts: str, current_ts: str, bot_user: str | None) -> list[Turn]:
         if settings.channel_history_turns == 0:
             return []
-        replies = client.conversations_replies(channel=channel, ts=thread_ts, limit=100).get("messages", [])
+        replies: list[dict[str, Any]] = client.conversations_replies(channel=channel, ts=thread_ts, limit=100).get("messages", [])
         turns = []
         for m in replies:
             if m.get("ts") == current_ts:

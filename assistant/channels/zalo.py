@@ -128,7 +128,7 @@ class ZaloClient:
         with self._lock, open(self._lock_path, "a+") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             access, refresh, expires_at = self._tokens.load()
-            if force_refresh and access != stale:
+            if force_refresh and access and access != stale:
                 return access  # another worker refreshed while this one waited: use its token
             if access and not force_refresh and expires_at - time.time() > REFRESH_MARGIN_S:
                 return access
@@ -248,8 +248,9 @@ def make_router(settings: Settings, service: AnswerService) -> APIRouter:
             raise HTTPException(401, "stale event")
         name = str(event.get("event_name", ""))
         if name.startswith("user_send_") and name != "user_send_text":
-            sender = event.get("sender") if isinstance(event.get("sender"), dict) else {}
-            message = event.get("message") if isinstance(event.get("message"), dict) else {}
+            sender, message = event.get("sender"), event.get("message")
+            sender = sender if isinstance(sender, dict) else {}
+            message = message if isinstance(message, dict) else {}
             user_id, msg_id = str(sender.get("id", "")), str(message.get("msg_id", ""))
             if user_id and msg_id and seen.first_time(f"zalo:{msg_id}"):
                 background.add_task(hint, user_id, msg_id)

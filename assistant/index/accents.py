@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
+from typing import cast
 
 from assistant.index.textnorm import fold_accents, index_form
 
@@ -53,10 +54,11 @@ def restore(question: str, lookup: Lookup) -> str:
         if restored[i] is None:
             restored[i] = best[w][0] if w in best else words[i]
     out, pos = [], 0
-    for m, new in zip(_WORD.finditer(question), restored):
+    # Every slot is filled by now (a restored form or the word as typed).
+    for m, new in zip(_WORD.finditer(question), cast(list[str], restored)):
         out.append(question[pos : m.start()])
         original = m.group(0)
-        out.append(new.capitalize() if original[:1].isupper() else new)  # type: ignore[union-attr]
+        out.append(new.capitalize() if original[:1].isupper() else new)
         pos = m.end()
     out.append(question[pos:])
     return "".join(out)

@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import tantivy
@@ -168,7 +169,7 @@ class KeywordIndex:
         hits = self._searcher.search(
             tantivy.Query.all_query(), limit=self._searcher.num_docs, count=False
         ).hits
-        return [self._searcher.doc(addr).get_first(CHUNK) for _, addr in hits]
+        return [_stored(self._searcher.doc(addr), CHUNK) for _, addr in hits]
 
     def __len__(self) -> int:
         return self._searcher.num_docs if self._searcher is not None else 0
@@ -223,12 +224,12 @@ class KeywordIndex:
         scored = []
         for _, addr in hits:
             doc = self._searcher.doc(addr)
-            body = doc.get_first(TOKENS).split()
+            body = _stored(doc, TOKENS).split()
             norm = _K1 * (1 - _B + _B * len(body) / avgdl)
             tf = Counter(t for t in body if t in asked)
             score = sum(times * idf[t] * tf[t] / (tf[t] + norm) for t, times in asked.items() if tf[t])
             if score > 0:
-                scored.append((doc.get_first(CHUNK), score))
+                scored.append((_stored(doc, CHUNK), score))
         scored.sort(key=lambda hit: -hit[1])
         return scored[:k]
 
@@ -239,6 +240,11 @@ class KeywordIndex:
             agg = self._searcher.aggregate(tantivy.Query.all_query(), {"n": {"sum": {"field": LENGTH}}})
             self._avgdl = max(1.0, float(agg["n"]["value"]) / max(1, len(self)))
         return self._avgdl
+
+
+def _stored(doc: tantivy.Document, field: str) -> str:
+    """A stored text field; every chunk is written with each one (``write``)."""
+    return cast(str, doc.get_first(field))
 
 
 def _boosted(query: tantivy.Query, times: int) -> tantivy.Query:
