@@ -11,7 +11,20 @@ from assistant.index.gazetteer import merged_into
 from assistant.prompts import PromptSet
 from assistant.schemas import Citation, SourceRef
 
-_MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+_MONTHS_EN = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def shown(quote: str) -> str:
@@ -74,15 +87,25 @@ def compose(
     """``direction``: the end of a ranking asked for ("high"/"low"), said in a ranked lead."""
     copies = copies or {}
     best = evidence[0]
-    if best.label and best.figure:
+    if best.column and best.label and best.figure:
+        template = "lead_cell_ranked" if best.ranked_cell else "lead_cell"
+        end = prompts["rank_high" if direction == "high" else "rank_low"]
+        lead = prompts[template].format(figure=best.figure, row=best.label, column=best.column, end=end)
+    elif best.label and best.figure:
         end = prompts["rank_high" if direction == "high" else "rank_low"]
         lead = prompts["lead_ranked"].format(label=best.label, figure=best.figure, end=end)
     else:
         lead = prompts["lead"].format(figure=best.figure) if best.figure else ""
-    parts = [prompts["answer"].format(lead=lead, ref=reference(best, prompts, language), quote=shown(best.quote), n=1)]
+    parts = [
+        prompts["answer"].format(
+            lead=lead, ref=reference(best, prompts, language), quote=shown(best.quote), n=1
+        )
+    ]
     for n, ev in enumerate(evidence[1:], 2):
         # Evidence comes latest first: an older date is an earlier report of the same figure.
-        earlier = bool(ev.chunk.published and best.chunk.published and ev.chunk.published < best.chunk.published)
+        earlier = bool(
+            ev.chunk.published and best.chunk.published and ev.chunk.published < best.chunk.published
+        )
         template = prompts["also_earlier"] if earlier else prompts["also"]
         parts.append(template.format(ref=reference(ev, prompts, language), n=n))
     republished = [c.source or c.url or c.doc_id for ev in evidence for c in copies.get(ev.chunk.doc_id, [])]
@@ -118,7 +141,9 @@ def declined(
     held = decline.held
     if decline.reason == "period" and held:
         held = (f"tháng {held}" if "/" in held else f"năm {held}") if language == "vi" else held
-    text = prompts[template].format(asked=decline.asked, held=held, ref=reference(ev, prompts, language), quote=shown(ev.quote), n=1)
+    text = prompts[template].format(
+        asked=decline.asked, held=held, ref=reference(ev, prompts, language), quote=shown(ev.quote), n=1
+    )
     return text, [citation(1, ev, copies)]
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from functools import lru_cache
 
 from assistant.answering.agreement import list_lead_in, plan_lead_in
 from assistant.answering.analysis import QuestionAnalysis
+from assistant.answering.cells import CELL_BONUS, TABLE_HINT, CellAnswer, cell_answers
 from assistant.answering.figures import answer_fit
 from assistant.answering.lead import expanded_tokens as _expanded_tokens
 from assistant.answering.lead import lead_figure, sentence_agreement
@@ -49,6 +51,7 @@ from assistant.index.keywords import KeywordIndex, tokenize
 from assistant.index.numbers import values_in
 from assistant.index.sentences import Span, statement_spans
 from assistant.index.store import StoredChunk
+from assistant.index.tables import Row, table_rows
 from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics
 from assistant.retrieval import Hit
 
@@ -88,11 +91,17 @@ ACCEPT_CANDIDATES = 10
 # user just typed that it lacks (all missing: 0.3 left).
 FOCUS_MISSING_COST = 0.7
 # Questions answered by several figures or items together.
+# A "sentence" holding this many one-cell-a-line separators is a flattened table, not prose.
+FLATTENED_CELLS = 3
 COMPOSED_INTENTS = ("list", "ranking", "trend", "comparison")
 # A question about the whole country, asked about no province or district ("chỉ số SIPAS
 # của cả nước"), is not answered by a town's figure ("SIPAS của thị xã Kỳ Anh đạt 100%").
-_NATIONAL = re.compile(r"\b(?:ca nuoc|toan quoc|nationwide|nationally|national average|whole country|countrywide)\b")
-_LOCAL_WORD = re.compile(r"\b(?:tinh|thanh pho|tp|thi xa|huyen|quan|xa|phuong|province|city|district|commune)\b")
+_NATIONAL = re.compile(
+    r"\b(?:ca nuoc|toan quoc|nationwide|nationally|national average|whole country|countrywide)\b"
+)
+_LOCAL_WORD = re.compile(
+    r"\b(?:tinh|thanh pho|tp|thi xa|huyen|quan|xa|phuong|province|city|district|commune)\b"
+)
 _LOCAL_UNIT = re.compile(r"\b(?:tỉnh|thành phố|TP\.?|thị xã|huyện|quận|xã|phường|thị trấn)\s+[A-ZĐ]")
 # How many of the best sentences are searched for the name a "which province/ministry" question asks for.
 _SLOT_CANDIDATES = 20
@@ -113,7 +122,19 @@ class Evidence:
     figure: str | None = None
     # A ranking computed over the items the quote lists: the top (or bottom) item's name (``rank.py``).
     label: str | None = None
-    agree: float | None = None  # how well its best figure agrees with the question (``lead.sentence_agreement``)
+    agree: float | None = (
+        None  # how well its best figure agrees with the question (``lead.sentence_agreement``)
+    )
+    # A table cell read as the answer (``cells.py``): the column header it was read from, and
+    # whether it is the extreme of that column over the table's rows.
+    column: str | None = None
+    ranked_cell: bool = False
+
+
+@lru_cache(maxsize=64)
+def _rows(text: str) -> list[Row]:
+    """A document's table rows, read once: the same appendix answers question after question."""
+    return table_rows(text)
 
 
 _LEAD_WORDS = {"năm", "theo", "tại", "trong", "đến", "tính", "từ", "sau", "trước", "khi", "ngày", "tháng"}
@@ -180,6 +201,28 @@ def _subject_years(text: str) -> set[str]:
     return _years(_COMPARED_YEAR.sub(" ", text))
 
 
+def _cell_evidence(
+    chunk: StoredChunk, rank: int, a: CellAnswer, text: str, prof: QuestionProfile, asked: set[Decimal]
+) -> Evidence | None:
+    """A table cell as evidence: quoted verbatim from the row's name to the cell."""
+    _, fit = (None, 0.0) if a.ranked else answer_fit(prof, f"{a.value.header}: {a.figure}", asked)
+    if fit < 0:
+        return None
+    lo, hi = a.name.start, a.value.end
+    row = replace(chunk, start=lo, end=hi, text=text[lo:hi])
+    ev = Evidence(
+        row,
+        rank,
+        Span(0, hi - lo),
+        score=a.coverage + fit + CELL_BONUS + 0.05 / rank,
+        coverage=a.coverage,
+        agree=1.0,
+    )
+    ev.quote, ev.start, ev.end = text[lo:hi], lo, hi
+    ev.figure, ev.label, ev.column, ev.ranked_cell = a.figure, a.name.text, a.value.header, a.ranked
+    return ev
+
+
 class ExtractiveAnswerer:
     def __init__(
         self,
@@ -233,7 +276,11 @@ class ExtractiveAnswerer:
         return got / total
 
     def _trim(
-        self, sentence: str, prof: QuestionProfile, terms: tuple[str, ...], asked: set[Decimal],
+        self,
+        sentence: str,
+        prof: QuestionProfile,
+        terms: tuple[str, ...],
+        asked: set[Decimal],
         limit: int = MAX_QUOTE_CHARS,
     ) -> tuple[int, int]:
         """The clause window of an over-long sentence that holds the answer (offsets in it)."""
@@ -269,7 +316,9 @@ class ExtractiveAnswerer:
         b -= len(piece) - len(piece.rstrip())
         return a, b
 
-    def _quote(self, ev: Evidence, q: QuestionAnalysis, terms: tuple[str, ...], asked: set[Decimal]) -> Evidence:
+    def _quote(
+        self, ev: Evidence, q: QuestionAnalysis, terms: tuple[str, ...], asked: set[Decimal]
+    ) -> Evidence:
         """Trim the candidate's sentence to its quote and find its lead figure (once)."""
         if ev.quote:
             return ev
@@ -278,7 +327,13 @@ class ExtractiveAnswerer:
             ev.sentence = with_continuation(ev.chunk.text, with_list_items(ev.chunk.text, span))
         sentence = ev.chunk.text[ev.sentence.start : ev.sentence.end]
         # A list is quoted to its last item, however many statements it runs over.
-        limit = MAX_ENUMERATION_CHARS if q.intent == "list" else MAX_LIST_QUOTE_CHARS if q.intent in COMPOSED_INTENTS else MAX_QUOTE_CHARS
+        limit = (
+            MAX_ENUMERATION_CHARS
+            if q.intent == "list"
+            else MAX_LIST_QUOTE_CHARS
+            if q.intent in COMPOSED_INTENTS
+            else MAX_QUOTE_CHARS
+        )
         a, b = self._trim(sentence, q.profile, terms, asked, limit)
         ev.quote = sentence[a:b]
         ev.start = ev.chunk.start + ev.sentence.start + a
@@ -308,7 +363,9 @@ class ExtractiveAnswerer:
             if q.intent == "list" and q.item:
                 return enumerates(q.item, sentence, text[e.sentence.end : e.sentence.end + MAX_QUOTE_CHARS])
             if q.ranks_units and prof.direction:
-                return names_end(sentence, prof.direction) or (not names_rank_end(sentence) and bool(enumerated(sentence)))
+                return names_end(sentence, prof.direction) or (
+                    not names_rank_end(sentence) and bool(enumerated(sentence))
+                )
             return False
 
         if q.intent not in ("list", "ranking"):
@@ -377,11 +434,39 @@ class ExtractiveAnswerer:
             # somewhere else ("Bắc Kạn" is not answered by a Thái Nguyên report).
             place_factor = 0.5 if wanted_units and named and not wanted_units & named else 1.0
             plan = plan_lead_in(chunk.title)
-            if cited and not cited & _symbols(f"{chunk.title}\n{self._text(chunk.doc_id, texts) or chunk.text}"):
+            if cited and not cited & _symbols(
+                f"{chunk.title}\n{self._text(chunk.doc_id, texts) or chunk.text}"
+            ):
                 place_factor *= OTHER_DOCUMENT_FACTOR  # the question cites another document
+            cells_found = False
+            if TABLE_HINT.search(chunk.text):
+                whole_text = self._text(chunk.doc_id, texts)
+                if whole_text:
+
+                    def cov_of(
+                        own: set[str],
+                        ctx: set[str],
+                        factor: float = place_factor,
+                        title: set[str] = title_tokens,
+                    ) -> float:
+                        return self._coverage(terms, weights, own, ctx | title) * factor
+
+                    def fits(header: str, value: str) -> bool:
+                        return answer_fit(prof, f"{header}: {value}", asked)[1] >= 0
+
+                    for a in cell_answers(
+                        q, whole_text, chunk.start, chunk.end, terms, weights, cov_of, fits, _rows
+                    ):
+                        ev = _cell_evidence(chunk, rank, a, whole_text, prof, asked)
+                        if ev is not None:
+                            scored.append(ev)
+                            cells_found = True
             for i, span in enumerate(spans):
                 sentence = chunk.text[span.start : span.end]
                 if len(sentence) < 25 or CAPTION.search(sentence):
+                    continue
+                if cells_found and sentence.count("\n|\n") >= FLATTENED_CELLS:
+                    # Cells of a flattened table run together: the cells read above quote them.
                     continue
                 found, fit = answer_fit(prof, sentence, asked)
                 if fit < 0:
@@ -391,7 +476,11 @@ class ExtractiveAnswerer:
                 context = title_tokens | _expanded_tokens(before)
                 own = _expanded_tokens(sentence)
                 factor = place_factor
-                if national and _LOCAL_UNIT.search(sentence) and not _NATIONAL.search(fold_accents(sentence).lower()):
+                if (
+                    national
+                    and _LOCAL_UNIT.search(sentence)
+                    and not _NATIONAL.search(fold_accents(sentence).lower())
+                ):
                     factor *= 0.5  # a local figure for a national question
                 said = ranking_direction(sentence) if prof.direction else None
                 if said not in (None, prof.direction):
@@ -428,18 +517,33 @@ class ExtractiveAnswerer:
                 bonus = 0.0
                 if q.intent == "list" and len(ITEM_SEP.findall(sentence)) >= 2:
                     bonus += LIST_BONUS  # an enumeration answers "những … nào", a count of it does not
-                if q.intent == "list" and i + 1 < len(spans) and opens_enumeration(sentence, chunk.text[spans[i + 1].start : spans[i + 1].end]):
+                if (
+                    q.intent == "list"
+                    and i + 1 < len(spans)
+                    and opens_enumeration(sentence, chunk.text[spans[i + 1].start : spans[i + 1].end])
+                ):
                     bonus += LIST_BONUS  # it opens a list the next statements go on with ("Thứ hai là …")
-                if q.intent in ("trend", "comparison") and len(figures(sentence)) >= 2 and (len(_years(sentence)) >= 2 or _CHANGE.search(sentence)):
+                if (
+                    q.intent in ("trend", "comparison")
+                    and len(figures(sentence)) >= 2
+                    and (len(_years(sentence)) >= 2 or _CHANGE.search(sentence))
+                ):
                     bonus += TREND_BONUS
                 if (
-                    q.intent == "ranking" and prof.direction and cov >= self.min_support
-                    and (names_end(sentence, prof.direction) or (not names_rank_end(sentence) and enumerated(sentence)))
+                    q.intent == "ranking"
+                    and prof.direction
+                    and cov >= self.min_support
+                    and (
+                        names_end(sentence, prof.direction)
+                        or (not names_rank_end(sentence) and enumerated(sentence))
+                    )
                 ):
                     # Only among passages that answer at all: a list elsewhere is no ranking of this.
                     bonus += RANK_BONUS
                 scored.append(
-                    Evidence(chunk, rank, span, score=cov + fit + bonus + 0.05 / rank, coverage=cov, agree=agree)
+                    Evidence(
+                        chunk, rank, span, score=cov + fit + bonus + 0.05 / rank, coverage=cov, agree=agree
+                    )
                 )
         scored.sort(key=lambda e: -e.score)
         if prof.kind in ("place", "ministry"):
@@ -447,8 +551,11 @@ class ExtractiveAnswerer:
             # the question names). Where the best candidates name some, the rest go;
             # where none do (foreign names in a translated article), nothing is dropped.
             naming = [
-                e for e in scored[:_SLOT_CANDIDATES]
-                if names_the_slot(prof.kind, e.chunk.text[e.sentence.start : e.sentence.end], prof.question_text)
+                e
+                for e in scored[:_SLOT_CANDIDATES]
+                if names_the_slot(
+                    prof.kind, e.chunk.text[e.sentence.start : e.sentence.end], prof.question_text
+                )
             ]
             scored = naming or scored
         scored = self._answering_first(q, scored)

@@ -19,7 +19,7 @@ from assistant.index.facets import Period, kind_of, levels_in, metrics, metrics_
 from assistant.index.figures import Figure, figures
 from assistant.index.numbers import readings
 from assistant.index.sentences import statement_spans
-from assistant.index.tables import Row, table_rows
+from assistant.index.tables import Cell, Row, table_rows
 from assistant.index.units import UnitMention, units_at
 
 # 2: footnote marks ("[9]") are no figures. 3: ministry-level bodies written in lower case
@@ -271,12 +271,27 @@ def _prose(
     return out, (units[-1] if units else para_unit)
 
 
-def _row(ctx: _Context, row: Row) -> list[Fact]:
-    text = ctx.text
+def row_name(row: Row) -> Cell | None:
+    """The cell that names what a table row is about: under a unit-like header ("Tỉnh",
+    "Bộ, cơ quan", "Tên thủ tục"), else its first cell after the number that holds no figure."""
     name = next(
         (c for c in row.cells if c.header and _NAME_HEAD.search(c.header) and not figures(c.text)), None
     )
-    name = name or next((c for c in row.cells[1:] if c.text and not figures(c.text)), None)
+    return name or next((c for c in row.cells[1:] if c.text and not figures(c.text)), None)
+
+
+def skipped_column(header: str) -> bool:
+    """Columns that hold no fact: the row number, codes, notes."""
+    return bool(_SKIP_HEAD.match(header))
+
+
+def total_row(name: str) -> bool:
+    return bool(_TOTAL.match(name))
+
+
+def _row(ctx: _Context, row: Row) -> list[Fact]:
+    text = ctx.text
+    name = row_name(row)
     unit: UnitMention | None = None
     level = None
     if name is not None:
