@@ -113,10 +113,28 @@ def index_form(text: str) -> str:
     return fold_whitespace(normalize_tone_marks(text))
 
 
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table of each character to its letters without diacritics, filled as
+    characters are met. Per character is exact: NFD decomposes each character on its own and
+    only reorders combining marks, which are all dropped; lower-casing (context-dependent for
+    a final sigma) happens on the whole text first."""
+
+    def __missing__(self, code: int) -> str:
+        folded = "".join(c for c in unicodedata.normalize("NFD", chr(code)) if not unicodedata.combining(c))
+        self[code] = folded
+        return folded
+
+
+_FOLD = _FoldTable({ord("đ"): "d", ord("Đ"): "d"})
+
+
 def fold_accents(text: str) -> str:
-    """Lower-case, strip every diacritic ("Tỷ lệ Đà Nẵng" -> "ty le da nang")."""
-    text = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
+    """Lower-case, strip every diacritic ("Tỷ lệ Đà Nẵng" -> "ty le da nang").
+
+    Called millions of times at ingest (tokens, vocabulary, facts, screening): one C-level
+    ``translate`` instead of a decomposition and a Python loop over every character."""
+    low = text.lower()
+    return low if low.isascii() else low.translate(_FOLD)
 
 
 def has_vietnamese_diacritics(text: str) -> bool:
