@@ -370,7 +370,7 @@ sources_app = typer.Typer(no_args_is_help=True, help="Feeds (RSS/Atom) and sitem
 app.add_typer(sources_app, name="sources")
 
 
-def _sources(data_dir: Path | None):  # noqa: ANN202 — ingest.sources.Sources, imported late
+def _sources(data_dir: Path | None):
     from ingest.sources import Sources
 
     return Sources(_settings(data_dir).data_dir / "sources.sqlite")

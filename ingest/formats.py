@@ -141,7 +141,7 @@ def docx_text(data: bytes, origin: str) -> Extracted:
     return Extracted(text, props.title or None, _iso(props.created))
 
 
-def _table_rows(table) -> list[str]:  # noqa: ANN001 — python-docx's Table
+def _table_rows(table) -> list[str]:
     rows = [[" ".join(cell.text.split()) for cell in row.cells] for row in table.rows]
     rows = [r for r in rows if any(r)]
     if len(rows) < 2:

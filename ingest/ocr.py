@@ -72,7 +72,7 @@ def _missing(origin: str, what: str) -> LoadError:
     )
 
 
-def _page_text(image, timeout_s: float) -> tuple[str, float, int]:  # noqa: ANN001 — a PIL image
+def _page_text(image, timeout_s: float) -> tuple[str, float, int]:
     """(text with blank lines between Tesseract's paragraphs, confidence sum, weight)."""
     import pytesseract
 
@@ -103,7 +103,7 @@ def _page_text(image, timeout_s: float) -> tuple[str, float, int]:  # noqa: ANN0
     return unicodedata.normalize("NFC", text), conf_sum, weight
 
 
-def _read(images, origin: str, timeout_s: float) -> OcrResult:  # noqa: ANN001 — PIL images
+def _read(images, origin: str, timeout_s: float) -> OcrResult:
     engine = _engine()
     assert engine is not None
     pages, conf_sum, weight, n = [], 0.0, 0, 0
@@ -149,7 +149,7 @@ def ocr_pdf(data: bytes, origin: str, timeout_s: float = PAGE_TIMEOUT_S, dpi: in
             raise LoadError(f"{origin}: refused: {len(pdf)} scanned pages (OCR reads at most {MAX_OCR_PAGES}); "
                             "split it first")
 
-        def images():  # noqa: ANN202 — one page in memory at a time
+        def images():
             for page in pdf:
                 try:
                     yield page.render(scale=dpi / 72, grayscale=True).to_pil()

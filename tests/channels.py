@@ -36,7 +36,7 @@ def norm(text: str) -> str:
     return " ".join(strip_markup(text).split())
 
 
-def wait_for(predicate, timeout: float = 60.0):  # noqa: ANN001, ANN201
+def wait_for(predicate, timeout: float = 60.0):
     deadline = time.time() + timeout
     while time.time() < deadline:
         result = predicate()

@@ -19,7 +19,7 @@ FOLLOW_UP = ("Hà Giang có bao nhiêu TTHC được cung cấp DVC trực tuy�
 CHANNELS = ["openai", "openai-stream", "slack", "zalo", "zalo-bot", "mcp"]
 
 
-def through(channel: str, server: str, fake_slack, fake_zalo, q: str, history: list[dict]) -> channels.Seen:  # noqa: ANN001
+def through(channel: str, server: str, fake_slack, fake_zalo, q: str, history: list[dict]) -> channels.Seen:
     if channel == "openai":
         return channels.openai_chat(server, q, history)
     if channel == "openai-stream":

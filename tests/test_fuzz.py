@@ -29,10 +29,10 @@ def test_no_request_gets_a_server_error(fuzz_server):
     operations = [op.ok() for op in api.get_all_operations()]
     assert len(operations) >= 10
     tried: dict[str, int] = {}
-    def fuzz_one(operation, label: str) -> None:  # noqa: ANN001
+    def fuzz_one(operation, label: str) -> None:
         @given(operation.as_strategy())
         @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-        def fuzz(case) -> None:  # noqa: ANN001
+        def fuzz(case) -> None:
             tried[label] = tried.get(label, 0) + 1
             case.call_and_validate(headers=admin, checks=[not_a_server_error], timeout=60)
 

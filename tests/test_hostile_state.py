@@ -144,7 +144,7 @@ def test_a_zalo_event_is_answered_once_across_workers_and_restarts(zalo_workers)
         assert zalo_send(base, zalo_event("Câu hỏi không có mã tin nhắn?", None, user="u-other")) == "accepted"
 
 
-def _refresh_in_another_process(data_dir: str, oauth: str, barrier) -> str:  # noqa: ANN001 — a multiprocessing Barrier
+def _refresh_in_another_process(data_dir: str, oauth: str, barrier) -> str:
     from assistant.channels.zalo import TokenStore, ZaloClient
     from assistant.settings import Settings
 
@@ -246,7 +246,7 @@ def test_fuzz_read_paths_never_5xx_and_serve_nothing_without_a_key(keyed_server,
 def test_the_page_asks_for_a_key_and_keeps_it_for_the_session(page, keyed_server):  # noqa: F811
     prompts: list[str] = []
 
-    def answer_prompt(dialog) -> None:  # noqa: ANN001 — playwright's Dialog
+    def answer_prompt(dialog) -> None:
         prompts.append(dialog.message)
         dialog.accept(QUERY_KEY)
 

@@ -25,7 +25,7 @@ QUESTION = "what share of procedures are fully online in Hà Giang?"
 TOOLS = {"ask", "search", "get_document", "facts", "list_provinces"}
 
 
-def _payload(result) -> object:  # noqa: ANN001
+def _payload(result) -> object:
     """A tool result's structured content (the SDK wraps a list as {'result': …})."""
     assert not result.is_error, result.content
     data = result.structured_content

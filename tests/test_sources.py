@@ -41,7 +41,7 @@ def portal() -> Iterator[tuple[Portal, str]]:
         def log_message(self, *args: object) -> None:
             pass
 
-        def do_GET(self) -> None:  # noqa: N802 — http.server's name
+        def do_GET(self) -> None:
             base = f"http://127.0.0.1:{self.server.server_address[1]}"
             state.requests.append((self.path, self.headers.get("If-None-Match")))
             if self.path == "/robots.txt":

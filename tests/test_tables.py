@@ -54,7 +54,7 @@ thuộc thẩm quyền giải quyết của cấp xã, áp dụng từ quý IV n
 <p>Các thủ tục được tiếp nhận trực tuyến trên Cổng Dịch vụ công quốc gia.</p></article></body></html>"""
 
 
-def _cells(row) -> dict[str, str]:  # noqa: ANN001
+def _cells(row) -> dict[str, str]:
     return {c.header: c.text for c in row.cells}
 
 

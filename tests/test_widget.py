@@ -24,7 +24,7 @@ def _portal(script_src: str, port: int) -> ThreadingHTTPServer:
             f'<body><h1>Cổng thông tin điện tử</h1><script src="{script_src}" defer></script></body></html>').encode()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.end_headers()
@@ -55,7 +55,7 @@ def portals(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
             other.shutdown()
 
 
-def _ask(browser, portal: str):  # noqa: ANN001, F811
+def _ask(browser, portal: str):  # noqa: F811
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     page = context.new_page()
     page.goto(portal + "/")

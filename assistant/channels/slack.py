@@ -67,7 +67,7 @@ def build_app(settings: Settings, service: AnswerService) -> App:
     seen = SeenEvents(settings.channels_path)  # shared by the workers, kept across restarts
 
     @bolt.middleware
-    def drop_retries(body: dict, next: Callable[[], BoltResponse]) -> BoltResponse | None:  # noqa: A002
+    def drop_retries(body: dict, next: Callable[[], BoltResponse]) -> BoltResponse | None:
         event_id = body.get("event_id")
         if isinstance(event_id, str) and event_id and not seen.first_time(f"slack:{event_id}"):
             log.info("slack retry of %s dropped", event_id)

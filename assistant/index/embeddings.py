@@ -246,6 +246,6 @@ def make_embedder(spec: str, base_url: str | None = None, api_key: str | None = 
     )
 
 
-def embedder_from(settings) -> IndexEmbeddings:  # noqa: ANN001 — assistant.settings.Settings
+def embedder_from(settings) -> IndexEmbeddings:
     key = settings.embedder_api_key.get_secret_value() if settings.embedder_api_key else None
     return make_embedder(settings.embedder, settings.embedder_base_url, key, settings.embedder_input_mode)

@@ -58,7 +58,7 @@ def _heading_start(text: str, m: re.Match[str]) -> int:
     return start + 1 if text[start : start + 1] == "\n" else start
 
 
-def _ordered(matches: list[re.Match[str]], key) -> list[re.Match[str]]:  # noqa: ANN001 — match -> int
+def _ordered(matches: list[re.Match[str]], key) -> list[re.Match[str]]:
     """The headings that continue the numbering (1, 2, 3 …); the first must be the start."""
     out: list[re.Match[str]] = []
     for m in matches:

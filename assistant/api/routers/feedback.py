@@ -73,6 +73,6 @@ def feedback(body: FeedbackIn, store: FeedbackDep) -> FeedbackOut:
 
 
 @router.get("/feedback/export", response_class=PlainTextResponse, dependencies=[AdminDep])
-def export(store: FeedbackDep, format: Literal["jsonl", "csv"] = "jsonl") -> PlainTextResponse:  # noqa: A002
+def export(store: FeedbackDep, format: Literal["jsonl", "csv"] = "jsonl") -> PlainTextResponse:
     media = "application/x-ndjson" if format == "jsonl" else "text/csv"
     return PlainTextResponse(store.export(format), media_type=f"{media}; charset=utf-8")
