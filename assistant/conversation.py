@@ -28,8 +28,31 @@ _MARKERS = re.compile(
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 # Words after which a new phrase starts ("… ở cấp tỉnh", "của Bộ Y tế"), folded. Not "cung":
 # folded it is both "cũng" (also) and the "cung" of "cung cấp".
-_OPENERS = {"o", "tai", "cua", "va", "cac", "nhung", "trong", "cho", "voi", "ve", "thi", "la", "con", "ma",
-            "do", "boi", "tu", "den", "theo", "nam", "thang", "so", "tinh"}
+_OPENERS = {
+    "o",
+    "tai",
+    "cua",
+    "va",
+    "cac",
+    "nhung",
+    "trong",
+    "cho",
+    "voi",
+    "ve",
+    "thi",
+    "la",
+    "con",
+    "ma",
+    "do",
+    "boi",
+    "tu",
+    "den",
+    "theo",
+    "nam",
+    "thang",
+    "so",
+    "tinh",
+}
 _FOLLOWUP_START = re.compile(
     r"^\s*(thế còn|vậy còn|còn|thế|vậy|riêng|trong số đó|trong đó|ngoài ra|what about|how about|and|and in|"
     r"of these|of those|among them)\b",
@@ -91,11 +114,13 @@ def _substitute_province(prev: str, rest: str) -> str | None:
     return None
 
 
-_MONTH = re.compile(r"\b(?:tháng|thang)\s+\d{1,2}\s*/\s*(?:19|20)\d{2}\b|\b\d{1,2}/(?:19|20)\d{2}\b", re.IGNORECASE)
+_MONTH = re.compile(
+    r"\b(?:tháng|thang)\s+\d{1,2}\s*/\s*(?:19|20)\d{2}\b|\b\d{1,2}/(?:19|20)\d{2}\b", re.IGNORECASE
+)
 
 
 def _substitute_month(prev: str, rest: str) -> str | None:
-    """"Thế đến tháng 6/2024 thì sao?" after a question about tháng 3/2024."""
+    """ "Thế đến tháng 6/2024 thì sao?" after a question about tháng 3/2024."""
     new, old = _MONTH.findall(rest), _MONTH.findall(prev)
     if len(new) == 1 and len(old) == 1 and new[0] != old[0]:
         return _MONTH.sub(new[0], prev)
@@ -114,8 +139,27 @@ def _substitute_year(prev: str, rest: str) -> str | None:
     return None
 
 
-_QUESTION_WORDS = {"bao", "nhieu", "la", "gi", "nao", "may", "dat", "duoc", "co", "thi", "sao", "the", "khong",
-                   "how", "many", "much", "what", "is", "was"}
+_QUESTION_WORDS = {
+    "bao",
+    "nhieu",
+    "la",
+    "gi",
+    "nao",
+    "may",
+    "dat",
+    "duoc",
+    "co",
+    "thi",
+    "sao",
+    "the",
+    "khong",
+    "how",
+    "many",
+    "much",
+    "what",
+    "is",
+    "was",
+}
 _DEMONSTRATIVES = {"nay", "do", "ay", "tren"}
 
 
@@ -146,7 +190,7 @@ def _subject_and_predicate(prev: str, rest: str) -> tuple[list[str], int] | None
 
 
 def _substitute_subject(prev: str, rest: str) -> str | None:
-    """"Bộ Xây dựng thì mấy điểm" after "Bộ Y tế năm 2017 mấy điểm?":
+    """ "Bộ Xây dựng thì mấy điểm" after "Bộ Y tế năm 2017 mấy điểm?":
     the new subject replaces the old one of the same head word and length, else the
     clause before the shared predicate."""
     found = _subject_and_predicate(prev, rest)
@@ -162,7 +206,9 @@ def _substitute_subject(prev: str, rest: str) -> str | None:
     for j, w in enumerate(prev_words):
         # The head must open its phrase: "cấp" in "cung cấp DVC" is the end of a word, not
         # the "cấp" of "cấp tỉnh".
-        opens_phrase = j == 0 or prev_words[j - 1][-1:] in ",;:(" or fold_accents(prev_words[j - 1]) in _OPENERS
+        opens_phrase = (
+            j == 0 or prev_words[j - 1][-1:] in ",;:(" or fold_accents(prev_words[j - 1]) in _OPENERS
+        )
         if fold_accents(w) == head and opens_phrase and j + len(subject) <= len(prev_words):
             old = prev_words[j : j + len(subject)]
             if [fold_accents(x) for x in old] == [fold_accents(x) for x in subject]:
@@ -180,14 +226,19 @@ def _substitute_subject(prev: str, rest: str) -> str | None:
 def standalone(question: str, history: Sequence[Turn]) -> str:
     """The question to retrieve with: ``question`` itself unless it only makes sense after
     the previous user turn."""
+    return _standalone(question, [t.content for t in history if t.role == "user"])
+
+
+def _standalone(question: str, previous: list[str]) -> str:
     question = index_form(question)
-    previous = [t.content for t in history if t.role == "user"]
     if not previous or not is_followup(question):
         return question
-    prev = index_form(previous[-1]).rstrip()
+    # The previous question as it was understood: a follow-up of a follow-up ("Còn cấp huyện
+    # thì sao?" twice) builds on the first question's words, not on the bare phrase.
+    prev = _standalone(previous[-1], previous[:-1]).rstrip()
     rest = _strip_markers(question)
-    if not rest:
-        return prev
+    if not rest or rest.lower() in prev.lower():
+        return prev  # nothing new, or the same phrase asked again
     asks = bool(_ASKS.search(fold_accents(rest)))
     # A follow-up asking a question of its own at length, pointing back at nothing ("And in the
     # 2021 survey, where did … rank compared with …?"), is not the previous question re-asked
@@ -195,10 +246,15 @@ def standalone(question: str, history: Sequence[Turn]) -> str:
     # ("… thì …" sets a new topic against the previous question: "cấp huyện thì …").
     # "Trong số đó, …" / "of these" points back at the previous answer whatever follows it.
     own = (
-        asks and len(rest.split()) >= OWN_QUESTION_WORDS and not _ANAPHORA.search(rest)
-        and not _TOPIC_THI.search(rest) and not _POINTING_START.search(question)
+        asks
+        and len(rest.split()) >= OWN_QUESTION_WORDS
+        and not _ANAPHORA.search(rest)
+        and not _TOPIC_THI.search(rest)
+        and not _POINTING_START.search(question)
     )
-    for rule in () if own else (_substitute_province, _substitute_month, _substitute_year, _substitute_subject):
+    for rule in (
+        () if own else (_substitute_province, _substitute_month, _substitute_year, _substitute_subject)
+    ):
         rewritten = rule(prev, rest)
         if rewritten:
             return rewritten
@@ -254,10 +310,17 @@ def llm_standalone(question: str, history: Sequence[Turn], model: Any, prompts: 
     transcript = "\n".join(f"{t.role}: {t.content}" for t in history[-6:])
     try:
         result = model.invoke(
-            [("system", prompts["system"]), ("human", prompts["user"].format(history=transcript, question=question))]
+            [
+                ("system", prompts["system"]),
+                ("human", prompts["user"].format(history=transcript, question=question)),
+            ]
         )
     except Exception:  # the rules still give a usable question
         return None
-    text = str(result.content).strip().strip('"“”').splitlines()[0].strip() if str(result.content).strip() else ""
+    text = (
+        str(result.content).strip().strip('"“”').splitlines()[0].strip()
+        if str(result.content).strip()
+        else ""
+    )
     # A rewrite must stay a question of sensible size, not an answer or an essay.
     return text if 5 <= len(text) <= 400 else None

@@ -1,0 +1,39 @@
+"""Follow-ups rewritten from the conversation: a follow-up of a follow-up builds on the first
+question as understood, the same phrase asked twice is not glued to itself, and a self-contained
+question (a comparison naming both units) stands alone after an unrelated turn. Examples are
+written from general reform phrasing."""
+
+from __future__ import annotations
+
+from assistant.conversation import standalone
+from assistant.schemas import Turn
+
+_FIRST = "Tỷ lệ hồ sơ trực tuyến của tỉnh Lào Cai năm 2024 là bao nhiêu?"
+
+
+def _history(*questions: str) -> list[Turn]:
+    out: list[Turn] = []
+    for q in questions:
+        out += [Turn(role="user", content=q), Turn(role="assistant", content="…")]
+    return out
+
+
+def test_a_followup_of_a_followup_builds_on_the_first_question():
+    history = _history(_FIRST, "Còn cấp huyện thì sao?")
+    assert (
+        standalone("Còn năm 2023?", history)
+        == "cấp huyện — Tỷ lệ hồ sơ trực tuyến của tỉnh Lào Cai năm 2023 là bao nhiêu?"
+    )
+    assert "Yên Bái" in standalone("Còn Yên Bái?", history) and "Lào Cai" not in standalone(
+        "Còn Yên Bái?", history
+    )
+
+
+def test_the_same_followup_asked_twice_is_not_glued_to_itself():
+    history = _history(_FIRST, "Còn cấp huyện thì sao?")
+    assert standalone("Còn cấp huyện thì sao?", history) == "cấp huyện — " + _FIRST
+
+
+def test_a_comparison_naming_its_units_stands_alone_after_a_figure_question():
+    q = "So sánh tỷ lệ hồ sơ trực tuyến của Lào Cai và Yên Bái"
+    assert standalone(q, _history(_FIRST)) == q
