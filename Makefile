@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-test ocr-deps run test test-unit lint eval clean
+.PHONY: install install-test ocr-deps run test test-unit typecheck lint eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,9 +39,14 @@ test-unit: install-test
 # Type-checked: assistant/ and ingest/, but the files pyproject.toml's [tool.mypy] exclude lists.
 MYPY_PACKAGES := assistant ingest
 
-lint: install-test
-	$(BIN)/ruff check assistant ingest tests bench
+# CI runs the type check (.ci/run); lint adds the format check of the files already formatted
+# (pyproject.toml's [tool.ruff.format] exclude lists the others). .pre-commit-config.yaml: the same.
+typecheck: install-test
 	$(BIN)/python -m mypy $(MYPY_PACKAGES)
+
+lint: typecheck
+	$(BIN)/ruff check assistant ingest tests bench
+	$(BIN)/ruff format --check assistant ingest tests bench
 
 # Domain evaluation (needs ../shared): reform_dev with 1,000 distractors.
 eval: install
