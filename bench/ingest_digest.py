@@ -61,12 +61,12 @@ def digest(data_dir: Path, store: IndexStore, full_tokens: bool = False) -> dict
     ]
     chunks = []
     for r in db.execute(
-        'SELECT chunk_id, doc_id, ord, start, "end", tokens, provinces, date_min, date_max FROM chunks '
+        'SELECT chunk_id, doc_id, ord, start, "end", tokens, provinces, date_min, date_max, anchors FROM chunks '
         "ORDER BY doc_id, ord"
     ):
         row = {"chunk_id": r[0], "doc_id": r[1], "ord": r[2], "start": r[3], "end": r[4],
                "n_tokens": len(r[5].split()), "tokens_sha": _sha(r[5]), "provinces": r[6],
-               "dates": [r[7], r[8]]}
+               "dates": [r[7], r[8]], "anchors": r[9]}
         if full_tokens:
             row["tokens"] = r[5]
         chunks.append(row)

@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,18 @@ from assistant.index.records import (  # noqa: F401 — re-exported: callers imp
     StoredChunk,
     date_int,
 )
+
+
+@dataclass
+class PreparedDocument:
+    """One document ready to store: its chunks, their vectors (one row each), the accent
+    vocabulary it adds and its facts (None: extracted when stored)."""
+
+    doc: DocumentRecord
+    chunks: list[ChunkRecord]
+    vectors: np.ndarray
+    vocab: Mapping[tuple[str, str], int] | None = None
+    facts: list[Fact] | None = None
 
 KEYWORD_SCHEMA = """
 CREATE TABLE IF NOT EXISTS keyword_pending (doc_id TEXT PRIMARY KEY);
@@ -92,6 +105,7 @@ class IndexStore:
         self._tantivy: tuple[str, Any] | None = None
         self._batching = 0
         self._count: tuple[str, int] | None = None
+        self._max_batch: int | None = None
 
     # -- identity ---------------------------------------------------------------------------
 
@@ -185,30 +199,57 @@ class IndexStore:
         vocab: Mapping[tuple[str, str], int] | None = None,
     ) -> None:
         """Replace everything stored for ``doc.doc_id`` with these chunks and its facts."""
-        facts = extract_facts(doc.doc_id, doc.text, doc.title, doc.published)
+        self.upsert_documents([PreparedDocument(doc, list(chunks), vectors, vocab)])
+
+    def upsert_documents(self, batch: Sequence[PreparedDocument]) -> None:
+        """Replace everything stored for each document of ``batch`` (distinct ids): one
+        vector upsert, one registry transaction, one delete of the vectors they replaced.
+
+        The order is the single-document one, per batch: new vectors first (their ids carry the
+        content hash, so they never overwrite a chunk a reader can see), then the registry, which
+        makes the whole batch visible at once, then the stale vectors. A crash before the registry
+        commit leaves orphan vectors only, which readers ignore and a re-run overwrites."""
+        if not batch:
+            return
+        ids = [p.doc.doc_id for p in batch]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a batch holds each document once")
+        facts = [
+            p.facts if p.facts is not None else extract_facts(p.doc.doc_id, p.doc.text, p.doc.title, p.doc.published)
+            for p in batch
+        ]
         with self.writing():
-            old_ids = [
-                r[0]
-                for r in self._db.execute("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc.doc_id,))
-            ]
-            if chunks:
-                self._collection.upsert(
-                    ids=[c.chunk_id for c in chunks],
-                    embeddings=vectors,
-                    metadatas=[self._chroma_meta(doc, c) for c in chunks],
-                )
+            old_ids = self._chunk_ids_of(ids)
+            new_ids = [c.chunk_id for p in batch for c in p.chunks]
+            if new_ids:
+                vectors = np.concatenate([np.asarray(p.vectors, dtype=np.float32).reshape(len(p.chunks), -1)
+                                          for p in batch if p.chunks])
+                metadatas = [self._chroma_meta(p.doc, c) for p in batch for c in p.chunks]
+                step = self._max_upsert()
+                for i in range(0, len(new_ids), step):
+                    self._collection.upsert(
+                        ids=new_ids[i : i + step], embeddings=vectors[i : i + step], metadatas=metadatas[i : i + step]
+                    )
+            vocab: dict[tuple[str, str], int] = {}
+            for p in batch:
+                for key, n in (p.vocab or {}).items():
+                    vocab[key] = vocab.get(key, 0) + n
             with self._db:
-                self._db.execute("DELETE FROM chunks WHERE doc_id=?", (doc.doc_id,))
-                factstore.write(self._db, doc.doc_id, facts)
-                self._db.execute(
+                self._delete_rows("DELETE FROM chunks WHERE doc_id IN ({})", ids)
+                for p, doc_facts in zip(batch, facts):
+                    factstore.write(self._db, p.doc.doc_id, doc_facts)
+                self._db.executemany(
                     "INSERT OR REPLACE INTO documents (doc_id, content_hash, title, url, published,"
                     " source, extra, text, n_chunks, updated_at, simhash, dup_of)"
                     " VALUES (?,?,?,?,?,?,?,?,?, datetime('now'),?,?)",
-                    (
-                        doc.doc_id, doc.content_hash, doc.title, doc.url, doc.published,
-                        doc.source, json.dumps(doc.extra, ensure_ascii=False), doc.text, len(chunks),
-                        doc.simhash, doc.dup_of,
-                    ),
+                    [
+                        (
+                            d.doc_id, d.content_hash, d.title, d.url, d.published, d.source,
+                            json.dumps(d.extra, ensure_ascii=False), d.text, len(p.chunks), d.simhash, d.dup_of,
+                        )
+                        for p in batch
+                        for d in [p.doc]
+                    ],
                 )
                 self._db.executemany(
                     "INSERT INTO chunks (chunk_id, doc_id, ord, start, \"end\", tokens, provinces,"
@@ -217,7 +258,8 @@ class IndexStore:
                         (c.chunk_id, c.doc_id, c.ord, c.start, c.end, " ".join(c.tokens),
                          "|".join(c.provinces), c.dates[0] if c.dates else None,
                          c.dates[1] if c.dates else None, anchors.dumps(c.anchors))
-                        for c in chunks
+                        for p in batch
+                        for c in p.chunks
                     ],
                 )
                 if vocab:
@@ -227,13 +269,42 @@ class IndexStore:
                         "DO UPDATE SET n = n + excluded.n",
                         [(f, a, n) for (f, a), n in vocab.items()],
                     )
-                self._note_keyword_change(doc.doc_id)
+                self._note_keyword_changes(ids)
                 self._bump_generation()
-            stale = sorted(set(old_ids) - {c.chunk_id for c in chunks})
+            stale = sorted(set(old_ids) - set(new_ids))
             if stale:
-                self._collection.delete(ids=stale)
+                self._delete_vectors(stale)
             if self._batching and self._keyword_pending_count() >= KEYWORD_FLUSH_DOCS:
                 self._publish_keywords()
+
+    def _chunk_ids_of(self, doc_ids: Sequence[str]) -> list[str]:
+        out: list[str] = []
+        for i in range(0, len(doc_ids), 500):
+            part = list(doc_ids[i : i + 500])
+            out += [
+                r[0]
+                for r in self._db.execute(f"SELECT chunk_id FROM chunks WHERE doc_id IN ({','.join('?' * len(part))})", part)
+            ]
+        return out
+
+    def _delete_rows(self, sql: str, doc_ids: Sequence[str]) -> None:
+        for i in range(0, len(doc_ids), 500):
+            part = list(doc_ids[i : i + 500])
+            self._db.execute(sql.format(",".join("?" * len(part))), part)
+
+    def _delete_vectors(self, chunk_ids: Sequence[str]) -> None:
+        step = self._max_upsert()
+        for i in range(0, len(chunk_ids), step):
+            self._collection.delete(ids=list(chunk_ids[i : i + step]))
+
+    def _max_upsert(self) -> int:
+        # Chroma refuses a call over its maximum batch size (a server's may be smaller).
+        if self._max_batch is None:
+            try:
+                self._max_batch = max(1, int(self._client.get_max_batch_size()))
+            except Exception:  # an old server without the endpoint
+                self._max_batch = 1000
+        return self._max_batch
 
     @staticmethod
     def _chroma_meta(doc: DocumentRecord, chunk: ChunkRecord) -> dict[str, Any]:
@@ -248,17 +319,31 @@ class IndexStore:
         return meta
 
     def delete_document(self, doc_id: str) -> bool:
+        return bool(self.delete_documents([doc_id]))
+
+    def delete_documents(self, doc_ids: Sequence[str]) -> list[str]:
+        """Remove these documents from every index in one registry transaction (then their
+        vectors); returns the ids that were there."""
+        doc_ids = list(dict.fromkeys(doc_ids))
+        if not doc_ids:
+            return []
         with self.writing():
-            ids = [r[0] for r in self._db.execute("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,))]
+            ids = self._chunk_ids_of(doc_ids)
+            found: list[str] = []
+            for i in range(0, len(doc_ids), 500):
+                part = doc_ids[i : i + 500]
+                marks = ",".join("?" * len(part))
+                found += [r[0] for r in self._db.execute(f"SELECT doc_id FROM documents WHERE doc_id IN ({marks})", part)]
             with self._db:
-                cur = self._db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
-                self._db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
-                factstore.delete(self._db, doc_id)
-                self._note_keyword_change(doc_id)
+                self._delete_rows("DELETE FROM documents WHERE doc_id IN ({})", doc_ids)
+                self._delete_rows("DELETE FROM chunks WHERE doc_id IN ({})", doc_ids)
+                for doc_id in doc_ids:
+                    factstore.delete(self._db, doc_id)
+                self._note_keyword_changes(doc_ids)
                 self._bump_generation()
             if ids:
-                self._collection.delete(ids=ids)
-            return cur.rowcount > 0
+                self._delete_vectors(ids)
+            return found
 
     def _bump_generation(self) -> None:
         gen = int(self._meta("registry_generation") or 0) + 1
@@ -266,9 +351,9 @@ class IndexStore:
 
     # -- keyword index ----------------------------------------------------------------------
 
-    def _note_keyword_change(self, doc_id: str) -> None:
-        """Inside the registry transaction that changes ``doc_id``: its keyword entry is due."""
-        self._db.execute("INSERT OR IGNORE INTO keyword_pending VALUES (?)", (doc_id,))
+    def _note_keyword_changes(self, doc_ids: Sequence[str]) -> None:
+        """Inside the registry transaction that changes these documents: their keyword entries are due."""
+        self._db.executemany("INSERT OR IGNORE INTO keyword_pending VALUES (?)", [(d,) for d in doc_ids])
 
     def _keyword_pending_count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM keyword_pending").fetchone()[0])
@@ -555,6 +640,17 @@ class IndexStore:
                 f"SELECT c.chunk_id FROM chunks c JOIN documents d USING (doc_id) WHERE {sql}", params
             )
         }
+
+    def registry_generation(self) -> str:
+        """Changes with every document written or deleted: what readers' caches are keyed by."""
+        return self._meta("registry_generation") or "0"
+
+    def document_fields(self, keys: Sequence[str]) -> list[tuple[Any, ...]]:
+        """(doc_id, *values) of the metadata ``keys`` for every document that has any of them."""
+        paths = [f"json_extract(extra, '$.{k}')" for k in keys if k.isidentifier()]
+        held = paths[0] if len(paths) == 1 else f"coalesce({', '.join(paths)})"
+        rows = self._db.execute(f"SELECT doc_id, {', '.join(paths)} FROM documents WHERE {held} IS NOT NULL").fetchall()
+        return [tuple(r) for r in rows]
 
     def document(self, doc_id: str) -> DocumentRecord | None:
         row = self._db.execute(
