@@ -305,6 +305,27 @@ def test_uploaded_file_citation_has_no_dangling_date_and_offers_the_file(browser
     page.context.close()
 
 
+def test_a_citation_names_its_article_page_and_scan_when_it_has_them(browser, server):
+    page = new_page(browser, server)
+    page.evaluate("""() => {
+        const base = {doc_id: 'file-qd-2025', title: 'Quyết định 45/QĐ-UBND', url: null, published: '2025-03-28',
+            source: 'UBND tỉnh', quote: 'một khoản', start: 0, end: 9, also_reported_by: []};
+        const cited = [{...base, n: 1, path: 'Điều 2, Khoản 1', page: 3, ocr: true, ocr_confidence: 0.912},
+                       {...base, n: 2, doc_id: 'news-1', title: 'Tin tức', path: null, page: null, ocr: false}];
+        drawAnswer(addTurn('q', {}).bot, 'q', {answer: 'Một khoản [1] [2]', answerable: true, citations: cited, warnings: []});
+        current = Conversations.create('q');
+        current.turns.push({question: 'q', filters: {}, data: {answer: 'Một khoản [1]', citations: cited}}); }""")
+    first, second = page.locator(".sources button").all_inner_texts()
+    assert first == ("[1] Quyết định 45/QĐ-UBND — UBND tỉnh, ngày 28/3/2025 · Điều 2, Khoản 1, tr. 3 · "
+                     "văn bản nhận dạng từ ảnh (độ tin cậy 91%)")
+    assert second == "[2] Tin tức — UBND tỉnh, ngày 28/3/2025"  # nothing said where nothing is known
+    page.locator(".sources button").first.click()
+    assert "Điều 2, Khoản 1, tr. 3" in page.locator("#source-meta").inner_text()
+    exported = page.evaluate("() => conversationMarkdown(current, I18N.vi)")
+    assert "(UBND tỉnh, 2025-03-28, Điều 2, Khoản 1, tr. 3)" in exported
+    page.context.close()
+
+
 def test_a_decline_links_the_closest_documents(browser, server):
     page = new_page(browser, server, "phone")
     bot = ask(page, "Giá vé máy bay đi Paris tháng sau là bao nhiêu?", 1)

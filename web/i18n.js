@@ -20,6 +20,7 @@ const I18N = {
     errCut: "Câu trả lời bị ngắt giữa chừng. Hãy thử lại.",
     errRefused: "Chưa gửi được câu hỏi: {m}", loading: "Đang trả lời…", undated: "không rõ ngày đăng",
     uploaded: "tệp tải lên", download: "Tải tệp gốc", page: "tr.", dated: "ngày",
+    ocr: "văn bản nhận dạng từ ảnh", confidence: "độ tin cậy",
     examples: [
       "Tỷ lệ thủ tục trực tuyến toàn trình của Hà Giang?",
       "PAR Index 2023 của TX Kỳ Anh là bao nhiêu điểm?",
@@ -44,6 +45,7 @@ const I18N = {
     errCut: "The answer was cut off. Try again.",
     errRefused: "The question was not sent: {m}", loading: "Answering…", undated: "date unknown",
     uploaded: "uploaded file", download: "Download the original file", page: "p.", dated: "",
+    ocr: "text recognised from an image", confidence: "confidence",
     examples: [
       "What share of procedures are fully online in Hà Giang?",
       "What PAR Index score did Kỳ Anh town get in 2023?",

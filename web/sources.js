@@ -11,9 +11,16 @@ function citedDate(c) {
   const [y, m, d] = c.published.split("-").map(Number);
   return lang === "vi" && d ? `${I18N.vi.dated} ${d}/${m}/${y}` : c.published;
 }
+// Where the quote sits ("Điều 2, Khoản 1, tr. 3") and whether its text was read from a scan;
+// each only when the citation carries it (legal documents, PDFs, OCR).
+function citedPlace(c, words = I18N[lang]) {
+  const where = [c.path, c.page ? `${words.page} ${c.page}` : null].filter(Boolean).join(", ");
+  const ocr = c.ocr ? words.ocr + (typeof c.ocr_confidence === "number" ? ` (${words.confidence} ${Math.round(c.ocr_confidence * 100)}%)` : "") : "";
+  return [where, ocr].filter(Boolean).join(" · ");
+}
 function citationMeta(c) {
-  return [c.source || (isUpload(c) ? I18N[lang].uploaded : null), citedDate(c), c.page ? `${I18N[lang].page} ${c.page}` : null]
-    .filter(Boolean).join(", ");
+  const said = [c.source || (isUpload(c) ? I18N[lang].uploaded : null), citedDate(c)].filter(Boolean).join(", ");
+  return [said, citedPlace(c)].filter(Boolean).join(" · ");
 }
 
 function chipFor(c) {

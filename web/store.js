@@ -63,7 +63,7 @@ function conversationMarkdown(conv, t) {
     if (turn.data.citations.length) {
       out.push(`**${t.sources}**`, "");
       for (const c of turn.data.citations) {
-        const meta = [c.source, c.published].filter(Boolean).join(", ");
+        const meta = [c.source, c.published, c.path, c.page ? `${t.page} ${c.page}` : null].filter(Boolean).join(", ");
         out.push(`${c.n}. ${c.url ? `[${c.title}](${c.url})` : c.title}${meta ? ` (${meta})` : ""}`);
         out.push(`   > ${c.quote.replace(/\s*\n\s*/g, " ")}`);
       }

@@ -15,10 +15,10 @@
   const en = (script.dataset.lang || document.documentElement.lang || "vi").startsWith("en");
   const t = en
     ? { open: "Ask about administrative reform", title: "Administrative reform assistant", send: "Ask",
-        placeholder: "Your question…", wait: "Looking in the documents…", sources: "Sources",
+        placeholder: "Your question…", wait: "Looking in the documents…", sources: "Sources", page: "p.",
         failed: "The assistant could not be reached. Please try again.", close: "Close" }
     : { open: "Hỏi về cải cách hành chính", title: "Trợ lý cải cách hành chính", send: "Hỏi",
-        placeholder: "Câu hỏi của bạn…", wait: "Đang tìm trong tài liệu…", sources: "Nguồn",
+        placeholder: "Câu hỏi của bạn…", wait: "Đang tìm trong tài liệu…", sources: "Nguồn", page: "tr.",
         failed: "Không kết nối được trợ lý. Xin thử lại.", close: "Đóng" };
   const history = [];
 
@@ -85,7 +85,9 @@
     for (const c of citations) {
       const item = document.createElement("li");
       const href = safeHref(c.url || "");
-      const label = `${c.title || c.doc_id}${c.published ? ` (${c.published})` : ""}`;
+      // The date, and where the quote sits when the citation says (a legal article, a PDF page).
+      const meta = [c.published, c.path, c.page ? `${t.page} ${c.page}` : null].filter(Boolean).join(", ");
+      const label = `${c.title || c.doc_id}${meta ? ` (${meta})` : ""}`;
       if (href) {
         const a = document.createElement("a");
         a.href = href; a.target = "_blank"; a.rel = "noopener noreferrer"; a.textContent = label;
