@@ -140,15 +140,28 @@ def ask(
     province: Annotated[str | None, typer.Option(help="Only sources about this province (old or new name).")] = None,
     since: Annotated[str | None, typer.Option(help="Only sources published on/after YYYY-MM-DD.")] = None,
     until: Annotated[str | None, typer.Option(help="Only sources published on/before YYYY-MM-DD.")] = None,
+    doc_kind: Annotated[str | None, typer.Option(help="Only legal documents of this kind (Quyết định, Thông tư, …).")] = None,
+    doc_number: Annotated[str | None, typer.Option(help="Only the legal document with this number, e.g. 1891/QĐ-TTg.")] = None,
+    issuer: Annotated[str | None, typer.Option(help="Only legal documents of this issuing body (any part of its name).")] = None,
+    issued_since: Annotated[str | None, typer.Option(help="Only legal documents issued on/after YYYY-MM-DD.")] = None,
+    issued_until: Annotated[str | None, typer.Option(help="Only legal documents issued on/before YYYY-MM-DD.")] = None,
+    effective_since: Annotated[str | None, typer.Option(help="Only legal documents in force from YYYY-MM-DD or later.")] = None,
+    effective_until: Annotated[str | None, typer.Option(help="Only legal documents in force from YYYY-MM-DD or earlier.")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Answer one question with numbered citations."""
     from assistant.inputs import visible_text
+    from assistant.retrieval import Filters
     from assistant.service import AnswerService, InvalidQuestion
 
+    filters = Filters(
+        province, _date(since, "--since"), _date(until, "--until"), doc_kind, doc_number, issuer,
+        _date(issued_since, "--issued-since"), _date(issued_until, "--issued-until"),
+        _date(effective_since, "--effective-since"), _date(effective_until, "--effective-until"),
+    )
     service = AnswerService(_settings(data_dir))
     try:
-        resp = service.ask(visible_text(question), province=province, since=_date(since, "--since"), until=_date(until, "--until"))
+        resp = service.answer(visible_text(question), filters=filters)
     except (InvalidQuestion, ValueError) as exc:
         _fail(str(exc))
         return

@@ -23,6 +23,16 @@ class FilterModel(BaseModel):
     province: str | None = Field(None, description="Old (pre-2025) or new province name.")
     since: date | None = Field(None, description="Only documents published on or after.")
     until: date | None = Field(None, description="Only documents published on or before.")
+    # A legal document's header, read at ingest; documents without one (news) never match these.
+    doc_kind: str | None = Field(
+        None, max_length=200, description="Kind of legal document: Quyết định, Nghị định, Thông tư, Nghị quyết, Chỉ thị, Luật, "
+        "Pháp lệnh, Lệnh (with or without diacritics, or decision, decree, circular, …).")
+    doc_number: str | None = Field(None, max_length=200, description="Number/symbol, e.g. '1891/QĐ-TTg' (or the number alone).")
+    issuer: str | None = Field(None, max_length=200, description="Issuing body, any part of its name, e.g. 'Bộ Nội vụ'.")
+    issued_since: date | None = Field(None, description="Legal documents issued on or after.")
+    issued_until: date | None = Field(None, description="Legal documents issued on or before.")
+    effective_since: date | None = Field(None, description="Legal documents in force from this date or later.")
+    effective_until: date | None = Field(None, description="Legal documents in force from this date or earlier.")
 
 
 class AskRequest(BaseModel):

@@ -63,7 +63,7 @@ def retriever_for(store: IndexStore, settings: Settings) -> Retriever:
 
 def filters_from(model: FilterModel) -> Filters:
     """The API's filter model as retrieval's filters (schemas import nothing of retrieval)."""
-    return Filters(model.province, model.since, model.until)
+    return Filters(**model.model_dump())
 
 
 @dataclass

@@ -24,6 +24,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "en": "There is no province «{name}». Pick one of the suggested names (old or new, e.g. Hà Giang, "
         "Tuyên Quang; GET /v1/provinces).",
     },
+    # A legal filter's value that matches nothing: the message is the retrieval layer's
+    # (assistant/retrieval/legal.py), which the CLI and MCP tools show too.
+    "filter_value": {"vi": "Bộ lọc không hợp lệ: {vi}.", "en": "Invalid filter: {en}."},
     "no_document": {"vi": "Không có tài liệu «{doc_id}».", "en": "There is no document «{doc_id}»."},
     "no_original": {
         "vi": "Tài liệu «{doc_id}» không có tệp gốc được lưu (chỉ tệp tải lên mới có).",
@@ -72,8 +75,10 @@ _TEXT: dict[str, dict[str, str]] = {
     # Pydantic's errors, as sentences.
     "invalid": {"vi": "Yêu cầu không hợp lệ: {what}", "en": "Invalid request: {what}"},
     "unknown_filter": {
-        "vi": "không có bộ lọc «{name}» (chỉ có province, since, until)",
-        "en": "there is no filter «{name}» (the filters are province, since and until)",
+        "vi": "không có bộ lọc «{name}» (chỉ có province, since, until, doc_kind, doc_number, issuer, "
+        "issued_since, issued_until, effective_since, effective_until)",
+        "en": "there is no filter «{name}» (the filters are province, since, until, doc_kind, doc_number, "
+        "issuer, issued_since, issued_until, effective_since and effective_until)",
     },
     "unknown_field": {"vi": "không có trường «{name}»", "en": "there is no field «{name}»"},
     "bad_date": {

@@ -49,8 +49,18 @@ Since = Field(None, description="Từ ngày (YYYY-MM-DD) / published on or after
 Until = Field(None, description="Đến ngày (YYYY-MM-DD) / published on or before")
 
 
-def _filters(province: str | None, since: date | None, until: date | None) -> Filters:
-    filters = Filters(province, since, until)
+DocKind = Field(None, description="Loại văn bản: Quyết định, Nghị định, Thông tư, Nghị quyết, Chỉ thị, Luật … / "
+                "kind of legal document (decision, decree, circular, …)")
+DocNumber = Field(None, description="Số, ký hiệu văn bản, vd. 1891/QĐ-TTg / number and symbol")
+Issuer = Field(None, description="Cơ quan ban hành (một phần tên), vd. Bộ Nội vụ / issuing body, any part of its name")
+IssuedSince = Field(None, description="Ban hành từ ngày / legal documents issued on or after")
+IssuedUntil = Field(None, description="Ban hành đến ngày / issued on or before")
+EffectiveSince = Field(None, description="Có hiệu lực từ ngày / in force from this date or later")
+EffectiveUntil = Field(None, description="Có hiệu lực đến ngày / in force from this date or earlier")
+
+
+def _filters(province: str | None, since: date | None, until: date | None, **legal: Any) -> Filters:
+    filters = Filters(province, since, until, **legal)
     try:
         filters.resolved_province()
     except ValueError as exc:
@@ -78,18 +88,28 @@ def build_server(service: AnswerService, documents: DocumentService) -> MCPServe
         province: str | None = Province,
         since: date | None = Since,
         until: date | None = Until,
+        doc_kind: str | None = DocKind,
+        doc_number: str | None = DocNumber,
+        issuer: str | None = Issuer,
+        issued_since: date | None = IssuedSince,
+        issued_until: date | None = IssuedUntil,
+        effective_since: date | None = EffectiveSince,
+        effective_until: date | None = EffectiveUntil,
     ) -> AnswerResponse:
-        filters = _filters(province, since, until)
+        filters = _filters(province, since, until, doc_kind=doc_kind, doc_number=doc_number, issuer=issuer,
+                           issued_since=issued_since, issued_until=issued_until,
+                           effective_since=effective_since, effective_until=effective_until)
         try:
             return await off_loop(lambda: service.answer(question, (history or [])[-100:], filters))
-        except InvalidQuestion as exc:
+        except (InvalidQuestion, ValueError) as exc:  # ValueError: a legal filter value matching nothing
             raise ToolError(str(exc)) from exc
 
     @server.tool(
         description=(
             "Tìm đoạn văn trong tài liệu (nguyên văn, vị trí trong tài liệu, tiêu đề, URL, ngày), lọc theo "
-            "tỉnh và thời gian. / Search passages (verbatim text with its offsets in the document, title, "
-            "URL, date), filtered by province and dates."
+            "tỉnh, thời gian và văn bản pháp luật (loại, số, cơ quan ban hành, ngày ban hành/hiệu lực). / Search "
+            "passages (verbatim text with its offsets in the document, legal path and page, title, URL, date), "
+            "filtered by province, dates and a legal document's kind, number, issuer, issue and effective dates."
         )
     )
     async def search(
@@ -98,15 +118,25 @@ def build_server(service: AnswerService, documents: DocumentService) -> MCPServe
         province: str | None = Province,
         since: date | None = Since,
         until: date | None = Until,
+        doc_kind: str | None = DocKind,
+        doc_number: str | None = DocNumber,
+        issuer: str | None = Issuer,
+        issued_since: date | None = IssuedSince,
+        issued_until: date | None = IssuedUntil,
+        effective_since: date | None = EffectiveSince,
+        effective_until: date | None = EffectiveUntil,
     ) -> list[dict[str, Any]]:
-        filters = _filters(province, since, until)
+        filters = _filters(province, since, until, doc_kind=doc_kind, doc_number=doc_number, issuer=issuer,
+                           issued_since=issued_since, issued_until=issued_until,
+                           effective_since=effective_since, effective_until=effective_until)
         try:
             prepared = await off_loop(lambda: service.prepare(query, [], filters))
-        except InvalidQuestion as exc:
+        except (InvalidQuestion, ValueError) as exc:
             raise ToolError(str(exc)) from exc
         return [
             {"doc_id": h.chunk.doc_id, "title": h.chunk.title, "url": h.chunk.url, "published": h.chunk.published,
              "source": h.chunk.source, "text": h.chunk.text, "start": h.chunk.start, "end": h.chunk.end,
+             "path": h.chunk.path, "page": h.chunk.page, "ocr": h.chunk.ocr_confidence is not None,
              "score": round(h.score, 4)}
             for h in prepared.hits[:k]
         ]

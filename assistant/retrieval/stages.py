@@ -16,6 +16,7 @@ from assistant.index.keywords import tokenize
 from assistant.index.store import IndexStore
 from assistant.index.textnorm import has_vietnamese_diacritics
 from assistant.retrieval.fusion import Fusion, ReciprocalRankFusion, make_fusion
+from assistant.retrieval.legal import checked, matching_documents
 from assistant.retrieval.reranking import NoReranker, Reranker, make_reranker
 from assistant.retrieval.types import Filters, Hit, Query, QuestionReader, Ranking
 from assistant.settings import Settings
@@ -48,7 +49,9 @@ class DenseRetriever:
             if not has_vietnamese_diacritics(text):
                 text = restore(text, self.store.accent_forms)
             query.vector = self.store.embedder.embed_queries([text])[0]
-        return self.store.dense_search(query.vector, k, where=_chroma_where(query.filters))
+        if query.doc_ids is not None and not query.doc_ids:
+            return []
+        return self.store.dense_search(query.vector, k, where=_chroma_where(query.filters, query.doc_ids))
 
 
 class KeywordRetriever:
@@ -58,7 +61,7 @@ class KeywordRetriever:
         self.store = store
 
     def __call__(self, query: Query, k: int) -> Ranking:
-        allowed = _allowed_chunks(self.store, query.filters)
+        allowed = _allowed_chunks(self.store, query.filters, query.doc_ids)
         return self.store.keyword_index().search(query.tokens, k, allowed)
 
 
@@ -85,6 +88,9 @@ class Retriever:
     ) -> tuple[Query, list[Hit]]:
         query = self.analyze(question, filters or Filters())
         query.kind = kind
+        # A legal filter value that can match nothing raises here (FilterValueError), for every caller.
+        query.filters = checked(self.store, query.filters)
+        query.doc_ids = matching_documents(self.store, query.filters)
         rankings = {r.name: r(query, self.candidates) for r in self.retrievers}
         fused = self.fusion(rankings)
         ids = [cid for cid, _, _ in fused[: max(k * 3, 30)]]
@@ -117,8 +123,10 @@ def make_retriever(store: IndexStore, settings: Settings, questions: QuestionRea
     )
 
 
-def _chroma_where(filters: Filters) -> dict[str, Any] | None:
+def _chroma_where(filters: Filters, doc_ids: set[str] | None = None) -> dict[str, Any] | None:
     clauses: list[dict[str, Any]] = []
+    if doc_ids is not None:
+        clauses.append({"doc_id": {"$in": sorted(doc_ids)}})
     province = filters.resolved_province()
     if province:
         clauses.append({f"prov_{province.key}": True})
@@ -144,11 +152,17 @@ def _chroma_where(filters: Filters) -> dict[str, Any] | None:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def _allowed_chunks(store: IndexStore, filters: Filters) -> set[str] | None:
+def _allowed_chunks(store: IndexStore, filters: Filters, doc_ids: set[str] | None = None) -> set[str] | None:
     if filters.is_empty():
         return None
+    if doc_ids is not None and not doc_ids:
+        return set()
     sql: list[str] = ["1=1"]
     params: list[str | int] = []
+    if doc_ids is not None:
+        # A few hundred legal documents at most; SQLite takes 32,766 parameters.
+        sql.append(f"c.doc_id IN ({','.join('?' * len(doc_ids))})")
+        params += sorted(doc_ids)
     province = filters.resolved_province()
     if province:
         sql.append("('|' || c.provinces || '|') LIKE ?")

@@ -6,7 +6,7 @@ behaviour beyond resolving a filter's province, so every stage can import them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Protocol
 
@@ -21,12 +21,20 @@ class Filters:
     province: str | None = None
     since: date | None = None
     until: date | None = None
+    # A legal document's header (assistant/retrieval/legal.py): only documents that have one match.
+    doc_kind: str | None = None
+    doc_number: str | None = None
+    issuer: str | None = None
+    issued_since: date | None = None
+    issued_until: date | None = None
+    effective_since: date | None = None
+    effective_until: date | None = None
 
     def resolved_province(self) -> Province | None:
         return resolve(self.province) if self.province else None
 
     def is_empty(self) -> bool:
-        return not (self.province or self.since or self.until)
+        return not any(getattr(self, f.name) for f in fields(self))
 
 
 @dataclass
@@ -38,6 +46,7 @@ class Query:
     filters: Filters = field(default_factory=Filters)
     vector: np.ndarray | None = None
     kind: str | None = None  # the answer kind, from the service's analysis (None: the reranker reads it)
+    doc_ids: set[str] | None = None  # the documents the legal filters leave (None: no such filter)
 
 
 @dataclass

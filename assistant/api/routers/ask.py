@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from assistant.answering.question import detect_language
 from assistant.api.deps import ServiceDep
 from assistant.api.errors import ApiError, language
+from assistant.retrieval.legal import FilterValueError, checked
 from assistant.schemas import AnswerResponse, AskRequest
 from assistant.service import InvalidQuestion, filters_from
 
@@ -40,6 +41,11 @@ def ask(body: AskRequest, service: ServiceDep, request: Request) -> AnswerRespon
     except ValueError as exc:
         lang = language(request.headers, detect_language(body.question))
         raise ApiError(422, "unknown_province", lang=lang, name=(body.filters.province or "")[:80]) from exc
+    try:
+        filters = checked(service.store, filters)
+    except FilterValueError as exc:
+        lang = language(request.headers, detect_language(body.question))
+        raise ApiError(422, "filter_value", lang=lang, vi=exc.message("vi"), en=exc.message("en")) from exc
     if not body.stream:
         return service.answer(body.question, body.history, filters)
 
