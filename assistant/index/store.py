@@ -652,17 +652,6 @@ class IndexStore:
         rows = self._db.execute(f"SELECT doc_id, {', '.join(paths)} FROM documents WHERE {held} IS NOT NULL").fetchall()
         return [tuple(r) for r in rows]
 
-    def registry_generation(self) -> str:
-        """Changes with every document written or deleted: what readers' caches are keyed by."""
-        return self._meta("registry_generation") or "0"
-
-    def document_fields(self, keys: Sequence[str]) -> list[tuple[Any, ...]]:
-        """(doc_id, *values) of the metadata ``keys`` for every document that has any of them."""
-        paths = [f"json_extract(extra, '$.{k}')" for k in keys if k.isidentifier()]
-        held = paths[0] if len(paths) == 1 else f"coalesce({', '.join(paths)})"
-        rows = self._db.execute(f"SELECT doc_id, {', '.join(paths)} FROM documents WHERE {held} IS NOT NULL").fetchall()
-        return [tuple(r) for r in rows]
-
     def document(self, doc_id: str) -> DocumentRecord | None:
         row = self._db.execute(
             "SELECT doc_id, title, text, content_hash, url, published, source, extra, simhash, dup_of "
