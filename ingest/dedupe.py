@@ -46,3 +46,48 @@ def nearest(value: int, candidates: list[tuple[str, int]]) -> str | None:
     distances = np.unpackbits(diff.view(np.uint8).reshape(-1, 8), axis=1).sum(axis=1)
     best = int(np.argmin(distances))
     return ids[best] if distances[best] <= MAX_DISTANCE else None
+
+
+_BANDS = 4  # 64 bits in four 16-bit bands: within MAX_DISTANCE (3) of a hash, one band is equal
+
+
+class FingerprintIndex:
+    """The fingerprints known so far, found by band instead of by a scan of all of them.
+
+    Two hashes within ``MAX_DISTANCE`` (< ``_BANDS``) bits differ in at most three bands, so
+    they share at least one band exactly: only documents sharing a band are compared. The
+    answer is :func:`nearest`'s over the whole list (the closest, the earliest of equals)."""
+
+    def __init__(self, known: list[tuple[str, int]] | None = None) -> None:
+        self._ids: list[str] = []
+        self._hashes: list[int] = []
+        self._bands: dict[tuple[int, int], list[int]] = {}
+        for doc_id, value in known or []:
+            self.add(doc_id, value)
+
+    @staticmethod
+    def _keys(value: int) -> list[tuple[int, int]]:
+        unsigned = value & ((1 << 64) - 1)
+        return [(b, (unsigned >> (16 * b)) & 0xFFFF) for b in range(_BANDS)]
+
+    def add(self, doc_id: str, value: int) -> None:
+        pos = len(self._ids)
+        self._ids.append(doc_id)
+        self._hashes.append(value & ((1 << 64) - 1))
+        for key in self._keys(value):
+            self._bands.setdefault(key, []).append(pos)
+
+    def nearest(self, value: int, exclude: str | None = None) -> str | None:
+        """The closest other document within ``MAX_DISTANCE``, ignoring ``exclude``'s entries."""
+        unsigned = value & ((1 << 64) - 1)
+        best: tuple[int, int] | None = None
+        for pos in {p for key in self._keys(value) for p in self._bands.get(key, ())}:
+            if self._ids[pos] == exclude:
+                continue
+            distance = (self._hashes[pos] ^ unsigned).bit_count()
+            if distance <= MAX_DISTANCE and (best is None or (distance, pos) < best):
+                best = (distance, pos)
+        return self._ids[best[1]] if best is not None else None
+
+    def __len__(self) -> int:
+        return len(self._ids)

@@ -1,29 +1,33 @@
-"""load → clean → chunk → embed (cached) → store, one document at a time.
+"""load → clean → chunk → embed (cached) → store, in batches across documents.
 
-A document whose content hash is unchanged costs one registry lookup; a changed document's
-chunks replace the old ones in every index; the keyword index is rebuilt once per run.
+A document whose content hash is unchanged costs one registry lookup. Changed documents are
+analysed one by one (``ingest.analysis``), then stored a batch at a time: one embedding call
+sized for the backend, one vector upsert, one registry transaction, so a fast embedder (a GPU
+box) is not left waiting on per-document overhead. A batch is written in the order one
+document was (vectors, registry, stale vectors), so a crash leaves at worst orphan vectors;
+the keyword index follows the registry (published every ``KEYWORD_FLUSH_DOCS`` documents and
+at the end of the run).
 """
 
 from __future__ import annotations
 
-import hashlib
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from assistant.index.accents import vocabulary
-from assistant.index.anchors import chunk_anchors, page_starts_of
-from assistant.index.contract import passage_text
-from assistant.index.dates import date_range
 from assistant.index.embeddings import EmbeddingCache, embed_with_cache
-from assistant.index.gazetteer import provinces_in
-from assistant.index.keywords import tokenize
-from assistant.index.store import ChunkRecord, DocumentRecord, IndexStore
-from ingest.chunking import chunk_document
-from ingest.dedupe import nearest, simhash
-from ingest.formats import PAGE_STARTS
+from assistant.index.store import DocumentRecord, IndexStore, PreparedDocument
+from ingest.analysis import STAGES, Analysed, analyse, chunk_id  # noqa: F401 — chunk_id: callers import it from here
+from ingest.dedupe import FingerprintIndex
 from ingest.legal import legal_metadata
 from ingest.loaders import LoadError, SourceDocument
 from ingest.screening import instructions_to_ai
+
+# A batch is written once it holds this many documents or chunks: large enough that per-call
+# costs (a Chroma upsert is ~30 ms however small, a registry commit syncs the disk) vanish,
+# small enough that a kill loses little and progress shows.
+BATCH_DOCS = 64
+BATCH_CHUNKS = 512
 
 
 @dataclass
@@ -44,11 +48,12 @@ class IngestReport:
         }
 
 
-def chunk_id(doc_id: str, content_hash: str, ord_: int) -> str:
-    # The content hash in the id makes a changed document's chunks new ids, so old and new
-    # never collide while the replacement is in flight.
-    short = hashlib.sha1(doc_id.encode("utf-8")).hexdigest()[:8]
-    return f"{short}-{content_hash[:12]}-{ord_:04d}"
+@dataclass
+class _Pending:
+    doc: SourceDocument
+    outcome: str  # "added" | "updated" | "unchanged"
+    record: DocumentRecord | None = None
+    analysed: Analysed | None = None
 
 
 class IngestPipeline:
@@ -58,20 +63,40 @@ class IngestPipeline:
         cache: EmbeddingCache | None,
         max_chars: int = 1200,
         overlap_chars: int = 200,
+        batch_docs: int = BATCH_DOCS,
+        batch_chunks: int = BATCH_CHUNKS,
     ) -> None:
         self.store = store
         self.cache = cache
         self.max_chars = max_chars
         self.overlap_chars = overlap_chars
-        self._known: list[tuple[str, int]] | None = None
+        self.batch_docs = max(1, batch_docs)
+        self.batch_chunks = max(1, batch_chunks)
+        self._known: FingerprintIndex | None = None
+        # Cluster roots of documents prepared by this pipeline: a near-duplicate of one still
+        # waiting in the batch links to the root it will be stored with.
+        self._roots: dict[str, str] = {}
+        # Seconds per stage over this pipeline's life (bench/ingest_throughput.py prints them).
+        self.seconds: dict[str, float] = dict.fromkeys(("screen", *STAGES, "dedupe", "embed", "store"), 0.0)
 
-    def _fingerprints(self) -> list[tuple[str, int]]:
+    def _fingerprints(self) -> FingerprintIndex:
         if self._known is None:
-            self._known = self.store.simhashes()
+            self._known = FingerprintIndex(self.store.simhashes())
         return self._known
 
-    def prepare(self, doc: SourceDocument, content_hash: str) -> tuple[DocumentRecord, list[ChunkRecord], list[str]]:
-        fingerprint = simhash(f"{doc.title}\n{doc.text}")
+    def _cluster(self, doc_id: str) -> str:
+        return self._roots.get(doc_id) or self.store.cluster(doc_id)
+
+    def prepare(self, doc: SourceDocument, content_hash: str) -> tuple[DocumentRecord, list, list[str]]:
+        """The document's record (near-duplicate link set), chunks and texts to embed."""
+        record, analysed = self._prepare(doc, content_hash)
+        return record, analysed.chunks, analysed.texts
+
+    def _prepare(self, doc: SourceDocument, content_hash: str) -> tuple[DocumentRecord, Analysed]:
+        analysed = analyse(doc, content_hash, self.max_chars, self.overlap_chars)
+        for stage, seconds in analysed.seconds.items():
+            self.seconds[stage] += seconds
+        t0 = time.perf_counter()
         record = DocumentRecord(
             doc_id=doc.doc_id,
             title=doc.title,
@@ -81,41 +106,20 @@ class IngestPipeline:
             published=doc.published,
             source=doc.source,
             extra=doc.extra,
-            simhash=fingerprint,
+            simhash=analysed.fingerprint,
         )
-        if fingerprint is not None:
-            others = [(d, h) for d, h in self._fingerprints() if d != doc.doc_id]
-            twin = nearest(fingerprint, others)
+        if analysed.fingerprint is not None:
+            known = self._fingerprints()
+            twin = known.nearest(analysed.fingerprint, exclude=doc.doc_id)
             if twin is not None:
-                record.dup_of = self.store.cluster(twin)
-            self._fingerprints().append((doc.doc_id, fingerprint))
-        chunks: list[ChunkRecord] = []
-        texts: list[str] = []
-        pages = page_starts_of(doc.extra.get(PAGE_STARTS), len(doc.text))
-        for c in chunk_document(doc.text, self.max_chars, self.overlap_chars):
-            # A legal chunk is found by its article too ("Điều 2 … quy định gì"); news chunks are
-            # indexed exactly as before (their path is empty).
-            indexed = passage_text(f"{doc.title} — {c.path}" if c.path else doc.title, c.text)
-            texts.append(indexed)
-            chunks.append(
-                ChunkRecord(
-                    chunk_id=chunk_id(doc.doc_id, content_hash, c.ord),
-                    doc_id=doc.doc_id,
-                    ord=c.ord,
-                    start=c.start,
-                    end=c.end,
-                    tokens=tokenize(indexed),
-                    provinces=provinces_in(indexed),
-                    dates=date_range(indexed),
-                    anchors=chunk_anchors(c.start, c.end, c.sections, pages),
-                )
-            )
-        return record, chunks, texts
+                record.dup_of = self._cluster(twin)
+            known.add(doc.doc_id, analysed.fingerprint)
+        self._roots[doc.doc_id] = record.dup_of or doc.doc_id
+        self.seconds["dedupe"] += time.perf_counter() - t0
+        return record, analysed
 
-    def ingest_one(
-        self, doc: SourceDocument, on_chunks: Callable[[int], None] | None = None
-    ) -> tuple[str, int]:
-        """Store one document; returns ('added'|'updated'|'unchanged', chunks written)."""
+    def _stage(self, doc: SourceDocument) -> _Pending:
+        """Hash the document and, unless it is unchanged, analyse it."""
         # A legal document's header (kind, number, issuer, dates of issue and effect) becomes
         # metadata; what the source already gave is kept.
         for key, value in legal_metadata(doc.text).items():
@@ -123,11 +127,64 @@ class IngestPipeline:
         content_hash = doc.content_hash()
         previous = self.store.content_hash(doc.doc_id)
         if previous == content_hash:
-            return "unchanged", 0
-        record, chunks, texts = self.prepare(doc, content_hash)
+            return _Pending(doc, "unchanged")
+        record, analysed = self._prepare(doc, content_hash)
+        return _Pending(doc, "added" if previous is None else "updated", record, analysed)
+
+    def ingest_one(
+        self, doc: SourceDocument, on_chunks: Callable[[int], None] | None = None
+    ) -> tuple[str, int]:
+        """Store one document now; returns ('added'|'updated'|'unchanged', chunks written)."""
+        item = self._stage(doc)
+        if item.analysed is not None:
+            self._write([item], on_chunks)
+        return item.outcome, len(item.analysed.chunks) if item.analysed else 0
+
+    def _write(self, items: list[_Pending], on_chunks: Callable[[int], None] | None) -> None:
+        """Embed and store a batch of analysed documents (all or none of them)."""
+        todo = [i for i in items if i.analysed is not None and i.record is not None]
+        if not todo:
+            return
+        texts = [t for i in todo for t in i.analysed.texts]  # type: ignore[union-attr]
+        t0 = time.perf_counter()
         vectors = embed_with_cache(self.store.embedder, texts, self.cache, on_chunks)
-        self.store.upsert_document(record, chunks, vectors, vocabulary(f"{doc.title}\n{doc.text}"))
-        return ("added" if previous is None else "updated"), len(chunks)
+        t1 = time.perf_counter()
+        prepared, row = [], 0
+        for i in todo:
+            assert i.analysed is not None and i.record is not None
+            n = len(i.analysed.chunks)
+            prepared.append(PreparedDocument(i.record, i.analysed.chunks, vectors[row : row + n], i.analysed.vocab,
+                                             i.analysed.facts))
+            row += n
+        self.store.upsert_documents(prepared)
+        self.seconds["embed"] += t1 - t0
+        self.seconds["store"] += time.perf_counter() - t1
+
+    def _flush(
+        self,
+        pending: list[_Pending],
+        report: IngestReport,
+        on_document: Callable[[SourceDocument, str], None] | None,
+        on_chunks: Callable[[int], None] | None,
+    ) -> None:
+        failed: dict[str, str] = {}
+        try:
+            self._write(pending, on_chunks)
+        except Exception:  # find the document at fault: the others of the batch are stored one by one
+            for item in pending:
+                try:
+                    self._write([item], on_chunks)
+                except Exception as exc:  # one bad document must not stop the run
+                    failed[item.doc.doc_id] = f"{item.doc.origin}: {type(exc).__name__}: {exc}"
+                    self._roots.pop(item.doc.doc_id, None)
+        for item in pending:
+            if item.doc.doc_id in failed:
+                report.errors.append(failed[item.doc.doc_id])
+                continue
+            setattr(report, item.outcome, getattr(report, item.outcome) + 1)
+            report.chunks += len(item.analysed.chunks) if item.analysed else 0
+            if on_document:
+                on_document(item.doc, item.outcome)
 
     def run(
         self,
@@ -137,6 +194,8 @@ class IngestPipeline:
     ) -> IngestReport:
         report = IngestReport()
         seen: set[str] = set()
+        pending: list[_Pending] = []
+        n_chunks = 0
         with self.store.batch():
             for item in items:
                 if isinstance(item, LoadError):
@@ -148,7 +207,9 @@ class IngestPipeline:
                     )
                     continue
                 seen.add(item.doc_id)
+                t0 = time.perf_counter()
                 planted = instructions_to_ai(f"{item.title}\n{item.text}")
+                self.seconds["screen"] += time.perf_counter() - t0
                 if planted:
                     report.errors.append(
                         f"{item.origin}: document {item.doc_id!r} held back: it contains instructions "
@@ -156,12 +217,14 @@ class IngestPipeline:
                     )
                     continue
                 try:
-                    outcome, n_chunks = self.ingest_one(item, on_chunks)
+                    staged = self._stage(item)
                 except Exception as exc:  # one bad document must not stop the run
                     report.errors.append(f"{item.origin}: {type(exc).__name__}: {exc}")
                     continue
-                setattr(report, outcome, getattr(report, outcome) + 1)
-                report.chunks += n_chunks
-                if on_document:
-                    on_document(item, outcome)
+                pending.append(staged)
+                n_chunks += len(staged.analysed.chunks) if staged.analysed else 0
+                if len(pending) >= self.batch_docs or n_chunks >= self.batch_chunks:
+                    self._flush(pending, report, on_document, on_chunks)
+                    pending, n_chunks = [], 0
+            self._flush(pending, report, on_document, on_chunks)
         return report

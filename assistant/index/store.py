@@ -57,6 +57,7 @@ class PreparedDocument:
 
 KEYWORD_SCHEMA = """
 CREATE TABLE IF NOT EXISTS keyword_pending (doc_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS vector_stale (chunk_id TEXT PRIMARY KEY);
 """
 # Publish the keyword index mid-batch once this many documents wait: a long ingest then shows
 # its progress to readers, and a crash leaves at most this many documents to replay.
@@ -219,6 +220,7 @@ class IndexStore:
             for p in batch
         ]
         with self.writing():
+            self._drop_stale_vectors()
             old_ids = self._chunk_ids_of(ids)
             new_ids = [c.chunk_id for p in batch for c in p.chunks]
             if new_ids:
@@ -269,11 +271,11 @@ class IndexStore:
                         "DO UPDATE SET n = n + excluded.n",
                         [(f, a, n) for (f, a), n in vocab.items()],
                     )
+                stale = sorted(set(old_ids) - set(new_ids))
+                self._note_stale_vectors(stale)
                 self._note_keyword_changes(ids)
                 self._bump_generation()
-            stale = sorted(set(old_ids) - set(new_ids))
-            if stale:
-                self._delete_vectors(stale)
+            self._drop_stale_vectors(stale)
             if self._batching and self._keyword_pending_count() >= KEYWORD_FLUSH_DOCS:
                 self._publish_keywords()
 
@@ -328,6 +330,7 @@ class IndexStore:
         if not doc_ids:
             return []
         with self.writing():
+            self._drop_stale_vectors()
             ids = self._chunk_ids_of(doc_ids)
             found: list[str] = []
             for i in range(0, len(doc_ids), 500):
@@ -339,11 +342,26 @@ class IndexStore:
                 self._delete_rows("DELETE FROM chunks WHERE doc_id IN ({})", doc_ids)
                 for doc_id in doc_ids:
                     factstore.delete(self._db, doc_id)
+                self._note_stale_vectors(ids)
                 self._note_keyword_changes(doc_ids)
                 self._bump_generation()
-            if ids:
-                self._delete_vectors(ids)
+            self._drop_stale_vectors(ids)
             return found
+
+    def _note_stale_vectors(self, chunk_ids: Sequence[str]) -> None:
+        """Inside the registry transaction that drops these chunks: their vectors are due for
+        deletion. A crash before the delete leaves the note, replayed by the next writer."""
+        self._db.executemany("INSERT OR IGNORE INTO vector_stale VALUES (?)", [(c,) for c in chunk_ids])
+
+    def _drop_stale_vectors(self, chunk_ids: Sequence[str] | None = None) -> None:
+        """Delete the noted vectors (these, or all noted when None), then their notes."""
+        if chunk_ids is None:
+            chunk_ids = [r[0] for r in self._db.execute("SELECT chunk_id FROM vector_stale")]
+        if not chunk_ids:
+            return
+        self._delete_vectors(chunk_ids)
+        with self._db:
+            self._delete_rows("DELETE FROM vector_stale WHERE chunk_id IN ({})", chunk_ids)
 
     def _bump_generation(self) -> None:
         gen = int(self._meta("registry_generation") or 0) + 1
@@ -511,7 +529,9 @@ class IndexStore:
         stale = bool(health["keyword_pending"]) or health["keyword_unreadable"] or miscount
         if repair:
             if orphans:
-                self._collection.delete(ids=orphans)
+                self._delete_vectors(orphans)
+            with self._db:  # every noted stale vector is an orphan: deleted above
+                self._db.execute("DELETE FROM vector_stale")
             if stale:
                 self.rebuild_keyword_index(full=health["keyword_unreadable"] or miscount)
                 health = {**self._keyword_health(), "keyword_repaired_from": health}
@@ -678,6 +698,9 @@ class IndexStore:
     def batch(self) -> Iterator[IndexStore]:
         """Group writes; the keyword index is published at the end (and every
         ``KEYWORD_FLUSH_DOCS`` documents), even after an error."""
+        if not self._batching:
+            with self.writing():  # vectors a crashed writer left to delete go first
+                self._drop_stale_vectors()
         self._batching += 1
         try:
             yield self

@@ -1,0 +1,86 @@
+"""The work ingest does on one document by itself: chunks, their keyword tokens, provinces,
+dates and anchors, the accent vocabulary, the SimHash fingerprint and the facts.
+
+Nothing here reads or writes the index, so documents can be analysed in any order, in
+another process, ahead of the embedder; what needs the index (near-duplicate links, the
+content hash comparison, the writes) stays in ``ingest.pipeline``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from assistant.index.accents import vocabulary
+from assistant.index.anchors import chunk_anchors, page_starts_of
+from assistant.index.contract import passage_text
+from assistant.index.dates import date_range
+from assistant.index.facts import Fact, extract_facts
+from assistant.index.gazetteer import provinces_in
+from assistant.index.keywords import tokenize
+from assistant.index.records import ChunkRecord
+from ingest.chunking import chunk_document
+from ingest.dedupe import simhash
+from ingest.formats import PAGE_STARTS
+from ingest.loaders import SourceDocument
+
+# Stages timed per document (seconds, summed by the pipeline; bench/ingest_throughput.py prints them).
+STAGES = ("chunk", "tokenise", "vocabulary", "simhash", "facts")
+
+
+def chunk_id(doc_id: str, content_hash: str, ord_: int) -> str:
+    # The content hash in the id makes a changed document's chunks new ids, so old and new
+    # never collide while the replacement is in flight.
+    short = hashlib.sha1(doc_id.encode("utf-8")).hexdigest()[:8]
+    return f"{short}-{content_hash[:12]}-{ord_:04d}"
+
+
+@dataclass
+class Analysed:
+    """One document's chunks and what the index stores beside them."""
+
+    chunks: list[ChunkRecord]
+    texts: list[str]  # what the embedder sees, one per chunk
+    fingerprint: int | None
+    vocab: Counter[tuple[str, str]]
+    facts: list[Fact]
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def analyse(doc: SourceDocument, content_hash: str, max_chars: int, overlap_chars: int) -> Analysed:
+    t0 = time.perf_counter()
+    pieces = chunk_document(doc.text, max_chars, overlap_chars)
+    t1 = time.perf_counter()
+    chunks: list[ChunkRecord] = []
+    texts: list[str] = []
+    pages = page_starts_of(doc.extra.get(PAGE_STARTS), len(doc.text))
+    for c in pieces:
+        # A legal chunk is found by its article too ("Điều 2 … quy định gì"); news chunks are
+        # indexed exactly as before (their path is empty).
+        indexed = passage_text(f"{doc.title} — {c.path}" if c.path else doc.title, c.text)
+        texts.append(indexed)
+        chunks.append(
+            ChunkRecord(
+                chunk_id=chunk_id(doc.doc_id, content_hash, c.ord),
+                doc_id=doc.doc_id,
+                ord=c.ord,
+                start=c.start,
+                end=c.end,
+                tokens=tokenize(indexed),
+                provinces=provinces_in(indexed),
+                dates=date_range(indexed),
+                anchors=chunk_anchors(c.start, c.end, c.sections, pages),
+            )
+        )
+    t2 = time.perf_counter()
+    whole = f"{doc.title}\n{doc.text}"
+    vocab = vocabulary(whole)
+    t3 = time.perf_counter()
+    fingerprint = simhash(whole)
+    t4 = time.perf_counter()
+    facts = extract_facts(doc.doc_id, doc.text, doc.title, doc.published)
+    t5 = time.perf_counter()
+    seconds = {"chunk": t1 - t0, "tokenise": t2 - t1, "vocabulary": t3 - t2, "simhash": t4 - t3, "facts": t5 - t4}
+    return Analysed(chunks, texts, fingerprint, vocab, facts, seconds)
