@@ -17,6 +17,7 @@ import hashlib
 import json
 import sqlite3
 import tempfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -30,16 +31,20 @@ from ingest.pipeline import IngestPipeline
 
 
 class ZeroEmbeddings(IndexEmbeddings):
-    """A zero-cost embedder: one constant unit vector for every text, so what is timed is
-    the pipeline around the embedder (a GPU embedder's box costs about that much)."""
+    """A zero-cost embedder, so what is timed is the pipeline around it (what a GPU box's
+    embedder leaves us): each text gets one of a fixed pool of random unit vectors, picked by
+    a CRC of the text. Distinct vectors, not one constant: HNSW inserts of identical vectors
+    are ten times slower than of real ones (every neighbour ties), which would time Chroma's
+    worst case instead of ours."""
 
-    def __init__(self, dim: int = 384) -> None:
+    def __init__(self, dim: int = 384, pool: int = 4096) -> None:
         self.dim = dim
         self.model_id = f"zero:{dim}"
-        self._row = np.full((1, dim), 1.0 / np.sqrt(dim), dtype=np.float32)
+        rows = np.random.default_rng(20).normal(size=(pool, dim)).astype(np.float32)
+        self._pool = rows / np.linalg.norm(rows, axis=1, keepdims=True)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return np.repeat(self._row, len(texts), axis=0)
+        return self._pool[[zlib.crc32(t.encode("utf-8")) % len(self._pool) for t in texts]]
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self.embed_passages(texts)
@@ -109,11 +114,12 @@ def db_tokens(data_dir: Path, chunk_id: str) -> list[str]:
     return row[0].split() if row else []
 
 
-def ingest_and_digest(docs: list[SourceDocument], full_tokens: bool = False) -> dict[str, Any]:
+def ingest_and_digest(docs: list[SourceDocument], full_tokens: bool = False, batch_docs: int | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "index"
         store = IndexStore(data_dir, ZeroEmbeddings())
-        report = IngestPipeline(store, None).run(docs)
+        pipeline = IngestPipeline(store, None) if batch_docs is None else IngestPipeline(store, None, batch_docs=batch_docs)
+        report = pipeline.run(docs)
         out = {"report": report.as_dict(), **digest(data_dir, store, full_tokens)}
         store.close()
     return out

@@ -107,6 +107,8 @@ class IndexStore:
         self._batching = 0
         self._count: tuple[str, int] | None = None
         self._max_batch: int | None = None
+        # Seconds this store spent writing, by index (bench/ingest_throughput.py prints them).
+        self.seconds: dict[str, float] = {"vectors": 0.0, "registry": 0.0, "keywords": 0.0}
 
     # -- identity ---------------------------------------------------------------------------
 
@@ -221,6 +223,7 @@ class IndexStore:
         ]
         with self.writing():
             self._drop_stale_vectors()
+            t0 = time.perf_counter()
             old_ids = self._chunk_ids_of(ids)
             new_ids = [c.chunk_id for p in batch for c in p.chunks]
             if new_ids:
@@ -232,6 +235,7 @@ class IndexStore:
                     self._collection.upsert(
                         ids=new_ids[i : i + step], embeddings=vectors[i : i + step], metadatas=metadatas[i : i + step]
                     )
+            t1 = time.perf_counter()
             vocab: dict[tuple[str, str], int] = {}
             for p in batch:
                 for key, n in (p.vocab or {}).items():
@@ -275,9 +279,14 @@ class IndexStore:
                 self._note_stale_vectors(stale)
                 self._note_keyword_changes(ids)
                 self._bump_generation()
+            t2 = time.perf_counter()
             self._drop_stale_vectors(stale)
+            self.seconds["vectors"] += (t1 - t0) + (time.perf_counter() - t2)
+            self.seconds["registry"] += t2 - t1
             if self._batching and self._keyword_pending_count() >= KEYWORD_FLUSH_DOCS:
+                t3 = time.perf_counter()
                 self._publish_keywords()
+                self.seconds["keywords"] += time.perf_counter() - t3
 
     def _chunk_ids_of(self, doc_ids: Sequence[str]) -> list[str]:
         out: list[str] = []
@@ -395,10 +404,12 @@ class IndexStore:
         readable index (a data dir from before tantivy, a damaged one), by building a new one
         from the registry's stored tokens (no re-tokenising)."""
         with self.writing():
+            t0 = time.perf_counter()
             if full or not self._keyword_readable():
                 self._rebuild_keywords()
             else:
                 self._publish_keywords()
+            self.seconds["keywords"] += time.perf_counter() - t0
             return self.keyword_index()
 
     def _publish_keywords(self) -> None:
