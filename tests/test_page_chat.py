@@ -346,37 +346,37 @@ def test_a_decline_links_the_closest_documents(browser, server):
 
 
 def test_follow_ups_are_suggested_from_the_facts_held(browser, server):
+    # Against the sample index's own facts table: no stubbed endpoint.
     page = new_page(browser, server)
-    # The real endpoint: one document's facts, each with the unit, metric and period it is about.
-    held = page.request.get(f"{server}/v1/facts?doc_id=seed-hagiang-2023-07-19").json()["facts"]
-    assert held and {f["doc_id"] for f in held} == {"seed-hagiang-2023-07-19"}
-    # Facts of other periods and units, served to the page so the choice it makes is certain.
-    fact = {"doc_id": "seed-hagiang-2023-07-19", "unit": "Hà Giang", "level": "province", "metric": "online_full",
-            "metric_name": "Tỷ lệ TTHC trực tuyến toàn trình", "value_text": "35,48%", "period": "2023", "start": 0, "end": 10**9}
-
-    def facts(route):
-        q = route.request.url
-        if "doc_id=" in q:
-            rows = [fact]
-        elif "unit=" in q:
-            rows = [fact, {**fact, "period": "2021"}, {**fact, "period": "2024"}, {**fact, "period": "2021"}]
-        else:
-            rows = [fact, {**fact, "unit": "Thái Nguyên"}]
-        route.fulfill(json={"facts": rows, "count": len(rows)})
-
-    page.route("**/v1/facts?**", facts)
     bot = ask(page, FIGURE_Q, 1)
     suggestions = bot.locator(".suggestions button.suggestion")
-    suggestions.first.wait_for()
-    assert suggestions.all_inner_texts() == [
-        "Tỷ lệ TTHC trực tuyến toàn trình của Hà Giang năm 2024 là bao nhiêu?",
-        "Tỷ lệ TTHC trực tuyến toàn trình của Hà Giang năm 2021 là bao nhiêu?",
-        "Tỷ lệ TTHC trực tuyến toàn trình của Thái Nguyên năm 2023 là bao nhiêu?",
-    ]
+    suggestions.first.wait_for(timeout=30_000)
+    texts = suggestions.all_inner_texts()
+    held = page.request.get(f"{server}/v1/facts?doc_id=seed-hagiang-2023-07-19&kind=achieved").json()["facts"]
+    [cited] = [f for f in held if f["value_text"] == "35,48%"]  # the headline's own fact
+    same_metric = page.request.get(f"{server}/v1/facts?kind=achieved&metric={cited['metric']}").json()["facts"]
+    offered = {(f["unit"], f["period"]) for f in same_metric if f["unit"] and f["period"]} - {(cited["unit"], cited["period"])}
+    assert offered and 1 <= len(texts) <= min(3, len(offered))
+    for text in texts:  # a share asked as a share, of a unit and period the index holds a figure for
+        assert text.startswith("Tỷ lệ ") and text.endswith(" là bao nhiêu?")
+        assert any(f"của {unit} năm {period} " in text for unit, period in offered), text
+        assert f"của {cited['unit']} năm {cited['period']} " not in text
+
+    # A unit written two ways ("TX Kỳ Anh", "thị xã Kỳ Anh") is one unit: its other years are
+    # suggested, never the same town as if it were another.
+    town = ask(page, "Chỉ số PAR Index năm 2023 của thị xã Kỳ Anh đạt bao nhiêu điểm?", 2)
+    offered_town = town.locator(".suggestions button.suggestion")
+    offered_town.first.wait_for(timeout=30_000)
+    town_texts = offered_town.all_inner_texts()
+    assert town_texts and all("Kỳ Anh năm " in t and "năm 2023" not in t for t in town_texts), town_texts
+    years = [t.split(" năm ")[1][:4] for t in town_texts]
+    assert len(set(years)) == len(years), town_texts  # not the same year twice under two spellings
     shot(page, "page-suggestions-desktop")
-    suggestions.last.click()
-    assert page.locator(".turn.user").last.inner_text().startswith("Tỷ lệ TTHC trực tuyến toàn trình của Thái Nguyên")
-    page.locator(".turn.bot .answer-actions").nth(1).wait_for(timeout=60_000)
+    offered_town.first.click()
+    assert page.locator(".turn.user").last.inner_text() == town_texts[0]
+    answer = page.locator(".turn.bot").nth(2)
+    answer.locator(".answer-actions").wait_for(timeout=60_000)
+    assert "declined" not in answer.get_attribute("class")  # the index does hold that figure
     page.context.close()
 
 

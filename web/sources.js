@@ -127,9 +127,21 @@ function periodWords(p) {
   if ((m = String(p).match(/^(\d{4})-(\d{2})$/))) return lang === "vi" ? `tháng ${Number(m[2])}/${m[1]}` : `${m[1]}-${m[2]}`;
   return lang === "vi" ? `năm ${p}` : String(p);
 }
-function factQuestion(metricName, unit, period) {
-  return lang === "vi" ? `${metricName} của ${unit} ${periodWords(period)} là bao nhiêu?`
-    : `What was the ${metricName} of ${unit} in ${periodWords(period)}?`;
+// A share is asked as one ("Tỷ lệ …"), so the answer leads with the share rather than a count.
+function factQuestion(fact, unit, period) {
+  const share = fact.value_unit === "%";
+  if (lang === "vi") {
+    const name = share && !/^tỷ lệ/i.test(fact.metric_name) ? `Tỷ lệ ${fact.metric_name}` : fact.metric_name;
+    return `${name} của ${unit} ${periodWords(period)} là bao nhiêu?`;
+  }
+  return `What was the ${share ? "share of " : ""}${fact.metric_name} of ${unit} in ${periodWords(period)}?`;
+}
+// "TX Kỳ Anh" and "thị xã Kỳ Anh" are one unit: never suggested as another.
+const UNIT_WORDS = [[/^tx\.?\s+/, "thị xã "], [/^tp\.?\s+/, "thành phố "], [/^(tỉnh|thành phố|huyện|quận|thị xã|xã|phường)\s+/, ""]];
+function unitKey(unit) {
+  let k = String(unit).normalize("NFC").toLowerCase().trim();
+  for (const [re, to] of UNIT_WORDS) k = k.replace(re, to);
+  return k.replace(/\s+/g, " ");
 }
 async function facts(query) {
   const r = await api(`/v1/facts?kind=achieved&${new URLSearchParams(query)}`);
@@ -137,8 +149,9 @@ async function facts(query) {
 }
 
 // Two or three follow-ups: the same metric for the same unit in other periods, and for other
-// units in the same period, taken from the facts behind the cited statement. Each is a
-// question the index holds a figure for; none is shown when the answer has no such fact.
+// units (in the same period where the index holds one, else in each unit's latest), taken from
+// the facts behind the cited statement. Each is a question the index holds a figure for; none
+// is shown when the answer has no such fact.
 async function suggest(bot, data) {
   const c = data.citations[0];
   if (!data.answerable || !c) return;
@@ -147,11 +160,21 @@ async function suggest(bot, data) {
     const held = (await facts({ doc_id: c.doc_id })).filter((f) => f.unit && f.metric && f.period && f.start < c.end && f.end > c.start);
     const main = held.find((f) => headline && headline.includes(f.value_text)) || held[0];
     if (!main) return;
-    const [sameUnit, samePeriod] = await Promise.all([
-      facts({ metric: main.metric, unit: main.unit }), facts({ metric: main.metric, period: main.period, ...(main.level ? { level: main.level } : {}) })]);
-    const periods = [...new Set(sameUnit.map((f) => f.period).filter((p) => p && p !== main.period))].sort().reverse().slice(0, 2);
-    const units = [...new Set(samePeriod.map((f) => f.unit).filter((u) => u && u !== main.unit))].slice(0, 3 - periods.length);
-    const questions = [...periods.map((p) => factQuestion(main.metric_name, main.unit, p)), ...units.map((u) => factQuestion(main.metric_name, u, main.period))];
+    const self = unitKey(main.unit);
+    const [sameUnit, sameMetric] = await Promise.all([
+      facts({ metric: main.metric, unit: main.unit }), facts({ metric: main.metric, ...(main.level ? { level: main.level } : {}) })]);
+    const periods = [...new Set([...sameUnit, ...sameMetric].filter((f) => unitKey(f.unit || "") === self).map((f) => f.period)
+      .filter((p) => p && p !== main.period))].sort().reverse().slice(0, 2);
+    // Per other unit one fact: of the asked period if there is one, else its latest.
+    const better = (a, b) => ((a.period === main.period) !== (b.period === main.period) ? a.period === main.period : a.period > b.period);
+    const others = new Map();
+    for (const f of sameMetric) {
+      if (!f.unit || !f.period || unitKey(f.unit) === self) continue;
+      const had = others.get(unitKey(f.unit));
+      if (!had || better(f, had)) others.set(unitKey(f.unit), f);
+    }
+    const units = [...others.values()].sort((a, b) => (b.period === main.period) - (a.period === main.period)).slice(0, 3 - periods.length);
+    const questions = [...periods.map((p) => factQuestion(main, main.unit, p)), ...units.map((f) => factQuestion(main, f.unit, f.period))];
     if (!questions.length || !bot.isConnected) return;
     const box = el("div", { class: "suggestions" });
     box.appendChild(el("span", { class: "fb-status" }, I18N[lang].suggest));
