@@ -49,6 +49,46 @@ def _date(d: str, m: str, y: str) -> str | None:
         return None
 
 
+# Where the subject under the kind ends: the signer's title over the preamble ("CHỦ TỊCH ỦY BAN
+# NHÂN DÂN …", "BỘ TRƯỞNG …"), the preamble itself ("Căn cứ …"), an article.
+_SUBJECT_END = re.compile(
+    r"(?:Căn\s+cứ|Điều\s+\d|Chương\s|CHƯƠNG\s|CHỦ\s+TỊCH|BỘ\s+TRƯỞNG|THỦ\s+TƯỚNG|THỐNG\s+ĐỐC|"
+    r"TỔNG\s+KIỂM\s+TOÁN|CHÁNH\s+ÁN|VIỆN\s+TRƯỞNG|ỦY\s+BAN\s+NHÂN\s+DÂN|HỘI\s+ĐỒNG\s+NHÂN\s+DÂN|QUỐC\s+HỘI|"
+    r"CHÍNH\s+PHỦ|TRƯỞNG\s+BAN)"
+)
+MAX_TITLE_CHARS = 200
+
+
+def legal_title(text: str) -> str | None:
+    """"Quyết định 2345/QĐ-UBND về việc công bố …": the title an official paper gives itself (its
+    kind, number and subject line, as legal portals title them), for a file that came without a
+    usable one (a scan's file name, a header line "ỦY BAN NHÂN DÂN"); None for other texts.
+    A subject printed in capitals is given in lower case: a title is read, not shouted."""
+    head = text[:HEADER_CHARS]
+    number, kind = _NUMBER.search(head), _KIND.search(head)
+    if not number or not kind:
+        return None
+    title = f"{kind.group(1).capitalize()} {number.group(1)}"
+    words: list[str] = []
+    for line in head[kind.end():].split("\n"):
+        flat = _flat(line)
+        if not flat:
+            if words:
+                break
+            continue
+        if _SUBJECT_END.match(flat):
+            break
+        words.append(flat)
+    subject = " ".join(" ".join(words).split())
+    if subject:
+        if subject.upper() == subject:
+            subject = subject.lower()
+        elif subject[:1].isupper() and not subject[1:2].isupper():
+            subject = subject[0].lower() + subject[1:]
+        title += " " + subject
+    return title if len(title) <= MAX_TITLE_CHARS else title[: MAX_TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
 def legal_metadata(text: str) -> dict[str, str]:
     """The header's fields of a legal text; empty for any other text."""
     if not is_legal(text):

@@ -21,6 +21,7 @@ from assistant.index.textnorm import clean_document_text
 from assistant.inputs import InputError, check_doc_id, loads_json, parse_date
 from ingest.errors import LoadError
 from ingest.formats import PAGE_STARTS, Extracted, docx_text, pdf_text
+from ingest.legal import legal_title
 from ingest.metadata import SIDECAR_SUFFIX, FileMeta, document_id, read_sidecar, text_date
 from ingest.ocr import IMAGE_SUFFIXES, ocr_image
 from ingest.screening import instructions_to_ai, split_hidden_html
@@ -213,9 +214,29 @@ def _file_document(extracted: Extracted, doc_id: str, name: str) -> SourceDocume
     return _dated(SourceDocument(doc_id, title, text, extra=extra, origin=name), extracted.created)
 
 
+# Titles a file's properties carry that say nothing about it: a browser's print of a blank tab,
+# a template's placeholder, Word's "Microsoft Word - name.docx".
+_EMPTY_TITLE = re.compile(r"^(?:about:blank|untitled|không tiêu đề|microsoft word - .*|document\d*)$", re.IGNORECASE)
+
+
+def _weak_title(title: str, name: str) -> bool:
+    """A title that is only the file's name, a placeholder, or a header line in capitals
+    ("ỦY BAN NHÂN DÂN TỈNH …", the first line of a decision)."""
+    t = title.strip()
+    return not t or t == Path(name).stem or bool(_EMPTY_TITLE.match(t)) or (t.upper() == t and any(c.isalpha() for c in t))
+
+
 def _apply(doc: SourceDocument, meta: FileMeta | None, name: str, single: bool) -> SourceDocument:
     if single:
         doc.extra.setdefault("file_name", Path(name).name)
+        # A decision scanned or saved without a title is titled as it titles itself; an uploaded
+        # file is cited by its name rather than an internal id when it names no source.
+        if _weak_title(doc.title, name) and (own := legal_title(doc.text)):
+            doc.title = own
+        elif _EMPTY_TITLE.match(doc.title.strip()):
+            doc.title = _title_from(doc.text, Path(name).stem)
+        if not doc.source and not doc.url:
+            doc.source = Path(name).name
     if meta is None:
         return doc
     doc.title = clean_document_text(meta.title) if meta.title else doc.title

@@ -9,7 +9,9 @@ import pytest
 
 from assistant.index.structure import path_at, sections
 from ingest.chunking import chunk_document, chunk_text
-from ingest.legal import legal_metadata
+from ingest.legal import legal_metadata, legal_title
+from ingest.loaders import SourceDocument, load_bytes
+from ingest.metadata import FileMeta
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 
@@ -81,6 +83,24 @@ def test_the_header_becomes_metadata():
     assert meta == {"doc_number": "1234/QĐ-UBND", "doc_kind": "Quyết định", "issuer": "ỦY BAN NHÂN DÂN TỈNH MẪU",
                     "issued": "2025-11-05", "effective": "2025-11-15"}
     assert legal_metadata(NEWS) == {}
+
+
+def test_a_file_without_a_usable_title_is_titled_as_the_decision_titles_itself():
+    assert legal_title(DECISION) == "Quyết định 1234/QĐ-UBND về việc ban hành quy trình tiếp nhận hồ sơ"
+    assert legal_title(NEWS) is None
+    shouted = DECISION.replace("Về việc ban hành quy trình tiếp nhận hồ sơ", "VỀ VIỆC BAN HÀNH QUY TRÌNH\nTIẾP NHẬN HỒ SƠ")
+    assert legal_title(shouted) == "Quyết định 1234/QĐ-UBND về việc ban hành quy trình tiếp nhận hồ sơ"
+    # A text file's first line is the issuer in capitals: the header's own title replaces it,
+    # and the file's name stands for the source it did not name (never an internal id).
+    [doc] = list(load_bytes(DECISION.encode("utf-8"), "qd-1234.txt"))
+    assert isinstance(doc, SourceDocument)
+    assert doc.title == "Quyết định 1234/QĐ-UBND về việc ban hành quy trình tiếp nhận hồ sơ"
+    assert doc.source == "qd-1234.txt"
+    [given] = list(load_bytes(DECISION.encode("utf-8"), "qd-1234.txt", meta=FileMeta(title="Tên do người dùng đặt",
+                                                                                     source="Sở Nội vụ")))
+    assert isinstance(given, SourceDocument) and (given.title, given.source) == ("Tên do người dùng đặt", "Sở Nội vụ")
+    [news] = list(load_bytes(NEWS.encode("utf-8"), "tin-hoi-nghi.txt"))
+    assert isinstance(news, SourceDocument) and news.title.startswith("Sáng 12/3")
 
 
 @pytest.mark.shared
