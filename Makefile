@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-test ocr-deps run test test-unit typecheck lint eval clean
+.PHONY: install install-test ocr-deps run test test-unit test-integration test-e2e typecheck lint eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ test: install-test
 # The fast loop: tests that need no index, no network and no subprocess (tiers: tests/conftest.py).
 test-unit: install-test
 	$(BIN)/python -m pytest -q -m unit
+
+# The other two tiers: the real sample index, Chroma and the platform fakes; real servers and browsers.
+test-integration: install-test
+	$(BIN)/python -m pytest -q -m integration
+
+test-e2e: install-test
+	$(BIN)/python -m pytest -q -m e2e
 
 # Type-checked: assistant/ and ingest/, but the files pyproject.toml's [tool.mypy] exclude lists.
 MYPY_PACKAGES := assistant ingest
