@@ -1,4 +1,4 @@
-"""`cchc`: ingest, ask, serve, eval, list, delete (contract in DESIGN.md)."""
+"""`cchc`: ingest, ask, serve, eval, list, delete (the README's "Using it" describes each)."""
 
 from __future__ import annotations
 

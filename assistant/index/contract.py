@@ -11,7 +11,8 @@ SCHEMA_VERSION = 1
 COLLECTION = "cchc_chunks"
 
 # Chroma's defaults (M=16, ef_search=10) lose a tenth of the true top-10 on 10k+ chunks;
-# these values keep ANN recall@10 near exact search (bench/ann_recall.py measures it).
+# these values keep ANN recall@10 near exact search (bench/retrieval_anchors.py measures it:
+# hnsw_recall@10_vs_exact).
 HNSW = {
     "space": "cosine",
     "ef_construction": 200,
