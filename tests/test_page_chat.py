@@ -255,6 +255,39 @@ def test_a_trend_table_gets_a_chart_and_copies_as_csv(browser, server):
     page.context.close()
 
 
+def test_a_comparison_table_on_a_phone_breaks_between_words_only(browser, server):
+    page = new_page(browser, server, "phone")
+    bot = ask(page, "So sánh số thủ tục được cung cấp trực tuyến toàn trình giữa Hà Giang và Quảng Nam", 1)
+    table = bot.locator("table.answer-table")
+    assert table.count() == 1 and table.locator("tbody tr").count() >= 2
+    # Every word of every cell is drawn on one line: no "Hà Gia / ng" or "67 / 2".
+    split = page.evaluate("""() => {
+        const out = [];
+        for (const cell of document.querySelectorAll('.turn.bot table.answer-table tbody td, .turn.bot table.answer-table tbody th')) {
+          const walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+          while (walk.nextNode()) {
+            const node = walk.currentNode;
+            for (const m of node.nodeValue.matchAll(/\\S+/g)) {
+              const r = document.createRange();
+              r.setStart(node, m.index);
+              r.setEnd(node, m.index + m[0].length);
+              if (r.getClientRects().length > 1) out.push(m[0]);
+            }
+          }
+        }
+        return out; }""")
+    assert split == []
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # a wide table scrolls in its frame
+    # Follow-ups of a comparison: the compared metric (its first row's figure), other units only.
+    suggestion = bot.locator(".suggestions button.suggestion")
+    suggestion.first.wait_for(timeout=30_000)
+    compared = [r.split("\t")[0].strip() for r in table.locator("tbody tr").all_inner_texts()]
+    for text in suggestion.all_inner_texts():
+        assert text[0].isupper() and "trực tuyến toàn trình" in text and not any(f"của {u} " in text for u in compared), text
+    shot(page, "page-comparison-phone")
+    page.context.close()
+
+
 def test_a_rewritten_follow_up_says_how_it_was_understood(browser, server):
     page = new_page(browser, server)
     ask(page, FIGURE_Q, 1)

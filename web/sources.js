@@ -132,7 +132,8 @@ function factQuestion(fact, unit, period) {
   const share = fact.value_unit === "%";
   if (lang === "vi") {
     const name = share && !/^tỷ lệ/i.test(fact.metric_name) ? `Tỷ lệ ${fact.metric_name}` : fact.metric_name;
-    return `${name} của ${unit} ${periodWords(period)} là bao nhiêu?`;
+    const asked = `${name} của ${unit} ${periodWords(period)} là bao nhiêu?`;
+    return asked.charAt(0).toUpperCase() + asked.slice(1);
   }
   return `What was the ${share ? "share of " : ""}${fact.metric_name} of ${unit} in ${periodWords(period)}?`;
 }
@@ -156,11 +157,15 @@ async function suggest(bot, data) {
   const c = data.citations[0];
   if (!data.answerable || !c) return;
   try {
-    const headline = (data.answer.match(/\*\*([^*]+)\*\*/) || [])[1] || "";
+    // The figure the answer leads with: its bold headline, or a comparison table's first row.
+    const row = data.table && data.table.rows.length ? data.table.rows[0].join(" ") : "";
+    const headline = (data.answer.match(/\*\*([^*]+)\*\*/) || [])[1] || row;
     const held = (await facts({ doc_id: c.doc_id })).filter((f) => f.unit && f.metric && f.period && f.start < c.end && f.end > c.start);
     const main = held.find((f) => headline && headline.includes(f.value_text)) || held[0];
     if (!main) return;
     const self = unitKey(main.unit);
+    // Units the answer already compares are not suggested again.
+    const shown = new Set((data.table ? data.table.rows.map((r) => r[0]) : []).map(unitKey));
     const [sameUnit, sameMetric] = await Promise.all([
       facts({ metric: main.metric, unit: main.unit }), facts({ metric: main.metric, ...(main.level ? { level: main.level } : {}) })]);
     const periods = [...new Set([...sameUnit, ...sameMetric].filter((f) => unitKey(f.unit || "") === self).map((f) => f.period)
@@ -169,7 +174,7 @@ async function suggest(bot, data) {
     const better = (a, b) => ((a.period === main.period) !== (b.period === main.period) ? a.period === main.period : a.period > b.period);
     const others = new Map();
     for (const f of sameMetric) {
-      if (!f.unit || !f.period || unitKey(f.unit) === self) continue;
+      if (!f.unit || !f.period || unitKey(f.unit) === self || shown.has(unitKey(f.unit))) continue;
       const had = others.get(unitKey(f.unit));
       if (!had || better(f, had)) others.set(unitKey(f.unit), f);
     }
