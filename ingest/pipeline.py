@@ -120,16 +120,23 @@ class IngestPipeline:
 
     def _stage(self, doc: SourceDocument) -> _Pending:
         """Hash the document and, unless it is unchanged, analyse it."""
-        # A legal document's header (kind, number, issuer, dates of issue and effect) becomes
-        # metadata; what the source already gave is kept.
-        for key, value in legal_metadata(doc.text).items():
-            doc.extra.setdefault(key, value)
-        content_hash = doc.content_hash()
-        previous = self.store.content_hash(doc.doc_id)
+        content_hash, previous = self._hashes(doc)
         if previous == content_hash:
             return _Pending(doc, "unchanged")
         record, analysed = self._prepare(doc, content_hash)
         return _Pending(doc, "added" if previous is None else "updated", record, analysed)
+
+    @staticmethod
+    def _add_legal_metadata(doc: SourceDocument) -> None:
+        # A legal document's header (kind, number, issuer, dates of issue and effect) becomes
+        # metadata; what the source already gave is kept.
+        for key, value in legal_metadata(doc.text).items():
+            doc.extra.setdefault(key, value)
+
+    def _hashes(self, doc: SourceDocument) -> tuple[str, str | None]:
+        """(the document's content hash, the stored one's or None)."""
+        self._add_legal_metadata(doc)
+        return doc.content_hash(), self.store.content_hash(doc.doc_id)
 
     def ingest_one(
         self, doc: SourceDocument, on_chunks: Callable[[int], None] | None = None
@@ -207,17 +214,24 @@ class IngestPipeline:
                     )
                     continue
                 seen.add(item.doc_id)
-                t0 = time.perf_counter()
-                planted = instructions_to_ai(f"{item.title}\n{item.text}")
-                self.seconds["screen"] += time.perf_counter() - t0
-                if planted:
-                    report.errors.append(
-                        f"{item.origin}: document {item.doc_id!r} held back: it contains instructions "
-                        f"addressed to an AI assistant ({planted!r}); review it before ingesting"
-                    )
-                    continue
                 try:
-                    staged = self._stage(item)
+                    content_hash, previous = self._hashes(item)
+                    if previous == content_hash:
+                        # Stored as it is: it was screened when it was stored, so an unchanged
+                        # re-ingest costs the hash and one registry lookup.
+                        staged = _Pending(item, "unchanged")
+                    else:
+                        t0 = time.perf_counter()
+                        planted = instructions_to_ai(f"{item.title}\n{item.text}")
+                        self.seconds["screen"] += time.perf_counter() - t0
+                        if planted:
+                            report.errors.append(
+                                f"{item.origin}: document {item.doc_id!r} held back: it contains instructions "
+                                f"addressed to an AI assistant ({planted!r}); review it before ingesting"
+                            )
+                            continue
+                        record, analysed = self._prepare(item, content_hash)
+                        staged = _Pending(item, "added" if previous is None else "updated", record, analysed)
                 except Exception as exc:  # one bad document must not stop the run
                     report.errors.append(f"{item.origin}: {type(exc).__name__}: {exc}")
                     continue
