@@ -223,6 +223,7 @@ function describe(info) {
 function resetMeta() {
   inspected = {};
   for (const k of META) { const box = $(`meta-${k}`); box.value = ""; delete box.dataset.touched; }
+  $("meta-source").placeholder = "";
 }
 
 async function inspectFiles() {
@@ -243,12 +244,17 @@ async function inspectFiles() {
     if (r.status === 401 || r.status === 403) { await wrongKey(r); $("meta-state").textContent = t("metaKey"); return; }
     if (!r.ok) { $("meta-state").textContent = t("metaFailed", { m: await reason(r) }); return; }
     const info = await r.json();
+    // A file that names no source is cited by its file name (ingest's fallback): the box shows that
+    // as its placeholder and offers the issuing body a decision names, which is then sent.
+    const fallback = info.source && info.source === files[0].name;
+    const offered = { ...info, source: fallback ? (info.metadata || {}).issuer || "" : info.source };
+    $("meta-source").placeholder = fallback ? info.source : "";
     for (const k of META) {
       inspected[k] = info[k] || "";
       const box = $(`meta-${k}`);
-      if (!box.dataset.touched && info[k]) box.value = info[k];  // what the person typed meanwhile stays
+      if (!box.dataset.touched && offered[k]) box.value = offered[k];  // what the person typed meanwhile stays
     }
-    $("meta-state").textContent = describe(info);
+    $("meta-state").textContent = describe(offered);
   } catch (_) { if (run === inspecting) $("meta-state").textContent = t("down"); }
 }
 
