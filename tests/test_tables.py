@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,37 @@ def test_the_shared_decisions_processing_times_sit_in_rows_under_their_header():
         found += bool(named)
     # 25 of 33 at this commit (18 before rows kept long cells and headers led by other text).
     assert found >= 0.7 * len(with_column), (found, len(with_column))
+
+
+def _timed_row(decision: dict) -> tuple[str, str] | None:
+    """(procedure name, processing time) of the first table row that names both."""
+    for row in table_rows(decision["text"]):
+        cells = {c.header: c.text for c in row.cells}
+        name = next((v for h, v in cells.items() if h.startswith("Tên") and 15 < len(v) < 120), None)
+        days = next((v for h, v in cells.items() if h.startswith("Thời hạn giải quyết") and "ngày" in v and len(v) < 60), None)
+        if name and days:
+            return name, days
+    return None
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared")
+def test_a_shared_decision_answers_a_processing_time_from_its_table_row(tmp_path: Path, embed_cache_dir: Path):
+    from assistant.service import AnswerService
+    from assistant.settings import Settings
+
+    from .conftest import build
+
+    decisions = [json.loads(line) for line in (SHARED / "tthc_decisions.jsonl").open(encoding="utf-8")]
+    decision, (name, days) = next((d, found) for d in decisions if (found := _timed_row(d)))
+    path = tmp_path / "decision.jsonl"
+    path.write_text(json.dumps(decision, ensure_ascii=False) + "\n", encoding="utf-8")
+    service = AnswerService(Settings(data_dir=build(tmp_path / "idx", embed_cache_dir, [path]).data_dir))
+    resp = service.ask(f"Thời hạn giải quyết {name[0].lower() + name[1:]} là bao lâu?")
+    assert resp.answerable, resp.answer
+    # The bold lead is the row's figure; the citation quotes the row: its name and its time cell.
+    figure = re.search(r"\d+", days)
+    assert figure and f"**{figure.group(0)}" in resp.answer.split("—", 1)[0], (days, resp.answer)
+    quote = " ".join(resp.citations[0].quote.split())
+    assert " ".join(name.split()[:4]) in quote and " ".join(days.split()[:2]) in quote, (name, days, quote)
+    assert resp.citations[0].doc_id == decision["doc_id"]
