@@ -33,7 +33,12 @@ test: install-test
 	$(BIN)/python -m pytest -q
 
 # The fast loop: tests that need no index, no network and no subprocess (tiers: tests/conftest.py).
-test-unit: install-test
+# It reinstalls only when pyproject.toml changed since the last install (the install is editable).
+$(VENV)/.installed-test: pyproject.toml
+	$(MAKE) install-test
+	@touch $@
+
+test-unit: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q -m unit
 
 # The other two tiers: the real sample index, Chroma and the platform fakes; real servers and browsers.

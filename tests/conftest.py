@@ -49,8 +49,9 @@ _E2E_MODULES = {
     "test_web", "test_page_chat", "test_page_admin",
 }
 # Modules whose tests talk to local HTTP servers of their own (fetching with retries and
-# robots.txt), slow by design.
-_INTEGRATION_MODULES = {"test_fetch"}
+# robots.txt; a portal publishing feeds between polls), slow by design, or run Tesseract in the
+# parse sandbox's child process.
+_INTEGRATION_MODULES = {"test_fetch", "test_sources", "test_ocr"}
 TIERS = ("unit", "integration", "e2e")
 
 
