@@ -296,6 +296,12 @@ def test_a_rewritten_follow_up_says_how_it_was_understood(browser, server):
     assert standalone, "the follow-up was rewritten"
     assert second.locator(".understood").first.inner_text().startswith("Đã hiểu câu hỏi là:")
     assert page.locator(".turn.bot").first.locator(".understood", has_text="Đã hiểu").count() == 0
+    assert second.locator(".understood").count() == 1  # said once, not twice
+    # An answer that opens with another italic line (a province's new name) still gets it.
+    page.evaluate("""() => renderAnswer(document.querySelector('#conversation'),
+        '_Hà Giang nay thuộc Tuyên Quang._\\n\\nMột câu.', [], null, 'Số hồ sơ một phần của Hà Giang?')""")
+    said = page.locator("#conversation > p.understood").all_inner_texts()
+    assert said == ["Đã hiểu câu hỏi là: Số hồ sơ một phần của Hà Giang?"]
     page.context.close()
 
 

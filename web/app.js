@@ -54,7 +54,10 @@ function labels() {
 // The answer's blocks as Markdown; the rewritten question of a follow-up above it when the
 // text does not already say it.
 function renderAnswer(container, answer, citations, table, standalone) {
-  if (standalone && !/^_[^\n]*_\s*(\n|$)/.test(answer)) container.appendChild(el("p", { class: "understood" }, I18N[lang].understood + standalone));
+  // Skipped only when the answer itself opens by saying it (an italic line naming the question);
+  // another italic opening (a province's new name) is no such line.
+  const said = (answer.match(/^_([^\n]*)_\s*(\n|$)/) || [])[1] || "";
+  if (standalone && !said.includes(standalone)) container.appendChild(el("p", { class: "understood" }, I18N[lang].understood + standalone));
   renderMarkdown(container, answer, { citations, table, chipFor, standalone, labels: labels() });
 }
 

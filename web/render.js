@@ -90,7 +90,7 @@ function renderMarkdown(container, text, opts = {}) {
              && !(isTableLine(lines[i]) && isRule(lines[i + 1] || ""))) para.push(lines[i++]);
       const joined = para.join("\n");
       const understood = joined.match(/^_([^\n]+)_$/);
-      const p = el("p", { class: understood && standalone ? "understood" : "md-p" });
+      const p = el("p", { class: understood && standalone && understood[1].includes(standalone) ? "understood" : "md-p" });
       renderInline(p, joined, citations, chipFor);
       container.appendChild(p);
     }
