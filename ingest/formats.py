@@ -17,6 +17,7 @@ from typing import Any
 
 from assistant.index.textnorm import clean_document_text
 from ingest.errors import LoadError
+from ingest.pdf_tables import with_tables
 from ingest.reflow import join_pages, reflow
 
 # Extracted.extra's key for where each page begins in the text (kept in the document's metadata;
@@ -87,6 +88,9 @@ def pdf_text(data: bytes, origin: str, ocr: bool = True, ocr_timeout_s: float = 
         if len(reader.pages) > MAX_PDF_PAGES:
             raise LoadError(f"{origin}: refused: {len(reader.pages):,} pages (at most {MAX_PDF_PAGES:,}); split it first")
         pages = [page.extract_text() or "" for page in reader.pages]
+        if any(p.strip() for p in pages):
+            # Ruled tables as header-carrying rows, where pdfplumber finds them.
+            pages = with_tables(data, pages, header_rows)
         title = (reader.metadata.title if reader.metadata else None) or None
         try:
             created = _iso(reader.metadata.creation_date) if reader.metadata else None
@@ -142,7 +146,12 @@ def docx_text(data: bytes, origin: str) -> Extracted:
 
 
 def _table_rows(table) -> list[str]:
-    rows = [[" ".join(cell.text.split()) for cell in row.cells] for row in table.rows]
+    return header_rows([[" ".join(cell.text.split()) for cell in row.cells] for row in table.rows])
+
+
+def header_rows(rows: list[list[str]]) -> list[str]:
+    """A table (first row its header) as one "Header: value; Header: value." line a row:
+    Word tables and ruled PDF tables (ingest/pdf_tables.py) alike."""
     rows = [r for r in rows if any(r)]
     if len(rows) < 2:
         return [" | ".join(r) for r in rows]

@@ -9,7 +9,6 @@ page breaks; scans are rendered here with Pillow and read by the real Tesseract.
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import pytest
@@ -24,8 +23,8 @@ from ingest.loaders import SourceDocument, load_bytes
 from ingest.reflow import join_pages, reflow
 
 from .conftest import build
+from .pdfs import print_pdf
 
-CHROMIUM = "/usr/bin/chromium"
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 # A provincial decision of three pages: the header and Điều 1 on page 1, Điều 2 on page 2, its
 # Khoản 3 and Điều 3 on page 3 (written for these tests from general decision phrasing).
@@ -44,25 +43,6 @@ thuộc thẩm quyền của Sở Xây dựng tỉnh Mẫu.</p>""",
     """<p>3. Lệ phí cấp giấy phép là 150.000 đồng mỗi hồ sơ; hồ sơ nộp trực tuyến được giảm 50% lệ phí.</p>
 <p>Điều 3. Quyết định này có hiệu lực thi hành kể từ ngày 20 tháng 10 năm 2025./.</p>""",
 ]
-
-
-def print_pdf(pages: list[str], title: str) -> bytes:
-    """The pages as a text-layer PDF, one HTML section a page, printed by headless Chromium."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("needs /usr/bin/chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    body = '<div style="page-break-before: always"></div>'.join(pages)
-    html = (f'<html><head><meta charset="utf-8"><title>{title}</title><style>body {{ font-family: "DejaVu Serif";'
-            f" font-size: 13pt }}</style></head><body>{body}</body></html>")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM)
-        try:
-            page = browser.new_page()
-            page.set_content(html)
-            return page.pdf(format="A4")
-        finally:
-            browser.close()
 
 
 def scanned_png(lines: list[str]) -> bytes:

@@ -76,6 +76,35 @@ def test_an_html_table_row_keeps_its_header():
             "Phí, lệ phí": "2.000 đồng/trang"} in rows
 
 
+RULED = """<p>Phụ lục: danh mục thủ tục hành chính cấp xã được công bố kèm theo Quyết định.</p>
+<table><tr><th>STT</th><th>Tên thủ tục</th><th>Thời hạn giải quyết</th><th>Phí, lệ phí</th></tr>
+<tr><td>1</td><td>Thủ tục đăng ký thứ nhất của công dân</td><td>05 ngày làm việc</td><td>Miễn lệ phí</td></tr>
+<tr><td>2</td><td>Thủ tục cấp bản sao thứ hai</td><td>01 ngày làm việc kể từ ngày nhận đủ hồ sơ</td>
+<td>8.000 đồng/bản</td></tr></table>
+<p>Các thủ tục được tiếp nhận trực tuyến trên Cổng Dịch vụ công quốc gia.</p>"""
+
+
+@pytest.mark.e2e
+def test_a_ruled_pdf_table_row_keeps_its_header_and_the_text_around_it():
+    from .pdfs import print_pdf
+
+    pdf = print_pdf([RULED, "<p>Trang hai không có bảng nào.</p>"], "Danh mục thủ tục cấp xã")
+    [doc] = list(load_bytes(pdf, "danh-muc.pdf"))
+    assert isinstance(doc, SourceDocument), doc
+    rows = [_cells(r) for r in table_rows(doc.text)]
+    assert {"STT": "2", "Tên thủ tục": "Thủ tục cấp bản sao thứ hai",
+            "Thời hạn giải quyết": "01 ngày làm việc kể từ ngày nhận đủ hồ sơ", "Phí, lệ phí": "8.000 đồng/bản"} in rows
+    # The text before and after the table stays, in order; the next page starts where page_starts says.
+    assert doc.text.index("Phụ lục") < doc.text.index("Thủ tục cấp bản sao") < doc.text.index("Các thủ tục được tiếp nhận")
+    assert doc.text[doc.extra["page_starts"][1]:].startswith("Trang hai")
+
+
+def test_a_pdf_whose_tables_cannot_be_read_keeps_pypdfs_text():
+    from ingest.pdf_tables import with_tables
+
+    assert with_tables(b"%PDF-1.4 not really", ["văn bản trang một"], lambda rows: []) == ["văn bản trang một"]
+
+
 @pytest.mark.shared
 @pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared")
 def test_the_shared_decisions_processing_times_sit_in_rows_under_their_header():
