@@ -61,7 +61,9 @@ def _select(question: str, text: str) -> list[Evidence]:
 
 
 def test_the_cell_of_the_unit_asked_answers_not_a_neighbouring_row():
-    ev = _select("Tỉnh Yên Bái có tỷ lệ thủ tục hành chính trực tuyến toàn trình bao nhiêu phần trăm?", _RATES)
+    ev = _select(
+        "Tỉnh Yên Bái có tỷ lệ thủ tục hành chính trực tuyến toàn trình bao nhiêu phần trăm?", _RATES
+    )
     assert ev and ev[0].figure == "50,70%"
     assert ev[0].label == "Yên Bái" and ev[0].column == "Tỷ lệ (%)"
     # The quote is the row's verbatim text, from its name to the cell.
@@ -89,17 +91,68 @@ def test_a_ranking_over_a_column_names_the_top_and_the_bottom_row():
 
 
 def test_a_procedure_named_by_its_words_gives_its_processing_time_and_fee():
-    ev = _select("Thời hạn giải quyết thủ tục cấp lại giấy chứng nhận đăng ký phương tiện thủy là bao lâu?", _PROCEDURES)
+    ev = _select(
+        "Thời hạn giải quyết thủ tục cấp lại giấy chứng nhận đăng ký phương tiện thủy là bao lâu?",
+        _PROCEDURES,
+    )
     assert ev and ev[0].figure == "03 ngày làm việc" and ev[0].column == "Thời hạn giải quyết"
     assert ev[0].label.startswith("Cấp lại giấy chứng nhận")
-    ev = _select("Lệ phí thủ tục cấp giấy phép hoạt động vận tải đường thủy nội địa là bao nhiêu?", _PROCEDURES)
+    ev = _select(
+        "Lệ phí thủ tục cấp giấy phép hoạt động vận tải đường thủy nội địa là bao nhiêu?", _PROCEDURES
+    )
     assert ev and ev[0].figure == "200.000 đồng" and ev[0].column == "Phí, lệ phí"
 
 
 def test_the_lead_names_row_and_column_in_the_askers_language():
-    ev = _select("Tỉnh Yên Bái có tỷ lệ thủ tục hành chính trực tuyến toàn trình bao nhiêu phần trăm?", _RATES)
+    ev = _select(
+        "Tỉnh Yên Bái có tỷ lệ thủ tục hành chính trực tuyến toàn trình bao nhiêu phần trăm?", _RATES
+    )
     vi, _ = compose(ev, load_prompts("extractive", "vi"), "vi")
     assert vi.startswith("**50,70%** — Yên Bái, cột «Tỷ lệ (%)»")
     en, cits = compose(ev, load_prompts("extractive", "en"), "en")
     assert en.startswith("**50,70%** — Yên Bái, column “Tỷ lệ (%)”")
     assert cits[0].quote == ev[0].quote
+
+
+def _flattened_rows(rows: list[list[str]]) -> str:
+    out = ["|"]
+    for row in rows:
+        for cell in row:
+            out += [cell, "|"]
+        out.append("|")
+    return "\n".join(out)
+
+
+def test_header_groups_in_the_middle_span_their_sub_headers_and_trailing_columns_stand_alone():
+    from assistant.index.tables import table_rows
+
+    text = "BẢNG TỔNG HỢP\n" + _flattened_rows(
+        [
+            [
+                "**STT**",
+                "**Đơn vị**",
+                "**Số thủ tục**",
+                "**Kết quả cung cấp**",
+                "**Tỷ lệ (%)**",
+                "**Ghi chú**",
+            ],
+            ["**Tổng số**", "**Phải cung cấp**", "**Đã cung cấp**", "**Đã tích hợp**"],
+            ["1.", "Bộ Một", "40", "30", "27", "20", "90", "3 thủ tục chưa phát sinh hồ sơ"],
+            ["2.", "Bộ Hai", "50", "50", "40", "35", "80"],
+            ["3.", "Bộ Ba", "60", "55", "33", "30", "60"],
+        ]
+    )
+    rows = table_rows(text)
+    assert [c.header for c in rows[0].cells] == [
+        "STT",
+        "Đơn vị",
+        "Số thủ tục — Tổng số",
+        "Số thủ tục — Phải cung cấp",
+        "Kết quả cung cấp — Đã cung cấp",
+        "Kết quả cung cấp — Đã tích hợp",
+        "Tỷ lệ (%)",
+        "Ghi chú",
+    ]
+    # A row without its (empty) last cell keeps its own first cells: nothing is carried over.
+    assert [(c.header, c.text) for c in rows[1].cells][:2] == [("STT", "2."), ("Đơn vị", "Bộ Hai")]
+    assert rows[1].cells[-1].header == "Tỷ lệ (%)" and rows[1].cells[-1].text == "80"

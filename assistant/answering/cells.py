@@ -31,13 +31,16 @@ TABLE_HINT = re.compile(
 )
 # A row whose name shares this much of its words with the question is named by it (a procedure
 # "Cấp giấy phép …" asked about by its name); shorter names need the unit to match.
-NAME_SHARE = 0.7
-MIN_NAME_WORDS = 3
+NAME_SHARE = 0.8
+MIN_NAME_WORDS = 3  # a name the question holds whole
+MIN_SHARED_NAME_WORDS = 6  # a name the question holds most of
 # Part of the question's weight the column header must cover for a cell to answer.
 MIN_HEADER_SHARE = 0.15
 # A cell is read only from a cell of a table the question's words name: its coverage gets this
 # on top, so that the garbled "sentences" of the same flattened table never beat it.
 CELL_BONUS = 0.3
+# A chunk that ends with a table's header reaches the rows that start this soon after it.
+TABLE_REACH_CHARS = 200
 # A table's long value cells (a procedure's full processing time) are quoted up to this; a cell
 # up to SHORT_CELL_CHARS is bolded whole (its figure with the unit the cell writes).
 MAX_CELL_CHARS = 300
@@ -68,9 +71,15 @@ def names_row(q: QuestionAnalysis, name: str) -> bool:
         keys = units_in(name)
         stated = _LEVEL_PREFIX.sub("", _folded(name))
         return any((u.name in keys) if u.level == "province" else same_unit(u.name, stated) for u in q.units)
-    words = set(_folded(name).split())
-    asked = set(_folded(q.text).split())
-    return len(words) >= MIN_NAME_WORDS and len(words & asked) >= NAME_SHARE * len(words)
+    # A procedure is named by its own words: the whole name, or most of a long one. Short
+    # names ("Bộ Công an") share their common words with any question ("bổ sung", "công điện").
+    name_folded, asked_folded = _folded(name), _folded(q.text)
+    words = set(name_folded.split())
+    if len(words) >= MIN_NAME_WORDS and f" {name_folded} " in f" {asked_folded} ":
+        return True
+    return len(words) >= MIN_SHARED_NAME_WORDS and len(words & set(asked_folded.split())) >= NAME_SHARE * len(
+        words
+    )
 
 
 def _header_share(header: str, terms: tuple[str, ...], weights: dict[str, float], skip: set[str]) -> float:
@@ -85,6 +94,9 @@ def _value(cell: Cell) -> str | None:
     under a "(%)" header with its sign, else the cell's first figure or its text."""
     found = figures(cell.text)
     if len(found) == 1 and found[0].text == cell.text and "%" in cell.header and not found[0].percent:
+        value = figure_value(Figure(cell.text, 0, 0, False))
+        if value is None or value > 100:
+            return None  # no rate: the header was read onto the wrong column
         return cell.text + "%"
     if len(cell.text) <= SHORT_CELL_CHARS or not found:
         return cell.text if len(cell.text) <= MAX_CELL_CHARS and cell.text.strip("-–. ") else None
@@ -112,6 +124,15 @@ def _cells(row: Row, name: Cell) -> list[Cell]:
     ]
 
 
+def _tables_at(rows: list[Row], lo: int, hi: int) -> list[Row]:
+    """The rows of every table ``text[lo:hi]`` shows part of: a retrieved chunk may hold a
+    table's header and first rows while the row asked about sits in the next chunk. A table
+    is its rows under one caption and one set of headers."""
+    near = [r for r in rows if r.start < hi + TABLE_REACH_CHARS and lo < r.end]
+    keys = {(r.caption, tuple(c.header for c in r.cells)) for r in near}
+    return [r for r in rows if (r.caption, tuple(c.header for c in r.cells)) in keys]
+
+
 Coverage = Callable[[set[str], set[str]], float]
 Fits = Callable[[str, str], bool]
 
@@ -131,7 +152,7 @@ def cell_answers(
     weighted by ``weights``), best first. ``coverage``
     scores (own tokens, context tokens) as the sentence scorer does, so both compare;
     ``fits(header, value)``: whether a cell holds the kind of answer asked (a rate, a count)."""
-    rows = [r for r in rows_of(text) if r.start < hi and lo < r.end]
+    rows = _tables_at(rows_of(text), lo, hi)
     out: list[CellAnswer] = []
     for row in rows:
         name = row_name(row)

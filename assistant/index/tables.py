@@ -117,12 +117,27 @@ def _line_blocks(text: str) -> list[list[list[Cell]]]:
     return blocks
 
 
-def _headers(head: list[list[Cell]], width: int) -> list[str]:
-    """Column labels for rows of ``width`` cells from one or more header rows; a header
-    row shorter than the table spans its last columns over the next row's sub-headers."""
+def _headers(head: list[list[Cell]], width: int, lead: int = -1) -> list[str]:
+    """Column labels for rows of up to ``width`` cells from one or more header rows.
+
+    A header row with fewer cells than the table has groups that span the next row's
+    sub-headers; the others span rows downwards ("STT", "Tỷ lệ (%)", "Ghi chú"). With T cells
+    above S sub-headers over ``width`` columns, T + S - width of them are groups; they start
+    at ``lead``, the first column that holds figures (after the row number and the name),
+    and share the sub-headers evenly. Without that (``lead`` unknown, an uneven split) the
+    last cells are taken for the groups."""
     labels = [c.text for c in head[0]] if head else []
     for sub in head[1:]:
         names = [c.text for c in sub]
+        groups = len(labels) + len(names) - width
+        if lead >= 1 and 1 <= groups <= len(labels) - lead and len(names) % groups == 0:
+            span = len(names) // groups
+            labels = (
+                labels[:lead]
+                + [f"{labels[lead + i // span]} — {n}" for i, n in enumerate(names)]
+                + labels[lead + groups :]
+            )
+            continue
         prefix = width - len(names)
         parents = labels[prefix:] if 0 <= prefix <= len(labels) else []
         if prefix < 0 or not parents:
@@ -135,11 +150,48 @@ def _headers(head: list[list[Cell]], width: int) -> list[str]:
     return (labels + [""] * width)[:width] if width else labels
 
 
+def _group_width(head: list[list[Cell]], widths: set[int], lead: int) -> int | None:
+    """The table's width that makes its two header rows agree: the widest of the rows' widths
+    whose T + S - width groups fit between the name columns and the end and share the S
+    sub-headers evenly (rows narrower than it left out trailing empty cells; rows wider than
+    all that fit have text after the table read as cells)."""
+    if len(head) < 2 or lead < 1:
+        return None
+    top, sub = len(head[0]), len(head[1])
+    for w in sorted(widths, reverse=True):
+        groups = top + sub - w
+        if 1 <= groups <= top - lead and sub % groups == 0:
+            return w
+    return None
+
+
+def _first_figure_column(run: list[list[Cell]]) -> int:
+    """The column where a table's figures start (after its row number and name), -1 if unclear."""
+    found = Counter(
+        next((k for k in range(1, len(r)) if _has_figure(r[k])), -1)
+        for r in run
+        if _ROW_NUMBER.match(r[0].text)
+    )
+    return found.most_common(1)[0][0] if found else -1
+
+
+# A row's number ("3", "12.", "IV"): a row that starts with one has all its leading cells.
+_ROW_NUMBER = re.compile(r"^(?:\d{1,4}|[IVXLC]{1,6})\.?$")
+
+
 _NUMBER_HEAD = re.compile(r"^(?:stt|tt|số tt|no\.?|#)$", re.IGNORECASE)
 
 
-def _is_data(r: list[Cell]) -> bool:
-    return len(r) >= 2 and any(_has_figure(c) for c in r[1:]) and not any(" | " in c.text for c in r)
+# A data cell's figure is most of it ("60,36", "**759**"); a bold header that mentions one
+# ("Số TTHC không phát sinh hồ sơ trong 3 năm") is no data.
+FIGURE_CELL_CHARS = 24
+
+
+def _is_data(r: list[Cell], text: str = "") -> bool:
+    if len(r) < 2 or not any(_has_figure(c) for c in r[1:]) or any(" | " in c.text for c in r):
+        return False
+    bold = bool(text) and all(text[max(0, c.start - 2) : c.start] == "**" for c in r if c.text)
+    return not bold or any(_has_figure(c) and len(c.text) <= FIGURE_CELL_CHARS for c in r[1:])
 
 
 def _is_header(r: list[Cell], raw: str) -> bool:
@@ -163,27 +215,36 @@ def _rows_of(block: list[list[Cell]], text: str) -> list[Row]:
     labels: list[str] = []
     i = 0
     while i < len(block):
-        if not _is_data(block[i]):
+        if not _is_data(block[i], text):
             i += 1
             continue
         run_start = i
-        while i < len(block) and (_is_data(block[i]) or len(block[i]) < 2):
+        while i < len(block) and (_is_data(block[i], text) or len(block[i]) < 2):
             i += 1
         run = [r for r in block[run_start:i] if len(r) >= 2]
-        width = Counter(len(r) for r in run).most_common(1)[0][0]
+        # The widest numbered rows, seen twice at least: the others may leave out trailing empty
+        # cells ("Ghi chú"); one odd row may have the text after the table read as its cells.
+        numbered = Counter(len(r) for r in run if _ROW_NUMBER.match(r[0].text))
+        seen = [w for w, n in numbered.items() if n >= 2]
+        width = max(seen) if seen else Counter(len(r) for r in run).most_common(1)[0][0]
         head: list[list[Cell]] = []
         j = run_start - 1
+        # A section row between the headers and the data ("I. Bộ, ngành") is passed over.
+        while j >= 0 and not head and len(block[j]) < 2 and run_start - j <= 2:
+            j -= 1
         while j >= 0 and len(head) < 3:
             r = _from_number_column(block[j])
             raw = text[r[0].start - 2 : r[-1].end + 2]
-            if not _is_header(r, raw) or _is_data(r):
+            if not _is_header(r, raw) or _is_data(r, text):
                 break
             head.insert(0, r)
             if len(r) >= width or _NUMBER_HEAD.match(r[0].text):
                 break
             j -= 1
         if head:
-            labels = _headers(head, width)
+            lead = _first_figure_column(run)
+            width = _group_width(head, set(numbered) | {width}, lead) or width
+            labels = _headers(head, width, lead)
         elif len(labels) != width:
             labels = []
         start0 = (head[0] if head else run[0])[0].start
@@ -191,7 +252,12 @@ def _rows_of(block: list[list[Cell]], text: str) -> list[Row]:
         previous: list[Cell] = []
         for r in run:
             cells = list(r)
-            if labels and len(cells) < len(labels) and len(previous) == len(labels):
+            if (
+                labels
+                and len(cells) < len(labels)
+                and len(previous) == len(labels)
+                and not _ROW_NUMBER.match(cells[0].text)
+            ):
                 # Leading cells merged over several rows: carry them from the row above.
                 cells = previous[: len(labels) - len(cells)] + cells
             named = [
