@@ -49,7 +49,9 @@ _LIST = re.compile(
 )
 # What a list question asks to enumerate: the first words between "những/các" and "nào"
 # ("những doanh nghiệp nào" → "doanh nghiep", "các mô hình cải cách nào" → "mo hinh").
-_LIST_ITEM = re.compile(r"\bnhung\s+((?:\w+\s+){1,8}?)(?<!the )nao\b|\bcac\s+((?:\w+\s+){1,4}?)(?<!the )nao\b")
+_LIST_ITEM = re.compile(
+    r"\bnhung\s+((?:\w+\s+){1,8}?)(?<!the )nao\b|\bcac\s+((?:\w+\s+){1,4}?)(?<!the )nao\b"
+)
 LIST_ITEM_WORDS = 2
 
 
@@ -76,7 +78,9 @@ _WANTS_TARGET = re.compile(
     # What a rule prescribes is a requirement: "ít nhất", "tối đa", "được quy định", "được phép".
     r"it nhat|toi thieu|toi da|khong qua|quy dinh|duoc phep)\b"
 )
-_WANTS_ACHIEVED = re.compile(r"\b(?:da dat|dat duoc|thuc te|thuc hien duoc|actually|achieved|reached|so far)\b")
+_WANTS_ACHIEVED = re.compile(
+    r"\b(?:da dat|dat duoc|thuc te|thuc hien duoc|actually|achieved|reached|so far)\b"
+)
 # "đến năm 2025", "by 2030": a horizon, unless the question runs from one year to another.
 _HORIZON = re.compile(r"\b(?:den|toi|by)\s+(?:het\s+|cuoi\s+|the end of\s+)?(?:nam\s+)?20\d{2}\b")
 _FROM_TO = re.compile(r"\b(?:tu|from)\s+(?:nam\s+)?(?:19|20)\d{2}\b")
@@ -92,11 +96,49 @@ _LOCAL_FOLDED = re.compile(
 _MINISTRY_EXACT = re.compile(r"\bBộ\s*:?\s*([A-ZĐ]\w*(?:\s+(?:và\s+)?[A-ZĐ]?\w+)?)")
 _MINISTRY_FOLDED = re.compile(r"\bbo\s+([a-z]+(?:\s+[a-z]+)?)")
 _ENGLISH = re.compile(r"\b(?:what|which|how|who|when|the|of|in|did|does|is|are)\b")
-_LOCAL_LEVEL = {"thi xa": "district", "huyen": "district", "quan": "district", "tx": "district", "tx.": "district",
-                "town": "district", "district": "district", "xa": "commune", "phuong": "commune",
-                "thi tran": "commune", "ward": "commune", "commune": "commune"}
-_NOT_NAMES = {"huyen", "quan", "xa", "phuong", "thi", "nao", "gi", "cap", "va", "co", "tren", "nay", "do", "o", "la", "dat", "duoc", "hoi", "truong",
-              "nganh", "chi", "phan", "may", "tieu", "thuoc", "tinh", "trong"}
+_LOCAL_LEVEL = {
+    "thi xa": "district",
+    "huyen": "district",
+    "quan": "district",
+    "tx": "district",
+    "tx.": "district",
+    "town": "district",
+    "district": "district",
+    "xa": "commune",
+    "phuong": "commune",
+    "thi tran": "commune",
+    "ward": "commune",
+    "commune": "commune",
+}
+_NOT_NAMES = {
+    "huyen",
+    "quan",
+    "xa",
+    "phuong",
+    "thi",
+    "nao",
+    "gi",
+    "cap",
+    "va",
+    "co",
+    "tren",
+    "nay",
+    "do",
+    "o",
+    "la",
+    "dat",
+    "duoc",
+    "hoi",
+    "truong",
+    "nganh",
+    "chi",
+    "phan",
+    "may",
+    "tieu",
+    "thuoc",
+    "tinh",
+    "trong",
+}
 
 
 @dataclass(frozen=True)
@@ -150,7 +192,9 @@ def _units(text: str, provinces: set[str]) -> tuple[UnitRef, ...]:
     # An English ministry name ("Ministry of Home Affairs") has no form in Vietnamese text to
     # check against; only "Bộ …" is read.
     ministries = _MINISTRY_EXACT if accented else _MINISTRY_FOLDED
-    for m in ministries.finditer(text if accented else folded) if accented or not _ENGLISH.search(folded) else ():
+    for m in (
+        ministries.finditer(text if accented else folded) if accented or not _ENGLISH.search(folded) else ()
+    ):
         name = fold_accents(m.group(1))
         if name.split()[0] in _NOT_NAMES:
             continue
@@ -181,7 +225,10 @@ def intent_of(text: str, units: tuple[UnitRef, ...], n_periods: int) -> str:
     ):
         return "trend"
     # "năm 2015 so với năm 2014": one measure in two periods.
-    if n_periods >= 2 and re.search(r"(?:19|20)\d{2}\b.*\b(?:so voi|compared (?:with|to)|than)\s+(?:nam\s+|in\s+)?(?:19|20)\d{2}\b", folded):
+    if n_periods >= 2 and re.search(
+        r"(?:19|20)\d{2}\b.*\b(?:so voi|compared (?:with|to)|than)\s+(?:nam\s+|in\s+)?(?:19|20)\d{2}\b",
+        folded,
+    ):
         return "trend"
     return "single"
 
@@ -211,9 +258,11 @@ def analyse(asked: str, text: str | None = None, language: str | None = None) ->
         wants = "achieved"
     elif _WANTS_TARGET.search(folded) or (_HORIZON.search(folded) and not _FROM_TO.search(folded)):
         wants = "target"
-    focus = frozenset(
-        t for t in informative(tokenize(asked)) if "_" in t and not any(c.isdigit() for c in t)
-    ) if rewritten else frozenset()
+    focus = (
+        frozenset(t for t in informative(tokenize(asked)) if "_" in t and not any(c.isdigit() for c in t))
+        if rewritten
+        else frozenset()
+    )
     intent = intent_of(asked if rewritten else text, units, len(periods))
     return QuestionAnalysis(
         asked=asked,
@@ -232,4 +281,3 @@ def analyse(asked: str, text: str | None = None, language: str | None = None) ->
         item=list_item(text) if intent == "list" else None,
         ranks_units=intent == "ranking" and bool(prof.direction) and bool(_UNITS_RANKED.search(text)),
     )
-

@@ -31,8 +31,12 @@ def compose_table(
     found = [r for r in rows if r.evidence is not None]
     label_col = prompts["col_period"] if intent == "trend" else prompts["col_unit"]
     columns = [label_col, prompts["col_figure"], prompts["col_source"]]
-    lines = [prompts[f"table_intro_{'trend' if intent == 'trend' else 'comparison'}"], "",
-             f"| {' | '.join(columns)} |", "|" + "---|" * len(columns)]
+    lines = [
+        prompts[f"table_intro_{'trend' if intent == 'trend' else 'comparison'}"],
+        "",
+        f"| {' | '.join(columns)} |",
+        "|" + "---|" * len(columns),
+    ]
     citations: list[Citation] = []
     data_rows: list[list[str]] = []
     cells: list[list[int]] = []

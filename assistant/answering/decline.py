@@ -82,9 +82,7 @@ def check(
 ) -> Decline | None:
     """Why the ``sentence`` (with ``context``: title and preceding sentences) cannot answer
     ``q``, or None. Only single-figure questions are checked here; compositions check each row."""
-    if (
-        q.ranks_units and not names_rank_end(sentence) and not enumerated(sentence)
-    ):
+    if q.ranks_units and not names_rank_end(sentence) and not enumerated(sentence):
         # "Tỉnh nào thấp nhất?" is answered by a statement that ranks ("đứng cuối", "thấp nhất
         # là …") or lists items to rank, not by one that merely shares its words. "Hình phạt
         # cao nhất là gì?" asks for a maximum the statute states, not which of several ranks.
@@ -112,7 +110,10 @@ def check(
         # for figures: "tại Bộ Nội vụ" in a who-question names the venue, not the subject.
         # Units the user typed, not ones a follow-up carried from the previous turn (there the
         # ministry may be who spoke: "Bộ Nội vụ dự kiến …", then "trong số đó …").
-        typed = _names_unit(u, q.asked, None) or fold_accents(u.surface or u.name).lower() in fold_accents(q.asked).lower()
+        typed = (
+            _names_unit(u, q.asked, None)
+            or fold_accents(u.surface or u.name).lower() in fold_accents(q.asked).lower()
+        )
         if typed and u.level in ("province", "ministry") and not _names_unit(u, local, published):
             others = units_in(whole) if u.level == "province" else ministry_keys(whole)
             if len(others) >= MANY_UNITS:
@@ -137,11 +138,17 @@ def check(
             doc_years |= {int(published[:4]), int(published[:4]) - 1}
         if not q.years & (own | doc_years):
             held = sorted(own or doc_years)
-            return Decline("period", ", ".join(str(y) for y in sorted(q.years)), str(held[-1]) if held else "")
+            return Decline(
+                "period", ", ".join(str(y) for y in sorted(q.years)), str(held[-1]) if held else ""
+            )
     if q.profile.kind == "number":
         found, _ = answer_fit(q.profile, sentence, values_in(q.text))
         plan = plan_lead_in(title)
-        if q.wants == "achieved" and found and all(slots_of(sentence, f, plan).kind == "target" for f in found):
+        if (
+            q.wants == "achieved"
+            and found
+            and all(slots_of(sentence, f, plan).kind == "target" for f in found)
+        ):
             return Decline("target", "")
         verdicts = [agreement(slots_of(sentence, f), q) for f in found]
         if verdicts and all(v.hard for v in verdicts):
@@ -180,7 +187,12 @@ class Declines:
             text = chunk.text
             context = f"{chunk.title}\n{text[max(0, sentence.start - CONTEXT_CHARS) : sentence.start]}"
             self._verdicts[key] = check(
-                self.q, text[sentence.start : sentence.end], context, chunk.doc_id, chunk.published,
-                self._text, chunk.title,
+                self.q,
+                text[sentence.start : sentence.end],
+                context,
+                chunk.doc_id,
+                chunk.published,
+                self._text,
+                chunk.title,
             )
         return self._verdicts[key]

@@ -73,8 +73,11 @@ def answer_fit(prof: QuestionProfile, text: str, asked: set[Decimal]) -> tuple[l
             return [], -1.0
         return [f for f, _ in fits], max(0.0, max(fit for _, fit in fits))
     if prof.kind == "document":
-        refs = [Figure(m.group(0), m.start(), m.end(), False) for m in _DOC_REF.finditer(text)
-                if fold_accents(m.group(0)) not in fold_accents(prof.question_text)]
+        refs = [
+            Figure(m.group(0), m.start(), m.end(), False)
+            for m in _DOC_REF.finditer(text)
+            if fold_accents(m.group(0)) not in fold_accents(prof.question_text)
+        ]
         return (refs, 0.3) if refs else ([], 0.0)
     if prof.kind == "date":
         dates = [m for m in DATE.finditer(text) if m.group(0) not in prof.question_text]

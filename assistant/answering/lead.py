@@ -30,12 +30,21 @@ def expanded_tokens(text: str) -> set[str]:
     return tokens
 
 
-_SHARE_OF = re.compile(r"\b(?:chiếm|bằng|tương đương|accounting for|or)\s+(?:khoảng|gần|hơn|trên|about|nearly)?\s*$", re.IGNORECASE)
+_SHARE_OF = re.compile(
+    r"\b(?:chiếm|bằng|tương đương|accounting for|or)\s+(?:khoảng|gần|hơn|trên|about|nearly)?\s*$",
+    re.IGNORECASE,
+)
 _WHICH = re.compile(r"\b(?:nào|nao|which|who|what)\b", re.IGNORECASE)
 
 
 def lead_figure(
-    sentence: str, a: int, b: int, q: QuestionAnalysis, asked: set[Decimal], lead_in: str = "", context: str = ""
+    sentence: str,
+    a: int,
+    b: int,
+    q: QuestionAnalysis,
+    asked: set[Decimal],
+    lead_in: str = "",
+    context: str = "",
 ) -> str | None:
     """The figure of ``sentence[a:b]`` that answers: the one whose unit, level, period,
     metric and kind agree with the question, when exactly one does best and none of its
@@ -63,7 +72,11 @@ def lead_figure(
         fits = [(f, fit) for f, fit in fits if f.percent]
     elif prof.unit:
         # "bao nhiêu hồ sơ": a figure that counts something else is not the answer.
-        fits = [(f, fit) for f, fit in fits if set(prof.counted or prof.unit) & expanded_tokens(sentence[f.end : f.end + 30])]
+        fits = [
+            (f, fit)
+            for f, fit in fits
+            if set(prof.counted or prof.unit) & expanded_tokens(sentence[f.end : f.end + 30])
+        ]
     if not fits or max(fit for _, fit in fits) <= 0:
         return None
     # A figure of the wrong form (a score where a rank was asked) never leads, however
@@ -79,7 +92,11 @@ def lead_figure(
             continue
         agreed[f.text] = max(agreed.get(f.text, -99.0), verdict.score)
         form[f.text] = max(form.get(f.text, -99.0), fit)
-        if slots.unit and q.units and any(u.level == slots.unit[0] and same_unit(u.name, slots.unit[1]) for u in q.units):
+        if (
+            slots.unit
+            and q.units
+            and any(u.level == slots.unit[0] and same_unit(u.name, slots.unit[1]) for u in q.units)
+        ):
             names_unit.add(f.text)
     if implicit:
         agreed = {t: v for t, v in agreed.items() if t in names_unit}
@@ -90,7 +107,11 @@ def lead_figure(
     if len(top) > 1 and not prof.wants_percent:
         # "… 4,79 tỷ USD, chiếm 28,6% tổng vốn": a share of the figure before it; where no
         # share was asked, the figure itself answers.
-        shares = {f.text for f, _ in fits if f.percent and _SHARE_OF.search(sentence[max(0, f.start - 20) : f.start])}
+        shares = {
+            f.text
+            for f, _ in fits
+            if f.percent and _SHARE_OF.search(sentence[max(0, f.start - 20) : f.start])
+        }
         if shares and set(top) - shares:
             top = [t for t in top if t not in shares]
     if len(top) > 1 and len(names_unit & set(top)) == 1:

@@ -54,7 +54,9 @@ class Source:
     chunk: StoredChunk
 
 
-def make_chat_model(spec: str, base_url: str | None, api_key: str | None, timeout: float, retries: int) -> Any:
+def make_chat_model(
+    spec: str, base_url: str | None, api_key: str | None, timeout: float, retries: int
+) -> Any:
     kind, _, model = spec.partition(":")
     if kind == "openai" and model:
         from langchain_openai import ChatOpenAI
@@ -94,7 +96,9 @@ def render_sources(sources: list[Source]) -> str:
     return "\n".join(blocks)
 
 
-def messages(question: str, sources: list[Source], prompts: PromptSet, feedback: list[str] | None = None) -> list[tuple[str, str]]:
+def messages(
+    question: str, sources: list[Source], prompts: PromptSet, feedback: list[str] | None = None
+) -> list[tuple[str, str]]:
     msgs = [
         ("system", prompts["system"]),
         ("human", prompts["user"].format(sources=render_sources(sources), question=question)),
@@ -166,8 +170,14 @@ def link_problems(answer: str, cited: list[Source]) -> list[str]:
     named = " ".join([*(s.chunk.text for s in cited), *allowed]).lower()
     problems: list[str] = []
     if tag := _TAG.search(text):
-        problems.append(f"the answer contains markup ({tag.group(0).strip()[:20]!r}), which answers never hold")
-    for pattern, what in ((_SCRIPT_SCHEME, "a script URL"), (_DATA_URL, "a data: URL"), (_OTHER_SCHEME, "a non-web URL")):
+        problems.append(
+            f"the answer contains markup ({tag.group(0).strip()[:20]!r}), which answers never hold"
+        )
+    for pattern, what in (
+        (_SCRIPT_SCHEME, "a script URL"),
+        (_DATA_URL, "a data: URL"),
+        (_OTHER_SCHEME, "a non-web URL"),
+    ):
         if pattern.search(text) or pattern.search(squeezed):
             problems.append(f"the answer contains {what}")
     links = [m.group(0) for m in _URL.finditer(text)]
@@ -236,7 +246,10 @@ def citations(answer: str, sources: list[Source]) -> tuple[str, list[Citation]]:
         best, best_score = None, -1.0
         for span in sentence_spans(chunk.text):
             sentence = chunk.text[span.start : span.end]
-            score = 10 * len(values_in(sentence) & answer_values) + len(set(re.findall(r"\w+", sentence.lower())) & answer_words) / 100
+            score = (
+                10 * len(values_in(sentence) & answer_values)
+                + len(set(re.findall(r"\w+", sentence.lower())) & answer_words) / 100
+            )
             if score > best_score:
                 best, best_score = span, score
         assert best is not None

@@ -10,10 +10,130 @@ from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics
 
 # Folded function words and question words; they carry no topic.
 _STOP_VI = set(
-    ["la", "cua", "va", "co", "duoc", "cac", "nhung", "mot", "trong", "theo", "voi", "cho", "den", "tai", "o", "thi", "nay", "do", "nao", "gi", "ai", "bao", "nhieu", "may", "khong", "da", "se", "dang", "nhu", "the", "sao", "con", "ve", "tu", "khi", "nen", "len", "ra", "vao", "bi", "hay", "hoac", "toi", "vay", "a", "u", "nhe", "di", "roi", "cung", "chi", "moi", "rat", "lai", "dau", "ma"]
+    [
+        "la",
+        "cua",
+        "va",
+        "co",
+        "duoc",
+        "cac",
+        "nhung",
+        "mot",
+        "trong",
+        "theo",
+        "voi",
+        "cho",
+        "den",
+        "tai",
+        "o",
+        "thi",
+        "nay",
+        "do",
+        "nao",
+        "gi",
+        "ai",
+        "bao",
+        "nhieu",
+        "may",
+        "khong",
+        "da",
+        "se",
+        "dang",
+        "nhu",
+        "the",
+        "sao",
+        "con",
+        "ve",
+        "tu",
+        "khi",
+        "nen",
+        "len",
+        "ra",
+        "vao",
+        "bi",
+        "hay",
+        "hoac",
+        "toi",
+        "vay",
+        "a",
+        "u",
+        "nhe",
+        "di",
+        "roi",
+        "cung",
+        "chi",
+        "moi",
+        "rat",
+        "lai",
+        "dau",
+        "ma",
+    ]
 )
 _STOP_EN = set(
-    ["what", "which", "who", "whom", "whose", "when", "where", "why", "how", "many", "much", "is", "are", "was", "were", "be", "been", "being", "the", "a", "an", "of", "in", "on", "at", "to", "for", "by", "did", "does", "do", "and", "or", "as", "that", "this", "these", "those", "with", "from", "get", "got", "according", "it", "its", "there", "their", "they", "has", "have", "had", "than", "into", "about", "per", "can", "could", "would", "should", "will", "shall", "s"]
+    [
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "many",
+        "much",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "the",
+        "a",
+        "an",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "by",
+        "did",
+        "does",
+        "do",
+        "and",
+        "or",
+        "as",
+        "that",
+        "this",
+        "these",
+        "those",
+        "with",
+        "from",
+        "get",
+        "got",
+        "according",
+        "it",
+        "its",
+        "there",
+        "their",
+        "they",
+        "has",
+        "have",
+        "had",
+        "than",
+        "into",
+        "about",
+        "per",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "shall",
+        "s",
+    ]
 )
 STOPWORDS = _STOP_VI | _STOP_EN
 
@@ -56,7 +176,9 @@ _PLACE_Q = re.compile(
     r"\b(?:tinh nao|tinh, thanh(?: pho)? nao|tinh thanh(?: pho)? nao|dia phuong nao|thanh pho nao|"
     r"which (?:province|provinces|city|locality))\b"
 )
-_MINISTRY_Q = re.compile(r"\b(?:bo nao|bo, nganh nao|bo nganh nao|co quan nao|which (?:ministry|ministries))\b")
+_MINISTRY_Q = re.compile(
+    r"\b(?:bo nao|bo, nganh nao|bo nganh nao|co quan nao|which (?:ministry|ministries))\b"
+)
 # Matched on the question as typed: "AI" (trí tuệ nhân tạo) is not "ai" (who), and "Doctor
 # Who" in a Vietnamese question is a name.
 _PERSON_VI = re.compile(r"(?:^|\s)[Aa]i(?=\s|\?|$)")
@@ -64,7 +186,9 @@ _PERSON_EN = re.compile(r"(?:^|\s)(?:who|whom)(?=\s|\?|$)", re.IGNORECASE)
 _LEAD_Q = re.compile(r"((?:[a-z]+\s){1,3})(?:bao nhieu|may|khi nao|ngay nao|bao gio|thoi diem nao)\b")
 _ROUGH_Q = re.compile(r"\b(?:khoang|xap xi|uoc tinh|about|around|approximately|roughly)\b")
 # "bao nhiêu thủ tục/dịch vụ công": either noun counts.
-_UNIT_Q = re.compile(r"\b(?:bao nhieu|may|how many|how much)\s+((?:[a-z]+\s?){1,2}(?:\s?/\s?(?:[a-z]+\s?){1,2})?)")
+_UNIT_Q = re.compile(
+    r"\b(?:bao nhieu|may|how many|how much)\s+((?:[a-z]+\s?){1,2}(?:\s?/\s?(?:[a-z]+\s?){1,2})?)"
+)
 
 
 @dataclass(frozen=True)
@@ -162,9 +286,7 @@ def question_kind(question: str) -> str:
         return "ministry"
     if _NUMBER_Q.search(folded) or _NUMBER_EN.search(lowered):
         return "number"
-    if _PERSON_VI.search(question) or (
-        _PERSON_EN.search(question) and detect_language(question) == "en"
-    ):
+    if _PERSON_VI.search(question) or (_PERSON_EN.search(question) and detect_language(question) == "en"):
         return "person"
     return "fact"
 

@@ -17,7 +17,10 @@ from assistant.index.units import NAMED_UNIT as _NAMED_UNIT
 
 
 def _ministries(text: str) -> set[str]:
-    return {fold_accents(m.group(1) and f"bo {m.group(1)}" or m.group(2)).lower() for m in _MINISTRY.finditer(text)}
+    return {
+        fold_accents(m.group(1) and f"bo {m.group(1)}" or m.group(2)).lower()
+        for m in _MINISTRY.finditer(text)
+    }
 
 
 def names_the_slot(kind: str, text: str, question: str) -> bool:
@@ -37,4 +40,8 @@ def names_the_slot(kind: str, text: str, question: str) -> bool:
 @lru_cache(maxsize=256)
 def _asked(question: str) -> tuple[str, frozenset[str], frozenset[str]]:
     # The answerer checks up to 20 sentences against the same question.
-    return fold_accents(question).lower(), frozenset(units_in_question(question)), frozenset(_ministries(question))
+    return (
+        fold_accents(question).lower(),
+        frozenset(units_in_question(question)),
+        frozenset(_ministries(question)),
+    )
