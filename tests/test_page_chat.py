@@ -362,6 +362,8 @@ def test_a_citation_names_its_article_page_and_scan_when_it_has_them(browser, se
     assert "Điều 2, Khoản 1, tr. 3" in page.locator("#source-meta").inner_text()
     exported = page.evaluate("() => conversationMarkdown(current, I18N.vi)")
     assert "(UBND tỉnh, 2025-03-28, Điều 2, Khoản 1, tr. 3)" in exported
+    english = page.evaluate("() => { lang = 'en'; return citationMeta(current.turns[0].data.citations[0]); }")
+    assert english == "UBND tỉnh, 28 March 2025 · Điều 2, Khoản 1, p. 3 · text recognised from an image (confidence 91%)"
     page.context.close()
 
 

@@ -9,7 +9,10 @@ const isUpload = (c) => /^(upload:|file-)/.test(c.doc_id || "") && !c.url;
 function citedDate(c) {
   if (!c.published) return I18N[lang].undated;
   const [y, m, d] = c.published.split("-").map(Number);
-  return lang === "vi" && d ? `${I18N.vi.dated} ${d}/${m}/${y}` : c.published;
+  if (!d) return c.published;
+  // As the answer text writes it: "ngày 19/7/2023", "19 July 2023".
+  return lang === "vi" ? `${I18N.vi.dated} ${d}/${m}/${y}`
+    : new Date(Date.UTC(y, m - 1, d)).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
 }
 // Where the quote sits ("Điều 2, Khoản 1, tr. 3") and whether its text was read from a scan;
 // each only when the citation carries it (legal documents, PDFs, OCR).
@@ -135,7 +138,7 @@ function factQuestion(fact, unit, period) {
     const asked = `${name} của ${unit} ${periodWords(period)} là bao nhiêu?`;
     return asked.charAt(0).toUpperCase() + asked.slice(1);
   }
-  return `What was the ${share ? "share of " : ""}${fact.metric_name} of ${unit} in ${periodWords(period)}?`;
+  return `What was the ${share ? "share of " : ""}${fact.metric_name} for ${unit} in ${periodWords(period)}?`;
 }
 // "TX Kỳ Anh" and "thị xã Kỳ Anh" are one unit: never suggested as another.
 const UNIT_WORDS = [[/^tx\.?\s+/, "thị xã "], [/^tp\.?\s+/, "thành phố "], [/^(tỉnh|thành phố|huyện|quận|thị xã|xã|phường)\s+/, ""]];
