@@ -226,7 +226,7 @@ def _weak_title(title: str, name: str) -> bool:
     return not t or t == Path(name).stem or bool(_EMPTY_TITLE.match(t)) or (t.upper() == t and any(c.isalpha() for c in t))
 
 
-def _apply(doc: SourceDocument, meta: FileMeta | None, name: str, single: bool) -> SourceDocument:
+def _apply(doc: SourceDocument, meta: FileMeta | None, name: str, single: bool, fetched: bool = False) -> SourceDocument:
     if single:
         doc.extra.setdefault("file_name", Path(name).name)
         # A decision scanned or saved without a title is titled as it titles itself; an uploaded
@@ -235,7 +235,7 @@ def _apply(doc: SourceDocument, meta: FileMeta | None, name: str, single: bool) 
             doc.title = own
         elif _EMPTY_TITLE.match(doc.title.strip()):
             doc.title = _title_from(doc.text, Path(name).stem)
-        if not doc.source and not doc.url:
+        if not doc.source and not doc.url and not fetched:  # a fetched page's name is made from its URL
             doc.source = Path(name).name
     if meta is None:
         return doc
@@ -288,7 +288,7 @@ def load_bytes(
             doc = _dated(SourceDocument(doc_id, _title_from(text, Path(name).stem), text, origin=name), None)
         else:
             raise LoadError(f"{name}: unsupported file type {suffix!r} (supported: {', '.join(sorted(SUPPORTED))})")
-        yield _apply(doc, meta, name, single)
+        yield _apply(doc, meta, name, single, fetched=url_key is not None)
     except LoadError as exc:
         yield exc
 

@@ -18,6 +18,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -48,6 +50,28 @@ def parse_every(value: str) -> int:
 class Item:
     url: str
     stamp: str = ""  # the list's date for it (a feed entry's updated, a sitemap's lastmod)
+    # What the portal's own list says of the page: its publication date (a feed entry's pubDate
+    # or published, a news sitemap's publication_date), its title, the feed's name.
+    published: str | None = None
+    title: str = ""
+    source: str = ""
+
+
+def _list_date(raw: object) -> str | None:
+    """A feed's or sitemap's date as the portal's own calendar day: RFC 822 ("Tue, 02 Dec 2025
+    06:00:00 +0700") or ISO 8601, read in the offset it is written in (feedparser's parsed form
+    is UTC, which moves an early-morning Vietnamese date to the day before)."""
+    text = str(raw or "").strip()
+    if not text:
+        return None
+    try:
+        day = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        try:
+            day = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return day.date().isoformat() if 1990 <= day.year <= 2100 else None
 
 
 def items_in(data: bytes) -> tuple[str, list[Item]]:
@@ -63,16 +87,22 @@ def items_in(data: bytes) -> tuple[str, list[Item]]:
         for node in root:
             loc = next((c.text for c in node if c.tag.endswith("loc")), None)
             lastmod = next((c.text for c in node if c.tag.endswith("lastmod")), None) or ""
+            # A news sitemap (Google's news: extension) dates and titles its pages; lastmod is
+            # when a page last changed, not when it was published.
+            news = {c.tag.rsplit("}", 1)[-1]: (c.text or "").strip() for c in node.iter() if "news" in c.tag}
             if loc and loc.strip().startswith(("http://", "https://")):
-                out.append(Item(loc.strip(), lastmod.strip()))
+                out.append(Item(loc.strip(), lastmod.strip(), _list_date(news.get("publication_date")),
+                                news.get("title", "")))
         return kind, out
     import feedparser
 
     feed = feedparser.parse(data)
     if not feed.entries and not feed.get("version"):  # feedparser reads any page; a feed names its version
         raise LoadError("neither an RSS/Atom feed nor a sitemap")
+    name = " ".join(str(feed.feed.get("title") or "").split())
     return "feed", [
-        Item(e.link, str(e.get("updated") or e.get("published") or ""))
+        Item(e.link, str(e.get("updated") or e.get("published") or ""), _list_date(e.get("published") or e.get("updated")),
+             " ".join(str(e.get("title") or "").split()), name)
         for e in feed.entries if str(e.get("link", "")).startswith(("http://", "https://"))
     ]
 
@@ -169,6 +199,7 @@ class Sources:
                                  (url, item.url, item.stamp, digest))
                 if old is None or old[0] != digest:
                     got.extra.setdefault("feed", url)
+                    _describe(got, item)
                     docs.append(got)
         self._db.execute("UPDATE sources SET etag = ?, last_modified = ?, new_total = new_total + ? WHERE url = ?",
                          (r.headers.get("etag"), r.headers.get("last-modified"), len(docs), url))
@@ -180,6 +211,19 @@ class Sources:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _describe(doc: SourceDocument, item: Item) -> None:
+    """What the portal's list says of a page over what extraction guessed: the list's date is the
+    portal's own (a page's date is guessed from its text and layout), its title and name fill
+    what the page lacks."""
+    if item.published:
+        doc.published = item.published
+        doc.extra["published_from"] = "feed"
+    if item.title and not doc.title.strip():
+        doc.title = item.title
+    if item.source and not doc.source:
+        doc.source = item.source
 
 
 POLLS = Counter("cchc_source_polls_total", "Polls of feeds and sitemaps", ["status"])

@@ -20,16 +20,21 @@ ARTICLE = ("<html><head><title>{title}</title></head><body><article><h1>{title}<
 class Portal:
     def __init__(self) -> None:
         self.pages: dict[str, tuple[str, str]] = {}
+        self.dates: dict[str, str] = {}  # an item's pubDate in the feed (RFC 822), none if ""
         self.version = 0
         self.requests: list[tuple[str, str | None]] = []
 
-    def publish(self, slug: str, title: str, body: str) -> None:
+    def publish(self, slug: str, title: str, body: str, date: str = "") -> None:
         self.pages[slug] = (title, body)
+        self.dates[slug] = date
         self.version += 1
 
     def rss(self, base: str) -> str:
-        items = "".join(f"<item><title>{t}</title><link>{base}/tin/{s}.html</link></item>"
-                        for s, (t, _) in self.pages.items())
+        items = "".join(
+            f"<item><title>{t}</title><link>{base}/tin/{s}.html</link>"
+            + (f"<pubDate>{self.dates[s]}</pubDate>" if self.dates.get(s) else "") + "</item>"
+            for s, (t, _) in self.pages.items()
+        )
         return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Cổng</title>{items}</channel></rss>'
 
 
@@ -101,6 +106,26 @@ def test_a_feed_is_polled_for_new_pages_only(portal, tmp_path: Path):
     [listed] = sources.list()
     assert listed["seen"] == 2 and listed["new_total"] == 2 and listed["every_s"] == 6 * 3600
     assert sources.due(now=listed["last_run"] + 3600) == [] and sources.due(now=listed["last_run"] + 7 * 3600)
+
+
+def test_a_feed_items_date_title_and_name_describe_its_page(portal, tmp_path: Path):
+    state, base = portal
+    # Early morning in Hà Nội is the evening before in UTC: the portal's own day is kept.
+    state.publish("3", "Phường rút ngắn thời gian cấp giấy phép", "Thời gian giải quyết còn 3 ngày.",
+                  "Tue, 02 Dec 2025 06:30:00 +0700")
+    sources = Sources(tmp_path / "sources.sqlite")
+    sources.add(f"{base}/rss.xml", 3600)
+    [doc] = sources.poll(f"{base}/rss.xml", Fetcher(delay_s=0, attempts=1)).documents
+    assert (doc.published, doc.extra["published_from"]) == ("2025-12-02", "feed")
+    assert doc.source == "Cổng" and doc.title.startswith("Phường rút ngắn")
+    kind, items = items_in(
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/'
+        b'sitemap-news/0.9"><url><loc>https://cong.example.vn/tin/9.html</loc><lastmod>2025-12-05</lastmod>'
+        b"<news:news><news:publication_date>2025-11-30T08:00:00+07:00</news:publication_date>"
+        b"<news:title>X\xc3\xa3 c\xc3\xb4ng b\xe1\xbb\x91 th\xe1\xbb\xa7 t\xe1\xbb\xa5c</news:title></news:news></url></urlset>"
+    )
+    assert kind == "sitemap" and (items[0].published, items[0].title, items[0].stamp) == (
+        "2025-11-30", "Xã công bố thủ tục", "2025-12-05")
 
 
 def test_a_sitemap_is_read_and_robots_txt_honoured(portal, tmp_path: Path):
