@@ -16,8 +16,12 @@ from .test_formats import FIXTURES
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
 DECISION_LINES = [
-    "ỦY BAN NHÂN DÂN TỈNH MINH HẢI", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
-    "Số: 612/QĐ-UBND", "Minh Hải, ngày 28 tháng 3 năm 2025", "QUYẾT ĐỊNH",
+    "ỦY BAN NHÂN DÂN TỈNH MINH HẢI",
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    "Độc lập - Tự do - Hạnh phúc",
+    "Số: 612/QĐ-UBND",
+    "Minh Hải, ngày 28 tháng 3 năm 2025",
+    "QUYẾT ĐỊNH",
     "Về việc công bố danh mục thủ tục hành chính được thay thế trong lĩnh vực hộ tịch",
     "Điều 1. Công bố kèm theo Quyết định này danh mục 12 thủ tục hành chính được thay thế.",
     "Điều 2. Quyết định này có hiệu lực thi hành kể từ ngày 01 tháng 4 năm 2025.",
@@ -39,8 +43,11 @@ def word_file(lines: list[str], title: str | None = None, created: datetime | No
 
 def decision() -> bytes:
     # Saved a few days after it was signed: the properties' date is not the decision's.
-    return word_file(DECISION_LINES, "Quyết định công bố danh mục thủ tục hành chính được thay thế",
-                     datetime(2025, 4, 2, 9, 0))
+    return word_file(
+        DECISION_LINES,
+        "Quyết định công bố danh mục thủ tục hành chính được thay thế",
+        datetime(2025, 4, 2, 9, 0),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +56,20 @@ def base(sample_index: Path, tmp_path_factory: pytest.TempPathFactory):
         yield url
 
 
-def inspect(base: str, files: list[tuple[str, bytes]], data: dict | None = None, headers: dict | None = None,
-            lang: str = "vi") -> httpx.Response:
-    return httpx.post(f"{base}/v1/documents/inspect", files=[("files", f) for f in files], data=data or {},
-                      headers={**ADMIN, "Accept-Language": lang, **(headers or {})}, timeout=180)
+def inspect(
+    base: str,
+    files: list[tuple[str, bytes]],
+    data: dict | None = None,
+    headers: dict | None = None,
+    lang: str = "vi",
+) -> httpx.Response:
+    return httpx.post(
+        f"{base}/v1/documents/inspect",
+        files=[("files", f) for f in files],
+        data=data or {},
+        headers={**ADMIN, "Accept-Language": lang, **(headers or {})},
+        timeout=180,
+    )
 
 
 def test_a_decision_is_read_as_an_upload_would_read_it_and_nothing_is_stored(base: str):
@@ -75,7 +92,9 @@ def test_a_decision_is_read_as_an_upload_would_read_it_and_nothing_is_stored(bas
 
 
 def test_a_file_that_states_no_date_is_dated_by_its_properties(base: str):
-    plain = word_file(["Kế hoạch rà soát thủ tục hành chính của Sở Tư pháp."], created=datetime(2025, 3, 14, 8))
+    plain = word_file(
+        ["Kế hoạch rà soát thủ tục hành chính của Sở Tư pháp."], created=datetime(2025, 3, 14, 8)
+    )
     info = inspect(base, [("ke-hoach.docx", plain)]).json()
     assert (info["published"], info["published_from"]) == ("2025-03-14", "file properties")
     assert info["title"] == "Kế hoạch rà soát thủ tục hành chính của Sở Tư pháp." and info["metadata"] == {}
@@ -85,9 +104,16 @@ def test_a_pdf_gives_its_title_and_fields_sent_win_as_they_would_on_upload(base:
     pdf = (FIXTURES / "baocao-laocai-q3-2024.pdf").read_bytes()
     info = inspect(base, [("baocao.pdf", pdf)]).json()
     assert info["title"].startswith("Báo cáo kết quả cải cách hành chính quý III")
-    given = inspect(base, [("baocao.pdf", pdf)], {"title": "Báo cáo quý III", "source": "Sở Nội vụ",
-                                                 "url": "https://example.gov.vn/bao-cao-q3"}).json()
-    assert (given["title"], given["source"], given["url"]) == ("Báo cáo quý III", "Sở Nội vụ", "https://example.gov.vn/bao-cao-q3")
+    given = inspect(
+        base,
+        [("baocao.pdf", pdf)],
+        {"title": "Báo cáo quý III", "source": "Sở Nội vụ", "url": "https://example.gov.vn/bao-cao-q3"},
+    ).json()
+    assert (given["title"], given["source"], given["url"]) == (
+        "Báo cáo quý III",
+        "Sở Nội vụ",
+        "https://example.gov.vn/bao-cao-q3",
+    )
     assert given["doc_id"].startswith("url-") and given["doc_id"] != info["doc_id"]  # the one id rule
 
 
@@ -98,14 +124,22 @@ def test_a_jsonl_file_says_how_many_records_it_holds(base: str):
 
 
 def test_refusals_are_clear_and_in_the_askers_language(base: str):
-    no_key = httpx.post(f"{base}/v1/documents/inspect", files=[("files", ("a.txt", b"x"))],
-                        headers={"Accept-Language": "vi"}, timeout=30)
+    no_key = httpx.post(
+        f"{base}/v1/documents/inspect",
+        files=[("files", ("a.txt", b"x"))],
+        headers={"Accept-Language": "vi"},
+        timeout=30,
+    )
     assert no_key.status_code == 401 and "khóa API quản trị" in no_key.json()["detail"]
     broken = inspect(base, [("broken.pdf", (FIXTURES / "broken.pdf").read_bytes())], lang="en")
     assert broken.status_code == 422 and broken.json()["detail"].startswith("The file could not be read")
     assert "broken" in broken.json()["detail"]
     odd = inspect(base, [("anh.exe", b"MZ")])
-    assert odd.status_code == 422 and "Không đọc được tệp" in odd.json()["detail"] and ".exe" in odd.json()["detail"]
+    assert (
+        odd.status_code == 422
+        and "Không đọc được tệp" in odd.json()["detail"]
+        and ".exe" in odd.json()["detail"]
+    )
     two = inspect(base, [("a.txt", "Một.".encode()), ("b.txt", b"Hai.")])
     assert two.status_code == 413
     bad_date = inspect(base, [("a.txt", "Văn bản.".encode())], {"published": "2025-02-30"})

@@ -33,23 +33,53 @@ EXCERPT_CHARS = 400
 
 class FileInspection(BaseModel):
     file_name: str
-    doc_id: str | None = Field(None, description="The id an upload of this file (with these fields) would get.")
+    doc_id: str | None = Field(
+        None, description="The id an upload of this file (with these fields) would get."
+    )
     title: str | None = None
     source: str | None = None
     url: str | None = None
-    published: str | None = Field(None, description="YYYY-MM-DD: the date the text states near its top, else the file's properties'.")
-    published_from: str | None = Field(None, description="'text' or 'file properties': where `published` was read.")
-    metadata: dict[str, Any] = Field(default_factory=dict, description=(
-        "A legal document's doc_kind, doc_number, issuer, issued, effective; ocr for a scan; author."))
-    records: int = Field(1, description="Documents in the file (a JSONL/JSON file holds many: their fields are in the records).")
+    published: str | None = Field(
+        None, description="YYYY-MM-DD: the date the text states near its top, else the file's properties'."
+    )
+    published_from: str | None = Field(
+        None, description="'text' or 'file properties': where `published` was read."
+    )
+    metadata: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            "A legal document's doc_kind, doc_number, issuer, issued, effective; ocr for a scan; author."
+        ),
+    )
+    records: int = Field(
+        1,
+        description="Documents in the file (a JSONL/JSON file holds many: their fields are in the records).",
+    )
     chars: int = 0
     excerpt: str = Field("", description="The opening of the text, to recognise the file by.")
-    same_name: list[str] = Field(default_factory=list, description="doc_ids of documents already held under this file name.")
+    same_name: list[str] = Field(
+        default_factory=list, description="doc_ids of documents already held under this file name."
+    )
 
 
-@router.post("/documents/inspect", response_model=FileInspection, dependencies=[AdminDep],
-             openapi_extra={"requestBody": {"content": {"multipart/form-data": {"schema": {
-                 "type": "object", "properties": {"files": {"type": "string", "format": "binary"}}}}}, "required": True}})
+@router.post(
+    "/documents/inspect",
+    response_model=FileInspection,
+    dependencies=[AdminDep],
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"files": {"type": "string", "format": "binary"}},
+                    }
+                }
+            },
+            "required": True,
+        }
+    },
+)
 async def inspect_file(request: Request, settings: SettingsDep) -> FileInspection:
     size = request.headers.get("content-length")
     if size and size.isdigit() and int(size) > settings.max_upload_bytes:
@@ -68,15 +98,27 @@ async def inspect_file(request: Request, settings: SettingsDep) -> FileInspectio
         errors = [str(e) for e in parsed if isinstance(e, LoadError)]
         raise ApiError(422, "cannot_read", reason=(" ".join(errors) or "no document")[:300])
     if Path(upload.name).suffix.lower() in (".jsonl", ".json"):
-        return FileInspection(file_name=upload.name, records=len(docs), chars=sum(len(d.text) for d in docs),
-                              same_name=same_name)
+        return FileInspection(
+            file_name=upload.name,
+            records=len(docs),
+            chars=sum(len(d.text) for d in docs),
+            same_name=same_name,
+        )
     doc = docs[0]
     extra = {k: v for k, v in doc.extra.items() if k not in ("file_name", "published_from")}
     # What ingest adds to a legal document's metadata (ingest/pipeline.py), read the same way.
     for key, value in legal_metadata(doc.text).items():
         extra.setdefault(key, value)
     return FileInspection(
-        file_name=upload.name, doc_id=doc.doc_id, title=doc.title or None, source=doc.source, url=doc.url,
-        published=doc.published, published_from=doc.extra.get("published_from"), metadata=extra,
-        chars=len(doc.text), excerpt=doc.text[:EXCERPT_CHARS], same_name=same_name,
+        file_name=upload.name,
+        doc_id=doc.doc_id,
+        title=doc.title or None,
+        source=doc.source,
+        url=doc.url,
+        published=doc.published,
+        published_from=doc.extra.get("published_from"),
+        metadata=extra,
+        chars=len(doc.text),
+        excerpt=doc.text[:EXCERPT_CHARS],
+        same_name=same_name,
     )
