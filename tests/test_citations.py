@@ -158,3 +158,33 @@ def test_a_scanned_page_is_cited_as_recognised_from_an_image(tmp_path: Path, emb
     assert c.ocr and c.ocr_confidence is not None and 0.5 < c.ocr_confidence <= 1.0
     assert c.page is None  # one photographed page: no page number to cite
     assert "văn bản nhận dạng từ ảnh (độ tin cậy" in plain_text(resp)
+
+
+@pytest.mark.integration
+def test_an_index_from_before_anchors_gets_them_from_doctor_repair(tmp_path: Path, embed_cache_dir: Path):
+    import json
+    import sqlite3
+
+    from assistant.service import open_store
+
+    from .test_legal import DECISION
+
+    docs = tmp_path / "qd.jsonl"
+    docs.write_text(json.dumps({"doc_id": "qd-1234", "title": "Quyết định 1234", "text": DECISION}, ensure_ascii=False)
+                    + "\n", encoding="utf-8")
+    settings = build(tmp_path / "idx", embed_cache_dir, [docs])
+    db = sqlite3.connect(settings.data_dir / "registry.sqlite")
+    with db:
+        db.execute("UPDATE chunks SET anchors = NULL")  # what a registry written before anchors holds
+    db.close()
+    store = open_store(settings)
+    try:
+        ids = sorted(store.chunk_ids_where("1=1", []))
+        assert all(c.path is None for c in store.chunks(ids).values())
+        assert store.check()["chunks_without_anchors"] == len(ids)
+        assert store.check(repair=True)["chunks_without_anchors"] == len(ids)  # what it found, then filled
+        assert store.check()["chunks_without_anchors"] == 0
+        paths = {c.path for c in store.chunks(ids).values()}
+        assert "Điều 3" in paths and any(p and p.startswith("Điều 2") for p in paths)
+    finally:
+        store.close()

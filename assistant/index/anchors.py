@@ -14,11 +14,12 @@ written before anchors existed.
 from __future__ import annotations
 
 import json
+import sqlite3
 from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
 
-from assistant.index.structure import Section
+from assistant.index.structure import Section, sections
 
 
 def page_at(page_starts: Sequence[int], pos: int) -> int | None:
@@ -92,3 +93,36 @@ def locate(anchors: dict[str, Any], start: int, end: int | None = None) -> tuple
         if p_start > start:
             break
     return (best[3] if best else None), page
+
+
+def missing(db: sqlite3.Connection) -> int:
+    """Chunks written before anchors existed (their column is NULL)."""
+    return int(db.execute("SELECT count(*) FROM chunks WHERE anchors IS NULL").fetchone()[0])
+
+
+def backfill(db: sqlite3.Connection) -> int:
+    """Anchors for chunks written before they existed, from the stored text and metadata (how an
+    index made earlier gets paths and pages: `cchc doctor --repair`; re-ingesting would find its
+    documents unchanged). Returns how many chunks it filled."""
+    filled = 0
+    docs = db.execute(
+        "SELECT d.doc_id, d.text, d.extra FROM documents d"
+        " WHERE EXISTS (SELECT 1 FROM chunks c WHERE c.doc_id = d.doc_id AND c.anchors IS NULL)"
+    ).fetchall()
+    for doc_id, text, extra in docs:
+        try:
+            meta = json.loads(extra or "{}")
+        except ValueError:
+            meta = {}
+        secs = sections(text)
+        pages = page_starts_of(meta.get("page_starts") if isinstance(meta, dict) else None, len(text))
+        rows = db.execute(
+            'SELECT chunk_id, start, "end" FROM chunks WHERE doc_id = ? AND anchors IS NULL', (doc_id,)
+        )
+        updates = [
+            (dumps(chunk_anchors(start, end, secs, pages)), cid) for cid, start, end in rows.fetchall()
+        ]
+        with db:
+            db.executemany("UPDATE chunks SET anchors = ? WHERE chunk_id = ?", updates)
+        filled += len(updates)
+    return filled

@@ -547,6 +547,10 @@ class IndexStore:
                 self.rebuild_keyword_index(full=health["keyword_unreadable"] or miscount)
                 health = {**self._keyword_health(), "keyword_repaired_from": health}
         facts = factstore.check(self._db, repair)
+        # Chunks from before anchors (legal path, page): filled from the stored text on repair.
+        unanchored = anchors.missing(self._db)
+        if repair and unanchored:
+            anchors.backfill(self._db)
         return {
             "documents": self._db.execute("SELECT count(*) FROM documents").fetchone()[0],
             "chunks": len(known),
@@ -557,6 +561,7 @@ class IndexStore:
             **health,
             "repaired": repair,
             **facts,
+            "chunks_without_anchors": unanchored,
             "consistent": not orphans and not missing_docs and not stale and (repair or facts["facts_consistent"]),
         }
 
