@@ -156,3 +156,13 @@ def test_header_groups_in_the_middle_span_their_sub_headers_and_trailing_columns
     # A row without its (empty) last cell keeps its own first cells: nothing is carried over.
     assert [(c.header, c.text) for c in rows[1].cells][:2] == [("STT", "2."), ("Đơn vị", "Bộ Hai")]
     assert rows[1].cells[-1].header == "Tỷ lệ (%)" and rows[1].cells[-1].text == "80"
+
+
+def test_a_rate_written_with_a_decimal_point_is_a_figure_not_a_date():
+    from assistant.index.figures import figures
+
+    assert [f.text for f in figures("Tỷ lệ: 46.7%")] == ["46.7%"]
+    assert [f.text for f in figures("tăng 12.5 % so với cùng kỳ")] == ["12.5 %"]
+    # A day and month stay dates: no figure.
+    assert figures("Ngày 12.5 vừa qua, tỉnh tổ chức hội nghị") == []
+    assert figures("Từ ngày 4/7, người dân đặt lịch hẹn") == []

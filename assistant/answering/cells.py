@@ -39,8 +39,9 @@ MIN_HEADER_SHARE = 0.15
 # A cell is read only from a cell of a table the question's words name: its coverage gets this
 # on top, so that the garbled "sentences" of the same flattened table never beat it.
 CELL_BONUS = 0.3
-# A chunk that ends with a table's header reaches the rows that start this soon after it.
-TABLE_REACH_CHARS = 200
+# A chunk that ends with a table's caption or header reaches the rows that start this soon after
+# it (a header of long column names runs to several hundred characters).
+TABLE_REACH_CHARS = 1000
 # A table's long value cells (a procedure's full processing time) are quoted up to this; a cell
 # up to SHORT_CELL_CHARS is bolded whole (its figure with the unit the cell writes).
 MAX_CELL_CHARS = 300
@@ -82,8 +83,16 @@ def names_row(q: QuestionAnalysis, name: str) -> bool:
     )
 
 
+_RATE_HEAD = re.compile(r"%|tỷ lệ|tỉ lệ|ty le|ti le|rate|percent", re.IGNORECASE)
+
+
+def header_tokens(header: str) -> set[str]:
+    """A column header's words; a rate column ("Tỷ lệ") also says "phần trăm", "%"."""
+    return expanded_tokens(f"{header} %" if _RATE_HEAD.search(header) else header)
+
+
 def _header_share(header: str, terms: tuple[str, ...], weights: dict[str, float], skip: set[str]) -> float:
-    own = expanded_tokens(header)
+    own = header_tokens(header)
     counted = [t for t in terms if t not in skip]
     total = sum(weights[t] for t in counted) or 1.0
     return sum(weights[t] for t in counted if t in own) / total
@@ -104,7 +113,6 @@ def _value(cell: Cell) -> str | None:
 
 
 _RATE_ASKED = re.compile(r"\b(?:ti le|ty le|phan tram|rate|share|percent(?:age)?|proportion)\b")
-_RATE_HEAD = re.compile(r"%|tỷ lệ|tỉ lệ|ty le|ti le|rate|percent", re.IGNORECASE)
 
 
 def _kind_agrees(q: QuestionAnalysis, header: str, value: str) -> bool:
@@ -159,20 +167,19 @@ def cell_answers(
         if name is None or not names_row(q, name.text):
             continue
         name_tokens = expanded_tokens(name.text)
-        best: tuple[float, Cell, str] | None = None
+        candidates: list[tuple[float, Cell, str]] = []
         for c in _cells(row, name):
-            share = _header_share(c.header, terms, weights, name_tokens)
             value = _value(c)
-            if value is None or share < MIN_HEADER_SHARE or not _kind_agrees(q, c.header, value):
-                continue
-            if not fits(c.header, value):
-                continue
-            if best is None or share > best[0]:
-                best = (share, c, value)
-        if best is None:
+            if value is not None and _kind_agrees(q, c.header, value) and fits(c.header, value):
+                candidates.append((_header_share(c.header, terms, weights, name_tokens), c, value))
+        # The one rate of a row the question names answers a rate question whatever its header
+        # says ("Tỷ lệ"); among several, the column whose header the question's words name.
+        if len(candidates) > 1:
+            candidates = [x for x in candidates if x[0] >= MIN_HEADER_SHARE]
+        if not candidates:
             continue
-        _, cell, value = best
-        cov = coverage(name_tokens | expanded_tokens(cell.header), expanded_tokens(row.caption))
+        _, cell, value = max(candidates, key=lambda x: x[0])
+        cov = coverage(name_tokens | header_tokens(cell.header), expanded_tokens(row.caption))
         out.append(CellAnswer(row, name, cell, value, cov))
     if q.intent == "ranking" and q.profile.direction:
         out = _ranked(q, rows, terms, weights, coverage) + out
@@ -229,7 +236,7 @@ def _ranked(
         _, r, n, cell, value = values[0]
         # The ranking answers the words that ask for it ("cao nhất", "tỉnh nào").
         cov = coverage(
-            expanded_tokens(column) | expanded_tokens(n.text) | _RANKING_WORDS, expanded_tokens(r.caption)
+            header_tokens(column) | expanded_tokens(n.text) | _RANKING_WORDS, expanded_tokens(r.caption)
         )
         out.append(CellAnswer(r, n, cell, value, cov, ranked=True))
     return out

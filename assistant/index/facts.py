@@ -25,8 +25,9 @@ from assistant.index.units import UnitMention, units_at
 # 2: footnote marks ("[9]") are no figures. 3: ministry-level bodies written in lower case
 # ("Ngân hàng nhà nước") are units; a target named as what an action serves ("nhằm cụ thể hóa
 # mục tiêu này, …") makes no target. 4: table header groups that sit between the name and
-# trailing columns span their own sub-headers (``tables._headers``).
-EXTRACTOR_VERSION = 4
+# trailing columns span their own sub-headers (``tables._headers``). 5: "46.7%" is a rate, not
+# the date 46/7 (``figures._is_date``).
+EXTRACTOR_VERSION = 5
 
 
 @dataclass(frozen=True)

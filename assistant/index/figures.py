@@ -37,9 +37,27 @@ class Figure:
 # Legal-document identifiers are not quantities: "Công văn 7260/VPCP-KSTT",
 # "Nghị định số 179/2025/NĐ-CP", "Quyết định 422".
 _DOC_CODE_AFTER = re.compile(r"\s?/\s?(?:\d{4}\s?/\s?)?[A-ZĐ]")
-DOC_TYPES = ["nghị định", "quyết định", "công văn", "thông tư", "nghị quyết", "kết luận", "công điện", "chỉ thị",
-              "luật", "quy định", "kế hoạch", "đề án", "văn bản", "decree", "decision", "resolution", "conclusion",
-              "directive", "circular"]
+DOC_TYPES = [
+    "nghị định",
+    "quyết định",
+    "công văn",
+    "thông tư",
+    "nghị quyết",
+    "kết luận",
+    "công điện",
+    "chỉ thị",
+    "luật",
+    "quy định",
+    "kế hoạch",
+    "đề án",
+    "văn bản",
+    "decree",
+    "decision",
+    "resolution",
+    "conclusion",
+    "directive",
+    "circular",
+]
 _DOC_TYPE_BEFORE = re.compile(rf"(?:{'|'.join(DOC_TYPES)})\s+(?:số\s+)?$", re.IGNORECASE)
 
 
@@ -50,10 +68,22 @@ _LIST_MARK_AFTER = re.compile(r"\s?[-.)]\s")
 _SCALE_AFTER = re.compile(r"\s(?:nghìn|ngàn|triệu|tỷ|tỉ|trăm|thousand|million|billion)\b", re.IGNORECASE)
 
 
+_DAY_MONTH = re.compile(r"(\d{1,2})\s?[/.-]\s?(\d{1,2})")
+
+
+def _is_date(m: re.Match[str], text: str) -> bool:
+    """A day/month that can be one: "46.7%" and "12.5 %" are rates written with a decimal
+    point (tables often do), "45/12" no day of a month."""
+    if re.match(r"\s?%", text[m.end() :]):
+        return False
+    dm = _DAY_MONTH.match(m.group(0))
+    return dm is None or (1 <= int(dm.group(1)) <= 31 and 1 <= int(dm.group(2)) <= 12)
+
+
 def figures(text: str) -> list[Figure]:
     """Number mentions that can be an answer: not years, not parts of dates, not the
     numbers of legal documents or of list items; with their scale word ("19 nghìn")."""
-    dates = [m.span() for m in DATE.finditer(text)]
+    dates = [m.span() for m in DATE.finditer(text) if _is_date(m, text)]
     out = []
     for m in find_numbers(text):
         raw = m.text.strip()
@@ -61,14 +91,20 @@ def figures(text: str) -> list[Figure]:
         end = start + len(raw)
         if any(a <= m.start < b for a, b in dates):
             continue
-        if _DOC_CODE_AFTER.match(text, m.end) or _DOC_TYPE_BEFORE.search(text[max(0, m.start - 25) : m.start]):
+        if _DOC_CODE_AFTER.match(text, m.end) or _DOC_TYPE_BEFORE.search(
+            text[max(0, m.start - 25) : m.start]
+        ):
             continue
         if not m.percent and _YEAR.match(raw):
             continue
         if text[start - 1 : start] == "[" and text[end : end + 1] == "]":
             continue  # a footnote or reference mark ("[9] Một số địa phương …"), not a quantity
-        if (not m.percent and len(raw) <= 2 and _LIST_MARK_BEFORE.search(text[max(0, start - 30) : start])
-                and _LIST_MARK_AFTER.match(text, end)):
+        if (
+            not m.percent
+            and len(raw) <= 2
+            and _LIST_MARK_BEFORE.search(text[max(0, start - 30) : start])
+            and _LIST_MARK_AFTER.match(text, end)
+        ):
             continue
         scale = None if m.percent else _SCALE_AFTER.match(text, end)
         if scale:
