@@ -73,6 +73,31 @@
     return el;
   };
 
+  // The answer as a reader sees it in a plain text box: the service writes Markdown (bold
+  // figures, italic notes, a comparison as a table), which the chat page renders and this small
+  // widget flattens, still as text only: "**672**" -> "672", a table row -> "Hà Giang: 672 — …".
+  const plain = (markdown) => {
+    const out = [];
+    const lines = markdown.split("\n");
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i];
+      if (/^\s*\|/.test(l)) {
+        const cells = l.trim().replace(/^\||\|$/g, "").split("|").map((c) => c.trim());
+        if (cells.every((c) => /^:?-{2,}:?$/.test(c))) continue;  // the rule under the header
+        if (/^\s*\|(\s*:?-{2,}:?\s*\|)+\s*$/.test(lines[i + 1] || "")) continue;  // the header row
+        out.push(cells.length > 1 ? `${cells[0]}: ${cells.slice(1).join(" — ")}` : cells[0]);
+        continue;
+      }
+      out.push(l.replace(/^#{1,6}\s+/, "").replace(/^_(.+)_$/, "$1"));
+    }
+    return out.join("\n").replace(/\*\*([^*\n]+)\*\*/g, "$1").replace(/\n{3,}/g, "\n\n");
+  };
+  // A date as the answer writes it: "19/7/2023" in Vietnamese.
+  const dated = (iso) => {
+    const [y, m, d] = String(iso).split("-").map(Number);
+    return !en && d ? `${d}/${m}/${y}` : iso;
+  };
+
   const safeHref = (url) => {
     try { const u = new URL(url); return ["http:", "https:"].includes(u.protocol) ? u.href : null; } catch { return null; }
   };
@@ -86,7 +111,7 @@
       const item = document.createElement("li");
       const href = safeHref(c.url || "");
       // The date, and where the quote sits when the citation says (a legal article, a PDF page).
-      const meta = [c.published, c.path, c.page ? `${t.page} ${c.page}` : null].filter(Boolean).join(", ");
+      const meta = [c.published ? dated(c.published) : null, c.path, c.page ? `${t.page} ${c.page}` : null].filter(Boolean).join(", ");
       const label = `${c.title || c.doc_id}${meta ? ` (${meta})` : ""}`;
       if (href) {
         const a = document.createElement("a");
@@ -117,7 +142,7 @@
       });
       const body = await r.json();
       if (!r.ok) { pending.textContent = body.message || (typeof body.detail === "string" ? body.detail : t.failed); return; }
-      pending.textContent = body.answer;
+      pending.textContent = plain(body.answer);
       sources(body.citations || []);
       history.push({ role: "user", content: question }, { role: "assistant", content: body.answer });
       input.value = "";
