@@ -135,6 +135,13 @@ def test_the_api_and_the_cli_take_the_filters_and_refuse_bad_values(legal_index:
         stream = httpx.post(f"{base}/v1/ask", json={"question": QUESTION, "stream": True, "filters": {"issuer": "Bộ Y tế"}},
                             timeout=60)
         assert stream.status_code == 422  # refused before the stream starts
+        facts = httpx.get(f"{base}/v1/facts", params={"doc_number": "12/2024/TT-BNV"}, timeout=60)
+        assert facts.status_code == 200 and facts.json()["facts"]
+        assert {f["doc_id"] for f in facts.json()["facts"]} == {"tt-bo-noi-vu"}
+        everything = httpx.get(f"{base}/v1/facts", timeout=60).json()["facts"]
+        assert {f["doc_id"] for f in everything} > {"tt-bo-noi-vu"}
+        no_kind = httpx.get(f"{base}/v1/facts", params={"doc_kind": "memo"}, headers={"Accept-Language": "en"}, timeout=60)
+        assert no_kind.status_code == 422 and "document kind «memo»" in no_kind.json()["detail"]
     cli = [sys.executable, "-m", "assistant.cli", "ask", QUESTION, "--data-dir", str(legal_index), "--json"]
     out = subprocess.run([*cli, "--issuer", "Bộ Nội vụ", "--issued-until", "2024-12-31"], capture_output=True,
                          text=True, timeout=300)
@@ -158,9 +165,12 @@ def test_the_mcp_tools_take_the_filters(legal_service: AnswerService):
             passages = await client.call_tool("search", {"query": QUESTION, "k": 5, "doc_number": "2345/QĐ-UBND"})
             answer = await client.call_tool("ask", {"question": QUESTION, "issuer": "Bộ Nội vụ"})
             refused = await client.call_tool("search", {"query": QUESTION, "doc_kind": "công văn"})
-            return passages, answer, refused
+            facts = await client.call_tool("facts", {"doc_kind": "Quyết định"})
+            return passages, answer, refused, facts
 
-    passages, answer, refused = anyio.run(run)
+    passages, answer, refused, facts = anyio.run(run)
+    held = facts.structured_content["result"]  # type: ignore[attr-defined]
+    assert held and {f["doc_id"] for f in held} == {"qd-tinh-mau"}
     rows = passages.structured_content["result"]  # type: ignore[attr-defined]
     assert rows and {r["doc_id"] for r in rows} == {"qd-tinh-mau"}
     assert any(r["path"] and r["path"].startswith("Điều 2") for r in rows)

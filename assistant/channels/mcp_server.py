@@ -30,6 +30,7 @@ from assistant.documents import DocumentService
 from assistant.facts_table import InvalidFilter
 from assistant.index.gazetteer import all_provinces
 from assistant.retrieval import Filters
+from assistant.retrieval.legal import checked, matching_documents
 from assistant.schemas import AnswerResponse, Turn
 from assistant.service import AnswerService, InvalidQuestion
 
@@ -169,10 +170,19 @@ def build_server(service: AnswerService, documents: DocumentService) -> MCPServe
         kind: str | None = Field(None, description="Loại: value, target, … / kind"),
         limit: int = Field(50, ge=1, le=500, description="Số dòng tối đa / at most this many rows"),
         language: str = Field("vi", pattern="^(vi|en)$", description="vi | en (the refusals' language)"),
+        doc_kind: str | None = DocKind,
+        doc_number: str | None = DocNumber,
+        issuer: str | None = Issuer,
     ) -> list[dict[str, Any]]:
+        def rows() -> list[dict[str, Any]]:
+            legal = Filters(doc_kind=doc_kind, doc_number=doc_number, issuer=issuer)
+            held = matching_documents(documents.store, checked(documents.store, legal))
+            found = documents.facts(metric, unit, level, period, kind, None if held is not None else limit, language)
+            return found if held is None else [r for r in found if r["doc_id"] in held][:limit]
+
         try:
-            return await off_loop(lambda: documents.facts(metric, unit, level, period, kind, limit, language))
-        except InvalidFilter as exc:
+            return await off_loop(rows)
+        except (InvalidFilter, ValueError) as exc:  # ValueError: a legal filter value matching nothing
             raise ToolError(str(exc)) from exc
 
     @server.tool(
