@@ -262,7 +262,9 @@ def _standalone(question: str, previous: list[str]) -> str:
     # with the unit and period it leaves implicit: the previous question's other words would
     # only dilute it. A bare phrase ("Còn một phần thì sao?") needs the whole previous question.
     # One that asks its own question at length and leaves nothing implicit stands alone.
-    carried = _carried_slots(prev, rest) if asks else []
+    # "Trong số đó, …" asks about a part of what the previous question asked: its whole topic
+    # is needed, not only its places and years.
+    carried = _carried_slots(prev, rest) if asks and not _POINTING_START.search(question) else []
     if carried:
         return f"{rest} — {', '.join(carried)}"
     return rest if own else f"{rest} — {prev}"

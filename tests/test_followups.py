@@ -37,3 +37,10 @@ def test_the_same_followup_asked_twice_is_not_glued_to_itself():
 def test_a_comparison_naming_its_units_stands_alone_after_a_figure_question():
     q = "So sánh tỷ lệ hồ sơ trực tuyến của Lào Cai và Yên Bái"
     assert standalone(q, _history(_FIRST)) == q
+
+
+def test_a_part_of_the_previous_answer_keeps_the_previous_topic():
+    history = _history("Tỉnh dự kiến cần bao nhiêu kinh phí để hỗ trợ cán bộ dôi dư khi sắp xếp bộ máy?")
+    rewritten = standalone("Trong số đó, phần dành cho cấp xã là bao nhiêu?", history)
+    assert rewritten.startswith("phần dành cho cấp xã là bao nhiêu")
+    assert "kinh phí để hỗ trợ cán bộ dôi dư" in rewritten
