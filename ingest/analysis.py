@@ -9,6 +9,8 @@ content hash comparison, the writes) stays in ``ingest.pipeline``.
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ from ingest.chunking import chunk_document
 from ingest.dedupe import simhash
 from ingest.formats import PAGE_STARTS
 from ingest.loaders import SourceDocument
+from ingest.screening import instructions_to_ai
 
 # Stages timed per document (seconds, summed by the pipeline; bench/ingest_throughput.py prints them).
 STAGES = ("chunk", "tokenise", "vocabulary", "simhash", "facts")
@@ -84,3 +87,28 @@ def analyse(doc: SourceDocument, content_hash: str, max_chars: int, overlap_char
     t5 = time.perf_counter()
     seconds = {"chunk": t1 - t0, "tokenise": t2 - t1, "vocabulary": t3 - t2, "simhash": t4 - t3, "facts": t5 - t4}
     return Analysed(chunks, texts, fingerprint, vocab, facts, seconds)
+
+
+def screen_and_analyse(
+    doc: SourceDocument, content_hash: str, max_chars: int, overlap_chars: int
+) -> tuple[str | None, float, Analysed | None]:
+    """(the passage addressed to an AI, if any; seconds screening; the analysis, unless held
+    back): what an analyser process does with one new or changed document."""
+    t0 = time.perf_counter()
+    planted = instructions_to_ai(f"{doc.title}\n{doc.text}")
+    seconds = time.perf_counter() - t0
+    if planted:
+        return planted, seconds, None
+    return None, seconds, analyse(doc, content_hash, max_chars, overlap_chars)
+
+
+def watch_parent(parent: int) -> None:
+    """Initializer of an analyser process: exit once the process that started it is gone (a
+    SIGKILLed ingest must not leave analysers behind; their queue never tells them)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="watch-parent").start()

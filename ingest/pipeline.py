@@ -11,17 +11,21 @@ at the end of the run).
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
+import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from assistant.index.embeddings import EmbeddingCache, embed_with_cache
 from assistant.index.store import DocumentRecord, IndexStore, PreparedDocument
-from ingest.analysis import STAGES, Analysed, analyse, chunk_id  # noqa: F401 — chunk_id: callers import it from here
+from ingest.analysis import STAGES, Analysed, analyse, chunk_id, screen_and_analyse, watch_parent  # noqa: F401 — chunk_id: callers import it from here
 from ingest.dedupe import FingerprintIndex
 from ingest.legal import legal_metadata
 from ingest.loaders import LoadError, SourceDocument
-from ingest.screening import instructions_to_ai
 
 # A batch is written once it holds this many documents or chunks: large enough that per-call
 # costs (a Chroma upsert is ~30 ms however small, a registry commit syncs the disk) vanish,
@@ -65,6 +69,7 @@ class IngestPipeline:
         overlap_chars: int = 200,
         batch_docs: int = BATCH_DOCS,
         batch_chunks: int = BATCH_CHUNKS,
+        workers: int | None = None,
     ) -> None:
         self.store = store
         self.cache = cache
@@ -72,6 +77,9 @@ class IngestPipeline:
         self.overlap_chars = overlap_chars
         self.batch_docs = max(1, batch_docs)
         self.batch_chunks = max(1, batch_chunks)
+        # Analyser processes for long runs (None: one per core where there are several).
+        cores = os.cpu_count() or 1
+        self.workers = (cores if cores > 1 else 0) if workers is None else max(0, workers)
         self._known: FingerprintIndex | None = None
         # Cluster roots of documents prepared by this pipeline: a near-duplicate of one still
         # waiting in the batch links to the root it will be stored with.
@@ -94,6 +102,10 @@ class IngestPipeline:
 
     def _prepare(self, doc: SourceDocument, content_hash: str) -> tuple[DocumentRecord, Analysed]:
         analysed = analyse(doc, content_hash, self.max_chars, self.overlap_chars)
+        return self._link(doc, content_hash, analysed), analysed
+
+    def _link(self, doc: SourceDocument, content_hash: str, analysed: Analysed) -> DocumentRecord:
+        """The document's record, linked to the near-duplicate stored or prepared before it."""
         for stage, seconds in analysed.seconds.items():
             self.seconds[stage] += seconds
         t0 = time.perf_counter()
@@ -116,7 +128,7 @@ class IngestPipeline:
             known.add(doc.doc_id, analysed.fingerprint)
         self._roots[doc.doc_id] = record.dup_of or doc.doc_id
         self.seconds["dedupe"] += time.perf_counter() - t0
-        return record, analysed
+        return record
 
     def _stage(self, doc: SourceDocument) -> _Pending:
         """Hash the document and, unless it is unchanged, analyse it."""
@@ -201,9 +213,9 @@ class IngestPipeline:
     ) -> IngestReport:
         report = IngestReport()
         seen: set[str] = set()
-        pending: list[_Pending] = []
-        n_chunks = 0
-        with self.store.batch():
+        run = _Run(report, on_document, on_chunks)
+        changed = 0
+        with self.store.batch(), contextlib.ExitStack() as stack:
             for item in items:
                 if isinstance(item, LoadError):
                     report.errors.append(str(item))
@@ -216,29 +228,78 @@ class IngestPipeline:
                 seen.add(item.doc_id)
                 try:
                     content_hash, previous = self._hashes(item)
-                    if previous == content_hash:
-                        # Stored as it is: it was screened when it was stored, so an unchanged
-                        # re-ingest costs the hash and one registry lookup.
-                        staged = _Pending(item, "unchanged")
-                    else:
-                        t0 = time.perf_counter()
-                        planted = instructions_to_ai(f"{item.title}\n{item.text}")
-                        self.seconds["screen"] += time.perf_counter() - t0
-                        if planted:
-                            report.errors.append(
-                                f"{item.origin}: document {item.doc_id!r} held back: it contains instructions "
-                                f"addressed to an AI assistant ({planted!r}); review it before ingesting"
-                            )
-                            continue
-                        record, analysed = self._prepare(item, content_hash)
-                        staged = _Pending(item, "added" if previous is None else "updated", record, analysed)
                 except Exception as exc:  # one bad document must not stop the run
                     report.errors.append(f"{item.origin}: {type(exc).__name__}: {exc}")
                     continue
-                pending.append(staged)
-                n_chunks += len(staged.analysed.chunks) if staged.analysed else 0
-                if len(pending) >= self.batch_docs or n_chunks >= self.batch_chunks:
-                    self._flush(pending, report, on_document, on_chunks)
-                    pending, n_chunks = [], 0
-            self._flush(pending, report, on_document, on_chunks)
+                job = _Job(item, content_hash, previous)
+                if previous != content_hash:
+                    changed += 1
+                    # A long run analyses ahead in other processes while this one embeds and
+                    # writes; a short one (an upload) is not worth starting them.
+                    if run.pool is None and self.workers and changed > self.batch_docs:
+                        run.pool = stack.enter_context(
+                            ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                                initializer=watch_parent, initargs=(os.getpid(),))
+                        )
+                    if run.pool is not None:
+                        job.future = run.pool.submit(
+                            screen_and_analyse, item, content_hash, self.max_chars, self.overlap_chars
+                        )
+                run.window.append(job)
+                # Unchanged documents (nothing to analyse) and in-process analysis are taken at
+                # once; with analysers, up to four batches of documents are in flight.
+                while run.window and (run.pool is None or len(run.window) > 4 * self.batch_docs):
+                    self._take(run.window.popleft(), run)
+            while run.window:
+                self._take(run.window.popleft(), run)
+            self._flush(run.pending, report, on_document, on_chunks)
         return report
+
+    def _take(self, job: _Job, run: _Run) -> None:
+        """The next document in order: its analysis (waited for, or done here), its
+        near-duplicate link, its place in the batch; a full batch is written."""
+        doc = job.doc
+        if job.previous == job.content_hash:
+            run.pending.append(_Pending(doc, "unchanged"))
+        else:
+            try:
+                if job.future is not None:
+                    planted, screen_s, analysed = job.future.result()
+                else:
+                    planted, screen_s, analysed = screen_and_analyse(doc, job.content_hash, self.max_chars,
+                                                                     self.overlap_chars)
+                self.seconds["screen"] += screen_s
+                if planted or analysed is None:
+                    run.report.errors.append(
+                        f"{doc.origin}: document {doc.doc_id!r} held back: it contains instructions "
+                        f"addressed to an AI assistant ({planted!r}); review it before ingesting"
+                    )
+                    return
+                record = self._link(doc, job.content_hash, analysed)
+            except Exception as exc:  # one bad document must not stop the run
+                run.report.errors.append(f"{doc.origin}: {type(exc).__name__}: {exc}")
+                return
+            run.pending.append(_Pending(doc, "added" if job.previous is None else "updated", record, analysed))
+            run.n_chunks += len(analysed.chunks)
+        if len(run.pending) >= self.batch_docs or run.n_chunks >= self.batch_chunks:
+            self._flush(run.pending, run.report, run.on_document, run.on_chunks)
+            run.pending, run.n_chunks = [], 0
+
+
+@dataclass
+class _Job:
+    doc: SourceDocument
+    content_hash: str
+    previous: str | None
+    future: Future[tuple[str | None, float, Analysed | None]] | None = None
+
+
+@dataclass
+class _Run:
+    report: IngestReport
+    on_document: Callable[[SourceDocument, str], None] | None
+    on_chunks: Callable[[int], None] | None
+    pending: list[_Pending] = field(default_factory=list)
+    n_chunks: int = 0
+    window: deque[_Job] = field(default_factory=deque)
+    pool: ProcessPoolExecutor | None = None
