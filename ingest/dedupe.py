@@ -22,16 +22,13 @@ def simhash(text: str) -> int | None:
     words = re.findall(r"\w+", fold_accents(index_form(text)))
     if len(words) < MIN_WORDS:
         return None
-    hashes = np.array(
-        [
-            int.from_bytes(hashlib.blake2b(" ".join(words[i : i + 3]).encode(), digest_size=8).digest(), "big")
-            for i in range(len(words) - 2)
-        ],
-        dtype=np.uint64,
+    digests = b"".join(
+        hashlib.blake2b(f"{a} {b} {c}".encode(), digest_size=8).digest() for a, b, c in zip(words, words[1:], words[2:])
     )
-    bits = (hashes[:, None] >> np.arange(64, dtype=np.uint64)) & np.uint64(1)
-    votes = (2 * bits.astype(np.int64) - 1).sum(axis=0)
-    value = sum(1 << bit for bit in range(64) if votes[bit] > 0)
+    # Each digest is a big-endian 64-bit value: unpacked, column j holds bit 63 - j.
+    bits = np.unpackbits(np.frombuffer(digests, dtype=np.uint8).reshape(-1, 8), axis=1)
+    votes = 2 * bits.sum(axis=0, dtype=np.int64) - len(words) + 2  # +1 per set bit, -1 per clear
+    value = sum(1 << (63 - j) for j in range(64) if votes[j] > 0)
     # SQLite integers are signed 64-bit.
     return value - (1 << 64) if value >= 1 << 63 else value
 

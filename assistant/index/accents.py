@@ -23,11 +23,13 @@ def vocabulary(text: str) -> Counter[tuple[str, str]]:
     counts: Counter[tuple[str, str]] = Counter()
     for line in index_form(text).lower().split("\n"):
         words = _WORD.findall(line)
-        for i, w in enumerate(words):
-            counts[(fold_accents(w), w)] += 1
-            if i + 1 < len(words):
-                pair = f"{w} {words[i + 1]}"
-                counts[(fold_accents(pair), pair)] += 1
+        if not words:
+            continue
+        # One fold per line: folding works character by character and a letter never folds to
+        # a space, so the folded words are the folded line's, and a pair's fold is its words'.
+        folded = fold_accents(" ".join(words)).split(" ")
+        counts.update(zip(folded, words))
+        counts.update(zip([f"{a} {b}" for a, b in zip(folded, folded[1:])], [f"{a} {b}" for a, b in zip(words, words[1:])]))
     return counts
 
 
