@@ -264,7 +264,7 @@ def _standalone(question: str, previous: list[str]) -> str:
     # One that asks its own question at length and leaves nothing implicit stands alone.
     # "Trong số đó, …" asks about a part of what the previous question asked: its whole topic
     # is needed, not only its places and years.
-    carried = _carried_slots(prev, rest) if asks and not _POINTING_START.search(question) else []
+    carried = _carried_slots(prev, rest) if asks and not _PART_OF.search(question) else []
     if carried:
         return f"{rest} — {', '.join(carried)}"
     return rest if own else f"{rest} — {prev}"
@@ -280,6 +280,10 @@ OWN_QUESTION_WORDS = 8
 _POINTING_START = re.compile(
     r"^\s*(?:trong số đó|trong so do|trong đó|trong do|riêng|rieng|of these|of those|among them|of them)\b",
     re.IGNORECASE,
+)
+# "Of these": a part of what the previous question asked about ("riêng …" sets its own slot instead).
+_PART_OF = re.compile(
+    r"^\s*(?:trong số đó|trong so do|trong đó|trong do|of these|of those|among them|of them)\b", re.IGNORECASE
 )
 _TOPIC_THI = re.compile(r"\b(?:thì|thi)\b", re.IGNORECASE)
 _NAME_RUN = re.compile(r"(?<![\w.])(?:[A-ZĐ][\w-]*)(?:\s+[A-ZĐ][\w-]*)+|\b[A-ZĐ]{2,}[\w-]*")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.answering.question import QuestionProfile, informative, profile
+from assistant.answering.question import QuestionProfile, informative, profile, ranking_direction
 from assistant.index.facets import Period, levels_in, metrics_in, periods_in
 from assistant.index.gazetteer import units_in_question
 from assistant.index.keywords import tokenize
@@ -39,7 +39,7 @@ _TREND = re.compile(
 )
 _RANKING = re.compile(
     r"\b(?:cao nhat|thap nhat|nhieu nhat|it nhat|dung dau|dan dau|xep dau|xep cuoi|dung cuoi|xep chot|"
-    r"dung chot|cuoi bang|bet bang|lon nhat|nho nhat|it (?:\w+ ){0,2}nhat|nhieu (?:\w+ ){0,3}nhat|"
+    r"dung chot|cuoi bang|bet bang|lon nhat|nho nhat|"
     r"top \d+|highest|lowest|most|least|best|worst|ranked first|ranked last|"
     r"first place|last place)\b"
 )
@@ -214,7 +214,9 @@ def intent_of(text: str, units: tuple[UnitRef, ...], n_periods: int) -> str:
         or any(levels.count(level) >= 2 for level in set(levels))
     ):
         return "comparison"
-    if _RANKING.search(folded):
+    # The ends a ranking is asked by with words between ("nhiều văn bản … nhất") are the
+    # profile's (``question.ranking_direction``): one pattern, not two that drift apart.
+    if _RANKING.search(folded) or ranking_direction(text) is not None:
         return "ranking"
     if _LIST.search(folded):
         return "list"

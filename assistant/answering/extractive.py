@@ -434,10 +434,12 @@ class ExtractiveAnswerer:
             # somewhere else ("Bắc Kạn" is not answered by a Thái Nguyên report).
             place_factor = 0.5 if wanted_units and named and not wanted_units & named else 1.0
             plan = plan_lead_in(chunk.title)
+            document_factor = 1.0
             if cited and not cited & _symbols(
                 f"{chunk.title}\n{self._text(chunk.doc_id, texts) or chunk.text}"
             ):
-                place_factor *= OTHER_DOCUMENT_FACTOR  # the question cites another document
+                document_factor = OTHER_DOCUMENT_FACTOR  # the question cites another document
+            place_factor *= document_factor
             cells_found = False
             if TABLE_HINT.search(chunk.text):
                 whole_text = self._text(chunk.doc_id, texts)
@@ -446,7 +448,9 @@ class ExtractiveAnswerer:
                     def cov_of(
                         own: set[str],
                         ctx: set[str],
-                        factor: float = place_factor,
+                        # A cell's row names its own unit (``cells.names_row``): the other
+                        # provinces the chunk names say nothing against it.
+                        factor: float = document_factor,
                         title: set[str] = title_tokens,
                     ) -> float:
                         return self._coverage(terms, weights, own, ctx | title) * factor

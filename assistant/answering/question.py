@@ -151,11 +151,11 @@ _NUMBER_EN = re.compile(
 # lowest-ranked shares every other word with the sentence about the highest-ranked.
 _LOW = re.compile(
     r"\b(thap nhat|xep cuoi|dung cuoi|cuoi bang|vi tri cuoi|kem nhat|xep chot|dung chot|bet bang|"
-    r"nho nhat|it (?:\w+ ){0,2}nhat|lowest|bottom|worst|ranked last|last place)\b"
+    r"nho nhat|it (?:\w+ ){0,5}nhat|lowest|bottom|worst|ranked last|last place)\b"
 )
 _HIGH = re.compile(
     r"\b(cao nhat|dan dau|dung dau|xep dau|xep thu nhat|vi tri thu nhat|vi tri so 1|lon nhat|"
-    r"nhieu (?:\w+ ){0,3}nhat|highest|top|best|largest|ranked first|came first|first place|number one|topped)\b"
+    r"nhieu (?:\w+ ){0,6}nhat|highest|top|best|largest|ranked first|came first|first place|number one|topped)\b"
 )
 _RANK_Q = re.compile(
     r"\b(?:thu may|hang may|xep thu (?:may|bao nhieu)|xep hang (?:thu )?(?:may|bao nhieu)|vi tri (?:thu )?(?:may|bao nhieu)|"
