@@ -21,7 +21,7 @@ from assistant.index.contract import passage_text
 from assistant.index.dates import date_range
 from assistant.index.facts import Fact, extract_facts
 from assistant.index.gazetteer import provinces_in
-from assistant.index.keywords import tokenize
+from assistant.index.keywords import tokenize_index_form
 from assistant.index.records import ChunkRecord
 from ingest.chunking import chunk_document
 from ingest.dedupe import simhash
@@ -71,7 +71,7 @@ def analyse(doc: SourceDocument, content_hash: str, max_chars: int, overlap_char
                 ord=c.ord,
                 start=c.start,
                 end=c.end,
-                tokens=tokenize(indexed),
+                tokens=tokenize_index_form(indexed),  # passage_text gives the index form
                 provinces=provinces_in(indexed),
                 dates=date_range(indexed),
                 anchors=chunk_anchors(c.start, c.end, c.sections, pages),

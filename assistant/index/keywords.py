@@ -49,11 +49,21 @@ def tokenize(text: str) -> list[str]:
     return list(_tokenize(text))
 
 
+def tokenize_index_form(text: str) -> list[str]:
+    """:func:`tokenize` of a text already in its index form (``index_form`` is idempotent):
+    ingest's chunk texts are, and normalising each a second time cost as much as the rest."""
+    return list(_tokens(text.lower()))
+
+
 @lru_cache(maxsize=8192)
 def _tokenize(text: str) -> tuple[str, ...]:
+    return _tokens(index_form(text).lower())
+
+
+def _tokens(lowered: str) -> tuple[str, ...]:
     tokens: list[str] = []
     prev: str | None = None
-    for m in _PIECE.finditer(index_form(text).lower()):
+    for m in _PIECE.finditer(lowered):
         if m.group("num"):
             tokens.extend(number_tokens(m.group("num")))
             prev = None
