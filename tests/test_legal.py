@@ -114,3 +114,12 @@ def test_the_shared_decisions_are_structured_and_news_is_not():
     with (SHARED / "general.jsonl").open(encoding="utf-8") as f:
         news = [json.loads(next(f)) for _ in range(2000)]
     assert not [d["doc_id"] for d in news if sections(d["text"])]
+
+
+def test_the_number_of_an_article_clause_or_appendix_is_no_figure():
+    from assistant.index.figures import figures
+
+    assert figures("Điều 2. Thời hạn và lệ phí") == []
+    assert [f.text for f in figures("Theo Khoản 3 Điều 5, lệ phí là 100.000 đồng mỗi hồ sơ.")] == ["100.000"]
+    assert [f.text for f in figures("Phụ lục 2: danh mục gồm 15 thủ tục; Bước 1 tiếp nhận trong 2 ngày.")] == ["15", "2"]
+    assert [f.text for f in figures("Mục tiêu đạt 90% hồ sơ trực tuyến.")] == ["90%"]

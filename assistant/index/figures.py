@@ -61,6 +61,11 @@ DOC_TYPES = [
 _DOC_TYPE_BEFORE = re.compile(rf"(?:{'|'.join(DOC_TYPES)})\s+(?:số\s+)?$", re.IGNORECASE)
 
 
+# "Điều 2", "Khoản 3", "Chương IV", "Phụ lục 1", "Bước 2": the number of a part of a document
+# (assistant/index/structure.py), not a quantity: a decision's "Điều 2. Thời hạn và lệ phí" must
+# not answer what the fee is.
+_PART_BEFORE = re.compile(r"\b(?:điều|khoản|điểm|chương|mục|phụ\s+lục|bước|mẫu\s+số|biểu\s+số)\s+$", re.IGNORECASE)
+
 # "1- Cán bộ…", "2. Viên chức…", "a) …": the number of a list item, not a quantity.
 _LIST_MARK_BEFORE = re.compile(r"(?:^|\n|:|;)\s*\(?$")
 _LIST_MARK_AFTER = re.compile(r"\s?[-.)]\s")
@@ -96,6 +101,8 @@ def figures(text: str) -> list[Figure]:
         ):
             continue
         if not m.percent and _YEAR.match(raw):
+            continue
+        if not m.percent and _PART_BEFORE.search(text[max(0, start - 12) : start]):
             continue
         if text[start - 1 : start] == "[" and text[end : end + 1] == "]":
             continue  # a footnote or reference mark ("[9] Một số địa phương …"), not a quantity
