@@ -194,6 +194,31 @@ def test_conversations_persist_rename_reopen_export_delete(browser, server):
     page.context.close()
 
 
+def test_conversations_on_a_phone_open_from_the_header(browser, server):
+    page = new_page(browser, server, "phone")
+    page.on("dialog", lambda d: d.accept())
+    ask(page, FIGURE_Q, 1)
+    page.click("#toggle-list")
+    assert page.get_attribute("#toggle-list", "aria-expanded") == "true"
+    page.click("#new-chat")  # starts a new one and closes the list
+    assert page.get_attribute("#toggle-list", "aria-expanded") == "false" and page.locator(".turn").count() == 0
+    ask(page, "Chỉ số PAR Index năm 2023 của thị xã Kỳ Anh đạt bao nhiêu điểm?", 1)
+    page.click("#toggle-list")
+    convs = page.locator("#conversation-list .open-conv")
+    assert convs.count() == 2 and page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    page.locator("#conversation-list li", has_text="Hà Giang").locator(".rename-conv").click()
+    page.fill(".rename-input", "Hà Giang trên điện thoại")
+    page.keyboard.press("Enter")
+    shot(page, "page-conversations-phone")
+    page.locator("#conversation-list .open-conv", has_text="Hà Giang trên điện thoại").click()
+    # Reopened: the list closes and the answer is there, from storage.
+    assert page.get_attribute("#toggle-list", "aria-expanded") == "false"
+    assert page.locator(".turn.user").all_inner_texts() == [FIGURE_Q] and "35,48%" in page.locator(".turn.bot").inner_text()
+    page.reload()
+    assert page.locator(".turn.user").all_inner_texts() == [FIGURE_Q]  # the open one comes back after a reload
+    page.context.close()
+
+
 def test_markdown_is_rendered_and_text_never_becomes_html(browser, server):
     page = new_page(browser, server)
     page.evaluate(
