@@ -12,6 +12,7 @@ from datetime import date
 
 from assistant.answering import question as question_rules
 from assistant.answering.analysis import QuestionAnalysis, analyse
+from assistant.answering.cells import rows_asked
 from assistant.answering.combine import Row, compose_table
 from assistant.answering.compose import compose, declined, merger_note, not_found, understood
 from assistant.answering.decline import Declines
@@ -103,7 +104,9 @@ class AnswerService:
         self.llm: LLMAnswerer | None = None
         if settings.llm not in ("", "none"):
             key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-            model = make_chat_model(settings.llm, settings.llm_base_url, key, settings.llm_timeout_s, settings.llm_max_retries)
+            model = make_chat_model(
+                settings.llm, settings.llm_base_url, key, settings.llm_timeout_s, settings.llm_max_retries
+            )
             self.llm = LLMAnswerer(model)
 
     def validate(self, question: str) -> str:
@@ -130,7 +133,9 @@ class AnswerService:
         doc = self.store.document(doc_id)
         return doc.text if doc else None
 
-    def prepare(self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None) -> Prepared:
+    def prepare(
+        self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None
+    ) -> Prepared:
         """Validate, rewrite a follow-up, retrieve: everything before the answer is written."""
         started = time.perf_counter()
         q = self.validate(question)
@@ -145,10 +150,14 @@ class AnswerService:
             retrieval_q = retrieval_q or standalone(q, history)
         analysis = analyse(q, retrieval_q, language)
         with stage("retrieve"):
-            _, hits = self.retriever.retrieve(retrieval_q, self.settings.retrieval_k, filters, analysis.profile.kind)
+            _, hits = self.retriever.retrieve(
+                retrieval_q, self.settings.retrieval_k, filters, analysis.profile.kind
+            )
         return Prepared(q, retrieval_q, language, hits, started, analysis, filters)
 
-    def answer(self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None) -> AnswerResponse:
+    def answer(
+        self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None
+    ) -> AnswerResponse:
         """The verified answer: what every channel shows."""
         return self.answer_with_hits(question, history, filters)[0]
 
@@ -162,10 +171,14 @@ class AnswerService:
             return self.extractive(p), p.hits
         try:
             with stage("llm"):
-                text, problems, warnings = self.llm.draft(p.retrieval_q, self._llm_sources(p), self._llm_prompts(p))
+                text, problems, warnings = self.llm.draft(
+                    p.retrieval_q, self._llm_sources(p), self._llm_prompts(p)
+                )
         except LLMUnavailable as exc:
             FALLBACKS.labels("unavailable").inc()
-            return self.extractive(p, [f"the language model failed ({exc}); showing the extractive answer"]), p.hits
+            return self.extractive(
+                p, [f"the language model failed ({exc}); showing the extractive answer"]
+            ), p.hits
         return self.finish_llm(p, text, problems, warnings), p.hits
 
     def _llm_prompts(self, p: Prepared) -> PromptSet:
@@ -187,24 +200,36 @@ class AnswerService:
             declines = p.declines = Declines(p.analysis, self._document_text)
             with stage("extract"):
                 p.evidence = self.answerer.select(
-                    p.analysis, p.hits, self.store.keyword_index(), lambda ev: declines(ev.chunk, ev.sentence) is None
+                    p.analysis,
+                    p.hits,
+                    self.store.keyword_index(),
+                    lambda ev: declines(ev.chunk, ev.sentence, ev.ranked_cell) is None,
                 )
         return p.evidence
 
-    def finish_llm(self, p: Prepared, text: str | None, problems: list[str], warnings: list[str]) -> AnswerResponse:
+    def finish_llm(
+        self, p: Prepared, text: str | None, problems: list[str], warnings: list[str]
+    ) -> AnswerResponse:
         """Turn a checked LLM draft into the response; a rejected draft becomes the
         extractive answer, with the reasons in ``warnings``."""
         prompts = self._llm_prompts(p)
         if text is None:
             FALLBACKS.labels("rejected").inc()
-            return self.extractive(p, [f"the language model's answer was rejected ({'; '.join(problems)}); showing the extractive answer"])
+            return self.extractive(
+                p,
+                [
+                    f"the language model's answer was rejected ({'; '.join(problems)}); showing the extractive answer"
+                ],
+            )
         if text == "":
             answer = not_found(load_prompts("extractive", p.language), p.nearest_titles())
             return self._response(p, answer, [], warnings, "llm", prompts.version)
         answer, cits = llm_citations(text, self._llm_sources(p))
         report = check(answer, cits, self.store, figures=False)  # figures: verified on the sources
         if not report.ok:
-            return self.extractive(p, [f"the language model's answer was rejected ({'; '.join(report.problems)})"])
+            return self.extractive(
+                p, [f"the language model's answer was rejected ({'; '.join(report.problems)})"]
+            )
         return self._response(p, answer, cits, warnings, "llm", prompts.version)
 
     def _side_evidence(self, p: Prepared, side: Side) -> Evidence | None:
@@ -212,9 +237,15 @@ class AnswerService:
         _, hits = self.retriever.retrieve(side.analysis.text, self.settings.retrieval_k, p.filters, "number")
         declines = Declines(side.analysis, self._document_text)
         evidence = self.answerer.select(
-            side.analysis, hits, self.store.keyword_index(), lambda ev: declines(ev.chunk, ev.sentence) is None
+            side.analysis,
+            hits,
+            self.store.keyword_index(),
+            lambda ev: declines(ev.chunk, ev.sentence, ev.ranked_cell) is None,
         )
-        if not evidence or declines(evidence[0].chunk, evidence[0].sentence) is not None:
+        if (
+            not evidence
+            or declines(evidence[0].chunk, evidence[0].sentence, evidence[0].ranked_cell) is not None
+        ):
             return None
         return evidence[0]
 
@@ -234,8 +265,37 @@ class AnswerService:
         if not report.ok:
             warnings.extend(report.problems)
             return None
-        prefix = understood(prompts, p.retrieval_q if p.analysis.rewritten else None) + merger_note(prompts, p.analysis)
-        return self._response(p, prefix + answer, citations, warnings, "extractive", prompts.version, table=table)
+        prefix = understood(prompts, p.retrieval_q if p.analysis.rewritten else None) + merger_note(
+            prompts, p.analysis
+        )
+        return self._response(
+            p, prefix + answer, citations, warnings, "extractive", prompts.version, table=table
+        )
+
+    def _ranked_table(
+        self, p: Prepared, prompts: PromptSet, best: Evidence, warnings: list[str]
+    ) -> AnswerResponse | None:
+        """A ranking read from a table: its extreme as the headline, then the first rows of
+        the column in ranking order, each cited with its own row."""
+        assert best.ranking is not None
+        rows = [Row(e.label or "", e) for e in best.ranking[: rows_asked(p.analysis.text)]]
+        end = prompts["rank_high" if p.analysis.profile.direction == "high" else "rank_low"]
+        lead = prompts["lead_cell_ranked"].format(
+            figure=best.figure, row=best.label, column=best.column, end=end
+        )
+        intro = prompts["table_intro_ranking"].format(column=best.column, end=end)
+        answer, citations, table = compose_table(rows, "ranking", prompts, p.language, intro)
+        answer = lead.rstrip() + "\n\n" + answer
+        report = check(answer, citations, self.store)
+        if not report.ok:
+            warnings.extend(report.problems)
+            return None
+        prefix = understood(prompts, p.retrieval_q if p.analysis.rewritten else None) + merger_note(
+            prompts, p.analysis
+        )
+        return self._response(
+            p, prefix + answer, citations, warnings, "extractive", prompts.version, table=table
+        )
 
     def extractive(self, p: Prepared, warnings: list[str] | None = None) -> AnswerResponse:
         warnings = list(warnings or [])
@@ -247,10 +307,12 @@ class AnswerService:
                 return composed
         evidence = list(self._evidence(p))
         citations: list = []
-        prefix = understood(prompts, p.retrieval_q if p.analysis.rewritten else None) + merger_note(prompts, p.analysis)
+        prefix = understood(prompts, p.retrieval_q if p.analysis.rewritten else None) + merger_note(
+            prompts, p.analysis
+        )
         if evidence:
             assert p.declines is not None  # set by _evidence
-            refusal = p.declines(evidence[0].chunk, evidence[0].sentence)
+            refusal = p.declines(evidence[0].chunk, evidence[0].sentence, evidence[0].ranked_cell)
             if refusal is not None:
                 copies = [SourceRef(**d) for d in self.store.duplicates(evidence[0].chunk.doc_id)]
                 answer, citations = declined(refusal, evidence[0], prompts, p.language, copies)
@@ -258,16 +320,29 @@ class AnswerService:
                 # only the citation and its verbatim quote are checked.
                 if check(answer, citations, self.store, figures=False).ok:
                     return self._response(
-                        p, prefix + answer, citations, warnings, "extractive", prompts.version, answerable=False
+                        p,
+                        prefix + answer,
+                        citations,
+                        warnings,
+                        "extractive",
+                        prompts.version,
+                        answerable=False,
                     )
                 evidence, citations = [], []
+        if evidence and evidence[0].ranking and p.analysis.intent == "ranking":
+            ranked = self._ranked_table(p, prompts, evidence[0], warnings)
+            if ranked is not None:
+                return ranked
         if evidence:
             # One citation per story: republished copies become "also reported by".
             by_story: dict[str, Evidence] = {}
             for e in evidence:
                 by_story.setdefault(self.store.cluster(e.chunk.doc_id), e)
             evidence = list(by_story.values())
-            also = {e.chunk.doc_id: [SourceRef(**d) for d in self.store.duplicates(e.chunk.doc_id)] for e in evidence}
+            also = {
+                e.chunk.doc_id: [SourceRef(**d) for d in self.store.duplicates(e.chunk.doc_id)]
+                for e in evidence
+            }
             answer, citations = compose(evidence, prompts, p.language, also, p.analysis.profile.direction)
             report = check(answer, citations, self.store)
             if not report.ok:
@@ -324,8 +399,13 @@ class AnswerService:
             for token in self.llm.stream(llm_messages(p.retrieval_q, sources, prompts)):
                 parts.append(token)
                 yield "token", token
-            text, problems, warnings = self.llm.draft(p.retrieval_q, sources, prompts, first="".join(parts).strip())
+            text, problems, warnings = self.llm.draft(
+                p.retrieval_q, sources, prompts, first="".join(parts).strip()
+            )
         except LLMUnavailable as exc:
-            yield "final", self.extractive(p, [f"the language model failed ({exc}); showing the extractive answer"])
+            yield (
+                "final",
+                self.extractive(p, [f"the language model failed ({exc}); showing the extractive answer"]),
+            )
             return
         yield "final", self.finish_llm(p, text, problems, warnings)

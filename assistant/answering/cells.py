@@ -39,6 +39,24 @@ MIN_HEADER_SHARE = 0.15
 # A cell is read only from a cell of a table the question's words name: its coverage gets this
 # on top, so that the garbled "sentences" of the same flattened table never beat it.
 CELL_BONUS = 0.3
+# A ranking read from a table lists at most this many of its rows; DEFAULT_RANKED_ROWS where
+# the question asks for no number ("tỉnh nào cao nhất" shows the top five for context).
+MAX_RANKED_ROWS = 10
+DEFAULT_RANKED_ROWS = 5
+_ROWS_ASKED = re.compile(
+    r"\btop\s*(\d{1,2})\b|\b(\d{1,2})\s+(?:tỉnh|thành phố|bộ|cơ quan|đơn vị|địa phương|huyện|quận|xã|phường|sở|"
+    r"provinces|ministries|units|localities|districts)\b",
+    re.IGNORECASE,
+)
+
+
+def rows_asked(question: str) -> int:
+    """How many rows a ranking question asks for ("top 5", "3 tỉnh dẫn đầu"), within bounds."""
+    m = _ROWS_ASKED.search(question)
+    n = int(m.group(1) or m.group(2)) if m else DEFAULT_RANKED_ROWS
+    return max(1, min(n, MAX_RANKED_ROWS))
+
+
 # A chunk that ends with a table's caption or header reaches the rows that start this soon after
 # it (a header of long column names runs to several hundred characters).
 TABLE_REACH_CHARS = 1000
@@ -60,6 +78,9 @@ class CellAnswer:
     figure: str  # what the lead bolds: the cell's figure, or its short text
     coverage: float  # of the question's weighted terms by the row name, header and caption
     ranked: bool = False  # the extreme of a column over the table's rows
+    # For a ranked cell: the table's rows in ranking order (row, name, cell, value), the first
+    # being this one; what a "top 5" answer tabulates.
+    order: tuple[tuple[Row, Cell, Cell, str], ...] = ()
 
 
 def _folded(text: str) -> str:
@@ -238,5 +259,6 @@ def _ranked(
         cov = coverage(
             header_tokens(column) | expanded_tokens(n.text) | _RANKING_WORDS, expanded_tokens(r.caption)
         )
-        out.append(CellAnswer(r, n, cell, value, cov, ranked=True))
+        order = tuple((rr, nn, cc, vv) for _, rr, nn, cc, vv in values[:MAX_RANKED_ROWS])
+        out.append(CellAnswer(r, n, cell, value, cov, ranked=True, order=order))
     return out

@@ -26,13 +26,14 @@ def _cell(text: str) -> str:
 
 
 def compose_table(
-    rows: list[Row], intent: str, prompts: PromptSet, language: str
+    rows: list[Row], intent: str, prompts: PromptSet, language: str, intro: str | None = None
 ) -> tuple[str, list[Citation], Table]:
+    """``intro``: the line above the table, if not the intent's own (a ranking names its column)."""
     found = [r for r in rows if r.evidence is not None]
     label_col = prompts["col_period"] if intent == "trend" else prompts["col_unit"]
     columns = [label_col, prompts["col_figure"], prompts["col_source"]]
     lines = [
-        prompts[f"table_intro_{'trend' if intent == 'trend' else 'comparison'}"],
+        intro or prompts[f"table_intro_{'trend' if intent == 'trend' else 'comparison'}"],
         "",
         f"| {' | '.join(columns)} |",
         "|" + "---|" * len(columns),

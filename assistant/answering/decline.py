@@ -79,10 +79,12 @@ def check(
     published: str | None,
     document_text: Callable[[str], str | None],
     title: str = "",
+    ranked: bool = False,
 ) -> Decline | None:
     """Why the ``sentence`` (with ``context``: title and preceding sentences) cannot answer
-    ``q``, or None. Only single-figure questions are checked here; compositions check each row."""
-    if q.ranks_units and not names_rank_end(sentence) and not enumerated(sentence):
+    ``q``, or None. Only single-figure questions are checked here; compositions check each row.
+    ``ranked``: the evidence is the extreme of a table's column, ranked by us (``cells.py``)."""
+    if q.ranks_units and not ranked and not names_rank_end(sentence) and not enumerated(sentence):
         # "Tỉnh nào thấp nhất?" is answered by a statement that ranks ("đứng cuối", "thấp nhất
         # là …") or lists items to rank, not by one that merely shares its words. "Hình phạt
         # cao nhất là gì?" asks for a maximum the statute states, not which of several ranks.
@@ -173,16 +175,17 @@ class Declines:
         self.q = q
         self._read = document_text
         self._texts: dict[str, str | None] = {}
-        self._verdicts: dict[tuple[str, int, int], Decline | None] = {}
+        self._verdicts: dict[tuple[str, int, int, int, bool], Decline | None] = {}
 
     def _text(self, doc_id: str) -> str | None:
         if doc_id not in self._texts:
             self._texts[doc_id] = self._read(doc_id)
         return self._texts[doc_id]
 
-    def __call__(self, chunk: StoredChunk, sentence: Span) -> Decline | None:
-        """Why the ``sentence`` span of ``chunk`` cannot answer, or None."""
-        key = (chunk.chunk_id, sentence.start, sentence.end)
+    def __call__(self, chunk: StoredChunk, sentence: Span, ranked: bool = False) -> Decline | None:
+        """Why the ``sentence`` span of ``chunk`` cannot answer, or None. A table row is a
+        chunk of its own span (``chunk.start``): that is part of the key."""
+        key = (chunk.chunk_id, chunk.start, sentence.start, sentence.end, ranked)
         if key not in self._verdicts:
             text = chunk.text
             context = f"{chunk.title}\n{text[max(0, sentence.start - CONTEXT_CHARS) : sentence.start]}"
@@ -194,5 +197,6 @@ class Declines:
                 chunk.published,
                 self._text,
                 chunk.title,
+                ranked,
             )
         return self._verdicts[key]

@@ -51,7 +51,7 @@ from assistant.index.keywords import KeywordIndex, tokenize
 from assistant.index.numbers import values_in
 from assistant.index.sentences import Span, statement_spans
 from assistant.index.store import StoredChunk
-from assistant.index.tables import Row, table_rows
+from assistant.index.tables import Cell, Row, table_rows
 from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics
 from assistant.retrieval import Hit
 
@@ -129,6 +129,8 @@ class Evidence:
     # whether it is the extreme of that column over the table's rows.
     column: str | None = None
     ranked_cell: bool = False
+    # A ranked cell's table in ranking order, one evidence per row (``combine.compose_table``).
+    ranking: list[Evidence] | None = None
 
 
 @lru_cache(maxsize=64)
@@ -208,18 +210,30 @@ def _cell_evidence(
     _, fit = (None, 0.0) if a.ranked else answer_fit(prof, f"{a.value.header}: {a.figure}", asked)
     if fit < 0:
         return None
-    lo, hi = a.name.start, a.value.end
+    score = a.coverage + fit + CELL_BONUS + 0.05 / rank
+    ev = _row_evidence(chunk, rank, text, a.name, a.value, a.figure, score, a.coverage)
+    ev.ranked_cell = a.ranked
+    if a.order:
+        ev.ranking = [_row_evidence(chunk, rank, text, n, c, v, score, a.coverage) for _, n, c, v in a.order]
+    return ev
+
+
+def _row_evidence(
+    chunk: StoredChunk,
+    rank: int,
+    text: str,
+    name: Cell,
+    value: Cell,
+    figure: str,
+    score: float,
+    coverage: float,
+) -> Evidence:
+    """One table row quoted verbatim from its name to the cell read."""
+    lo, hi = name.start, value.end
     row = replace(chunk, start=lo, end=hi, text=text[lo:hi])
-    ev = Evidence(
-        row,
-        rank,
-        Span(0, hi - lo),
-        score=a.coverage + fit + CELL_BONUS + 0.05 / rank,
-        coverage=a.coverage,
-        agree=1.0,
-    )
+    ev = Evidence(row, rank, Span(0, hi - lo), score=score, coverage=coverage, agree=1.0)
     ev.quote, ev.start, ev.end = text[lo:hi], lo, hi
-    ev.figure, ev.label, ev.column, ev.ranked_cell = a.figure, a.name.text, a.value.header, a.ranked
+    ev.figure, ev.label, ev.column = figure, name.text, value.header
     return ev
 
 
