@@ -104,7 +104,8 @@ def pdf_text(data: bytes, origin: str, ocr: bool = True, ocr_timeout_s: float = 
         raise LoadError(f"{origin}: broken or truncated PDF ({type(exc).__name__}: {exc})") from exc
     # Each page in the stored form before the join, so that where a page begins is an offset
     # into the text as stored: a chunk's and a quote's page come from it.
-    text, starts = join_pages([clean_document_text(reflow(p)) for p in pages])
+    stored = [clean_document_text(reflow(p)) for p in pages]
+    text, starts = join_pages(stored)
     if len(text) < _MIN_CHARS_PER_PAGE * max(1, len(pages)):
         if not ocr:
             raise LoadError(
@@ -115,7 +116,44 @@ def pdf_text(data: bytes, origin: str, ocr: bool = True, ocr_timeout_s: float = 
 
         read = ocr_pdf(data, origin, ocr_timeout_s)
         return Extracted(read.text, title, created, {**read.metadata(), PAGE_STARTS: read.page_starts})
+    # A typed decision with a signed or scanned page inside (an appendix, the signature page):
+    # those pages alone are read by OCR, and only quotes from them say so.
+    blank = [i for i, p in enumerate(stored) if len(p) < _MIN_CHARS_PER_PAGE] if ocr else []
+    if blank and _has_images(data, blank):
+        from ingest.ocr import available, ocr_pdf
+
+        if available():
+            try:
+                read = ocr_pdf(data, origin, ocr_timeout_s, only=blank)
+            except LoadError:  # nothing legible on them (a stamp, a blank back): the text layer stands
+                read = None
+            if read is not None and read.page_numbers:
+                for number, page_text in zip(read.page_numbers, read.page_texts):
+                    stored[number - 1] = page_text
+                text, starts = join_pages(stored)
+                return Extracted(text, title, created, {**read.metadata(), PAGE_STARTS: starts})
     return Extracted(text, title, created, {PAGE_STARTS: starts})
+
+
+def _has_images(data: bytes, pages: list[int]) -> bool:
+    """Whether any of these 0-based pages draws an image (a scan), rather than being blank."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError:
+        return False
+    try:
+        for i in pages:
+            page = pdf[i]
+            try:
+                if any(o.type == 3 for o in page.get_objects(max_depth=2)):  # FPDF_PAGEOBJ_IMAGE
+                    return True
+            finally:
+                page.close()
+        return False
+    finally:
+        pdf.close()
 
 
 def docx_text(data: bytes, origin: str) -> Extracted:

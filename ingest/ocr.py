@@ -17,7 +17,7 @@ import io
 import os
 import shutil
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.index.textnorm import clean_document_text
 from ingest.errors import LoadError
@@ -38,11 +38,17 @@ class OcrResult:
     pages: int
     engine: str
     page_starts: list[int] = field(default_factory=list)  # where each page begins in ``text``
+    page_texts: list[str] = field(default_factory=list)  # each page read, in the stored form
+    page_numbers: list[int] | None = None  # 1-based, when only some pages of a PDF were read
 
     def metadata(self) -> dict[str, object]:
-        """What the document's metadata keeps: shown to readers as 'văn bản nhận dạng từ ảnh'."""
-        return {"ocr": {"engine": self.engine, "lang": OCR_LANG, "confidence": round(self.confidence, 3),
-                        "pages": self.pages, "dpi": OCR_DPI}}
+        """What the document's metadata keeps: shown to readers as 'văn bản nhận dạng từ ảnh'
+        (for the pages in ``page_numbers`` only, when the rest had a text layer)."""
+        meta: dict[str, object] = {"engine": self.engine, "lang": OCR_LANG, "confidence": round(self.confidence, 3),
+                                   "pages": self.pages, "dpi": OCR_DPI}
+        if self.page_numbers is not None:
+            meta["page_numbers"] = self.page_numbers
+        return {"ocr": meta}
 
 
 @functools.cache
@@ -118,7 +124,7 @@ def _read(images, origin: str, timeout_s: float) -> OcrResult:
     text, starts = join_pages(pages)
     if not text.strip():
         raise LoadError(f"{origin}: OCR found no text on {n} page(s)")
-    return OcrResult(text, conf_sum / weight if weight else 0.0, n, engine, starts)
+    return OcrResult(text, conf_sum / weight if weight else 0.0, n, engine, starts, pages)
 
 
 def character_accuracy(expected: str, got: str) -> float:
@@ -134,8 +140,10 @@ def character_accuracy(expected: str, got: str) -> float:
     return max(0.0, 1 - row[len(b)] / max(1, len(a)))
 
 
-def ocr_pdf(data: bytes, origin: str, timeout_s: float = PAGE_TIMEOUT_S, dpi: int = OCR_DPI) -> OcrResult:
-    """Render every page of a PDF and read it."""
+def ocr_pdf(
+    data: bytes, origin: str, timeout_s: float = PAGE_TIMEOUT_S, dpi: int = OCR_DPI, only: list[int] | None = None
+) -> OcrResult:
+    """Render every page of a PDF (or the 0-based pages ``only``) and read it."""
     if not available():
         raise _missing(origin, "the PDF has no text layer (probably scanned)")
     import pypdfium2 as pdfium
@@ -149,14 +157,20 @@ def ocr_pdf(data: bytes, origin: str, timeout_s: float = PAGE_TIMEOUT_S, dpi: in
             raise LoadError(f"{origin}: refused: {len(pdf)} scanned pages (OCR reads at most {MAX_OCR_PAGES}); "
                             "split it first")
 
+        wanted = range(len(pdf)) if only is None else sorted(i for i in set(only) if 0 <= i < len(pdf))
+
         def images():
-            for page in pdf:
+            for i in wanted:
+                page = pdf[i]
                 try:
                     yield page.render(scale=dpi / 72, grayscale=True).to_pil()
                 finally:
                     page.close()
 
-        return _read(images(), origin, timeout_s)
+        read = _read(images(), origin, timeout_s)
+        if only is not None:
+            read = replace(read, page_numbers=[i + 1 for i in wanted])
+        return read
     finally:
         pdf.close()
 

@@ -188,3 +188,40 @@ def test_an_index_from_before_anchors_gets_them_from_doctor_repair(tmp_path: Pat
         assert "Điều 3" in paths and any(p and p.startswith("Điều 2") for p in paths)
     finally:
         store.close()
+
+
+@pytest.mark.e2e
+def test_a_scanned_page_inside_a_typed_pdf_is_read_and_only_its_quotes_say_so(
+    decision_pdf: bytes, tmp_path: Path, embed_cache_dir: Path
+):
+    from ingest import ocr
+
+    if not ocr.available():
+        pytest.skip("Tesseract with its Vietnamese model is not installed")
+    from PIL import Image
+    from pypdf import PdfReader, PdfWriter
+
+    # The typed decision's three pages, then a signed appendix that was scanned.
+    scan = io.BytesIO()
+    Image.open(io.BytesIO(scanned_png(["PHỤ LỤC", "Lệ phí thẩm định hồ sơ là 120.000 đồng mỗi bộ hồ sơ."]))).save(
+        scan, format="PDF", resolution=300
+    )
+    writer = PdfWriter()
+    for part in (decision_pdf, scan.getvalue()):
+        for page in PdfReader(io.BytesIO(part)).pages:
+            writer.add_page(page)
+    merged = io.BytesIO()
+    writer.write(merged)
+    [doc] = list(load_bytes(merged.getvalue(), "quyet-dinh-co-phu-luc.pdf"))
+    assert isinstance(doc, SourceDocument), doc
+    assert doc.extra["ocr"]["page_numbers"] == [4] and "120.000 đồng" in doc.text
+    assert doc.text[doc.extra["page_starts"][3] :].startswith("PHỤ LỤC")
+    pdf = tmp_path / "quyet-dinh-co-phu-luc.pdf"
+    pdf.write_bytes(merged.getvalue())
+    service = AnswerService(Settings(data_dir=build(tmp_path / "idx", embed_cache_dir, [pdf]).data_dir))
+    scanned = service.ask("Lệ phí thẩm định hồ sơ là bao nhiêu đồng mỗi bộ hồ sơ?")
+    [c] = [c for c in scanned.citations if "120.000" in c.quote]
+    assert (c.page, c.ocr) == (4, True) and c.ocr_confidence is not None
+    typed = service.ask("Lệ phí cấp giấy phép là bao nhiêu đồng mỗi hồ sơ?")
+    [t] = [c for c in typed.citations if "150.000" in c.quote]
+    assert (t.page, t.ocr, t.ocr_confidence) == (3, False, None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,6 +58,8 @@ class StoredChunk:
     anchors_json: str | None = field(default=None, repr=False)  # chunks.anchors as stored
     # Set for a document whose text was recognised from images (its metadata's ocr.confidence).
     ocr_confidence: float | None = None
+    # The 1-based pages OCR read, as stored JSON, when only some pages of a PDF had no text layer.
+    ocr_pages_json: str | None = field(default=None, repr=False)
 
     def locate(self, start: int, end: int | None = None) -> tuple[str | None, int | None]:
         """(legal path, page) of a span of the document inside this chunk, where known."""
@@ -76,8 +79,16 @@ class StoredChunk:
         """What a citation of [start, end) says beside its quote: the legal path and page of the
         span, and whether the text was recognised from a scanned image (with the confidence)."""
         path, page = self.locate(start, end)
-        return {"path": path, "page": page, "ocr": self.ocr_confidence is not None,
-                "ocr_confidence": self.ocr_confidence}
+        ocr = self.ocr_confidence is not None and (page is None or page in self._ocr_pages(page))
+        return {"path": path, "page": page, "ocr": ocr, "ocr_confidence": self.ocr_confidence if ocr else None}
+
+    def _ocr_pages(self, page: int) -> list[int]:
+        """The pages OCR read: all of them unless the document names some."""
+        try:
+            pages = json.loads(self.ocr_pages_json) if self.ocr_pages_json else None
+        except ValueError:
+            pages = None
+        return pages if isinstance(pages, list) else [page]
 
 
 REGISTRY_SCHEMA = """

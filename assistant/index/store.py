@@ -618,7 +618,8 @@ class IndexStore:
             rows = self._db.execute(
                 "SELECT c.chunk_id, c.doc_id, c.ord, c.start, c.\"end\", "
                 "substr(d.text, c.start + 1, c.\"end\" - c.start), d.title, d.url, d.published, "
-                "d.source, c.anchors, json_extract(d.extra, '$.ocr.confidence') "
+                "d.source, c.anchors, json_extract(d.extra, '$.ocr.confidence'), "
+                "json_extract(d.extra, '$.ocr.page_numbers') "
                 f"FROM chunks c JOIN documents d USING (doc_id) WHERE c.chunk_id IN ({marks})",
                 part,
             ).fetchall()
