@@ -120,9 +120,10 @@ def pdf_text(data: bytes, origin: str, ocr: bool = True, ocr_timeout_s: float = 
     # those pages alone are read by OCR, and only quotes from them say so.
     blank = [i for i, p in enumerate(stored) if len(p) < _MIN_CHARS_PER_PAGE] if ocr else []
     if blank and _has_images(data, blank):
-        from ingest.ocr import available, ocr_pdf
+        from ingest.ocr import OcrResult, available, ocr_pdf
 
         if available():
+            read: OcrResult | None
             try:
                 read = ocr_pdf(data, origin, ocr_timeout_s, only=blank)
             except LoadError:  # nothing legible on them (a stamp, a blank back): the text layer stands
