@@ -123,16 +123,16 @@ def pdf_text(data: bytes, origin: str, ocr: bool = True, ocr_timeout_s: float = 
         from ingest.ocr import OcrResult, available, ocr_pdf
 
         if available():
-            read: OcrResult | None
+            partial: OcrResult | None
             try:
-                read = ocr_pdf(data, origin, ocr_timeout_s, only=blank)
+                partial = ocr_pdf(data, origin, ocr_timeout_s, only=blank)
             except LoadError:  # nothing legible on them (a stamp, a blank back): the text layer stands
-                read = None
-            if read is not None and read.page_numbers:
-                for number, page_text in zip(read.page_numbers, read.page_texts):
+                partial = None
+            if partial is not None and partial.page_numbers:
+                for number, page_text in zip(partial.page_numbers, partial.page_texts):
                     stored[number - 1] = page_text
                 text, starts = join_pages(stored)
-                return Extracted(text, title, created, {**read.metadata(), PAGE_STARTS: starts})
+                return Extracted(text, title, created, {**partial.metadata(), PAGE_STARTS: starts})
     return Extracted(text, title, created, {PAGE_STARTS: starts})
 
 
