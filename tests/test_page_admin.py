@@ -178,3 +178,26 @@ def test_the_upload_form_is_filled_in_from_the_file(browser, library):  # noqa: 
         row.locator("button.delete-doc").click()
         page.wait_for_function(f"() => ![...document.querySelectorAll('#docs tbody tr')].some((r) => r.textContent.includes('{name}'))")
         context.close()
+
+
+def test_an_uploaded_pdf_is_cited_by_its_page(browser, library):  # noqa: F811
+    from .test_documents_api import ADMIN, wait_job
+
+    pdf = (Path(__file__).parent / "fixtures" / "baocao-laocai-q3-2024.pdf").read_bytes()
+    r = httpx.post(f"{library}/v1/documents", files=[("files", ("bao-cao-lao-cai.pdf", pdf))], headers=ADMIN, timeout=180)
+    assert r.status_code == 202, r.text
+    assert wait_job(library, r.json()["job_id"])["status"] == "succeeded"
+    context = browser.new_context(viewport=SIZES["phone"])
+    page = context.new_page()
+    page.goto(library + "/")
+    page.fill("#question", "Quý III năm 2024 tỉnh Lào Cai giải quyết đúng hạn bao nhiêu hồ sơ?")
+    page.click("#send")
+    bot = page.locator(".turn.bot").first
+    bot.locator(".answer-actions").wait_for(timeout=90_000)
+    source = bot.locator(".sources button").first.inner_text()
+    # The real chain: the PDF's pages kept at ingest, the quote's page in the citation, "tr. 1" here.
+    assert "148.902" in bot.inner_text() and source.endswith("bao-cao-lao-cai.pdf, ngày 30/9/2024 · tr. 1"), source
+    bot.locator(".sources button").first.click()
+    assert page.locator("#source-meta").inner_text().endswith("· tr. 1")
+    page.screenshot(path=str(ARTIFACTS / "page-cited-pdf-page-phone.png"))
+    context.close()
