@@ -62,8 +62,8 @@ PASSAGES = {
         "Sở Tư pháp tổ chức hội nghị tập huấn nghiệp vụ hộ tịch cho công chức cấp xã.",
     ),
     "evening-desk": (
-        "Nhận hồ sơ ngoài giờ hành chính",
-        "Trung tâm phục vụ hành chính công tiếp nhận hồ sơ của người dân cả ngoài giờ hành chính.",
+        "Nhận hồ sơ buổi tối",
+        "Bộ phận một cửa của phường nhận hồ sơ của người dân cả buổi tối và sáng thứ Bảy.",
     ),
 }
 
