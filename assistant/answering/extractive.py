@@ -59,6 +59,7 @@ CONTEXT_WEIGHT = 0.8
 # A question that names a level of government ("cấp xã"), against a passage that never names
 # it (as the year rule below: a slot the passage does not state is weaker, not wrong).
 LEVEL_UNSTATED_FACTOR = 0.8
+LEVEL_OTHER_FACTOR = 0.6  # as another year's (below): the sentence names a level, not the one asked
 # A sentence whose every figure contradicts the question (another level, unit or period)
 # keeps this share of its coverage; one whose figures are targets where a result was asked,
 # TARGET_FACTOR. Agreement is a filter, not a bonus: a bonus per agreeing slot (0.05, 0.1)
@@ -513,7 +514,10 @@ class ExtractiveAnswerer:
                     factor *= 0.6  # the question asks about another year
                 elif asked_years and not window_years and not asked_years & published_years:
                     factor *= 0.8  # the question pins a year this passage never states
-                if q.levels and not {m.key for m in levels_in(f"{before} {sentence}")} & set(q.levels):
+                own_levels = {m.key for m in levels_in(sentence)} - {"all"}
+                if q.levels and own_levels and not own_levels & set(q.levels):
+                    factor *= LEVEL_OTHER_FACTOR  # "cấp huyện" asked; the sentence is about "khối các sở"
+                elif q.levels and not {m.key for m in levels_in(f"{before} {sentence}")} & set(q.levels):
                     factor *= LEVEL_UNSTATED_FACTOR  # "cấp xã" asked; the passage names no such level
                 missing = [e for e in entities if not e <= (own | context)]
                 if missing:

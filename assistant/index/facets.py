@@ -39,8 +39,13 @@ class Match:
     end: int
 
 
+def _flexible(term: str) -> str:
+    """A term's pattern that also matches it as tokenised news text writes it ("quận , huyện")."""
+    return re.escape(term).replace(",\\ ", r"\s*,\s*").replace("\\ ", r"\s+")
+
+
 def _pattern(terms: list[str]) -> re.Pattern[str]:
-    alts = sorted({re.escape(t) for t in terms}, key=len, reverse=True)
+    alts = sorted({_flexible(t) for t in terms}, key=len, reverse=True)
     return re.compile(rf"(?<!\w)(?:{'|'.join(alts)})(?!\w)", re.IGNORECASE)
 
 
@@ -87,7 +92,9 @@ def _vocabulary(groups: dict[str, list[str]]) -> _Vocabulary:
 def metrics() -> dict[str, Metric]:
     raw = yaml.safe_load(resources.files("assistant.resources").joinpath("metrics.yaml").read_text("utf-8"))
     return {
-        m["key"]: Metric(m["key"], m["vi"], m["en"], str(m.get("unit") or ""), tuple(str(t) for t in m["terms"]))
+        m["key"]: Metric(
+            m["key"], m["vi"], m["en"], str(m.get("unit") or ""), tuple(str(t) for t in m["terms"])
+        )
         for m in raw
     }
 
@@ -108,14 +115,64 @@ _LEVEL_TERMS: dict[str, list[str]] = {
     "all": ["các cấp", "toàn tỉnh", "toàn thành phố", "tổng cộng", "all levels"],
     # Not "quốc gia": "Cổng Dịch vụ công quốc gia" is a portal, not a level.
     "national": ["cả nước", "toàn quốc", "nationwide", "nationally", "whole country"],
-    "ministry": ["cấp bộ", "bộ, ngành", "bộ ngành", "bộ, cơ quan ngang bộ", "các bộ", "khối bộ", "ministries",
-                 "ministry level", "ministry-level", "ministries and sectors"],
-    "province": ["cấp tỉnh", "các tỉnh", "tỉnh, thành phố", "tỉnh, thành", "địa phương", "các địa phương",
-                 "khối địa phương", "provincial level", "provincial", "provinces", "localities", "province level"],
-    "district": ["cấp huyện", "các huyện", "quận, huyện", "quận huyện", "huyện, thị xã", "khối quận, huyện",
-                 "district level", "district-level", "districts"],
-    "commune": ["cấp xã", "các xã", "xã, phường", "xã, phường, thị trấn", "phường, xã", "phường xã", "cấp cơ sở",
-                "commune level", "commune-level", "communes", "wards"],
+    "ministry": [
+        "cấp bộ",
+        "bộ, ngành",
+        "bộ ngành",
+        "bộ, cơ quan ngang bộ",
+        "các bộ",
+        "khối bộ",
+        "ministries",
+        "ministry level",
+        "ministry-level",
+        "ministries and sectors",
+    ],
+    "province": [
+        "cấp tỉnh",
+        "các tỉnh",
+        "tỉnh, thành phố",
+        "tỉnh, thành",
+        "địa phương",
+        "các địa phương",
+        "khối địa phương",
+        "provincial level",
+        "provincial",
+        "provinces",
+        "localities",
+        "province level",
+        # A province's departments are its bodies: "khối các sở", "sở, ban, ngành".
+        "khối sở",
+        "khối các sở",
+        "các sở",
+        "sở, ngành",
+        "sở, ban, ngành",
+        "sở ban ngành",
+        "provincial departments",
+    ],
+    "district": [
+        "cấp huyện",
+        "các huyện",
+        "quận, huyện",
+        "quận huyện",
+        "huyện, thị xã",
+        "khối quận, huyện",
+        "district level",
+        "district-level",
+        "districts",
+    ],
+    "commune": [
+        "cấp xã",
+        "các xã",
+        "xã, phường",
+        "xã, phường, thị trấn",
+        "phường, xã",
+        "phường xã",
+        "cấp cơ sở",
+        "commune level",
+        "commune-level",
+        "communes",
+        "wards",
+    ],
 }
 
 
@@ -132,13 +189,62 @@ def levels_in(text: str) -> list[Match]:
 # "đến năm 2025", "tối thiểu". An achieved value: "đạt", "đã", "đến nay". A clause that has
 # a target word is a target even when it also says "đạt" ("phấn đấu đạt 80%").
 _KIND_TERMS: dict[str, list[str]] = {
-    "target": ["mục tiêu", "phấn đấu", "đảm bảo", "bảo đảm", "kế hoạch", "chỉ tiêu", "dự kiến", "yêu cầu",
-               "tối thiểu", "ít nhất", "đề ra", "đặt ra", "hướng tới", "cần đạt", "phải đạt", "sẽ", "dự kiến sẽ",
-               "tập trung triển khai", "nhiệm vụ", "hoàn thành",
-               "target", "targets", "aim", "aims", "aimed", "goal", "plan", "plans", "planned", "expected", "require",
-               "required", "requires", "at least", "minimum", "by the end of", "will"],
-    "achieved": ["đã đạt", "đạt được", "đến nay", "đã hoàn thành", "hoàn thành được", "hiện nay", "hiện đã", "thực tế", "kết quả", "đã có",
-                 "achieved", "reached", "actually", "so far", "currently"],
+    "target": [
+        "mục tiêu",
+        "phấn đấu",
+        "đảm bảo",
+        "bảo đảm",
+        "kế hoạch",
+        "chỉ tiêu",
+        "dự kiến",
+        "yêu cầu",
+        "tối thiểu",
+        "ít nhất",
+        "đề ra",
+        "đặt ra",
+        "hướng tới",
+        "cần đạt",
+        "phải đạt",
+        "sẽ",
+        "dự kiến sẽ",
+        "tập trung triển khai",
+        "nhiệm vụ",
+        "hoàn thành",
+        "target",
+        "targets",
+        "aim",
+        "aims",
+        "aimed",
+        "goal",
+        "plan",
+        "plans",
+        "planned",
+        "expected",
+        "require",
+        "required",
+        "requires",
+        "at least",
+        "minimum",
+        "by the end of",
+        "will",
+    ],
+    "achieved": [
+        "đã đạt",
+        "đạt được",
+        "đến nay",
+        "đã hoàn thành",
+        "hoàn thành được",
+        "hiện nay",
+        "hiện đã",
+        "thực tế",
+        "kết quả",
+        "đã có",
+        "achieved",
+        "reached",
+        "actually",
+        "so far",
+        "currently",
+    ],
 }
 _OUTPUT_NOUN = re.compile(r"\bkết quả giải quyết\b|\bket qua giai quyet\b", re.IGNORECASE)
 # A target named as what an action serves or what was issued is no target stated: "Nhằm cụ thể
@@ -149,7 +255,9 @@ _TARGET_MENTIONED = re.compile(
     r"|\bđã\s+ban hành\s+(?:\w+\s+){0,2}?(?:kế hoạch|chỉ tiêu)\b",
     re.IGNORECASE,
 )
-_TARGET_HORIZON = re.compile(r"(?:đến|tới|by)\s+(?:hết\s+|cuối\s+|the end of\s+)?(?:năm\s+)?20\d{2}", re.IGNORECASE)
+_TARGET_HORIZON = re.compile(
+    r"(?:đến|tới|by)\s+(?:hết\s+|cuối\s+|the end of\s+)?(?:năm\s+)?20\d{2}", re.IGNORECASE
+)
 
 
 @lru_cache
@@ -162,7 +270,9 @@ def kind_of(clause: str) -> str | None:
     # "kết quả giải quyết TTHC" names the document a procedure issues, not a result achieved.
     clause = _TARGET_MENTIONED.sub(" ", _OUTPUT_NOUN.sub(" ", clause))
     found = {m.key for m in _kind_vocabulary().find(clause)}
-    if "target" in found or _TARGET_HORIZON.search(fold_accents(clause) if not has_vietnamese_diacritics(clause) else clause):
+    if "target" in found or _TARGET_HORIZON.search(
+        fold_accents(clause) if not has_vietnamese_diacritics(clause) else clause
+    ):
         return "target"
     return "achieved" if "achieved" in found else None
 
@@ -185,12 +295,26 @@ class Period:
 
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
-_MONTH = re.compile(r"\b(?:thang|month)\s+(\d{1,2})\s*(?:/|nam|năm|,)?\s*((?:19|20)\d{2})\b|(?<![\d/])(\d{1,2})/((?:19|20)\d{2})\b")
+_MONTH = re.compile(
+    r"\b(?:thang|month)\s+(\d{1,2})\s*(?:/|nam|năm|,)?\s*((?:19|20)\d{2})\b|(?<![\d/])(\d{1,2})/((?:19|20)\d{2})\b"
+)
 _QUARTER = re.compile(r"\b(?:quy|quarter|q)\s*(i{1,3}|iv|[1-4])\b(?:\s*(?:/|nam|,)?\s*((?:19|20)\d{2}))?")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _LATEST = re.compile(r"\b(?:hien nay|moi nhat|gan day nhat|hien tai|latest|most recent|currently|now)\b")
-_EN_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-              "october", "november", "december"]
+_EN_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 _EN_MONTH = re.compile(rf"\b({'|'.join(_EN_MONTHS)})\s+((?:19|20)\d{{2}})\b")
 
 

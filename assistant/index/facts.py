@@ -26,8 +26,9 @@ from assistant.index.units import UnitMention, units_at
 # ("Ngân hàng nhà nước") are units; a target named as what an action serves ("nhằm cụ thể hóa
 # mục tiêu này, …") makes no target. 4: table header groups that sit between the name and
 # trailing columns span their own sub-headers (``tables._headers``). 5: "46.7%" is a rate, not
-# the date 46/7 (``figures._is_date``).
-EXTRACTOR_VERSION = 5
+# the date 46/7 (``figures._is_date``). 6: levels as tokenised news writes them ("quận , huyện")
+# and a province's departments ("khối các sở") as its level.
+EXTRACTOR_VERSION = 6
 
 
 @dataclass(frozen=True)
