@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+
+from assistant.databases import open_sqlite
 
 FIELDS = ["id", "created_at", "channel", "rating", "question", "answer", "citations", "comment"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -25,8 +26,7 @@ def inert_cell(text: str) -> str:
 class FeedbackStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = open_sqlite(path)
         self._lock = threading.Lock()
         self._db.execute(
             """CREATE TABLE IF NOT EXISTS feedback (

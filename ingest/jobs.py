@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import threading
 import time
 import uuid
@@ -25,6 +24,7 @@ from typing import Any
 
 from prometheus_client import Counter
 
+from assistant.databases import open_sqlite
 from assistant.index.embeddings import EmbeddingCache
 from assistant.index.store import IndexStore
 from ingest.loaders import LoadError, SourceDocument
@@ -61,8 +61,7 @@ class IngestJobs:
         # Parsing is apart from the one writer: an upload's errors are known while another job writes.
         self._parsers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ingest-parse")
         db_path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = open_sqlite(db_path)
         self._db_lock = threading.Lock()
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS jobs (job_id TEXT PRIMARY KEY, status TEXT, created_at REAL,"

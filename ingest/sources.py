@@ -13,7 +13,6 @@ from __future__ import annotations
 import builtins
 import hashlib
 import re
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from xml.etree import ElementTree
 
 from prometheus_client import Counter
 
+from assistant.databases import open_sqlite
 from ingest.errors import LoadError
 from ingest.fetch import Fetcher
 from ingest.loaders import SourceDocument
@@ -119,8 +119,7 @@ class PollResult:
 class Sources:
     def __init__(self, db_path: Path) -> None:
         db_path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = open_sqlite(db_path, timeout=30)
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS sources (url TEXT PRIMARY KEY, every_s INTEGER, added_at REAL,"
             " last_run REAL, etag TEXT, last_modified TEXT, status TEXT, new_total INTEGER DEFAULT 0)"

@@ -39,6 +39,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "core",
         (
             "assistant.settings",
+            "assistant.databases",
             "assistant.schemas",
             "assistant.inputs",
             "assistant.observability",

@@ -3,19 +3,18 @@ it survives restarts and is shared by several API workers."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from pathlib import Path
 
+from assistant.databases import open_sqlite
 from assistant.schemas import Turn
 
 
 class ChannelHistory:
     def __init__(self, path: Path, max_age_s: float = 24 * 3600) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = open_sqlite(path)
         self._lock = threading.Lock()
         self._max_age_s = max_age_s
         self._db.execute(

@@ -9,10 +9,11 @@ store instead: Redis `SET key 1 NX EX <window>` (or a PostgreSQL table with the 
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from pathlib import Path
+
+from assistant.databases import open_sqlite
 
 DEFAULT_WINDOW_S = 24 * 3600  # far beyond both platforms' retry and signature windows
 
@@ -20,8 +21,7 @@ DEFAULT_WINDOW_S = 24 * 3600  # far beyond both platforms' retry and signature w
 class SeenEvents:
     def __init__(self, path: Path, window_s: float = DEFAULT_WINDOW_S) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = open_sqlite(path, timeout=30)
         self._db.execute("CREATE TABLE IF NOT EXISTS seen_events (key TEXT PRIMARY KEY, at REAL)")
         self._lock = threading.Lock()
         self._window_s = window_s

@@ -13,13 +13,14 @@ collection built by one model with another is refused (see ``store.py``).
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
+
+from assistant.databases import open_sqlite
 
 
 class IndexEmbeddings(Embeddings):
@@ -121,8 +122,7 @@ class EmbeddingCache:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=60)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = open_sqlite(path, timeout=60, autocommit=False)
         # A cache: losing its last writes to a power cut costs a recomputation, not an fsync a batch.
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(
