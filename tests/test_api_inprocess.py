@@ -18,7 +18,7 @@ from assistant.settings import Settings
 
 from .conftest import SAMPLE
 
-QUESTION = "Thị xã Kỳ Anh đứng thứ mấy toàn tỉnh về chỉ số cải cách hành chính năm 2023?"
+QUESTION = "Năm 2023 thị xã Kỳ Anh xếp hạng mấy trong tỉnh về chỉ số PAR Index?"
 
 
 @pytest.fixture(scope="module")
