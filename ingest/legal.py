@@ -32,14 +32,54 @@ def _flat(s: str) -> str:
     return " ".join(re.sub(r"[*_#|]+", " ", s).replace("-", " ").split()).strip(" -")
 
 
+# The motto's second and third lines, which share their line with the issuer's second line when a
+# two-column header is read across (OCR, a PDF's text layer): "TỈNH LẠNG SƠN Độc lập - Tự do - …".
+_MOTTO_REST = re.compile(r"CHỦ\s+NGHĨA\s+VIỆT\s+NAM|Độc\s+lập\s*[-–]", re.IGNORECASE)
+_NUMBER_LINE = re.compile(r"^[ \t*_|]*(?:[A-Za-zÀ-ỹĐđ]+\s+)?[Ss]ố\s*[:.]")
+MAX_ISSUER_LINES = 5
+
+
+def _capitals(line: str) -> str | None:
+    """The line flattened when it is written in capitals (an issuer's line), else None."""
+    flat = _flat(line)
+    return flat if flat and flat.upper() == flat and re.search(r"[A-ZÀ-ỸĐ]", flat) else None
+
+
 def _issuer(head: str) -> str | None:
-    """The lines before the national motto: the issuing body ("BỘ KHOA HỌC VÀ CÔNG NGHỆ")."""
+    """The issuing body ("BỘ KHOA HỌC VÀ CÔNG NGHỆ", "ỦY BAN NHÂN DÂN TỈNH …"): the capitals in the
+    header's left column, before the national motto. Portals print that column as its own cell
+    (lines up to a '|'), after a preamble of their own; OCR and text layers often read both columns
+    across, so the issuer's lines start the motto's lines instead."""
     m = _NATIONAL.search(head)
-    if not m or m.start() > 600:
+    if not m:
         return None
-    lines = [_flat(line) for line in head[: m.start()].splitlines()]
-    body = " ".join(line for line in lines if line and not re.fullmatch(r"[-_ ]*", line))
-    return body if 3 <= len(body) <= 160 and body.upper() == body else None
+    line_start = head.rfind("\n", 0, m.start()) + 1
+    parts: list[str] = []
+    if across := _capitals(head[line_start : m.start()]):
+        parts.append(across)
+        for line in head[m.end() :].split("\n")[1 : MAX_ISSUER_LINES]:
+            if _NUMBER_LINE.match(line):
+                break
+            cut = _MOTTO_REST.search(line)
+            left = line[: cut.start()] if cut else line
+            if re.fullmatch(r"[-_ \t*|]*", left):
+                continue  # the motto's own rule, or its line alone
+            if (flat := _capitals(left)) is None:
+                break
+            parts.append(flat)
+    else:
+        for line in reversed(head[:line_start].split("\n")):
+            if line.strip(" \t*_") == "|" or len(parts) >= MAX_ISSUER_LINES:
+                if parts:
+                    break  # the cell before the issuer's
+                continue
+            if re.fullmatch(r"[-_ \t*]*", line):
+                continue  # its rule, an emphasis left alone on its line, a blank line
+            if (flat := _capitals(line)) is None:
+                break
+            parts.insert(0, flat)
+    body = " ".join(" ".join(parts).split())
+    return body if 3 <= len(body) <= 160 else None
 
 
 def _date(d: str, m: str, y: str) -> str | None:

@@ -85,6 +85,36 @@ def test_the_header_becomes_metadata():
     assert legal_metadata(NEWS) == {}
 
 
+def test_the_issuer_is_read_however_the_two_columns_of_the_header_come_out():
+    # OCR and PDF text layers read the two columns across: the issuer's lines start the motto's.
+    across = ("ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n\nTỈNH MẪU Độc lập - Tự do - Hạnh phúc\n\n"
+              "Số: 1234/QĐ-UBND Tỉnh Mẫu, ngày 05 tháng 11 năm 2025\n\nQUYẾT ĐỊNH\n\nĐiều 1. Ban hành quy trình.\n")
+    assert legal_metadata(across)["issuer"] == "ỦY BAN NHÂN DÂN TỈNH MẪU"
+    split_motto = across.replace("ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n\nTỈNH MẪU Độc lập",
+                                 "BỘ KHOA HỌC VÀ CỘNG HÒA XÃ HỘI\nCÔNG NGHỆ CHỦ NGHĨA VIỆT NAM\n------- Độc lập")
+    assert legal_metadata(split_motto)["issuer"] == "BỘ KHOA HỌC VÀ CÔNG NGHỆ"
+    # A legal portal's page: its own preamble of fields first, then the header's cells.
+    portal = ("**Số hiệu:**\n|\n1234/QĐ-UBND\n|\n**Tình trạng:**\n|\nĐã biết\n" * 12) + "|\n|\n" + DECISION.replace(
+        "**ỦY BAN NHÂN DÂN**\n**TỈNH MẪU**", "**ỦY BAN NHÂN\nDÂN**\nTỈNH MẪU")
+    assert legal_metadata(portal)["issuer"] == "ỦY BAN NHÂN DÂN TỈNH MẪU"
+    # A motto with no capitals before it names no issuer.
+    assert "issuer" not in legal_metadata("Tin đăng lại\n" + DECISION.split("|", 1)[1])
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared")
+def test_the_shared_decisions_name_their_issuer():
+    decisions = [json.loads(line) for line in (SHARED / "tthc_decisions.jsonl").open(encoding="utf-8")]
+    heads = [legal_metadata(d["text"]) for d in decisions]
+    legal = [m for m in heads if m]
+    issuers = [m["issuer"] for m in legal if "issuer" in m]
+    # 9 of 72 before the portals' cells and preambles and the OCR's read-across lines were read.
+    assert len(issuers) >= 0.9 * len(legal), (len(issuers), len(legal))
+    assert all(i.upper() == i and len(i) < 100 for i in issuers)
+    provincial = [i for i in issuers if i.startswith(("ỦY BAN NHÂN DÂN TỈNH", "ỦY BAN NHÂN DÂN THÀNH PHỐ"))]
+    assert len(provincial) >= 0.7 * len(issuers)
+
+
 def test_a_file_without_a_usable_title_is_titled_as_the_decision_titles_itself():
     assert legal_title(DECISION) == "Quyết định 1234/QĐ-UBND về việc ban hành quy trình tiếp nhận hồ sơ"
     assert legal_title(NEWS) is None
