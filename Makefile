@@ -15,8 +15,8 @@ $(BIN)/python:
 install: $(BIN)/python ocr-deps
 	$(BIN)/pip install --quiet -e .
 
-# Debian packages for OCR of scans: Tesseract, its Vietnamese model, the fonts the OCR tests render in.
-OCR_PACKAGES := tesseract-ocr tesseract-ocr-vie fonts-dejavu-core
+# Debian packages for OCR of scans: Tesseract, its Vietnamese and orientation (OSD) models, the fonts the OCR tests render in.
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd fonts-dejavu-core
 ocr-deps:
 	@tesseract --list-langs 2>/dev/null | grep -qx vie && test -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf \
 		|| { apt-get update -qq && apt-get install -y -qq $(OCR_PACKAGES) >/dev/null; } \

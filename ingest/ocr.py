@@ -29,6 +29,11 @@ MAX_OCR_PAGES = 200  # a scanned file of more pages is refused rather than read 
 PAGE_TIMEOUT_S = 60.0
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
 MAX_IMAGE_PIXELS = 60_000_000  # an A4 page at 600 dpi is 35 Mpx; bigger is a decompression bomb
+# A page read with a lower mean confidence may lie on its side or upside down (a landscape table,
+# a sheet fed the wrong way: read as it lies, its text is noise at about 0.5). Only such a page
+# pays for Tesseract's orientation detection (OSD, the step ocrmypdf's --rotate-pages runs).
+UPRIGHT_CONFIDENCE = 0.75
+OSD_MIN_CONFIDENCE = 5.0  # Tesseract's orientation confidence: 15-19 on a turned page of text
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class OcrResult:
     page_starts: list[int] = field(default_factory=list)  # where each page begins in ``text``
     page_texts: list[str] = field(default_factory=list)  # each page read, in the stored form
     page_numbers: list[int] | None = None  # 1-based, when only some pages of a PDF were read
+    turned: list[int] = field(default_factory=list)  # 1-based pages read after turning them upright
 
     def metadata(self) -> dict[str, object]:
         """What the document's metadata keeps: shown to readers as 'văn bản nhận dạng từ ảnh'
@@ -48,6 +54,8 @@ class OcrResult:
                                    "pages": self.pages, "dpi": OCR_DPI}
         if self.page_numbers is not None:
             meta["page_numbers"] = self.page_numbers
+        if self.turned:
+            meta["turned"] = self.turned
         return {"ocr": meta}
 
 
@@ -109,22 +117,51 @@ def _page_text(image, timeout_s: float) -> tuple[str, float, int]:
     return unicodedata.normalize("NFC", text), conf_sum, weight
 
 
+def _upright(image, timeout_s: float):
+    """The page turned upright when Tesseract's OSD is sure it lies turned (90/180/270°), else None."""
+    import pytesseract
+
+    try:
+        osd = pytesseract.image_to_osd(image, config="--psm 0", output_type=pytesseract.Output.DICT,
+                                       timeout=timeout_s)
+    except (pytesseract.TesseractError, RuntimeError):  # too few characters to tell, or its timeout
+        return None
+    turn = int(osd.get("rotate", 0)) % 360
+    if turn == 0 or float(osd.get("orientation_conf", 0.0)) < OSD_MIN_CONFIDENCE:
+        return None
+    return image.rotate(-turn, expand=True)  # OSD's angle is clockwise, PIL's counter-clockwise
+
+
+def _read_page(image, timeout_s: float) -> tuple[str, float, int, bool]:
+    """A page's text as it lies, or upright when it reads better so: (text, conf sum, weight, turned)."""
+    text, c, w = _page_text(image, timeout_s)
+    if w and c / w >= UPRIGHT_CONFIDENCE:
+        return text, c, w, False
+    if (turned := _upright(image, timeout_s)) is not None:
+        t2, c2, w2 = _page_text(turned, timeout_s)
+        if w2 and (not w or c2 / w2 > c / w):
+            return t2, c2, w2, True
+    return text, c, w, False
+
+
 def _read(images, origin: str, timeout_s: float) -> OcrResult:
     engine = _engine()
     assert engine is not None
-    pages, conf_sum, weight, n = [], 0.0, 0, 0
+    pages, conf_sum, weight, n, turned = [], 0.0, 0, 0, []
     for image in images:
         n += 1
         try:
-            text, c, w = _page_text(image, timeout_s)
+            text, c, w, was_turned = _read_page(image, timeout_s)
         except LoadError as exc:
             raise LoadError(f"{origin}: page {n}: {exc}") from None
         pages.append(clean_document_text(reflow(text)))
         conf_sum, weight = conf_sum + c, weight + w
+        if was_turned:
+            turned.append(n)
     text, starts = join_pages(pages)
     if not text.strip():
         raise LoadError(f"{origin}: OCR found no text on {n} page(s)")
-    return OcrResult(text, conf_sum / weight if weight else 0.0, n, engine, starts, pages)
+    return OcrResult(text, conf_sum / weight if weight else 0.0, n, engine, starts, pages, turned=turned)
 
 
 def character_accuracy(expected: str, got: str) -> float:
@@ -168,8 +205,8 @@ def ocr_pdf(
                     page.close()
 
         read = _read(images(), origin, timeout_s)
-        if only is not None:
-            read = replace(read, page_numbers=[i + 1 for i in wanted])
+        if only is not None:  # the pages read by their numbers in the PDF
+            read = replace(read, page_numbers=[i + 1 for i in wanted], turned=[wanted[t - 1] + 1 for t in read.turned])
         return read
     finally:
         pdf.close()

@@ -10,6 +10,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from ingest import ocr
+from ingest.legal import legal_metadata
 from ingest.loaders import LoadError, SourceDocument, load_bytes
 from ingest.sandbox import ParseBudget, Upload, parse_uploads
 
@@ -85,3 +86,38 @@ def test_ocr_runs_inside_the_parse_sandbox_and_its_time_budget():
     tall = as_bytes([render(PAGE * 8)], "PNG")  # a page that takes Tesseract well over 0.2 s
     [err] = parse_uploads([Upload("tall.png", "k", tall)], ParseBudget(seconds=0.2, memory_mb=1024))
     assert isinstance(err, LoadError) and "longer than" in str(err)
+
+
+def test_a_page_fed_upside_down_or_on_its_side_is_turned_upright_before_it_is_read():
+    # A sheet fed the wrong way and a landscape page: read as they lie, their text is noise.
+    upside_down, on_its_side = render(PAGE[:3]).rotate(180), render(PAGE[3:]).rotate(90, expand=True)
+    [doc] = list(load_bytes(as_bytes([render(PAGE[:2]), upside_down, on_its_side], "PDF"), "ho-so-quet.pdf"))
+    assert isinstance(doc, SourceDocument), doc
+    assert doc.extra["ocr"]["turned"] == [2, 3]
+    assert ocr.character_accuracy("\n".join(PAGE[:2] + PAGE[:3] + PAGE[3:]), doc.text) >= 0.97
+    assert "Lệ phí: 30.000 đồng/hồ sơ" in doc.text and doc.extra["ocr"]["confidence"] >= 0.85
+    [upright] = list(load_bytes(as_bytes([render(PAGE)], "PNG"), "thang.png"))
+    assert isinstance(upright, SourceDocument) and "turned" not in upright.extra["ocr"]
+
+
+def test_a_scanned_decision_names_its_issuer_number_and_dates_from_a_two_column_header():
+    font = ImageFont.truetype(FONT, 40)
+    page = Image.new("L", (2480, 1900), 255)
+    draw = ImageDraw.Draw(page)
+    left = ["ỦY BAN NHÂN DÂN", "TỈNH BẮC KẠN", "Số: 1357/QĐ-UBND"]
+    right = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "Bắc Kạn, ngày 20 tháng 10 năm 2025"]
+    for i, (a, b) in enumerate(zip(left, right, strict=True)):  # the two columns of an official header
+        draw.text((220, 150 + i * 80), a, font=font, fill=0)
+        draw.text((1100, 150 + i * 80), b, font=font, fill=0)
+    body = ["QUYẾT ĐỊNH", "Về việc công bố thủ tục hành chính lĩnh vực hộ tịch", "Điều 1. Công bố kèm theo Quyết định này",
+            "danh mục thủ tục hành chính lĩnh vực hộ tịch.", "Điều 2. Quyết định này có hiệu lực kể từ ngày ký./."]
+    for i, line in enumerate(body):
+        draw.text((220, 520 + i * 80), line, font=font, fill=0)
+    [doc] = list(load_bytes(as_bytes([page], "PDF"), "qd-1357-scan.pdf"))
+    assert isinstance(doc, SourceDocument), doc
+    # Read across its columns ("ỦY BAN NHÂN DÂN CỘNG HÒA …"), the header still gives every field.
+    assert legal_metadata(doc.text) == {"doc_number": "1357/QĐ-UBND", "doc_kind": "Quyết định",
+                                        "issuer": "ỦY BAN NHÂN DÂN TỈNH BẮC KẠN", "issued": "2025-10-20",
+                                        "effective": "2025-10-20"}
+    assert doc.published == "2025-10-20"
+    assert doc.title.startswith("Quyết định 1357/QĐ-UBND về việc công bố thủ tục hành chính")
