@@ -171,11 +171,13 @@ def _reidentified(record: Any, chunks: list[Any], doc_id: str) -> tuple[Any, lis
 
 def _bulk_write(store: Any, batch: list[tuple[Any, list[Any], np.ndarray]]) -> None:
     """The rows ``IndexStore.upsert_document`` writes, for many documents at once (no facts)."""
+    from assistant.index.records import chroma_metadata, provinces_column
+
     if not batch:
         return
     ids = [c.chunk_id for _, chunks, _ in batch for c in chunks]
     vectors = np.vstack([v for _, _, v in batch])
-    metas = [store._chroma_meta(r, c) for r, chunks, _ in batch for c in chunks]
+    metas = [chroma_metadata(r, c) for r, chunks, _ in batch for c in chunks]
     for i in range(0, len(ids), 5000):  # Chroma's max batch is a little above 5k
         store._collection.upsert(
             ids=ids[i : i + 5000], embeddings=vectors[i : i + 5000], metadatas=metas[i : i + 5000]
@@ -195,7 +197,7 @@ def _bulk_write(store: Any, batch: list[tuple[Any, list[Any], np.ndarray]]) -> N
             'INSERT OR REPLACE INTO chunks (chunk_id, doc_id, ord, start, "end", tokens, provinces,'
             " date_min, date_max) VALUES (?,?,?,?,?,?,?,?,?)",
             [
-                (c.chunk_id, c.doc_id, c.ord, c.start, c.end, " ".join(c.tokens), "|".join(c.provinces),
+                (c.chunk_id, c.doc_id, c.ord, c.start, c.end, " ".join(c.tokens), provinces_column(c.provinces),
                  c.dates[0] if c.dates else None, c.dates[1] if c.dates else None)
                 for _, chunks, _ in batch for c in chunks
             ],

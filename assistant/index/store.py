@@ -36,11 +36,15 @@ from assistant.index.facts import Fact, extract_facts
 from assistant.index.keywords import KeywordIndex
 from assistant.index.records import (  # noqa: F401 — re-exported: callers import them from here
     REGISTRY_SCHEMA,
+    STORED_CHUNK_COLUMNS,
+    ChunkFilter,
     ChunkRecord,
     DocumentRecord,
     IndexMismatchError,
     StoredChunk,
-    date_int,
+    chroma_metadata,
+    provinces_column,
+    stored_chunk,
 )
 
 
@@ -229,7 +233,7 @@ class IndexStore:
             if new_ids:
                 vectors = np.concatenate([np.asarray(p.vectors, dtype=np.float32).reshape(len(p.chunks), -1)
                                           for p in batch if p.chunks])
-                metadatas = [self._chroma_meta(p.doc, c) for p in batch for c in p.chunks]
+                metadatas = [chroma_metadata(p.doc, c) for p in batch for c in p.chunks]
                 step = self._max_upsert()
                 for i in range(0, len(new_ids), step):
                     self._collection.upsert(
@@ -262,7 +266,7 @@ class IndexStore:
                     " date_min, date_max, anchors) VALUES (?,?,?,?,?,?,?,?,?,?)",
                     [
                         (c.chunk_id, c.doc_id, c.ord, c.start, c.end, " ".join(c.tokens),
-                         "|".join(c.provinces), c.dates[0] if c.dates else None,
+                         provinces_column(c.provinces), c.dates[0] if c.dates else None,
                          c.dates[1] if c.dates else None, anchors.dumps(c.anchors))
                         for p in batch
                         for c in p.chunks
@@ -316,18 +320,6 @@ class IndexStore:
             except Exception:  # an old server without the endpoint
                 self._max_batch = 1000
         return self._max_batch
-
-    @staticmethod
-    def _chroma_meta(doc: DocumentRecord, chunk: ChunkRecord) -> dict[str, Any]:
-        meta: dict[str, Any] = {
-            "doc_id": doc.doc_id,
-            "published": date_int(doc.published),
-            "date_min": chunk.dates[0] if chunk.dates else 0,
-            "date_max": chunk.dates[1] if chunk.dates else 0,
-        }
-        for p in chunk.provinces:
-            meta[f"prov_{p}"] = True
-        return meta
 
     def delete_document(self, doc_id: str) -> bool:
         return bool(self.delete_documents([doc_id]))
@@ -616,15 +608,13 @@ class IndexStore:
             part = list(chunk_ids[i : i + 500])
             marks = ",".join("?" * len(part))
             rows = self._db.execute(
-                "SELECT c.chunk_id, c.doc_id, c.ord, c.start, c.\"end\", "
-                "substr(d.text, c.start + 1, c.\"end\" - c.start), d.title, d.url, d.published, "
-                "d.source, c.anchors, json_extract(d.extra, '$.ocr.confidence'), "
-                "json_extract(d.extra, '$.ocr.page_numbers') "
+                f"SELECT {', '.join(STORED_CHUNK_COLUMNS.values())} "
                 f"FROM chunks c JOIN documents d USING (doc_id) WHERE c.chunk_id IN ({marks})",
                 part,
             ).fetchall()
             for r in rows:
-                out[r[0]] = StoredChunk(*r)
+                chunk = stored_chunk(r)
+                out[chunk.chunk_id] = chunk
         return out
 
     def accent_forms(self, folded: list[str]) -> dict[str, tuple[str, int]]:
@@ -669,6 +659,10 @@ class IndexStore:
     def cluster(self, doc_id: str) -> str:
         row = self._db.execute("SELECT dup_of FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
         return (row[0] if row and row[0] else None) or doc_id
+
+    def chunk_ids_matching(self, chunk_filter: ChunkFilter) -> set[str]:
+        """The chunks a filter lets through, read from the registry (the keyword stage's set)."""
+        return self.chunk_ids_where(*chunk_filter.registry_where())
 
     def chunk_ids_where(self, sql: str, params: Sequence[Any]) -> set[str]:
         return {

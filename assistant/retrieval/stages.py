@@ -13,6 +13,7 @@ from assistant.index.contract import query_text
 from assistant.index.gazetteer import units_in, units_in_question
 from assistant.index.glossary import expansions
 from assistant.index.keywords import tokenize
+from assistant.index.records import ChunkFilter
 from assistant.index.store import IndexStore
 from assistant.index.textnorm import has_vietnamese_diacritics
 from assistant.retrieval.fusion import Fusion, ReciprocalRankFusion, make_fusion
@@ -51,7 +52,8 @@ class DenseRetriever:
             query.vector = self.store.embedder.embed_queries([text])[0]
         if query.doc_ids is not None and not query.doc_ids:
             return []
-        return self.store.dense_search(query.vector, k, where=_chroma_where(query.filters, query.doc_ids))
+        where = chunk_filter(query.filters, query.doc_ids).chroma_where()
+        return self.store.dense_search(query.vector, k, where=where)
 
 
 class KeywordRetriever:
@@ -61,7 +63,10 @@ class KeywordRetriever:
         self.store = store
 
     def __call__(self, query: Query, k: int) -> Ranking:
-        allowed = _allowed_chunks(self.store, query.filters, query.doc_ids)
+        if query.doc_ids is not None and not query.doc_ids:
+            return []
+        wanted = chunk_filter(query.filters, query.doc_ids)
+        allowed = None if wanted.is_empty() else self.store.chunk_ids_matching(wanted)
         return self.store.keyword_index().search(query.tokens, k, allowed)
 
 
@@ -117,60 +122,24 @@ def make_retriever(store: IndexStore, settings: Settings, questions: QuestionRea
         store,
         fusion=make_fusion(settings),
         reranker=make_reranker(
-            settings.reranker, store, questions, settings.rerank_weight, settings.rerank_candidates, settings.rrf_k
+            settings.reranker,
+            store,
+            questions,
+            settings.rerank_weight,
+            settings.rerank_candidates,
+            settings.rrf_k,
         ),
         candidates=settings.candidates,
     )
 
 
-def _chroma_where(filters: Filters, doc_ids: set[str] | None = None) -> dict[str, Any] | None:
-    clauses: list[dict[str, Any]] = []
-    if doc_ids is not None:
-        clauses.append({"doc_id": {"$in": sorted(doc_ids)}})
+def chunk_filter(filters: Filters, doc_ids: set[str] | None = None) -> ChunkFilter:
+    """The index's filter on chunks (``assistant/index/records.py``) for the question's filters
+    and the documents its legal-header filters leave."""
     province = filters.resolved_province()
-    if province:
-        clauses.append({f"prov_{province.key}": True})
-    # A dated document is filtered by its publication date; an undated one by the dates its
-    # text names (date_min/date_max, 0 when none).
-    if filters.since:
-        day = int(filters.since.strftime("%Y%m%d"))
-        clauses.append(
-            {"$or": [{"published": {"$gte": day}}, {"$and": [{"published": 0}, {"date_max": {"$gte": day}}]}]}
-        )
-    if filters.until:
-        day = int(filters.until.strftime("%Y%m%d"))
-        clauses.append(
-            {
-                "$or": [
-                    {"$and": [{"published": {"$gt": 0}}, {"published": {"$lte": day}}]},
-                    {"$and": [{"published": 0}, {"date_min": {"$gt": 0}}, {"date_min": {"$lte": day}}]},
-                ]
-            }
-        )
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-def _allowed_chunks(store: IndexStore, filters: Filters, doc_ids: set[str] | None = None) -> set[str] | None:
-    if filters.is_empty():
-        return None
-    if doc_ids is not None and not doc_ids:
-        return set()
-    sql: list[str] = ["1=1"]
-    params: list[str | int] = []
-    if doc_ids is not None:
-        # A few hundred legal documents at most; SQLite takes 32,766 parameters.
-        sql.append(f"c.doc_id IN ({','.join('?' * len(doc_ids))})")
-        params += sorted(doc_ids)
-    province = filters.resolved_province()
-    if province:
-        sql.append("('|' || c.provinces || '|') LIKE ?")
-        params.append(f"%|{province.key}|%")
-    if filters.since:
-        sql.append("(d.published >= ? OR (d.published IS NULL AND c.date_max >= ?))")
-        params += [filters.since.isoformat(), int(filters.since.strftime("%Y%m%d"))]
-    if filters.until:
-        sql.append("(d.published <= ? OR (d.published IS NULL AND c.date_min <= ?))")
-        params += [filters.until.isoformat(), int(filters.until.strftime("%Y%m%d"))]
-    return store.chunk_ids_where(" AND ".join(sql), params)
+    return ChunkFilter(
+        doc_ids=frozenset(doc_ids) if doc_ids is not None else None,
+        province=province.key if province else None,
+        since=filters.since,
+        until=filters.until,
+    )
