@@ -223,6 +223,8 @@ class Settings(BaseSettings):
     def zalo_bot_enabled(self) -> bool:
         return bool(self.zalo_bot_token and self.zalo_bot_secret_token)
 
+    # The databases beside the index. The index's own files (registry, Chroma, keyword index)
+    # are named by IndexStore inside data_dir, where backup and doctor look for them.
     @property
     def jobs_path(self) -> Path:
         return self.data_dir / "jobs.sqlite"
@@ -234,18 +236,6 @@ class Settings(BaseSettings):
     @property
     def channels_path(self) -> Path:
         return self.data_dir / "channels.sqlite"
-
-    @property
-    def chroma_path(self) -> Path:
-        return self.data_dir / "chroma"
-
-    @property
-    def registry_path(self) -> Path:
-        return self.data_dir / "registry.sqlite"
-
-    @property
-    def keyword_path(self) -> Path:
-        return self.data_dir / "keyword"
 
     @property
     def embed_cache_path(self) -> Path:
