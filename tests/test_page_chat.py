@@ -386,9 +386,34 @@ def test_a_citation_names_its_article_page_and_scan_when_it_has_them(browser, se
     page.locator(".sources button").first.click()
     assert "Điều 2, Khoản 1, tr. 3" in page.locator("#source-meta").inner_text()
     exported = page.evaluate("() => conversationMarkdown(current, I18N.vi)")
-    assert "(UBND tỉnh, 2025-03-28, Điều 2, Khoản 1, tr. 3)" in exported
+    assert "(UBND tỉnh, 2025-03-28, Điều 2, Khoản 1, tr. 3 · văn bản nhận dạng từ ảnh (độ tin cậy 91%))" in exported
+    assert "2. Tin tức (UBND tỉnh, 2025-03-28)\n" in exported  # a typed news page claims no scan
     english = page.evaluate("() => { lang = 'en'; return citationMeta(current.turns[0].data.citations[0]); }")
     assert english == "UBND tỉnh, 28 March 2025 · Điều 2, Khoản 1, p. 3 · text recognised from an image (confidence 91%)"
+    page.context.close()
+
+
+def test_the_widget_names_the_article_page_and_scan_of_a_quote(browser, server):
+    # The widget's rendering of a citation, from a reply shaped as POST /v1/ask gives one for a
+    # scanned decision (tests/test_citations.py checks that the service gives these fields).
+    page = new_page(browser, server)
+    cited = {"n": 1, "doc_id": "file-qd-2025", "title": "Quyết định 45/QĐ-UBND", "url": None, "published": "2025-03-28",
+             "source": "UBND tỉnh", "quote": "một khoản", "start": 0, "end": 9, "path": "Điều 2, Khoản 1", "page": 3,
+             "ocr": True, "ocr_confidence": 0.912, "also_reported_by": []}
+    typed = {**cited, "n": 2, "doc_id": "news-1", "title": "Tin tức", "path": None, "page": None, "ocr": False,
+             "ocr_confidence": None}
+    reply = {"answer": "Một khoản [1] [2]", "answerable": True, "mode": "extractive", "citations": [cited, typed],
+             "warnings": [], "latency_ms": 1.0, "language": "vi"}
+    page.route("**/v1/ask", lambda route: route.fulfill(json=reply))
+    page.add_script_tag(url="/static/widget.js")
+    widget = page.locator("#cchc-widget")
+    widget.locator("button.open").click()
+    widget.locator("input").fill("Thời hạn giải quyết là bao lâu?")
+    widget.locator("form button").click()
+    widget.locator(".src li").nth(1).wait_for()
+    first, second = widget.locator(".src li").all_inner_texts()
+    assert first == "Quyết định 45/QĐ-UBND (28/3/2025, Điều 2, Khoản 1, tr. 3 · văn bản nhận dạng từ ảnh, độ tin cậy 91%)"
+    assert second == "Tin tức (28/3/2025)"
     page.context.close()
 
 

@@ -63,7 +63,8 @@ function conversationMarkdown(conv, t) {
     if (turn.data.citations.length) {
       out.push(`**${t.sources}**`, "");
       for (const c of turn.data.citations) {
-        const meta = [c.source, c.published, c.path, c.page ? `${t.page} ${c.page}` : null].filter(Boolean).join(", ");
+        // Where the quote sits and whether it was read from a scan (sources.js's citedPlace).
+        const meta = [c.source, c.published, citedPlace(c, t)].filter(Boolean).join(", ");
         out.push(`${c.n}. ${c.url ? `[${c.title}](${c.url})` : c.title}${meta ? ` (${meta})` : ""}`);
         out.push(`   > ${c.quote.replace(/\s*\n\s*/g, " ")}`);
       }

@@ -16,9 +16,11 @@
   const t = en
     ? { open: "Ask about administrative reform", title: "Administrative reform assistant", send: "Ask",
         placeholder: "Your question…", wait: "Looking in the documents…", sources: "Sources", page: "p.",
+        ocr: "text recognised from a scanned image", confidence: "confidence",
         failed: "The assistant could not be reached. Please try again.", close: "Close" }
     : { open: "Hỏi về cải cách hành chính", title: "Trợ lý cải cách hành chính", send: "Hỏi",
         placeholder: "Câu hỏi của bạn…", wait: "Đang tìm trong tài liệu…", sources: "Nguồn", page: "tr.",
+        ocr: "văn bản nhận dạng từ ảnh", confidence: "độ tin cậy",
         failed: "Không kết nối được trợ lý. Xin thử lại.", close: "Đóng" };
   const history = [];
 
@@ -112,7 +114,9 @@
       const href = safeHref(c.url || "");
       // The date, and where the quote sits when the citation says (a legal article, a PDF page).
       const meta = [c.published ? dated(c.published) : null, c.path, c.page ? `${t.page} ${c.page}` : null].filter(Boolean).join(", ");
-      const label = `${c.title || c.doc_id}${meta ? ` (${meta})` : ""}`;
+      // A quote read from a scan says so, with Tesseract's confidence: its figures may be misread.
+      const ocr = c.ocr ? t.ocr + (typeof c.ocr_confidence === "number" ? `, ${t.confidence} ${Math.round(c.ocr_confidence * 100)}%` : "") : "";
+      const label = `${c.title || c.doc_id}${meta || ocr ? ` (${[meta, ocr].filter(Boolean).join(" · ")})` : ""}`;
       if (href) {
         const a = document.createElement("a");
         a.href = href; a.target = "_blank"; a.rel = "noopener noreferrer"; a.textContent = label;
