@@ -54,6 +54,8 @@ async def _exercise(client: Client) -> dict[str, object]:
     first = passages[0]  # type: ignore[index]
     text = _payload(await client.call_tool("get_document", {"doc_id": first["doc_id"]}))["text"]  # type: ignore[index]
     assert text[first["start"] : first["end"]] == first["text"]
+    # Where it sits and how it was read, as a citation says: the sample's pages are typed, no scan.
+    assert (first["ocr"], first["ocr_confidence"]) == (False, None) and {"path", "page"} <= set(first)
 
     provinces = _payload(await client.call_tool("list_provinces", {}))
     assert any("Hà Giang" in p["old_names"] for p in provinces)  # type: ignore[union-attr]

@@ -138,7 +138,7 @@ def build_server(service: AnswerService, documents: DocumentService) -> MCPServe
             {"doc_id": h.chunk.doc_id, "title": h.chunk.title, "url": h.chunk.url, "published": h.chunk.published,
              "source": h.chunk.source, "text": h.chunk.text, "start": h.chunk.start, "end": h.chunk.end,
              "path": h.chunk.path, "page": h.chunk.page, "ocr": h.chunk.ocr_confidence is not None,
-             "score": round(h.score, 4)}
+             "ocr_confidence": h.chunk.ocr_confidence, "score": round(h.score, 4)}
             for h in prepared.hits[:k]
         ]
 
