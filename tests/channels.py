@@ -10,9 +10,12 @@ import html
 import itertools
 import json
 import re
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import openai
@@ -23,6 +26,7 @@ from .conftest import SLACK_SECRET, ZALO_APP_ID, ZALO_BOT_SECRET, ZALO_OA_KEY
 from .fakes.platforms import FakeSlack, FakeZalo
 
 _SOURCES = re.compile(r"\n\n(?:Nguồn|Sources):\n.*\Z", re.S)
+_ITALIC_LINE = re.compile(r"(?m)^_(.+)_$")
 _ts = itertools.count(1)
 
 
@@ -33,7 +37,8 @@ class Seen:
 
 
 def norm(text: str) -> str:
-    return " ".join(strip_markup(text).split())
+    # Bold and a line set in italics are presentation: a channel may draw them or drop them.
+    return " ".join(strip_markup(_ITALIC_LINE.sub(r"\1", text)).split())
 
 
 def wait_for(predicate, timeout: float = 60.0):
@@ -103,7 +108,9 @@ def parse_slack(post: dict) -> Seen:
     return Seen(norm(html.unescape(body).replace("*", "")), list(dict.fromkeys(urls)))
 
 
-def slack(server: str, fake: FakeSlack, q: str, history: list[dict]) -> Seen:
+def _slack_thread(fake: FakeSlack, q: str, history: list[dict], deliver) -> Seen:
+    """The question as an @mention, in a thread seeded with `history` when there is one; the
+    bot's reply in that thread. `deliver` hands the event to the server as Slack would."""
     channel = f"C{uuid.uuid4().hex[:8]}"
     thread = None
     if history:
@@ -114,10 +121,26 @@ def slack(server: str, fake: FakeSlack, q: str, history: list[dict]) -> Seen:
             for t in history
         ])
     payload = slack_event(f"<@{fake.bot_user}> {q}", channel, thread)
-    assert slack_request(server, payload).status_code == 200
+    deliver(payload)
     expected_thread = thread or payload["event"]["ts"]
     post = wait_for(lambda: fake.posts_in(channel, expected_thread))[0]
     return parse_slack(post)
+
+
+def slack(server: str, fake: FakeSlack, q: str, history: list[dict]) -> Seen:
+    """Over the Events API: a signed POST to /slack/events."""
+    def deliver(payload: dict) -> None:
+        assert slack_request(server, payload).status_code == 200
+    return _slack_thread(fake, q, history, deliver)
+
+
+def slack_socket(fake: FakeSlack, q: str, history: list[dict]) -> Seen:
+    """Over Socket Mode: the event goes down the WebSocket the server dialled out on (no
+    signature, no public URL), and the server acknowledges its envelope."""
+    envelopes: list[str] = []
+    seen = _slack_thread(fake, q, history, lambda payload: envelopes.append(fake.push_event(payload)))
+    wait_for(lambda: envelopes[0] in {a.get("envelope_id") for a in list(fake.acks)})  # acknowledged, as Slack requires
+    return seen
 
 
 def zalo_request(server: str, event: dict, secret: str = ZALO_OA_KEY, signature: str | None = None) -> httpx.Response:
@@ -217,5 +240,58 @@ def mcp(server: str, q: str, history: list[dict]) -> Seen:
             assert not result.is_error, result.content
             return result.structured_content or json.loads(result.content[0].text)
 
-    answer = anyio.run(call)
+    # In a thread of its own: Playwright's sync API (the widget's Chromium, when the same module
+    # drives it) keeps an event loop on this one, where anyio.run would refuse to start.
+    with ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(anyio.run, call).result()
     return Seen(norm(strip_markup(answer["answer"])), [c["url"] for c in answer["citations"]])
+
+
+def portal(script_src: str, port: int) -> ThreadingHTTPServer:
+    """A provincial portal's page, on its own origin, that embeds the widget with one tag."""
+    page = (f'<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Cổng thông tin tỉnh</title>'
+            f'<style>button {{ background: lime !important; }}</style></head>'
+            f'<body><h1>Cổng thông tin điện tử</h1><script src="{script_src}" defer></script></body></html>').encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
+_WIDGET_DONE = """(n) => { const r = document.querySelector('#cchc-widget').shadowRoot;
+    return r.querySelectorAll('.a').length === n && !r.querySelector('form button').disabled; }"""
+_WIDGET_LAST = """() => { const r = document.querySelector('#cchc-widget').shadowRoot;
+    const a = [...r.querySelectorAll('.a')].pop(), next = a.nextElementSibling;
+    const items = next && next.matches('ol.src') ? [...next.children] : [];
+    return [a.textContent, items.map((li) => { const l = li.querySelector('a'); return l ? l.getAttribute('href') : null; })]; }"""
+
+
+def widget(browser, portal_url: str, q: str, history: list[dict]) -> Seen:
+    """The embeddable widget on a portal page in Chromium: the user's earlier questions typed
+    into it first (it keeps the conversation itself), then this one; what it shows, with the
+    links of its sources list."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(portal_url + "/")
+        box = page.locator("#cchc-widget")
+        box.locator("button.open").click()
+        asked = [t["content"] for t in history if t["role"] == "user"] + [q]
+        for n, text in enumerate(asked, 1):
+            box.locator("input").fill(text)
+            box.locator("form button").click()
+            page.wait_for_function(_WIDGET_DONE, arg=n, timeout=60_000)
+        shown, urls = page.evaluate(_WIDGET_LAST)
+    finally:
+        context.close()
+    return Seen(norm(shown), urls)

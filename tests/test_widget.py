@@ -4,38 +4,17 @@ origins for an origin in CCHC_CORS_ORIGINS, and a portal not listed gets a clear
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
 
+from .channels import portal
 from .conftest import admin_server, free_port
 from .test_page_chat import browser  # noqa: F401 — the shared Chromium fixture
 
 QUESTION = "Tỷ lệ TTHC được cung cấp DVC trực tuyến toàn trình của Hà Giang là bao nhiêu?"
-
-
-def _portal(script_src: str, port: int) -> ThreadingHTTPServer:
-    page = (f'<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Cổng thông tin tỉnh</title>'
-            f'<style>button {{ background: lime !important; }}</style></head>'
-            f'<body><h1>Cổng thông tin điện tử</h1><script src="{script_src}" defer></script></body></html>').encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(page)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +25,8 @@ def portals(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     env = {"CCHC_CORS_ORIGINS": allowed}
     with admin_server(sample_index, tmp_path_factory.mktemp("widget"), env) as server:
         src = f"{server}/static/widget.js"
-        good, other_port = _portal(src, allowed_port), free_port()
-        other = _portal(src, other_port)
+        good, other_port = portal(src, allowed_port), free_port()
+        other = portal(src, other_port)
         try:
             yield server, allowed, f"http://localhost:{other_port}"
         finally:
@@ -55,10 +34,10 @@ def portals(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
             other.shutdown()
 
 
-def _ask(browser, portal: str):  # noqa: F811
+def _ask(browser, portal_url: str):  # noqa: F811
     context = browser.new_context(viewport={"width": 1366, "height": 900})
     page = context.new_page()
-    page.goto(portal + "/")
+    page.goto(portal_url + "/")
     page.locator("#cchc-widget").locator("button.open").click()
     page.locator("#cchc-widget input").fill(QUESTION)
     page.locator("#cchc-widget form button").click()
