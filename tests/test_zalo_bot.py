@@ -108,6 +108,13 @@ def test_zalo_authorize_with_pkce_stores_the_first_pair(sample_index, tmp_path, 
         assert query["redirect_uri"] == f"{base}/zalo/oauth/callback" and len(query["code_challenge"]) == 43
         code = fake_zalo.allow(query["code_challenge"])
         assert httpx.get(f"{base}/zalo/oauth/callback", params={"code": code, "state": "forged"}).status_code == 400
+        # A code Zalo refuses (used, expired, another app's) is the person's to redo: a 400 that says how.
+        retry_url = urlsplit(subprocess.run([sys.executable, "-m", "assistant.cli", "zalo", "authorize", "--data-dir",
+                                             str(data_dir)], capture_output=True, text=True, timeout=60, check=True,
+                                            env={**os.environ, **env, "CCHC_PUBLIC_BASE_URL": base}).stdout.strip())
+        refused = httpx.get(f"{base}/zalo/oauth/callback", timeout=30,
+                            params={"code": "not-a-code", "state": parse_qs(retry_url.query)["state"][0]})
+        assert refused.status_code == 400 and "cchc zalo authorize" in refused.text
         ok = httpx.get(f"{base}/zalo/oauth/callback", params={"code": code, "state": query["state"]}, timeout=30)
         assert ok.status_code == 200 and "token" in ok.text
         again = httpx.get(f"{base}/zalo/oauth/callback", params={"code": code, "state": query["state"]})

@@ -69,16 +69,24 @@ def make_router(settings: Settings) -> APIRouter:
     def callback(code: str = "", state: str = "") -> HTMLResponse:
         verifier = _take_verifier(settings, state[:100]) if state else None
         if not code or verifier is None:
-            raise HTTPException(400, "unknown or expired state: run `cchc zalo authorize` again")
-        r = httpx.post(
-            settings.zalo_oauth_base.rstrip("/") + "/v4/oa/access_token", timeout=15,
-            headers={"secret_key": settings.zalo_app_secret.get_secret_value()},  # type: ignore[union-attr]
-            data={"app_id": settings.zalo_app_id, "code": code[:2000], "grant_type": "authorization_code",
-                  "code_verifier": verifier},
-        )
+            raise HTTPException(400, "Liên kết đã dùng hoặc đã hết hạn: chạy lại `cchc zalo authorize`. / "
+                                     "Unknown or expired state: run `cchc zalo authorize` again.")
+        try:
+            r = httpx.post(
+                settings.zalo_oauth_base.rstrip("/") + "/v4/oa/access_token", timeout=15,
+                headers={"secret_key": settings.zalo_app_secret.get_secret_value()},  # type: ignore[union-attr]
+                data={"app_id": settings.zalo_app_id, "code": code[:2000], "grant_type": "authorization_code",
+                      "code_verifier": verifier},
+            )
+        except httpx.HTTPError:
+            raise HTTPException(502, "Không kết nối được máy chủ OAuth của Zalo: chạy lại `cchc zalo authorize`. / "
+                                     "Zalo's OAuth server could not be reached: run `cchc zalo authorize` again.") from None
         body = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}
         if "access_token" not in body or "refresh_token" not in body:
-            raise HTTPException(502, f"Zalo refused the code: error {body.get('error')}")  # tokens never echoed
+            # A code used, expired or issued for another app: the person's next step, not ours to fix.
+            raise HTTPException(400, f"Zalo không nhận mã (lỗi {body.get('error')}): chạy lại `cchc zalo authorize`. / "
+                                     f"Zalo refused the code (error {body.get('error')}): "
+                                     "run `cchc zalo authorize` again.")  # tokens never echoed
         tokens = TokenStore(settings.channels_path, None, None)
         tokens.save(body["access_token"], body["refresh_token"], time.time() + float(body.get("expires_in", 3600)))
         return HTMLResponse("<!doctype html><meta charset=utf-8><title>Zalo</title>"
