@@ -84,7 +84,8 @@ def test_oa_without_its_secret_key_is_refused_at_startup():
 def test_zalo_authorize_with_pkce_stores_the_first_pair(sample_index, tmp_path, fake_zalo):
     """`cchc zalo authorize` prints the v4 permission URL with a S256 challenge; the callback
     exchanges the code with the matching verifier and stores the pair; a restarted server
-    answers OA users with it, configured with no token at all."""
+    answers OA users with it, configured with no token at all. When that pair dies, the same
+    command re-seeds the running server."""
     import os
     import shutil
     import subprocess
@@ -97,23 +98,24 @@ def test_zalo_authorize_with_pkce_stores_the_first_pair(sample_index, tmp_path, 
     shutil.copytree(sample_index, data_dir)
     env = {"CCHC_ZALO_APP_ID": ZALO_APP_ID, "CCHC_ZALO_APP_SECRET": ZALO_SECRET, "CCHC_ZALO_OA_SECRET_KEY": ZALO_OA_KEY,
            "CCHC_ZALO_API_BASE": fake_zalo.base, "CCHC_ZALO_OAUTH_BASE": fake_zalo.base, "CCHC_RATE_LIMIT": "100000/minute"}
-    with running_server(data_dir, env) as base:
-        assert httpx.post(f"{base}/zalo/webhook", content=b"{}").status_code == 404  # no tokens: no OA channel yet
+
+    def authorize(base: str) -> tuple[str, dict[str, str]]:
         out = subprocess.run([sys.executable, "-m", "assistant.cli", "zalo", "authorize", "--data-dir", str(data_dir)],
                              capture_output=True, text=True, timeout=60, check=True,
                              env={**os.environ, **env, "CCHC_PUBLIC_BASE_URL": base}).stdout.strip()
         url = urlsplit(out)
-        query = {k: v[0] for k, v in parse_qs(url.query).items()}
-        assert url.path == "/v4/oa/permission" and query["app_id"] == ZALO_APP_ID
+        return url.path, {k: v[0] for k, v in parse_qs(url.query).items()}
+
+    with running_server(data_dir, env) as base:
+        assert httpx.post(f"{base}/zalo/webhook", content=b"{}").status_code == 404  # no tokens: no OA channel yet
+        path, query = authorize(base)
+        assert path == "/v4/oa/permission" and query["app_id"] == ZALO_APP_ID
         assert query["redirect_uri"] == f"{base}/zalo/oauth/callback" and len(query["code_challenge"]) == 43
         code = fake_zalo.allow(query["code_challenge"])
         assert httpx.get(f"{base}/zalo/oauth/callback", params={"code": code, "state": "forged"}).status_code == 400
         # A code Zalo refuses (used, expired, another app's) is the person's to redo: a 400 that says how.
-        retry_url = urlsplit(subprocess.run([sys.executable, "-m", "assistant.cli", "zalo", "authorize", "--data-dir",
-                                             str(data_dir)], capture_output=True, text=True, timeout=60, check=True,
-                                            env={**os.environ, **env, "CCHC_PUBLIC_BASE_URL": base}).stdout.strip())
         refused = httpx.get(f"{base}/zalo/oauth/callback", timeout=30,
-                            params={"code": "not-a-code", "state": parse_qs(retry_url.query)["state"][0]})
+                            params={"code": "not-a-code", "state": authorize(base)[1]["state"]})
         assert refused.status_code == 400 and "cchc zalo authorize" in refused.text
         ok = httpx.get(f"{base}/zalo/oauth/callback", params={"code": code, "state": query["state"]}, timeout=30)
         assert ok.status_code == 200 and "token" in ok.text
@@ -124,4 +126,23 @@ def test_zalo_authorize_with_pkce_stores_the_first_pair(sample_index, tmp_path, 
         assert channels.zalo_request(base, channels.zalo_event(user, QUESTION)).status_code == 200
         replies = channels.zalo_reply(fake_zalo, user)
         assert replies and replies[0]
-        assert fake_zalo.messages_for(user)[0]["token"].startswith("access-")  # the stored pair's token
+        first_token = fake_zalo.messages_for(user)[0]["token"]
+        assert first_token.startswith("access-")  # the stored pair's token
+
+        # The pair dies (the access token refused, the refresh token unused too long): nobody is
+        # answered. `cchc zalo authorize` again re-seeds the running server, no restart.
+        fake_zalo.valid_access.discard(first_token)
+        with fake_zalo.lock:
+            fake_zalo.refresh_token = "refresh-expired"
+        stranded = f"u{uuid.uuid4().hex[:8]}"
+        assert channels.zalo_request(base, channels.zalo_event(stranded, QUESTION)).status_code == 200
+        time.sleep(3)
+        assert fake_zalo.messages_for(stranded) == []
+        _, query = authorize(base)
+        code = fake_zalo.allow(query["code_challenge"])
+        assert httpx.get(f"{base}/zalo/oauth/callback", params={"code": code, "state": query["state"]},
+                         timeout=30).status_code == 200
+        later = f"u{uuid.uuid4().hex[:8]}"
+        assert channels.zalo_request(base, channels.zalo_event(later, QUESTION)).status_code == 200
+        assert channels.zalo_reply(fake_zalo, later)
+        assert fake_zalo.messages_for(later)[0]["token"] not in ("", first_token)
