@@ -485,6 +485,30 @@ def test_dark_mode_and_favicon(browser, server):
     page.context.close()
 
 
+@pytest.mark.parametrize("size", SIZES)
+def test_everything_the_page_loads_comes_from_its_own_server(browser, server, size):
+    # No CDN, no web font, no framework from elsewhere: every request of a session (the page,
+    # an answer, the source card, the conversation list, the English toggle) goes to the server.
+    context = browser.new_context(viewport=SIZES[size])
+    page = context.new_page()
+    requests: list[tuple[str, str]] = []
+    page.on("request", lambda r: requests.append((r.url, r.resource_type)))
+    page.goto(server + "/")
+    ask(page, FIGURE_Q, 1).locator(".chip").first.click()
+    page.locator("#source-context mark").wait_for()
+    page.keyboard.press("Escape")
+    if size == "phone":
+        page.click("#toggle-list")
+    page.click("#lang")
+    page.wait_for_load_state("networkidle")
+    elsewhere = [u for u, _ in requests if not (u.startswith(server + "/") or u.startswith(("data:", "blob:")))]
+    assert elsewhere == [] and requests, elsewhere
+    assert [u for u, kind in requests if kind == "font"] == []
+    scripts = page.evaluate("() => [...document.scripts].map((s) => s.getAttribute('src'))")
+    assert scripts and all(src and src.startswith("/static/") for src in scripts), scripts
+    context.close()
+
+
 def axe_violations(page):
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
