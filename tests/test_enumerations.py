@@ -7,9 +7,11 @@ made-up names and figures; none comes from an evaluation set."""
 from __future__ import annotations
 
 from assistant.answering.analysis import analyse, list_item
+from assistant.answering.cells import counts_other
 from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.passages import CAPTION, enumerates, with_antecedent, with_continuation
 from assistant.answering.question import names_end
+from assistant.answering.rank import enumerated, extreme
 from assistant.index.keywords import KeywordIndex, tokenize
 from assistant.index.records import StoredChunk
 from assistant.index.sentences import sentence_spans
@@ -127,3 +129,48 @@ def test_an_item_named_again_and_again_is_enumerated_and_a_numbered_reference_is
     )
     assert CAPTION.search("Ông Trần Văn B (bên phải) hướng dẫn người dân nộp hồ sơ trực tuyến tại xã.")
     assert CAPTION.search("Phối cảnh trung tâm hành chính công của tỉnh, vốn đầu tư 300 tỷ đồng.")
+
+
+def test_a_semicolon_list_keeps_commas_and_line_breaks_inside_its_items():
+    # A decree's footnote, hard-wrapped as a PDF prints it: a name runs onto the next line and
+    # another holds commas; the year in the lead-in is no item.
+    sentence = (
+        "Các sở có số hồ sơ phải bổ sung trong năm 2024 lớn như: Sở Tài\nnguyên và Môi trường 64 hồ sơ;"
+        " Sở Xây dựng 41 hồ sơ; Sở Văn hóa, Thể thao và Du lịch 29 hồ sơ;\nSở Y tế 17 hồ sơ,..."
+    )
+    items = enumerated(sentence)
+    assert [i.label for i in items] == [
+        "Sở Tài nguyên và Môi trường",
+        "Sở Xây dựng",
+        "Sở Văn hóa, Thể thao và Du lịch",
+        "Sở Y tế",
+    ]
+    top = extreme(items, "high")
+    assert top is not None and top.shown == "64 hồ sơ"  # the unit the list writes, verbatim
+    bottom = extreme(items, "low")
+    assert bottom is not None and bottom.label == "Sở Y tế"
+
+
+def test_a_list_that_runs_on_into_a_list_of_rates_is_ranked_on_its_own_kind():
+    sentence = (
+        "Gồm: Huyện Đông 12 thủ tục; Huyện Tây 9 thủ tục; Huyện Nam 7 thủ tục. "
+        "Tỷ lệ thấp: Huyện Bắc (41,5%); Huyện Trung (38,2%); Huyện Hạ (12%)."
+    )
+    items = enumerated(sentence)
+    assert [i.shown for i in items] == ["12 thủ tục", "9 thủ tục", "7 thủ tục"]
+    # Kinds interleaved item by item are no list to rank.
+    assert enumerated("Huyện Đông 12 thủ tục; Huyện Tây 40%; Huyện Nam 7 thủ tục; Huyện Bắc 35%.") == []
+
+
+def test_a_ranked_column_counts_what_its_header_starts_with():
+    # "nhiều hồ sơ … nhất" counts hồ sơ: a column of procedures simplified through hồ sơ counts
+    # procedures; "Số hồ sơ" and "Tỷ lệ hồ sơ" columns count or rate hồ sơ.
+    counted = analyse("Sở nào phải bổ sung nhiều hồ sơ giấy nhất trong năm?").profile.ranked_count
+    assert counted[:2] == ("ho", "so")
+    assert counts_other("Thủ tục đã đơn giản hóa thông qua việc bổ sung hồ sơ giấy", counted)
+    assert not counts_other("Số hồ sơ giấy phải bổ sung", counted)
+    assert not counts_other("Tỷ lệ hồ sơ giấy (%)", counted)
+    # An abbreviation in the header is the phrase the question writes out.
+    law = analyse("Bộ nào sửa nhiều văn bản quy phạm pháp luật nhất?").profile.ranked_count
+    assert not counts_other("Số VBQPPL cần sửa đổi", law)
+    assert counts_other("TTHC được cắt giảm nhờ sửa đổi VBQPPL", law)

@@ -22,6 +22,7 @@ from assistant.answering.lead import expanded_tokens
 from assistant.index.facts import figure_value, row_name, skipped_column, total_row
 from assistant.index.figures import Figure, figures
 from assistant.index.gazetteer import units_in
+from assistant.index.glossary import expansions
 from assistant.index.tables import Cell, Row, table_rows
 from assistant.index.textnorm import fold_accents
 
@@ -214,6 +215,27 @@ _RANKING_WORDS = expanded_tokens(
 )
 
 
+# A header's head is its first words once "Số", "Số lượng", "Tổng số", "Tỷ lệ" are read past: what its
+# cells count. Measured on the shared corpus's tables: a counted thing named later in a header
+# ("TTHC … thông qua việc sửa đổi văn bản QPPL") is what the counted thing is done through.
+HEADER_HEAD_WORDS = 2
+# A rate's words read past too: "Tỷ lệ hồ sơ trực tuyến" is still about hồ sơ, and the header
+# names its rate in the answer.
+_COUNT_WORDS = frozenset({"so", "luong", "tong", "number", "of", "total", "ty", "ti", "le", "phan", "tram"})
+
+
+def counts_other(header: str, counted: tuple[str, ...]) -> bool:
+    """Whether ``header`` names what a ranking counts (``counted``, folded words) only after
+    its head: its cells then count something else ("TTHC" done through "văn bản")."""
+    if not counted:
+        return False
+    words = [w for w in re.findall(r"\w+", fold_accents(header).lower()) if w not in _COUNT_WORDS]
+    phrase = " ".join(counted)
+    firsts = {counted[0]} | {fold_accents(t).lower().split()[0] for t in expansions(phrase) if t.strip()}
+    at = [i for i, w in enumerate(words) if w in firsts]
+    return bool(at) and at[0] >= HEADER_HEAD_WORDS
+
+
 def _ranked(
     q: QuestionAnalysis,
     rows: list[Row],
@@ -245,7 +267,11 @@ def _ranked(
                     columns.setdefault(c.header, []).append((v, r, n, c, value))
         # The words that ask for the end and the kind of row are no column's words.
         skip = _RANKING_WORDS | {t for r in table for t in expanded_tokens((row_name(r) or r.cells[0]).text)}
-        shares = {h: _header_share(h, terms, weights, skip) for h, vs in columns.items() if len(vs) >= 3}
+        shares = {
+            h: _header_share(h, terms, weights, skip)
+            for h, vs in columns.items()
+            if len(vs) >= 3 and not counts_other(h, q.profile.ranked_count)
+        }
         if not shares:
             continue
         column = max(shares, key=lambda h: shares[h])

@@ -361,7 +361,7 @@ class ExtractiveAnswerer:
             items = enumerated(ev.quote)
             top = extreme(items, q.profile.direction)
             if top is not None:
-                ev.figure, ev.label = top.figure.text, top.label
+                ev.figure, ev.label = top.shown or top.figure.text, top.label
         return ev
 
     def _answering_first(self, q: QuestionAnalysis, scored: list[Evidence]) -> list[Evidence]:

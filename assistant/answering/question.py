@@ -204,6 +204,7 @@ class QuestionProfile:
     rough: bool = False  # asks for an approximate figure ("khoảng bao nhiêu", "about how many")
     direction: str | None = None  # a ranking's "high" or "low" end ("cao nhất", "bottom")
     wants_rank: bool = False  # "đứng thứ mấy", "what rank": a position, not a score
+    ranked_count: tuple[str, ...] = ()  # what a ranking counts: "văn bản" in "nhiều văn bản nhất" (folded)
 
 
 def detect_language(text: str) -> str:
@@ -291,6 +292,15 @@ def question_kind(question: str) -> str:
     return "fact"
 
 
+# "nhiều hồ sơ nhất", "ít thủ tục nhất": the words between name what the ranking counts.
+_RANKED_COUNT = re.compile(r"\b(?:nhieu|it) ((?:\w+ ){1,6}?)nhat\b")
+
+
+def ranked_count(folded: str) -> tuple[str, ...]:
+    m = _RANKED_COUNT.search(folded.lower())
+    return tuple(w for w in m.group(1).split() if w not in STOPWORDS) if m else ()
+
+
 def profile(question: str) -> QuestionProfile:
     folded = fold_question(question)
     kind = question_kind(question)
@@ -316,6 +326,7 @@ def profile(question: str) -> QuestionProfile:
         rough=bool(_ROUGH_Q.search(folded.lower())),
         direction=ranking_direction(question),
         wants_rank=bool(_RANK_Q.search(folded.lower())),
+        ranked_count=ranked_count(folded),
     )
 
 

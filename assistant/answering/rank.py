@@ -22,6 +22,11 @@ MIN_ITEMS = 3
 MAX_LABEL_CHARS = 80
 MAX_LABEL_WORDS = 8
 _PIECE_CUT = re.compile(r"[;,](?=\s)|\n")
+# A list whose items are cut by semicolons keeps commas and line breaks inside its items
+# ("Bộ Văn hóa, Thể thao và Du lịch 33 VBQPPL; …", a name wrapped onto the next line of a PDF).
+# A sentence's end inside it cuts too ("… Bộ D 11 VBQPPL,...\n[8] Như: …"), not an
+# abbreviation's dot ("TP. Hồ Chí Minh").
+_SEMICOLON_CUT = re.compile(r";(?=\s)|(?<![A-ZĐ]{2})(?<![A-ZĐ])[.…](?=\s+(?:\[\d+\]|[^\W\d_a-zà-ỹđ]))")
 # "và" joins the last item ("…; Ứng Hoà (80 %) và Phú Xuyên (77 %)") but also names
 # ("Bộ Nông nghiệp và Môi trường"): it cuts only a piece that holds two figures.
 _AND_CUT = re.compile(r"\s(?:và|and)\s")
@@ -31,7 +36,7 @@ _LINK_AFTER = re.compile(
     re.IGNORECASE,
 )
 # Words that open an enumeration before its first label ("… gồm: A", "như: B", "là C").
-_LEAD_IN = re.compile(r"^.*(?:gồm|như|là|including|namely|:)\s*[:]?\s*", re.IGNORECASE)
+_LEAD_IN = re.compile(r"^.*(?:gồm|như|là|including|namely|:)\s*[:]?\s*", re.IGNORECASE | re.DOTALL)
 
 
 _VERB = re.compile(r"\b(?:đạt|đều|được|có|là|chiếm|tăng|giảm|reached|was|were|is|are)\b", re.IGNORECASE)
@@ -42,6 +47,20 @@ class Item:
     label: str
     figure: Figure
     value: Decimal
+    shown: str = ""  # the figure with the unit the item writes after it ("75 VBQPPL"), verbatim
+
+
+# The unit an item writes after its figure: a word or two, no clause ("75 VBQPPL", "38 Văn bản").
+MAX_UNIT_WORDS = 2
+_UNIT_AFTER = re.compile(
+    rf"\s+((?:[^\W\d_]+)(?:\s+[^\W\d_]+){{0,{MAX_UNIT_WORDS - 1}}}?)(?:\s+(?:và|and|hoặc|or))?[\s;,.…)]*$",
+    re.IGNORECASE,
+)
+
+
+def _shown(sentence: str, fig: Figure, b: int) -> str:
+    m = None if fig.percent else _UNIT_AFTER.match(sentence, fig.end, b)
+    return sentence[fig.start : m.end(1)] if m else fig.text
 
 
 def _label(piece: str, fig: Figure, offset: int) -> str:
@@ -49,7 +68,7 @@ def _label(piece: str, fig: Figure, offset: int) -> str:
     before = _LINK_AFTER.sub("", before)
     if ":" in before or re.search(r"\b(?:gồm|như|including)\b", before, re.IGNORECASE):
         before = _LEAD_IN.sub("", before)
-    label = before.strip(" \t\n*()[]:–-.")
+    label = " ".join(before.strip(" \t\n*()[]:–-.").split())
     if not (0 < len(label) <= MAX_LABEL_CHARS and len(label.split()) <= MAX_LABEL_WORDS):
         return ""
     # A clause around a figure ("huyện đều đạt số điểm") has a verb in it; a name has none.
@@ -58,14 +77,25 @@ def _label(piece: str, fig: Figure, offset: int) -> str:
     return label
 
 
+_OPENER = re.compile(r"\s*[^\W\d_]+(?:\s[a-zà-ỹđ]+){0,2},\s")
+
+
 def _pieces(sentence: str, found: list[Figure]) -> list[tuple[int, int]]:
     """Offsets of the sentence's items: cut at separators outside brackets ("(80, 68%)" is one)."""
     cuts, depth = [0], 0
+    semicolons = sentence.count("; ") + sentence.count(";\n")
+    cut = _SEMICOLON_CUT if semicolons >= MIN_ITEMS - 1 else _PIECE_CUT
     for i, ch in enumerate(sentence):
         depth += ch in "([" and 1 or ch in ")]" and -1 or 0
-        if depth <= 0 and _PIECE_CUT.match(sentence, i):
+        if depth <= 0 and cut.match(sentence, i):
             cuts.append(i + 1)
     cuts.append(len(sentence))
+    if cut is _SEMICOLON_CUT and len(cuts) > 1:
+        # The first item behind an opener ("Cụ thể, Bộ A đạt 61 %"), not a name with a comma
+        # ("Bộ Văn hóa, Thể thao và Du lịch 33"): an opener's later words are lowercase.
+        m = _OPENER.match(sentence, 0, cuts[1])
+        if m:
+            cuts[0] = m.end()
     out: list[tuple[int, int]] = []
     for a, b in zip(cuts, cuts[1:]):
         if sum(a <= f.start and f.end <= b for f in found) > 1:
@@ -73,6 +103,9 @@ def _pieces(sentence: str, found: list[Figure]) -> list[tuple[int, int]]:
             colon = sentence.rfind(": ", a, b)
             if colon >= 0:
                 a = colon + 2
+            if sum(a <= f.start and f.end <= b for f in found) == 1:
+                out.append((a, b))  # the lead-in held the other figure ("trong năm 2025 … như: A 75")
+                continue
             inner = [a] + [m.end() for m in _AND_CUT.finditer(sentence, a, b)] + [b]
             out.extend(zip(inner, inner[1:]))
         else:
@@ -95,10 +128,16 @@ def enumerated(sentence: str) -> list[Item]:
         value = figure_value(fig)
         label = _label(sentence[a:b], fig, a)
         if label and value is not None:
-            items.append(Item(label, fig, value))
-    if len(items) < MIN_ITEMS or len({i.figure.percent for i in items}) > 1:
-        return []
-    return items
+            items.append(Item(label, fig, value, _shown(sentence, fig, b)))
+    # A passage may run on into the next list (a footnote of rates after one of counts): the
+    # first run of one kind long enough is the list; kinds interleaved item by item are none.
+    runs: list[list[Item]] = []
+    for item in items:
+        if runs and runs[-1][0].figure.percent == item.figure.percent:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return next((r for r in runs if len(r) >= MIN_ITEMS), [])
 
 
 def extreme(items: list[Item], direction: str) -> Item | None:
