@@ -115,8 +115,9 @@ CREATE TABLE IF NOT EXISTS chunks (
     ord INTEGER, start INTEGER, "end" INTEGER, tokens TEXT, provinces TEXT,
     date_min INTEGER, date_max INTEGER, anchors TEXT);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+-- WITHOUT ROWID: one B-tree, not a table and its key index; every batch upserts its vocabulary.
 CREATE TABLE IF NOT EXISTS accent_vocab (
-    folded TEXT, accented TEXT, n INTEGER, PRIMARY KEY (folded, accented));
+    folded TEXT, accented TEXT, n INTEGER, PRIMARY KEY (folded, accented)) WITHOUT ROWID;
 """
 
 
