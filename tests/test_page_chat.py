@@ -421,9 +421,17 @@ def test_a_decline_links_the_closest_documents(browser, server):
     page = new_page(browser, server, "phone")
     bot = ask(page, "Giá vé máy bay đi Paris tháng sau là bao nhiêu?", 1)
     assert "declined" in bot.get_attribute("class")
-    links = bot.locator("button.doc-link")
+    links = bot.locator("a.doc-link")
     links.first.wait_for()
     title = links.first.inner_text().strip("«»")
+    # A link inside the sentence: its full stop stays on the link's line, not on one of its own.
+    assert links.first.get_attribute("href").startswith("http")
+    tail = bot.evaluate("""(b) => { const a = b.querySelector('a.doc-link'), next = a.nextSibling;
+        if (!next || !next.nodeValue.trim()) return true;
+        const r = document.createRange(); r.setStart(next, 0); r.setEnd(next, 1);
+        const last = [...a.getClientRects()].pop();
+        return Math.abs(r.getBoundingClientRect().top - last.top) < 4; }""")
+    assert tail, "the text after the link starts on the link's last line"
     links.first.click()
     assert page.locator("#source-title").inner_text() == title
     page.locator("#source-context").filter(has_text=" ").wait_for()

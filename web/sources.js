@@ -114,9 +114,14 @@ async function linkTitles(bot) {
       if (i % 2 === 0) { if (p) frag.appendChild(document.createTextNode(p)); return; }
       const doc = byTitle.get(p);
       if (!doc) { frag.appendChild(document.createTextNode(`«${p}»`)); return; }
-      const b = el("button", { type: "button", class: "doc-link" }, `«${p}»`);
-      b.addEventListener("click", () => openDocument(doc, b));
-      frag.appendChild(b);
+      // A real link, inline in the sentence (a button is laid out as a block of its own and
+      // pushed the sentence's full stop onto a line of its own): a click opens the document in
+      // the card, a middle click or "open in new tab" goes to its page, or to its file.
+      const href = /^https?:\/\//.test(doc.url || "") ? doc.url
+        : doc.file_name ? `/v1/documents/${encodeURIComponent(doc.doc_id)}/original` : `#${encodeURIComponent(doc.doc_id)}`;
+      const a = el("a", { class: "doc-link", href }, `«${p}»`);
+      a.addEventListener("click", (event) => { event.preventDefault(); openDocument(doc, a); });
+      frag.appendChild(a);
     });
     node.replaceWith(frag);
   }
