@@ -10,6 +10,10 @@ documents and building a new index from a warm embedding cache.
 
 ``--per-document`` also times the pipeline writing one document per batch (what it did before
 batching) with the zero embedder, as a baseline in the same run.
+
+The machine is shared: wall-clock rates move with everyone else's load, so every timed run
+also reports the CPU seconds it used (this process and its analyser processes), and the bare
+embedder is timed before and after the ingest (the ratio is against the mean of both).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import argparse
 import functools
 import gc
 import json
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -44,14 +49,33 @@ def _cold() -> None:
             obj.cache_clear()
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its children that have exited (the analysers exit
+    when a run ends): what a run costs whatever else the machine is doing."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+CPU: dict[str, float] = {}  # CPU seconds of each timed ingest, by name
+
+
 def _timed_ingest(work: Path, name: str, embedder: IndexEmbeddings, docs: list[SourceDocument],
                   cache: EmbeddingCache | None, **kw: int) -> tuple[float, IngestPipeline, IndexStore, Any]:
     _cold()
     store = IndexStore(work / name, embedder)
     pipeline = IngestPipeline(store, cache, **kw)
-    t0 = time.perf_counter()
+    c0, t0 = _cpu(), time.perf_counter()
     report = pipeline.run(docs)
-    return time.perf_counter() - t0, pipeline, store, report
+    wall = time.perf_counter() - t0
+    CPU[name] = _cpu() - c0
+    return wall, pipeline, store, report
+
+
+def _bare(embedder: IndexEmbeddings, texts: list[str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of the embedder alone on these texts."""
+    c0, t0 = _cpu(), time.perf_counter()
+    embedder.embed_passages(texts)
+    return time.perf_counter() - t0, _cpu() - c0
 
 
 def _stages(pipeline: IngestPipeline, store: IndexStore, parse_s: float, n_docs: int, total: int) -> dict[str, float]:
@@ -87,9 +111,7 @@ def main() -> None:
         texts = [t for d in docs for t in IngestPipeline(probe, None).prepare(d, d.content_hash())[2]]
         probe.close()
         n = len(texts)
-        t0 = time.perf_counter()
-        embedder.embed_passages(texts)
-        bare_s = time.perf_counter() - t0
+        bare_s, bare_cpu = _bare(embedder, texts)
 
         zero_s, zero_pipe, zero_store, zero_report = _timed_ingest(work, "zero", zero, docs, None)
         zero_store.close()
@@ -97,24 +119,36 @@ def main() -> None:
             "documents": len(docs), "chunks": n, "embedder": embedder.model_id,
             "bare_embedder_chunks_per_s": round(n / bare_s, 1),
             "zero_embedder_pipeline_chunks_per_s": round(zero_report.chunks / zero_s, 1),
+            # CPU milliseconds per chunk, analysers included: 2 cores can do at most
+            # 2000 / this many chunks a second, whoever else is using them.
+            "zero_embedder_cpu_ms_per_chunk": round(1000 * CPU["zero"] / max(zero_report.chunks, 1), 2),
             "zero_embedder_stages_s": _stages(zero_pipe, zero_store, parse_s, len(docs), len(loaded)),
         }
         # The same batches analysed in this process only (no analyser processes).
         solo_s, _, solo_store, solo_report = _timed_ingest(work, "solo", zero, docs, None, workers=0)
         solo_store.close()
         report["zero_embedder_one_process_chunks_per_s"] = round(solo_report.chunks / solo_s, 1)
+        report["zero_embedder_one_process_cpu_ms_per_chunk"] = round(1000 * CPU["solo"] / max(solo_report.chunks, 1), 2)
         report["analysers_vs_one_process"] = round(solo_s / zero_s, 2)
         if a.per_document:
             one_s, _, one_store, one_report = _timed_ingest(work, "one", zero, docs, None, batch_docs=1, workers=0)
             one_store.close()
             report["zero_embedder_one_document_per_batch_chunks_per_s"] = round(one_report.chunks / one_s, 1)
             report["pipeline_vs_one_document_per_batch"] = round(one_s / zero_s, 2)
+            report["zero_embedder_one_document_per_batch_cpu_ms_per_chunk"] = round(
+                1000 * CPU["one"] / max(one_report.chunks, 1), 2)
 
         cache = EmbeddingCache(work / "embeddings.sqlite")  # cold: nothing cached yet
         first_s, pipe, store, first = _timed_ingest(work, "index", embedder, docs, cache)
+        after_s, after_cpu = _bare(embedder, texts)  # the bare embedder again, under the load of now
+        bare_mean = (bare_s + after_s) / 2
         report.update({
+            "bare_embedder_chunks_per_s": round(n / bare_mean, 1),
+            "bare_embedder_chunks_per_s_before_after": [round(n / bare_s, 1), round(n / after_s, 1)],
             "ingest_chunks_per_s": round(first.chunks / first_s, 1),
-            "ingest_vs_bare": round((first.chunks / first_s) / (n / bare_s), 3),
+            "ingest_vs_bare": round((first.chunks / first_s) / (n / bare_mean), 3),
+            # The same ratio in CPU seconds: the embedder's CPU over the whole ingest's.
+            "ingest_vs_bare_cpu": round(((bare_cpu + after_cpu) / 2) / max(CPU["index"], 1e-9), 3),
             "ingest_stages_s": _stages(pipe, store, parse_s, len(docs), len(loaded)),
             "chunks_written": first.chunks,
         })
