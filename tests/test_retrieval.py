@@ -73,8 +73,8 @@ def test_convex_fusion_keeps_margins_that_rank_fusion_drops():
     convex = ConvexFusion({"dense": 0.5, "keyword": 0.5})(rankings)
     assert [c for c, _, _ in convex] == ["a", "b", "c"]
     assert convex[0][2] == {"dense": 1, "keyword": 2}
-    rrf = ReciprocalRankFusion(k=20)(rankings)
-    assert rrf[0][1] == rrf[1][1]  # ranks alone: a tie
+    rrf = ReciprocalRankFusion(k=20, gap_units={})(rankings)
+    assert rrf[0][1] == rrf[1][1]  # ordinal ranks alone: a tie
     assert isinstance(make_fusion(Settings(fusion="convex")), ConvexFusion)
     assert isinstance(make_fusion(Settings()), ReciprocalRankFusion)
     try:
@@ -107,7 +107,7 @@ def test_rank_fusion_measures_ranks_in_score_gaps():
     fused = ReciprocalRankFusion(k=20, gap_units={"dense": 1.0, "keyword": 2.0})(rankings)
     assert [c for c, _, _ in fused] == ["a", "b", "c"]
     assert fused[0][2] == {"dense": 1, "keyword": 2}
-    ordinal = ReciprocalRankFusion(k=20)(rankings)
+    ordinal = ReciprocalRankFusion(k=20, gap_units={})(rankings)
     assert ordinal[0][1] == ordinal[1][1]
     assert make_fusion(Settings()).gap_units == {"dense": 1.0, "keyword": 2.0}  # type: ignore[attr-defined]
     assert make_fusion(Settings(rrf_gap_dense=0, rrf_gap_keyword=0)).gap_units == {"dense": 0, "keyword": 0}  # type: ignore[attr-defined]

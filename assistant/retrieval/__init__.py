@@ -1,7 +1,8 @@
 """Retrieval: a question and its filters in, registry-backed chunks out, best first.
 
 A package of stages, each importing only what sits below it:
-``types`` (Filters, Query, Hit) ← ``fusion`` and ``reranking`` ← ``stages`` (the analyser,
+``types`` (Filters, Query, Hit) and ``weights`` (every number that orders the results) ←
+``fusion`` and ``reranking`` ← ``stages`` (the analyser,
 the dense and keyword retrievers, the composed ``Retriever``). The names below are the
 package's interface; callers import them from ``assistant.retrieval``.
 """
@@ -22,6 +23,7 @@ from assistant.retrieval.stages import (
     make_retriever,
 )
 from assistant.retrieval.types import Filters, Hit, Query, QuestionReader, Ranking
+from assistant.retrieval.weights import RetrievalWeights
 
 __all__ = [
     "ConvexFusion",
@@ -38,6 +40,7 @@ __all__ = [
     "Ranking",
     "ReciprocalRankFusion",
     "Reranker",
+    "RetrievalWeights",
     "Retriever",
     "SentenceEvidenceReranker",
     "make_fusion",

@@ -23,14 +23,13 @@ from assistant.index.keywords import tokenize
 from assistant.index.numbers import NUMBER
 from assistant.index.sentences import sentence_spans
 from assistant.retrieval.types import Hit, Query, QuestionReader
+from assistant.retrieval.weights import DEFAULTS, RetrievalWeights
 
 if TYPE_CHECKING:
     from assistant.index.store import IndexStore
 
 # A year or a day/month: what a "when" question needs in the answering sentence.
 _DATE = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b|\b\d{1,2}\s?[/.-]\s?\d{1,2}\b")
-# How much a sentence keeps when it lacks the number or date the question asks for.
-_WRONG_TYPE = 0.7
 
 
 class Reranker(Protocol):
@@ -43,16 +42,26 @@ class NoReranker:
 
 
 class SentenceEvidenceReranker:
-    """Best-sentence keyword evidence as an extra RRF ranking over the top candidates."""
+    """Best-sentence keyword evidence as an extra RRF ranking over the top candidates (its
+    numbers, by default the settings' defaults, are described in ``weights.py``)."""
 
     def __init__(
-        self, store: IndexStore, questions: QuestionReader, weight: float = 0.5, candidates: int = 20, k: int = 20
+        self,
+        store: IndexStore,
+        questions: QuestionReader,
+        weight: float = DEFAULTS.rerank,
+        candidates: int = DEFAULTS.rerank_candidates,
+        k: int = DEFAULTS.rrf_k,
+        next_sentence: float = DEFAULTS.next_sentence,
+        wrong_kind: float = DEFAULTS.wrong_kind,
     ) -> None:
         self.store = store
         self.questions = questions
         self.weight = weight
         self.candidates = candidates
         self.k = k
+        self.next_sentence = next_sentence
+        self.wrong_kind = wrong_kind
 
     def __call__(self, query: Query, hits: list[Hit]) -> list[Hit]:
         head, tail = hits[: self.candidates], hits[self.candidates :]
@@ -63,7 +72,9 @@ class SentenceEvidenceReranker:
             return hits
         idf = self.store.keyword_index().idf(sorted(terms))
         kind = query.kind or self.questions.question_kind(query.question)
-        evidence = [self.evidence(h.chunk.text, terms, idf, kind) for h in head]
+        evidence = [
+            self.evidence(h.chunk.text, terms, idf, kind, self.next_sentence, self.wrong_kind) for h in head
+        ]
         order = sorted(range(len(head)), key=lambda i: -evidence[i])
         for rank, i in enumerate(order, 1):
             head[i].score += self.weight / (self.k + rank)
@@ -71,17 +82,26 @@ class SentenceEvidenceReranker:
         return sorted(head, key=lambda h: -h.score) + tail
 
     @staticmethod
-    def evidence(text: str, terms: set[str], idf: dict[str, float], kind: str) -> float:
+    def evidence(
+        text: str,
+        terms: set[str],
+        idf: dict[str, float],
+        kind: str,
+        next_sentence: float = DEFAULTS.next_sentence,
+        wrong_kind: float = DEFAULTS.wrong_kind,
+    ) -> float:
+        """The idf mass of the question's terms in the chunk's best sentence."""
         sentences, tokens = _sentence_tokens(text)
         wanted = {"number": NUMBER, "date": _DATE}.get(kind)
         best = 0.0
         for j, (sentence, found) in enumerate(zip(sentences, tokens)):
             score = sum(idf[t] for t in terms & found)
             if j + 1 < len(tokens):
-                # Half credit for terms the next sentence adds.
-                score = (score + sum(idf[t] for t in terms & (found | tokens[j + 1]))) / 2
+                # Part credit (half, by default) for terms the next sentence adds.
+                with_next = sum(idf[t] for t in terms & (found | tokens[j + 1]))
+                score = (1 - next_sentence) * score + next_sentence * with_next
             if wanted is not None and not wanted.search(sentence):
-                score *= _WRONG_TYPE
+                score *= wrong_kind
             best = max(best, score)
         return best
 
@@ -111,17 +131,20 @@ class CrossEncoderReranker:
 
 
 def make_reranker(
-    spec: str,
-    store: IndexStore,
-    questions: QuestionReader,
-    weight: float = 0.5,
-    candidates: int = 20,
-    k: int = 20,
+    spec: str, store: IndexStore, questions: QuestionReader, tuned: RetrievalWeights = DEFAULTS
 ) -> Reranker:
     if spec in ("", "none"):
         return NoReranker()
     if spec == "sentence":
-        return SentenceEvidenceReranker(store, questions, weight, candidates, k)
+        return SentenceEvidenceReranker(
+            store,
+            questions,
+            tuned.rerank,
+            tuned.rerank_candidates,
+            tuned.rrf_k,
+            tuned.next_sentence,
+            tuned.wrong_kind,
+        )
     if spec.startswith("st:"):
         return CrossEncoderReranker(spec[3:])
     raise ValueError(

@@ -20,6 +20,7 @@ from assistant.retrieval.fusion import Fusion, ReciprocalRankFusion, make_fusion
 from assistant.retrieval.legal import checked, matching_documents
 from assistant.retrieval.reranking import NoReranker, Reranker, make_reranker
 from assistant.retrieval.types import Filters, Hit, Query, QuestionReader, Ranking
+from assistant.retrieval.weights import DEFAULTS, RetrievalWeights
 from assistant.settings import Settings
 
 
@@ -71,7 +72,8 @@ class KeywordRetriever:
 
 
 class Retriever:
-    """The composed pipeline; ``retrieve`` returns registry-backed chunks, best first."""
+    """The composed pipeline; ``retrieve`` returns registry-backed chunks, best first. Built
+    without stages it fuses as the default settings do, without reranking."""
 
     def __init__(
         self,
@@ -79,14 +81,14 @@ class Retriever:
         retrievers: list[Any] | None = None,
         fusion: Fusion | None = None,
         reranker: Reranker | None = None,
-        candidates: int = 50,
+        tuned: RetrievalWeights = DEFAULTS,
     ) -> None:
         self.store = store
         self.analyze = QueryAnalyzer()
         self.retrievers = retrievers or [DenseRetriever(store), KeywordRetriever(store)]
         self.fusion = fusion or ReciprocalRankFusion()
         self.reranker = reranker or NoReranker()
-        self.candidates = candidates
+        self.tuned = tuned
 
     def retrieve(
         self, question: str, k: int = 10, filters: Filters | None = None, kind: str | None = None
@@ -96,9 +98,9 @@ class Retriever:
         # A legal filter value that can match nothing raises here (FilterValueError), for every caller.
         query.filters = checked(self.store, query.filters)
         query.doc_ids = matching_documents(self.store, query.filters)
-        rankings = {r.name: r(query, self.candidates) for r in self.retrievers}
+        rankings = {r.name: r(query, self.tuned.candidates) for r in self.retrievers}
         fused = self.fusion(rankings)
-        ids = [cid for cid, _, _ in fused[: max(k * 3, 30)]]
+        ids = [cid for cid, _, _ in fused[: self.tuned.pool(k)]]
         chunks = self.store.chunks(ids)
         places = units_in_question(question)
         if places:
@@ -118,18 +120,12 @@ class Retriever:
 def make_retriever(store: IndexStore, settings: Settings, questions: QuestionReader) -> Retriever:
     """The retriever the settings describe (the service and the benches build the same one,
     through ``assistant.service.retriever_for``, which supplies the question rules)."""
+    tuned = RetrievalWeights.from_settings(settings)
     return Retriever(
         store,
-        fusion=make_fusion(settings),
-        reranker=make_reranker(
-            settings.reranker,
-            store,
-            questions,
-            settings.rerank_weight,
-            settings.rerank_candidates,
-            settings.rrf_k,
-        ),
-        candidates=settings.candidates,
+        fusion=make_fusion(settings, tuned),
+        reranker=make_reranker(settings.reranker, store, questions, tuned),
+        tuned=tuned,
     )
 
 
