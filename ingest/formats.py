@@ -19,6 +19,7 @@ from assistant.index.textnorm import clean_document_text
 from ingest.errors import LoadError
 from ingest.pdf_tables import with_tables
 from ingest.reflow import join_pages, reflow
+from ingest.rows import header_rows
 
 # Extracted.extra's key for where each page begins in the text (kept in the document's metadata;
 # ingest stores each chunk's pages from it: assistant/index/anchors.py).
@@ -186,24 +187,3 @@ def docx_text(data: bytes, origin: str) -> Extracted:
 
 def _table_rows(table) -> list[str]:
     return header_rows([[" ".join(cell.text.split()) for cell in row.cells] for row in table.rows])
-
-
-def header_rows(rows: list[list[str]]) -> list[str]:
-    """A table (first row its header) as one "Header: value; Header: value." line a row:
-    Word tables and ruled PDF tables (ingest/pdf_tables.py) alike."""
-    rows = [r for r in rows if any(r)]
-    if len(rows) < 2:
-        return [" | ".join(r) for r in rows]
-    header, body = rows[0], rows[1:]
-    out = []
-    for row in body:
-        # Merged cells repeat their text in python-docx: keep each value once.
-        pairs = [(h, v) for h, v in zip(header, row) if v]
-        seen, parts = set(), []
-        for h, v in pairs:
-            if (h, v) in seen:
-                continue
-            seen.add((h, v))
-            parts.append(f"{h}: {v}" if h and h != v else v)
-        out.append("; ".join(parts) + ".")
-    return out

@@ -21,7 +21,9 @@ from dataclasses import dataclass, field, replace
 
 from assistant.index.textnorm import clean_document_text
 from ingest.errors import LoadError
+from ingest.ocr_tables import Grid, erase, find_grids, has_rules, skew_angle
 from ingest.reflow import join_pages, reflow
+from ingest.rows import header_rows
 
 OCR_DPI = 300  # Tesseract's own recommendation; diacritics stacked on Vietnamese vowels need it
 OCR_LANG = "vie"
@@ -33,6 +35,7 @@ MAX_IMAGE_PIXELS = 60_000_000  # an A4 page at 600 dpi is 35 Mpx; bigger is a de
 # a sheet fed the wrong way: read as it lies, its text is noise at about 0.5). Only such a page
 # pays for Tesseract's orientation detection (OSD, the step ocrmypdf's --rotate-pages runs).
 UPRIGHT_CONFIDENCE = 0.75
+MAX_CELLS_ALONE = 120  # a page's empty-looking cells read one by one, at most (about 0.1 s each)
 OSD_MIN_CONFIDENCE = 5.0  # Tesseract's orientation confidence: 15-19 on a turned page of text
 
 
@@ -86,34 +89,94 @@ def _missing(origin: str, what: str) -> LoadError:
     )
 
 
-def _page_text(image, timeout_s: float) -> tuple[str, float, int]:
-    """(text with blank lines between Tesseract's paragraphs, confidence sum, weight)."""
+def _words(image, psm: int, timeout_s: float) -> dict[str, list]:
     import pytesseract
 
     # One thread per page: OpenMP threads fight over the two cores this runs on and read no faster.
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     try:
-        data = pytesseract.image_to_data(
-            image, lang=OCR_LANG, config="--psm 3", output_type=pytesseract.Output.DICT, timeout=timeout_s
+        return pytesseract.image_to_data(
+            image, lang=OCR_LANG, config=f"--psm {psm}", output_type=pytesseract.Output.DICT, timeout=timeout_s
         )
     except RuntimeError as exc:  # pytesseract's timeout
         raise LoadError(f"OCR of a page took longer than {timeout_s:g} s") from exc
+
+
+def _cells_alone(image, grid: Grid, cells: dict[tuple[int, int], list[str]], timeout_s: float) -> tuple[float, int]:
+    """Read the grid's cells the page's reading left empty one by one, as a line each: a short
+    cell ("1", "Trong ngày") between painted-out rules is what Tesseract's page layout drops."""
+    conf_sum, weight, read = 0.0, 0, 0
+    inset = 4
+    for r in range(len(grid.ys) - 1):
+        for c in range(len(grid.xs) - 1):
+            if cells.get((r, c)) or read >= MAX_CELLS_ALONE:
+                continue
+            box = (int(grid.xs[c]) + inset, int(grid.ys[r]) + inset, int(grid.xs[c + 1]) - inset, int(grid.ys[r + 1]) - inset)
+            if box[2] - box[0] < 8 or box[3] - box[1] < 8:
+                continue
+            crop = image.crop(box)
+            if crop.getextrema()[0] >= 128:  # no ink: an empty cell
+                continue
+            read += 1
+            data = _words(crop, 7, timeout_s)
+            for i, word in enumerate(data["text"]):
+                if word := (word or "").strip():
+                    cells.setdefault((r, c), []).append(word)
+                    if (conf := float(data["conf"][i])) >= 0:
+                        conf_sum, weight = conf_sum + conf / 100 * len(word), weight + len(word)
+    return conf_sum, weight
+
+
+def _page_text(image, timeout_s: float) -> tuple[str, float, int]:
+    """(text with blank lines between Tesseract's paragraphs, confidence sum, weight). A ruled
+    table (ingest/ocr_tables.py) is read with its rules painted out, each word put in its cell,
+    and written as header-carrying rows where it stood among the paragraphs."""
+    import numpy as np
+    from PIL import Image
+
+    gray = np.asarray(image.convert("L"))
+    grids = find_grids(gray, OCR_DPI)
+    if not grids and has_rules(gray, OCR_DPI) and (angle := skew_angle(gray)):
+        # A page with rules but no level table may be a table scanned askew: levelled, it is read
+        # as one (and its text better too).
+        image = image.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+        gray = np.asarray(image)
+        grids = find_grids(gray, OCR_DPI)
+    if grids:
+        image = Image.fromarray(erase(gray, grids))
+    data = _words(image, 3, timeout_s)
     paragraphs: dict[tuple[int, int], dict[int, list[str]]] = {}
+    tops: dict[tuple[int, int], int] = {}
+    cells: list[dict[tuple[int, int], list[str]]] = [{} for _ in grids]
     conf_sum, weight = 0.0, 0
     for i, word in enumerate(data["text"]):
         word = (word or "").strip()
         if not word:
             continue
-        key = (data["block_num"][i], data["par_num"][i])
-        paragraphs.setdefault(key, {}).setdefault(data["line_num"][i], []).append(word)
         conf = float(data["conf"][i])
         if conf >= 0:
             conf_sum += conf / 100 * len(word)
             weight += len(word)
-    text = "\n\n".join(
-        "\n".join(" ".join(words) for _, words in sorted(lines.items()))
-        for _, lines in sorted(paragraphs.items())
-    )
+        x, y = data["left"][i] + data["width"][i] / 2, data["top"][i] + data["height"][i] / 2
+        if (found := next(((g, rc) for g, grid in enumerate(grids) if (rc := grid.cell(x, y))), None)) is not None:
+            cells[found[0]].setdefault(found[1], []).append(word)
+            continue
+        key = (data["block_num"][i], data["par_num"][i])
+        paragraphs.setdefault(key, {}).setdefault(data["line_num"][i], []).append(word)
+        tops[key] = min(tops.get(key, data["top"][i]), data["top"][i])
+    blocks = [
+        (tops[key], "\n".join(" ".join(words) for _, words in sorted(lines.items())))
+        for key, lines in sorted(paragraphs.items())
+    ]
+    for grid, held in zip(grids, cells, strict=True):
+        c, w = _cells_alone(image, grid, held, timeout_s)
+        conf_sum, weight = conf_sum + c, weight + w
+        rows = [[" ".join(held.get((r, col), [])) for col in range(len(grid.xs) - 1)] for r in range(len(grid.ys) - 1)]
+        table = "\n\n".join(header_rows(rows))
+        # In reading order, before the first paragraph that starts below the table's top.
+        at = next((n for n, (top, _) in enumerate(blocks) if top > grid.ys[0]), len(blocks))
+        blocks.insert(at, (int(grid.ys[0]), table))
+    text = "\n\n".join(t for _, t in blocks if t)
     return unicodedata.normalize("NFC", text), conf_sum, weight
 
 

@@ -121,3 +121,92 @@ def test_a_scanned_decision_names_its_issuer_number_and_dates_from_a_two_column_
                                         "effective": "2025-10-20"}
     assert doc.published == "2025-10-20"
     assert doc.title.startswith("Quyết định 1357/QĐ-UBND về việc công bố thủ tục hành chính")
+
+
+def ruled_table(rows: list[list[list[str]]], widths: list[int], before: list[str], after: list[str],
+                size: int = 36) -> Image.Image:
+    """A scanned page with a ruled table (each cell a list of lines) between two paragraphs."""
+    font = ImageFont.truetype(FONT, size)
+    step = int(size * 1.5)
+    heights = [30 + step * max(len(cell) for cell in row) for row in rows]
+    image = Image.new("L", (2480, 400 + len(before + after) * step + sum(heights)), 255)
+    draw = ImageDraw.Draw(image)
+    y = 120
+    for line in before:
+        draw.text((160, y), line, font=font, fill=0)
+        y += step
+    top, xs = y + 30, [160]
+    for w in widths:
+        xs.append(xs[-1] + w)
+    y = top
+    for row, h in zip(rows, heights, strict=True):
+        for x, cell in zip(xs[:-1], row, strict=True):
+            for k, line in enumerate(cell):
+                draw.text((x + 18, y + 15 + k * step), line, font=font, fill=0)
+        y += h
+    for yy in [top] + [top + sum(heights[: i + 1]) for i in range(len(heights))]:
+        draw.line([(xs[0], yy), (xs[-1], yy)], fill=0, width=3)
+    for x in xs:
+        draw.line([(x, top), (x, y)], fill=0, width=3)
+    y += 40
+    for line in after:
+        draw.text((160, y), line, font=font, fill=0)
+        y += step
+    return image
+
+
+PROCEDURES = [
+    [["STT"], ["Tên thủ tục hành chính"], ["Thời hạn giải quyết"], ["Phí, lệ phí"]],
+    [["1"], ["Đăng ký khai sinh"], ["Trong ngày"], ["Miễn phí"]],
+    [["2"], ["Cấp giấy phép xây dựng", "nhà ở riêng lẻ"], ["15 ngày làm việc"], ["75.000 đồng"]],
+    [["3"], ["Đăng ký hộ kinh doanh"], ["03 ngày làm việc"], []],
+    [["4"], ["Cấp phiếu lý lịch tư pháp"], ["10 ngày"], ["200.000 đồng"]],
+]
+
+
+def test_a_scanned_ruled_table_is_read_as_rows_that_carry_their_headers():
+    from assistant.index.tables import table_rows
+
+    page = ruled_table(PROCEDURES, [140, 1000, 520, 520], ["Phụ lục: danh mục thủ tục hành chính cấp xã."],
+                       ["Các thủ tục trên được tiếp nhận qua dịch vụ bưu chính công ích."])
+    [doc] = list(load_bytes(as_bytes([page], "PNG"), "phu-luc-scan.png"))
+    assert isinstance(doc, SourceDocument), doc
+    # Every row, its short cells too ("1", "Trong ngày": Tesseract's page layout drops them beside
+    # the rules), a cell of two lines as one value, an empty cell left out.
+    assert "STT: 1; Tên thủ tục hành chính: Đăng ký khai sinh; Thời hạn giải quyết: Trong ngày; Phí, lệ phí: Miễn phí." in doc.text
+    assert ("Tên thủ tục hành chính: Cấp giấy phép xây dựng nhà ở riêng lẻ; Thời hạn giải quyết: 15 ngày làm việc; "
+            "Phí, lệ phí: 75.000 đồng.") in doc.text
+    assert "STT: 3; Tên thủ tục hành chính: Đăng ký hộ kinh doanh; Thời hạn giải quyết: 03 ngày làm việc." in doc.text
+    # Where the table stood among the page's paragraphs.
+    assert doc.text.index("Phụ lục") < doc.text.index("STT: 1") < doc.text.index("STT: 4") < doc.text.index("bưu chính")
+    # The index reads each row with its column headers: the row of a procedure gives its time.
+    rows = {next(c.text for c in r.cells if c.header.startswith("Tên")): {c.header: c.text for c in r.cells}
+            for r in table_rows(doc.text)}
+    assert rows["Cấp phiếu lý lịch tư pháp"]["Thời hạn giải quyết"] == "10 ngày"
+    assert rows["Đăng ký khai sinh"]["Phí, lệ phí"] == "Miễn phí"
+
+
+def test_only_crossing_rules_make_a_table():
+    import numpy as np
+
+    from ingest.ocr_tables import find_grids
+
+    assert find_grids(np.asarray(render(PAGE)), 300) == []  # prose
+    header = render(PAGE)
+    ImageDraw.Draw(header).line([(300, 80), (700, 80)], fill=0, width=3)  # the rule under a header's issuer
+    assert find_grids(np.asarray(header), 300) == []
+    two = np.asarray(ruled_table(PROCEDURES[:3], [140, 1000, 520, 520], ["Bảng 1."], ["Bảng 2."]))
+    both = np.vstack([two, two])
+    grids = find_grids(both, 300)
+    assert len(grids) == 2 and all((len(g.ys), len(g.xs)) == (4, 5) for g in grids)
+
+
+@pytest.mark.parametrize("angle", [1.5, -3.0])
+def test_a_ruled_table_scanned_askew_is_levelled_and_still_read_as_rows(angle):
+    page = ruled_table(PROCEDURES, [140, 1000, 520, 520], ["Phụ lục: danh mục thủ tục hành chính cấp xã."], [])
+    askew = page.rotate(angle, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC)
+    [doc] = list(load_bytes(as_bytes([askew], "PNG"), "phu-luc-nghieng.png"))
+    assert isinstance(doc, SourceDocument), doc
+    # Past about 0.5° no rule is level enough to be found, and the rows came out as loose words.
+    assert doc.text.count("Thời hạn giải quyết: ") == 4, doc.text
+    assert "Tên thủ tục hành chính: Cấp phiếu lý lịch tư pháp; Thời hạn giải quyết: 10 ngày" in doc.text
