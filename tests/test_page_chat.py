@@ -252,8 +252,9 @@ TREND = {
 }
 
 
-def test_a_trend_table_gets_a_chart_and_copies_as_csv(browser, server):
-    page = new_page(browser, server)
+@pytest.mark.parametrize("size", SIZES)
+def test_a_trend_table_gets_a_chart_and_copies_as_csv(browser, server, size):
+    page = new_page(browser, server, size)
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     cites = [{"n": n, "doc_id": "d", "title": f"T{n}", "quote": "q", "start": 0, "end": 1} for n in (1, 2, 3)]
     text = "Xu hướng:\n\n| Năm | Số liệu | Nguồn |\n| --- | --- | --- |\n| 2023 | 35,48% | «A» [1] |"
@@ -271,7 +272,10 @@ def test_a_trend_table_gets_a_chart_and_copies_as_csv(browser, server):
     csv = page.evaluate("() => navigator.clipboard.readText()")
     assert csv.splitlines() == ["Năm,Số liệu,Nguồn", "2023,\"35,48%\",«A» (a.vn)", "2021,\"20,5%\",«B» (b.vn)",
                                 "2022,1.894,\"«C, D» (c.vn)\""]
-    shot(page, "page-trend-chart")
+    # The chart fits the answer (a phone's too): nothing wider than the page.
+    width = SIZES[size]["width"]
+    assert chart.bounding_box()["width"] <= width and page.evaluate("() => document.documentElement.scrollWidth") <= width
+    shot(page, f"page-trend-chart-{size}")
     # A comparison of units is a table without a chart.
     page.evaluate("""() => { document.querySelector('#conversation').replaceChildren();
         renderAnswer(document.querySelector('#conversation'), 'x', [],
@@ -479,13 +483,14 @@ def test_follow_ups_are_suggested_from_the_facts_held(browser, server):
     page.context.close()
 
 
-def test_dark_mode_and_favicon(browser, server):
-    page = new_page(browser, server, color_scheme="dark")
+@pytest.mark.parametrize("size", SIZES)
+def test_dark_mode_and_favicon(browser, server, size):
+    page = new_page(browser, server, size, color_scheme="dark")
     bot = ask(page, FIGURE_Q, 1)
     bg = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
     card = bot.evaluate("(n) => getComputedStyle(n).backgroundColor")
     assert bg == "rgb(18, 22, 27)" and card == "rgb(27, 32, 39)"
-    shot(page, "page-dark-desktop")
+    shot(page, f"page-dark-{size}")
     icon = page.locator("link[rel=icon]").get_attribute("href")
     r = page.request.get(server + icon)
     assert r.status == 200 and r.headers["content-type"].startswith("image/svg+xml")
