@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from assistant.channels.formatting import locator, plain_text, slack_blocks
+from assistant.channels.zalo import zalo_text
 from assistant.index.anchors import chunk_anchors, locate, page_at, page_starts_of
 from assistant.index.structure import sections
 from assistant.schemas import AnswerResponse, Citation
@@ -102,8 +103,11 @@ def test_channels_render_the_path_page_and_ocr_notice():
     text = plain_text(resp)
     assert "[1] Quyết định 2345/QĐ-UBND — Sở Nội vụ — Điều 2, Khoản 1 · tr. 3 · văn bản nhận dạng từ ảnh" in text
     assert "[2] Tin tức\n" in text + "\n"
-    _, blocks = slack_blocks(resp)
-    assert "Điều 2, Khoản 1 · tr. 3" in blocks[-1]["elements"][0]["text"]
+    fallback, blocks = slack_blocks(resp)
+    assert "Điều 2, Khoản 1 · tr. 3 · văn bản nhận dạng từ ảnh (độ tin cậy 91%)" in blocks[-1]["elements"][0]["text"]
+    assert "văn bản nhận dạng từ ảnh (độ tin cậy 91%)" in fallback  # the notification's text too
+    zalo = zalo_text(resp, "https://cchc.example.gov.vn", b"k" * 32)  # the OA and the Zalo Bot send this
+    assert "[1] Quyết định 2345/QĐ-UBND — Sở Nội vụ — Điều 2, Khoản 1 · tr. 3 · văn bản nhận dạng từ ảnh (độ tin cậy 91%)" in zalo
 
 
 # -- real files through the whole pipeline ----------------------------------------------------
