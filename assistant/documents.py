@@ -14,7 +14,7 @@ from typing import Any
 
 from assistant.facts_table import find_facts
 from assistant.index.embeddings import EmbeddingCache
-from assistant.index.records import DocumentRecord
+from assistant.index.records import DocumentListing, DocumentRecord
 from assistant.index.store import IndexStore
 from assistant.settings import Settings
 from ingest.jobs import IngestJobs
@@ -41,7 +41,7 @@ class DocumentService:
         self.jobs = jobs
 
     # Reads.
-    def list_all(self) -> Iterator[dict[str, Any]]:
+    def list_all(self) -> Iterator[DocumentListing]:
         return self.store.documents()
 
     def get(self, doc_id: str) -> DocumentRecord | None:

@@ -14,6 +14,7 @@ import pytest
 from assistant.index.records import (
     STORED_CHUNK_COLUMNS,
     ChunkFilter,
+    DocumentListing,
     StoredChunk,
     day_number,
 )
@@ -131,3 +132,12 @@ def test_a_stored_chunk_reads_every_field_by_name(store):
     assert chunk.title == "Hà Nội giảm thời gian giải quyết hồ sơ"
     assert chunk.published == "2023-03-15"
     assert chunk.text in DOCUMENTS[0].text and chunk.end > chunk.start
+
+
+def test_the_document_list_is_typed_rows_of_its_declared_keys(store):
+    rows = list(store.documents())
+    assert [r["doc_id"] for r in rows] == sorted(d.doc_id for d in DOCUMENTS)
+    assert all(set(r) == DocumentListing.__required_keys__ for r in rows)
+    dated = next(r for r in rows if r["doc_id"] == "dated-2024")
+    assert (dated["published"], dated["chunks"]) == ("2024-11-30", 1)
+    assert store.duplicates("dated-2024") == []  # no other copy of the story was ingested

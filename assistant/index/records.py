@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 from assistant.index import anchors
 
@@ -47,6 +47,23 @@ class ChunkRecord:
     dates: tuple[int, int] | None = None  # the span of days the chunk's text names (YYYYMMDD)
     # Legal sections and pages the chunk spans, as document offsets (assistant/index/anchors.py).
     anchors: dict[str, Any] = field(default_factory=dict)
+
+
+class DocumentRef(TypedDict):
+    """A document as a source list names it (a near-duplicate's copies: IndexStore.duplicates)."""
+
+    doc_id: str
+    title: str | None
+    url: str | None
+    published: str | None
+    source: str | None
+
+
+class DocumentListing(DocumentRef):
+    """A row of the document list (IndexStore.documents): the reference and its bookkeeping."""
+
+    chunks: int | None
+    updated_at: str | None
 
 
 @dataclass

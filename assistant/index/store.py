@@ -39,7 +39,9 @@ from assistant.index.records import (  # noqa: F401 — re-exported: callers imp
     STORED_CHUNK_COLUMNS,
     ChunkFilter,
     ChunkRecord,
+    DocumentListing,
     DocumentRecord,
+    DocumentRef,
     IndexMismatchError,
     StoredChunk,
     chroma_metadata,
@@ -643,7 +645,7 @@ class IndexStore:
             for r in self._db.execute("SELECT doc_id, simhash FROM documents WHERE simhash IS NOT NULL")
         ]
 
-    def duplicates(self, doc_id: str) -> list[dict[str, Any]]:
+    def duplicates(self, doc_id: str) -> list[DocumentRef]:
         """Other documents carrying the same story (near-duplicates found at ingest)."""
         row = self._db.execute("SELECT dup_of FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
         if row is None:
@@ -654,7 +656,7 @@ class IndexStore:
             "WHERE (doc_id=? OR dup_of=?) AND doc_id != ? ORDER BY published",
             (root, root, doc_id),
         ).fetchall()
-        return [dict(zip(("doc_id", "title", "url", "published", "source"), r)) for r in rows]
+        return [DocumentRef(doc_id=r[0], title=r[1], url=r[2], published=r[3], source=r[4]) for r in rows]
 
     def cluster(self, doc_id: str) -> str:
         row = self._db.execute("SELECT dup_of FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
@@ -694,12 +696,14 @@ class IndexStore:
         return DocumentRecord(row[0], row[1], row[2], row[3], url=row[4], published=row[5], source=row[6],
                               extra=json.loads(row[7] or "{}"), simhash=row[8], dup_of=row[9])
 
-    def documents(self) -> Iterator[dict[str, Any]]:
+    def documents(self) -> Iterator[DocumentListing]:
         for r in self._db.execute(
             "SELECT doc_id, title, url, published, source, n_chunks, updated_at FROM documents "
             "ORDER BY doc_id"
         ):
-            yield dict(zip(("doc_id", "title", "url", "published", "source", "chunks", "updated_at"), r))
+            yield DocumentListing(
+                doc_id=r[0], title=r[1], url=r[2], published=r[3], source=r[4], chunks=r[5], updated_at=r[6]
+            )
 
     def stats(self) -> dict[str, int]:
         docs = self._db.execute("SELECT count(*) FROM documents").fetchone()[0]
