@@ -276,6 +276,14 @@ def test_a_trend_table_gets_a_chart_and_copies_as_csv(browser, server, size):
     width = SIZES[size]["width"]
     assert chart.bounding_box()["width"] <= width and page.evaluate("() => document.documentElement.scrollWidth") <= width
     shot(page, f"page-trend-chart-{size}")
+    # Quarters and months of one year in time order too, whatever order the rows come in.
+    for periods in (["quý 2/2024", "quý IV/2023", "quý 1/2024"], ["tháng 11/2024", "tháng 3/2025", "tháng 2/2024"]):
+        page.evaluate("""(periods) => { document.querySelector('#conversation').replaceChildren();
+            renderAnswer(document.querySelector('#conversation'), 'x', [],
+              {columns: ['Thời kỳ', 'Số liệu'], rows: periods.map((p, i) => [p, String(10 + i)]), citations: periods.map(() => [])}, null); }""",
+                      periods)
+        drawn = conv.locator("svg.trend-chart text.trend-label").all_text_contents()
+        assert drawn == sorted(periods, key=lambda p: (p[-4:], int(p.split()[1].split("/")[0].replace("IV", "4")))), drawn
     # A comparison of units is a table without a chart.
     page.evaluate("""() => { document.querySelector('#conversation').replaceChildren();
         renderAnswer(document.querySelector('#conversation'), 'x', [],

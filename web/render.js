@@ -116,8 +116,18 @@ function trendPoints(table) {
   if (!table || !table.rows || table.rows.length < 2) return null;
   const points = table.rows.map((r) => ({ label: String(r[0] || "").trim(), value: parseFigure(r[1]) }));
   if (!points.every((p) => PERIOD.test(p.label) && p.value !== null)) return null;
-  const year = (p) => Number((p.label.match(/(?:19|20)\d{2}/) || [0])[0]);
-  return points.sort((a, b) => year(a) - year(b) || 0);  // oldest first, left to right
+  return points.sort((a, b) => periodOrder(a.label) - periodOrder(b.label));  // oldest first, left to right
+}
+// A period's place in time: its year, then its quarter or month ("quý 2/2024" after "quý 1/2024",
+// whatever order the rows come in; the service lists the newest first).
+const ROMAN = { i: 1, ii: 2, iii: 3, iv: 4 };
+function periodOrder(label) {
+  const l = label.toLowerCase();
+  const year = Number((l.match(/(?:19|20)\d{2}/) || [0])[0]);
+  let m, month = 0;
+  if ((m = l.match(/(?:quý|quarter|q)\s*([1-4]|iv|i{1,3})\s*[/-]/))) month = 3 * (ROMAN[m[1]] || Number(m[1]));
+  else if ((m = l.match(/(\d{1,2})\s*[/-]\s*(?:19|20)\d{2}/))) month = Number(m[1]);
+  return year * 100 + month;
 }
 
 const SVG_NS = "http://www.w3.org/2000/svg";
