@@ -201,3 +201,36 @@ def test_an_uploaded_pdf_is_cited_by_its_page(browser, library):  # noqa: F811
     assert page.locator("#source-meta").inner_text().endswith("· tr. 1")
     page.screenshot(path=str(ARTIFACTS / "page-cited-pdf-page-phone.png"))
     context.close()
+
+
+def test_a_trend_from_the_library_is_a_table_and_a_chart(browser, library):  # noqa: F811
+    # The service's own trend table, end to end: three yearly reports uploaded, one question over
+    # the years, the page draws the table with a chip per row and the chart from it.
+    from .test_documents_api import ADMIN, wait_job
+
+    docs = [{"doc_id": f"son-la-tong-ket-{year}", "title": f"Sơn La tổng kết cải cách hành chính năm {year}",
+             "url": f"https://sonla.example.gov.vn/tong-ket-{year}", "published": f"{year + 1}-01-12",
+             "source": "sonla.example.gov.vn",
+             "text": f"Sơn La tổng kết cải cách hành chính năm {year}\n\nNăm {year}, tỷ lệ hồ sơ thủ tục hành chính "
+                     f"được tiếp nhận trực tuyến của tỉnh Sơn La đạt {value}, theo báo cáo của Văn phòng UBND tỉnh."}
+            for year, value in [(2021, "41,2%"), (2022, "56,8%"), (2023, "63,5%")]]
+    r = httpx.post(f"{library}/v1/documents", json={"documents": docs}, headers=ADMIN, timeout=60)
+    assert r.status_code == 202 and wait_job(library, r.json()["job_id"])["status"] == "succeeded"
+    context = browser.new_context(viewport=SIZES["phone"])
+    page = context.new_page()
+    page.goto(library + "/")
+    page.fill("#question", "Tỷ lệ hồ sơ tiếp nhận trực tuyến của Sơn La từ năm 2021 đến năm 2023")
+    page.click("#send")
+    bot = page.locator(".turn.bot").first
+    bot.locator(".answer-actions").wait_for(timeout=90_000)
+    rows = bot.locator("table.answer-table tbody tr")
+    assert rows.count() >= 2, bot.inner_text()
+    assert all(row.locator(".chip").count() == 1 for row in rows.all())
+    labels = bot.locator("svg.trend-chart text.trend-label").all_text_contents()
+    assert len(labels) == rows.count() and labels == sorted(labels), labels  # oldest first
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= SIZES["phone"]["width"]
+    page.screenshot(path=str(ARTIFACTS / "page-trend-from-library-phone.png"), full_page=True)
+    rows.first.locator(".chip").click()
+    page.locator("#source-context mark").wait_for()
+    assert page.locator("#source-title").inner_text().startswith("Sơn La tổng kết")
+    context.close()
