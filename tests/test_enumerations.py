@@ -174,3 +174,27 @@ def test_a_ranked_column_counts_what_its_header_starts_with():
     law = analyse("Bộ nào sửa nhiều văn bản quy phạm pháp luật nhất?").profile.ranked_count
     assert not counts_other("Số VBQPPL cần sửa đổi", law)
     assert counts_other("TTHC được cắt giảm nhờ sửa đổi VBQPPL", law)
+
+
+def test_a_which_question_that_asks_its_figure_too_is_answered_with_the_figure():
+    # Both name the bottom of the ranking; only one gives the result the question asks for.
+    texts = {
+        "names": "Bộ xếp chót chỉ số cải cách hành chính năm 2023 với kết quả thấp nhất là Bộ Xây dựng.",
+        "figure": (
+            "Năm 2023, xếp vị trí cuối cùng là Bộ Xây dựng, có kết quả là 68,2%, giảm 3,1% "
+            "so với kết quả của năm 2022."
+        ),
+    }
+    hits, index = _hits(texts)
+    q = analyse("Bộ nào xếp chót chỉ số cải cách hành chính năm 2023, với kết quả bao nhiêu?")
+    assert q.profile.also_number
+    assert not analyse("Bộ nào có tỷ lệ hồ sơ trực tuyến cao nhất?").profile.also_number
+    best = ExtractiveAnswerer(min_support=0.2).select(q, hits, index)[0]
+    assert best.chunk.doc_id == "figure"  # and "so với kết quả của năm 2022" is no other year
+
+
+def test_the_year_a_figure_is_compared_with_is_not_its_own():
+    from assistant.answering.extractive import _subject_years
+
+    assert _subject_years("Tỉnh đạt 88,1%, giảm 2,3% so với kết quả của năm 2021.") == set()
+    assert _subject_years("Năm 2022 tỉnh đạt 88,1%, tăng so với cùng kỳ năm 2021.") == {"2022"}

@@ -66,6 +66,9 @@ LEVEL_OTHER_FACTOR = 0.6  # as another year's (below): the sentence names a leve
 # cost reform_dev three English questions and gained nothing on reform_compose_dev (dev sets).
 DISAGREE_FACTOR = 0.5
 TARGET_FACTOR = 0.85
+# "Bộ nào xếp cuối, với kết quả bao nhiêu?" asks a name and a figure: a sentence that names
+# without a figure answers half of it (as another year's figure: weaker, not wrong).
+NO_FIGURE_FACTOR = 0.6
 # What a sentence that enumerates (two separators or more) gains for a list question.
 LIST_BONUS = 0.1
 # What a sentence gains for a "which is highest/lowest" question when it names that end of
@@ -192,10 +195,11 @@ def _years(text: str) -> set[str]:
 
 
 # "… đạt 94,696 điểm, tăng 1 bậc so với năm 2022": the year of comparison is not the
-# year the figure is about.
+# year the figure is about, nor in "so với kết quả của năm 2013" (a few words between).
+COMPARED_YEAR_WORDS = 4
 _COMPARED_YEAR = re.compile(
     r"(?:so với|so cùng kỳ|cùng kỳ|compared (?:with|to)|than in)\s+(?:(?:cùng kỳ|the same period of)\s+)?"
-    r"(?:năm\s+)?(?:19|20)\d{2}",
+    rf"(?:[^\W\d_]+\s+){{0,{COMPARED_YEAR_WORDS}}}?(?:năm\s+)?(?:19|20)\d{{2}}",
     re.IGNORECASE,
 )
 
@@ -275,7 +279,9 @@ class ExtractiveAnswerer:
             if not text:
                 cache[doc_id, what] = set()
             else:
-                cache[doc_id, what] = _subject_years(text) if what == "years" else set(tokenize(text))
+                # Tokens with their glossary equivalents: "PAR INDEX" asked, "chỉ số cải cách
+                # hành chính" written, is no missing name.
+                cache[doc_id, what] = _subject_years(text) if what == "years" else _expanded_tokens(text)
         return cache[doc_id, what]
 
     def _coverage(
@@ -531,6 +537,8 @@ class ExtractiveAnswerer:
                     # What the follow-up itself asks about must be there; the share missing
                     # counts, not the number (a long follow-up has many phrases).
                     factor *= 1 - FOCUS_MISSING_COST * len(focus - own - context) / len(focus)
+                if prof.also_number and not figures(sentence):
+                    factor *= NO_FIGURE_FACTOR
                 if agree is not None and agree <= -1:
                     factor *= DISAGREE_FACTOR  # every figure it states is about something else
                 elif agree is not None and agree < 0:

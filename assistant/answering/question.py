@@ -205,6 +205,7 @@ class QuestionProfile:
     direction: str | None = None  # a ranking's "high" or "low" end ("cao nhất", "bottom")
     wants_rank: bool = False  # "đứng thứ mấy", "what rank": a position, not a score
     ranked_count: tuple[str, ...] = ()  # what a ranking counts: "văn bản" in "nhiều văn bản nhất" (folded)
+    also_number: bool = False  # a "which" question that asks its figure too ("…, với kết quả bao nhiêu?")
 
 
 def detect_language(text: str) -> str:
@@ -292,6 +293,8 @@ def question_kind(question: str) -> str:
     return "fact"
 
 
+# The words that ask a quantity outright ("tỷ lệ" alone names the measure ranked by).
+_HOW_MUCH = re.compile(r"\b(?:bao nhieu|how many|how much|what percentage|what score)\b")
 # "nhiều hồ sơ nhất", "ít thủ tục nhất": the words between name what the ranking counts.
 _RANKED_COUNT = re.compile(r"\b(?:nhieu|it) ((?:\w+ ){1,6}?)nhat\b")
 
@@ -327,6 +330,7 @@ def profile(question: str) -> QuestionProfile:
         direction=ranking_direction(question),
         wants_rank=bool(_RANK_Q.search(folded.lower())),
         ranked_count=ranked_count(folded),
+        also_number=kind in ("place", "ministry") and bool(_HOW_MUCH.search(folded.lower())),
     )
 
 
