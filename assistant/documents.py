@@ -16,6 +16,8 @@ from assistant.facts_table import find_facts
 from assistant.index.embeddings import EmbeddingCache
 from assistant.index.records import DocumentListing, DocumentRecord
 from assistant.index.store import IndexStore
+from assistant.retrieval import Filters
+from assistant.retrieval.legal import checked, matching_documents
 from assistant.settings import Settings
 from ingest.jobs import IngestJobs
 from ingest.loaders import LoadError, SourceDocument
@@ -46,6 +48,17 @@ class DocumentService:
 
     def get(self, doc_id: str) -> DocumentRecord | None:
         return self.store.document(doc_id)
+
+    def check_filters(self, filters: Filters) -> Filters:
+        """The filters with their legal-header values read against this index (a kind in either
+        language, a number with or without its suffix); a value no indexed document has raises
+        ``FilterValueError``, which each front end turns into its own localised refusal."""
+        return checked(self.store, filters)
+
+    def documents_matching(self, filters: Filters) -> set[str] | None:
+        """The documents a legal-header filter keeps (None: it names no header field), checked
+        as ``check_filters`` does."""
+        return matching_documents(self.store, self.check_filters(filters))
 
     def stats(self) -> dict[str, object]:
         """What /healthz reports: the embedder and the index's counts."""

@@ -30,7 +30,6 @@ from assistant.documents import DocumentService
 from assistant.facts_table import InvalidFilter
 from assistant.index.gazetteer import all_provinces
 from assistant.retrieval import Filters
-from assistant.retrieval.legal import checked, matching_documents
 from assistant.schemas import AnswerResponse, Turn
 from assistant.service import AnswerService, InvalidQuestion
 
@@ -176,7 +175,7 @@ def build_server(service: AnswerService, documents: DocumentService) -> MCPServe
     ) -> list[dict[str, Any]]:
         def rows() -> list[dict[str, Any]]:
             legal = Filters(doc_kind=doc_kind, doc_number=doc_number, issuer=issuer)
-            held = matching_documents(documents.store, checked(documents.store, legal))
+            held = documents.documents_matching(legal)
             found = documents.facts(metric, unit, level, period, kind, None if held is not None else limit, language)
             return found if held is None else [r for r in found if r["doc_id"] in held][:limit]
 

@@ -9,9 +9,9 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import StreamingResponse
 
 from assistant.answering.question import detect_language
-from assistant.api.deps import ServiceDep
+from assistant.api.deps import DocumentsDep, ServiceDep
 from assistant.api.errors import ApiError, language
-from assistant.retrieval.legal import FilterValueError, checked
+from assistant.retrieval.legal import FilterValueError
 from assistant.schemas import AnswerResponse, AskRequest
 from assistant.service import InvalidQuestion, filters_from
 
@@ -27,7 +27,9 @@ def _sse(event: str, data: object) -> str:
     response_model=AnswerResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "With `stream: true`."}},
 )
-def ask(body: AskRequest, service: ServiceDep, request: Request) -> AnswerResponse | StreamingResponse:
+def ask(
+    body: AskRequest, service: ServiceDep, documents: DocumentsDep, request: Request
+) -> AnswerResponse | StreamingResponse:
     # A plain `def`: answering is CPU-bound, so FastAPI runs it in its thread pool.
     filters = filters_from(body.filters)
     try:
@@ -42,7 +44,7 @@ def ask(body: AskRequest, service: ServiceDep, request: Request) -> AnswerRespon
         lang = language(request.headers, detect_language(body.question))
         raise ApiError(422, "unknown_province", lang=lang, name=(body.filters.province or "")[:80]) from exc
     try:
-        filters = checked(service.store, filters)
+        filters = documents.check_filters(filters)
     except FilterValueError as exc:
         lang = language(request.headers, detect_language(body.question))
         raise ApiError(422, "filter_value", lang=lang, vi=exc.message("vi"), en=exc.message("en")) from exc

@@ -11,7 +11,7 @@ from assistant.api.deps import DocumentsDep
 from assistant.api.errors import ApiError
 from assistant.facts_table import InvalidFilter, to_csv
 from assistant.retrieval import Filters
-from assistant.retrieval.legal import FilterValueError, checked, matching_documents
+from assistant.retrieval.legal import FilterValueError
 from assistant.schemas import FactList
 
 router = APIRouter(prefix="/v1", tags=["facts"])
@@ -57,7 +57,7 @@ def list_facts(
     )
     try:
         # Facts of the documents a legal document's header filter keeps (as /v1/ask filters them).
-        held = matching_documents(documents.store, checked(documents.store, legal))
+        held = documents.documents_matching(legal)
     except FilterValueError as exc:
         raise ApiError(
             422, "filter_value", lang=language, vi=exc.message("vi"), en=exc.message("en")
