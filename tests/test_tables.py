@@ -153,3 +153,22 @@ def test_a_shared_decision_answers_a_processing_time_from_its_table_row(tmp_path
     quote = " ".join(resp.citations[0].quote.split())
     assert " ".join(name.split()[:4]) in quote and " ".join(days.split()[:2]) in quote, (name, days, quote)
     assert resp.citations[0].doc_id == decision["doc_id"]
+
+
+def test_an_html_table_without_a_number_column_or_bold_header_keeps_its_header():
+    # A commune portal's plain <table>: its first row is the header only because a rule follows it
+    # once trafilatura has written it as Markdown (no STT column, no bold cells to tell).
+    page = ("<html><head><meta charset='utf-8'><title>Thời hạn giải quyết thủ tục cấp xã</title></head><body>"
+            "<article><h1>Thời hạn giải quyết thủ tục cấp xã</h1><p>Ủy ban nhân dân xã niêm yết công khai thời hạn"
+            " giải quyết các thủ tục tiếp nhận tại Bộ phận Một cửa như sau.</p>"
+            "<table><tr><th>Tên thủ tục</th><th>Thời hạn giải quyết</th><th>Lệ phí</th></tr>"
+            "<tr><td>Đăng ký thường trú</td><td>07 ngày làm việc</td><td>20.000 đồng</td></tr>"
+            "<tr><td>Chứng thực chữ ký</td><td>Trong ngày</td><td>10.000 đồng/trường hợp</td></tr></table>"
+            "<p>Hồ sơ nộp trực tuyến qua Cổng dịch vụ công quốc gia được giảm lệ phí theo quy định.</p>"
+            "</article></body></html>")
+    [doc] = list(load_bytes(page.encode("utf-8"), "thoi-han.html"))
+    assert isinstance(doc, SourceDocument), doc
+    rows = [_cells(r) for r in table_rows(doc.text)]
+    assert {"Tên thủ tục": "Đăng ký thường trú", "Thời hạn giải quyết": "07 ngày làm việc", "Lệ phí": "20.000 đồng"} in rows
+    assert {"Tên thủ tục": "Chứng thực chữ ký", "Thời hạn giải quyết": "Trong ngày",
+            "Lệ phí": "10.000 đồng/trường hợp"} in rows

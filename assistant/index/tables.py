@@ -199,6 +199,16 @@ def _is_header(r: list[Cell], raw: str) -> bool:
     return len(r) >= 2 and (bool(_NUMBER_HEAD.match(r[0].text)) or raw.count("*") >= len(r))
 
 
+def _ruled_below(r: list[Cell], text: str) -> bool:
+    """Whether the line after the row is a rule ("|---|---|"): what marks a Markdown table's
+    header row (an HTML <table> converted by trafilatura), whatever its cells say."""
+    end = text.find("\n", r[-1].end)
+    if end < 0:
+        return False
+    after = text.find("\n", end + 1)
+    return bool(_RULE.match(text[end + 1 : after if after >= 0 else len(text)]))
+
+
 def _from_number_column(r: list[Cell]) -> list[Cell]:
     """A header row from its STT column on: text between two tables reads as its first cells."""
     for k, c in enumerate(r):
@@ -235,7 +245,7 @@ def _rows_of(block: list[list[Cell]], text: str) -> list[Row]:
         while j >= 0 and len(head) < 3:
             r = _from_number_column(block[j])
             raw = text[r[0].start - 2 : r[-1].end + 2]
-            if not _is_header(r, raw) or _is_data(r, text):
+            if not (_is_header(r, raw) or _ruled_below(r, text)) or _is_data(r, text):
                 break
             head.insert(0, r)
             if len(r) >= width or _NUMBER_HEAD.match(r[0].text):
