@@ -25,7 +25,13 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("channels", ("assistant.channels",)),
     (
         "service",
-        ("assistant.service", "assistant.documents", "assistant.conversation", "assistant.facts_table", "assistant.feedback"),
+        (
+            "assistant.service",
+            "assistant.documents",
+            "assistant.conversation",
+            "assistant.facts_table",
+            "assistant.feedback",
+        ),
     ),
     ("answering", ("assistant.answering", "assistant.grounding", "assistant.prompts")),
     ("retrieval", ("assistant.retrieval",)),
@@ -183,9 +189,27 @@ def test_the_cycle_finder_finds_cycles(graph, cycles):
 
 
 def test_the_import_reader_sees_late_and_relative_imports(tmp_path):
-    modules = {"pkg": tmp_path / "pkg/__init__.py", "pkg.a": tmp_path / "pkg/a.py", "pkg.b": tmp_path / "pkg/b.py"}
+    modules = {
+        "pkg": tmp_path / "pkg/__init__.py",
+        "pkg.a": tmp_path / "pkg/a.py",
+        "pkg.b": tmp_path / "pkg/b.py",
+    }
     (tmp_path / "pkg").mkdir()
     modules["pkg"].write_text("")
     modules["pkg.b"].write_text("")
     modules["pkg.a"].write_text("def f():\n    from . import b\n    from pkg.b import thing\n")
     assert _imports("pkg.a", modules["pkg.a"], modules) == {"pkg.b"}
+
+
+def test_routers_and_channels_go_through_the_services_not_the_store():
+    # The API's routers and the channels call AnswerService and DocumentService; reaching
+    # into ``.store`` beside them is how a second, unchecked way to read the index starts.
+    # (assistant/api/app.py wires the services from the store: that is its job.)
+    offenders = []
+    for module, path in sorted(_modules().items()):
+        if not (module.startswith("assistant.api.routers") or module.startswith("assistant.channels")):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr == "store":
+                offenders.append(f"{module}:{node.lineno}")
+    assert not offenders, "reads .store directly: " + ", ".join(offenders)
