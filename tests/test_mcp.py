@@ -4,6 +4,7 @@ over streamable HTTP at /mcp on a real `cchc serve`, guarded by the query keys."
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +42,9 @@ async def _exercise(client: Client) -> dict[str, object]:
     assert set(tools) == TOOLS
     ask_description = tools["ask"].description or ""
     assert "trích dẫn" in ask_description and "citations" in ask_description
+    for tool in tools.values():  # each one said in Vietnamese, then in English
+        vi, _, en = (tool.description or "").partition(" / ")
+        assert any(c in vi for c in "ăâđêôơư") and re.search(r"\b(?:the|of|by|with|and)\b", en), tool.name
 
     answer = _payload(await client.call_tool("ask", {"question": QUESTION}))
     assert answer["answerable"] and answer["citations"]  # type: ignore[index]
