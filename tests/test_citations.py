@@ -165,6 +165,28 @@ def test_a_scanned_page_is_cited_as_recognised_from_an_image(tmp_path: Path, emb
 
 
 @pytest.mark.integration
+def test_a_scanned_appendix_table_answers_from_its_row_and_says_it_was_recognised(tmp_path: Path, embed_cache_dir: Path):
+    from PIL import Image
+
+    from ingest import ocr
+
+    from .test_ocr import PROCEDURES, as_bytes, ruled_table
+
+    if not ocr.available():
+        pytest.skip("Tesseract with its Vietnamese model is not installed")
+    cover = scanned_png(["Thông báo niêm yết thủ tục hành chính.", "Danh mục kèm theo ở trang sau."])
+    appendix = ruled_table(PROCEDURES, [140, 1000, 520, 520], ["Phụ lục: danh mục thủ tục hành chính cấp xã."], [])
+    scan = tmp_path / "niem-yet-scan.pdf"
+    scan.write_bytes(as_bytes([Image.open(io.BytesIO(cover)).convert("L"), appendix], "PDF"))
+    service = AnswerService(Settings(data_dir=build(tmp_path / "idx", embed_cache_dir, [scan]).data_dir))
+    resp = service.ask("Thời hạn giải quyết thủ tục cấp phiếu lý lịch tư pháp là bao lâu?")
+    assert resp.answerable and "10 ngày" in resp.answer, resp.answer
+    c = resp.citations[0]
+    assert "Cấp phiếu lý lịch tư pháp" in c.quote and "10 ngày" in c.quote
+    assert (c.page, c.ocr) == (2, True) and "tr. 2 · văn bản nhận dạng từ ảnh (độ tin cậy" in plain_text(resp)
+
+
+@pytest.mark.integration
 def test_an_index_from_before_anchors_gets_them_from_doctor_repair(tmp_path: Path, embed_cache_dir: Path):
     import json
     import sqlite3
