@@ -76,6 +76,35 @@ def test_server_down_keeps_the_question_and_retry_answers(browser, server, size)
     page.context.close()
 
 
+# What a deployment in front of the server answers when things go wrong: a reverse proxy's HTML
+# error page, the API's own rate limit, a stream cut before its final event.
+BROKEN = {
+    "proxy-502": (502, "text/html", "<html><body><h1>502 Bad Gateway</h1></body></html>", "Máy chủ gặp lỗi (502)"),
+    "rate-limited": (429, "application/json", json.dumps({"detail": "rate limited", "message":
+                     "Quá nhiều yêu cầu (tối đa 30/minute); hãy thử lại sau 12 giây."}), "hãy thử lại sau 12 giây"),
+    "cut-stream": (200, "text/event-stream", 'event: token\ndata: {"text": "Theo báo cáo"}\n\n', "bị ngắt giữa chừng"),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_a_proxy_error_a_rate_limit_or_a_cut_stream_says_so_and_retries(browser, server, case):
+    status, ctype, body, said = BROKEN[case]
+    page = new_page(browser, server, "phone")
+    page.route("**/v1/ask", lambda route: route.fulfill(status=status, content_type=ctype, body=body))
+    page.fill("#question", FIGURE_Q)
+    page.click("#send")
+    failed = page.locator(".turn.bot.failed")
+    failed.wait_for(timeout=30_000)
+    text = failed.inner_text()
+    assert said in text and "<html" not in text and "{" not in text, text
+    assert page.input_value("#question") == FIGURE_Q and page.locator("#send").is_enabled()
+    page.unroute("**/v1/ask")
+    failed.locator("button.retry").click()
+    page.locator(".turn.bot .answer-actions").wait_for(timeout=60_000)
+    assert "35,48%" in page.locator(".turn.bot").last.inner_text() and page.locator(".turn.bot.failed").count() == 0
+    page.context.close()
+
+
 def test_offline_is_said_and_the_question_waits(browser, server):
     page = new_page(browser, server, "phone")
     page.context.set_offline(True)
