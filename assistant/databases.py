@@ -1,12 +1,12 @@
-"""One way to open the small SQLite databases of the data dir (feedback, ingest jobs, channel
-history, seen events, sources, the embedding cache).
+"""One way to open the SQLite databases of the data dir (the index registry, feedback, ingest
+jobs, channel history, seen events, sources, the embedding cache).
 
 Each is shared by the server's threads (so not bound to the thread that opened it) and, with
 ``cchc serve --workers N``, by several processes: write-ahead logging lets readers go on while
 one writes, and the busy timeout makes a writer wait for another's lock instead of failing.
-Most write single statements, in autocommit; the embedding cache batches its writes in
-transactions of its own. The index registry (``index/store.py``) opens itself: its write
-protocol with Chroma and the keyword index is its own.
+Most write single statements, in autocommit; the embedding cache and the index registry
+(``index/store.py``, whose write protocol spans Chroma and the keyword index) keep transactions
+of their own. The Zalo token and OAuth stores (``channels/zalo*.py``) still open themselves.
 """
 
 from __future__ import annotations

@@ -17,7 +17,6 @@ from __future__ import annotations
 import fcntl
 import json
 import shutil
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -28,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.databases import open_sqlite
 from assistant.index import anchors, factstore
 from assistant.index import keywords as kw
 from assistant.index.contract import COLLECTION, HNSW, SCHEMA_VERSION
@@ -80,10 +80,8 @@ class IndexStore:
         self.data_dir = data_dir
         self.embedder = embedder
         data_dir.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(
-            str(data_dir / "registry.sqlite"), check_same_thread=False, timeout=60
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
+        # Transactions of its own (``with self._db``): the write protocol spans Chroma and tantivy.
+        self._db = open_sqlite(data_dir / "registry.sqlite", timeout=60, autocommit=False)
         self._db.executescript(REGISTRY_SCHEMA)
         self._db.executescript(factstore.FACTS_SCHEMA)  # older registries gain it; doctor --repair fills it
         self._db.executescript(KEYWORD_SCHEMA)
