@@ -203,6 +203,34 @@ def test_an_uploaded_pdf_is_cited_by_its_page(browser, library):  # noqa: F811
     context.close()
 
 
+def test_a_scan_uploaded_to_the_library_is_cited_as_recognised_from_an_image(browser, library):  # noqa: F811
+    from .test_citations import scanned_png
+
+    scan = scanned_png(["Thông báo của Ủy ban nhân dân phường về tiếp nhận hồ sơ.",
+                        "Thời hạn giải quyết hồ sơ cấp bản sao trích lục hộ tịch là 02 ngày làm việc.",
+                        "Tỷ lệ hồ sơ cấp bản sao trích lục được trả đúng hạn đạt 96,4% trong quý III."])
+    context = browser.new_context(viewport=SIZES["desktop"])
+    page = context.new_page()
+    page.goto(library + "/admin")
+    page.fill("#admin-key", ADMIN_KEY)
+    page.click("#key-form button[type=submit]")
+    assert ".png" in (page.get_attribute("#files", "accept") or "")  # the picker offers scans
+    page.set_input_files("#files", files=[{"name": "thong-bao-phuong.png", "mimeType": "image/png", "buffer": scan}])
+    page.click("#upload")
+    page.wait_for_function("() => document.querySelector('.job') && document.querySelector('.job').dataset.listed === 'true'",
+                           timeout=120_000)
+    assert page.locator("#docs tbody tr", has_text="thong-bao-phuong.png").count() == 1
+    page.goto(library + "/")
+    page.fill("#question", "Tỷ lệ hồ sơ cấp bản sao trích lục được trả đúng hạn trong quý III đạt bao nhiêu?")
+    page.click("#send")
+    bot = page.locator(".turn.bot").first
+    bot.locator(".answer-actions").wait_for(timeout=90_000)
+    assert "96,4%" in bot.inner_text()
+    source = bot.locator(".sources button", has_text="thong-bao-phuong.png").first.inner_text()
+    assert "văn bản nhận dạng từ ảnh (độ tin cậy" in source, source
+    context.close()
+
+
 def test_a_trend_from_the_library_is_a_table_and_a_chart(browser, library):  # noqa: F811
     # The service's own trend table, end to end: three yearly reports uploaded, one question over
     # the years, the page draws the table with a chip per row and the chart from it.

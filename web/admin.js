@@ -8,7 +8,7 @@ const T = {
   vi: {
     title: "Thư viện tài liệu", chat: "Về trang hỏi đáp", keyTitle: "Khóa quản trị", keyLabel: "Khóa API quản trị (giữ trong phiên làm việc này)",
     keySave: "Dùng khóa", keyForget: "Quên khóa", keySet: "Đã có khóa cho phiên này.", keyMissing: "Chưa có khóa: nhập khóa để tải lên hoặc xóa.",
-    keyWrong: "Khóa không đúng hoặc máy chủ chưa bật quản trị: {m}", uploadTitle: "Tải tài liệu lên", filesLabel: "Tệp PDF, DOCX, HTML, TXT/MD hoặc JSONL",
+    keyWrong: "Khóa không đúng hoặc máy chủ chưa bật quản trị: {m}", uploadTitle: "Tải tài liệu lên", filesLabel: "Tệp PDF (cả bản quét), ảnh quét PNG/JPEG/TIFF, DOCX, HTML, TXT/MD hoặc JSONL",
     upload: "Tải lên", docsTitle: "Tài liệu đang có", search: "Tìm theo tên, nguồn, mã", colTitle: "Tiêu đề", colSource: "Nguồn", colDate: "Ngày",
     colChunks: "Đoạn", colActions: "Thao tác", remove: "Xóa", download: "Tải tệp gốc", confirmRemove: "Xóa tài liệu «{t}»? Nó sẽ không được trích dẫn nữa.",
     confirmReplace: "Thư viện đã có tài liệu cùng tên tệp: {n}. Thay thế tài liệu cũ bằng tệp mới, hay giữ cả hai?",
@@ -28,7 +28,7 @@ const T = {
   en: {
     title: "Document library", chat: "Back to the chat", keyTitle: "Admin key", keyLabel: "Admin API key (kept for this session)",
     keySave: "Use this key", keyForget: "Forget the key", keySet: "A key is set for this session.", keyMissing: "No key yet: enter one to upload or delete.",
-    keyWrong: "Wrong key, or admin is disabled on this server: {m}", uploadTitle: "Upload documents", filesLabel: "PDF, DOCX, HTML, TXT/MD or JSONL files",
+    keyWrong: "Wrong key, or admin is disabled on this server: {m}", uploadTitle: "Upload documents", filesLabel: "PDF files (scans too), PNG/JPEG/TIFF scans, DOCX, HTML, TXT/MD or JSONL",
     upload: "Upload", docsTitle: "Documents held", search: "Search by title, source, id", colTitle: "Title", colSource: "Source", colDate: "Date",
     colChunks: "Chunks", colActions: "Actions", remove: "Delete", download: "Download the original", confirmRemove: "Delete «{t}»? It will never be cited again.",
     confirmReplace: "The library already holds a document with this file name: {n}. Replace it with the new file, or keep both?",
