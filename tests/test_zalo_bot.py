@@ -47,7 +47,8 @@ def test_answer_split_like_the_oa_and_redeliveries_answered_once(server, fake_za
     assert len(fake_zalo.bot_messages_for(chat)) == len(parts)  # the redelivery sent nothing more
 
 
-@pytest.mark.parametrize("event", ["message.image.received", "message.sticker.received", "message.unsupported.received"])
+@pytest.mark.parametrize("event", ["message.image.received", "message.sticker.received", "message.voice.received",
+              "message.unsupported.received"])
 def test_non_text_messages_get_a_hint(server, fake_zalo, event):
     chat = f"c{uuid.uuid4().hex[:8]}"
     assert channels.zalo_bot_request(server, channels.zalo_bot_update(chat, None, event)).json()["status"] == "hinted"
