@@ -20,3 +20,13 @@ def test_document_matching_is_exact_question_matching_is_lenient():
     assert provinces_in("vì hòa bình và phát triển") == []
     assert provinces_in("tỉnh Hòa Bình") == ["phu_tho"]
     assert provinces_in_question("ty le o ha giang") == ["tuyen_quang"]
+
+
+def test_a_name_read_across_the_words_of_a_longer_one_is_not_asked_for():
+    from assistant.index.gazetteer import units_in_question
+
+    # "Lạng Sơn là …" unaccented holds "son la": Sơn La was compared with Lạng Sơn before.
+    assert units_in_question("Tỷ lệ hồ sơ trực tuyến của Lạng Sơn là bao nhiêu?") == {"lang_son"}
+    assert provinces_in_question("ty le cua lang son la bao nhieu") == ["lang_son"]
+    assert units_in_question("Sơn La là tỉnh có tỷ lệ bao nhiêu?") == {"son_la"}
+    assert units_in_question("So sánh Sơn La và Lạng Sơn") == {"son_la", "lang_son"}

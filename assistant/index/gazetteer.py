@@ -82,10 +82,22 @@ def provinces_in(text: str) -> list[str]:
     return sorted({p.key for p in _load()[1] if p.in_document(text)})
 
 
+def _in_question(question: str) -> list[NamePattern]:
+    """The names a question holds, matched unaccented, a name inside a longer one's span left
+    out: "lang son la bao nhieu" ("Lạng Sơn là …") holds "son la" (Sơn La) across its words."""
+    folded = fold_accents(index_form(question))
+    found = [
+        (m.start(), m.end(), p)
+        for p in _load()[1]
+        if p.folded_text in folded
+        for m in p.folded.finditer(folded)
+    ]
+    return [p for a, b, p in found if not any(d - c > b - a and c < b and a < d for c, d, _ in found)]
+
+
 def provinces_in_question(question: str) -> list[str]:
     """Provinces a question names; questions are often lower-case or unaccented."""
-    folded = fold_accents(index_form(question))
-    return sorted({p.key for p in _load()[1] if p.in_question(folded)})
+    return sorted({p.key for p in _in_question(question)})
 
 
 @lru_cache(maxsize=4096)
@@ -97,8 +109,7 @@ def units_in(text: str) -> frozenset[str]:
 
 
 def units_in_question(question: str) -> set[str]:
-    folded = fold_accents(index_form(question))
-    return {p.unit for p in _load()[1] if p.in_question(folded)}
+    return {p.unit for p in _in_question(question)}
 
 
 def merged_into(unit: str) -> str | None:
