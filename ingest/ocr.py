@@ -16,6 +16,7 @@ import functools
 import io
 import os
 import shutil
+import time
 import unicodedata
 from dataclasses import dataclass, field, replace
 
@@ -36,6 +37,7 @@ MAX_IMAGE_PIXELS = 60_000_000  # an A4 page at 600 dpi is 35 Mpx; bigger is a de
 # pays for Tesseract's orientation detection (OSD, the step ocrmypdf's --rotate-pages runs).
 UPRIGHT_CONFIDENCE = 0.75
 MAX_CELLS_ALONE = 120  # a page's empty-looking cells read one by one, at most (about 0.1 s each)
+CELLS_ALONE_S = 10.0  # and for this long at most: a dense form must not eat an upload's parse budget
 OSD_MIN_CONFIDENCE = 5.0  # Tesseract's orientation confidence: 15-19 on a turned page of text
 
 
@@ -106,10 +108,10 @@ def _cells_alone(image, grid: Grid, cells: dict[tuple[int, int], list[str]], tim
     """Read the grid's cells the page's reading left empty one by one, as a line each: a short
     cell ("1", "Trong ngày") between painted-out rules is what Tesseract's page layout drops."""
     conf_sum, weight, read = 0.0, 0, 0
-    inset = 4
+    inset, until = 4, time.monotonic() + CELLS_ALONE_S
     for r in range(len(grid.ys) - 1):
         for c in range(len(grid.xs) - 1):
-            if cells.get((r, c)) or read >= MAX_CELLS_ALONE:
+            if cells.get((r, c)) or read >= MAX_CELLS_ALONE or time.monotonic() > until:
                 continue
             box = (int(grid.xs[c]) + inset, int(grid.ys[r]) + inset, int(grid.xs[c + 1]) - inset, int(grid.ys[r + 1]) - inset)
             if box[2] - box[0] < 8 or box[3] - box[1] < 8:
