@@ -15,10 +15,12 @@ from __future__ import annotations
 import functools
 import io
 import os
+import re
 import shutil
 import time
 import unicodedata
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from assistant.index.textnorm import clean_document_text
 from ingest.errors import LoadError
@@ -129,10 +131,22 @@ def _cells_alone(image, grid: Grid, cells: dict[tuple[int, int], list[str]], tim
     return conf_sum, weight
 
 
-def _page_text(image, timeout_s: float) -> tuple[str, float, int]:
-    """(text with blank lines between Tesseract's paragraphs, confidence sum, weight). A ruled
-    table (ingest/ocr_tables.py) is read with its rules painted out, each word put in its cell,
-    and written as header-carrying rows where it stood among the paragraphs."""
+class _Page(NamedTuple):
+    text: str  # blank lines between Tesseract's paragraphs
+    conf_sum: float
+    weight: int
+    header: list[str] | None  # the header row of the page's last ruled table
+
+
+# A row that starts with its number ("1", "12.") is data: a table's first row on a page that
+# is one continues the table of the page before (its header printed there only).
+_ROW_NUMBER = re.compile(r"^\d{1,4}\.?$")
+
+
+def _page_text(image, timeout_s: float, header: list[str] | None = None) -> _Page:
+    """A ruled table (ingest/ocr_tables.py) is read with its rules painted out, each word put in
+    its cell, and written as header-carrying rows where it stood among the paragraphs; one
+    without a header row of its own takes ``header``, the last table's of the page before."""
     import numpy as np
     from PIL import Image
 
@@ -174,12 +188,15 @@ def _page_text(image, timeout_s: float) -> tuple[str, float, int]:
         c, w = _cells_alone(image, grid, held, timeout_s)
         conf_sum, weight = conf_sum + c, weight + w
         rows = [[" ".join(held.get((r, col), [])) for col in range(len(grid.xs) - 1)] for r in range(len(grid.ys) - 1)]
+        if header and len(header) == len(rows[0]) and _ROW_NUMBER.match(rows[0][0]):
+            rows.insert(0, header)
+        header = rows[0]
         table = "\n\n".join(header_rows(rows))
         # In reading order, before the first paragraph that starts below the table's top.
         at = next((n for n, (top, _) in enumerate(blocks) if top > grid.ys[0]), len(blocks))
         blocks.insert(at, (int(grid.ys[0]), table))
     text = "\n\n".join(t for _, t in blocks if t)
-    return unicodedata.normalize("NFC", text), conf_sum, weight
+    return _Page(unicodedata.normalize("NFC", text), conf_sum, weight, header if grids else None)
 
 
 def _upright(image, timeout_s: float):
@@ -197,30 +214,32 @@ def _upright(image, timeout_s: float):
     return image.rotate(-turn, expand=True)  # OSD's angle is clockwise, PIL's counter-clockwise
 
 
-def _read_page(image, timeout_s: float) -> tuple[str, float, int, bool]:
-    """A page's text as it lies, or upright when it reads better so: (text, conf sum, weight, turned)."""
-    text, c, w = _page_text(image, timeout_s)
-    if w and c / w >= UPRIGHT_CONFIDENCE:
-        return text, c, w, False
+def _read_page(image, timeout_s: float, header: list[str] | None) -> tuple[_Page, bool]:
+    """A page read as it lies, or upright when it reads better so; whether it was turned."""
+    page = _page_text(image, timeout_s, header)
+    if page.weight and page.conf_sum / page.weight >= UPRIGHT_CONFIDENCE:
+        return page, False
     if (turned := _upright(image, timeout_s)) is not None:
-        t2, c2, w2 = _page_text(turned, timeout_s)
-        if w2 and (not w or c2 / w2 > c / w):
-            return t2, c2, w2, True
-    return text, c, w, False
+        upright = _page_text(turned, timeout_s, header)
+        if upright.weight and (not page.weight or upright.conf_sum / upright.weight > page.conf_sum / page.weight):
+            return upright, True
+    return page, False
 
 
 def _read(images, origin: str, timeout_s: float) -> OcrResult:
     engine = _engine()
     assert engine is not None
     pages, conf_sum, weight, n, turned = [], 0.0, 0, 0, []
+    header: list[str] | None = None  # a table running over pages keeps its header row
     for image in images:
         n += 1
         try:
-            text, c, w, was_turned = _read_page(image, timeout_s)
+            page, was_turned = _read_page(image, timeout_s, header)
         except LoadError as exc:
             raise LoadError(f"{origin}: page {n}: {exc}") from None
-        pages.append(clean_document_text(reflow(text)))
-        conf_sum, weight = conf_sum + c, weight + w
+        pages.append(clean_document_text(reflow(page.text)))
+        conf_sum, weight = conf_sum + page.conf_sum, weight + page.weight
+        header = page.header
         if was_turned:
             turned.append(n)
     text, starts = join_pages(pages)

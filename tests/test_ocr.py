@@ -210,3 +210,14 @@ def test_a_ruled_table_scanned_askew_is_levelled_and_still_read_as_rows(angle):
     # Past about 0.5° no rule is level enough to be found, and the rows came out as loose words.
     assert doc.text.count("Thời hạn giải quyết: ") == 4, doc.text
     assert "Tên thủ tục hành chính: Cấp phiếu lý lịch tư pháp; Thời hạn giải quyết: 10 ngày" in doc.text
+
+
+def test_a_scanned_table_running_over_two_pages_keeps_its_header_on_the_second():
+    widths = [140, 1000, 520, 520]
+    first = ruled_table(PROCEDURES[:3], widths, ["Phụ lục: danh mục thủ tục hành chính cấp xã."], [])
+    second = ruled_table(PROCEDURES[3:], widths, [], ["Danh mục gồm 04 thủ tục."])  # its header on page 1 only
+    [doc] = list(load_bytes(as_bytes([first, second], "PDF"), "phu-luc-hai-trang.pdf"))
+    assert isinstance(doc, SourceDocument), doc
+    page_two = doc.text[doc.extra["page_starts"][1]:]
+    assert page_two.startswith("STT: 3; Tên thủ tục hành chính: Đăng ký hộ kinh doanh; Thời hạn giải quyết: 03 ngày")
+    assert "STT: 4; Tên thủ tục hành chính: Cấp phiếu lý lịch tư pháp; Thời hạn giải quyết: 10 ngày" in page_two
