@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
@@ -45,10 +46,16 @@ def _cell(value: str | None) -> str:
     return " ".join((value or "").split())
 
 
+# A row that starts with its number ("1", "12.") is data: a page's first table starting with one
+# continues the last table of the page before, whose header row was printed there only.
+_ROW_NUMBER = re.compile(r"^\d{1,4}\.?$")
+
+
 def _page_text(
-    page, header_rows: Callable[[list[list[str]]], list[str]]
-) -> str | None:  # page: pdfplumber's Page
-    """The page's text with each ruled table as header-carrying rows; None without a table."""
+    page, header_rows: Callable[[list[list[str]]], list[str]], header: list[str] | None = None
+) -> tuple[str, list[str] | None] | None:  # page: pdfplumber's Page
+    """The page's text with each ruled table as header-carrying rows, and its last table's
+    header row (``header``, the previous page's, heads a table without one); None without a table."""
     tables = [t for t in page.find_tables() if len(t.rows) >= 2]
     grids = []
     for t in tables:
@@ -69,6 +76,9 @@ def _page_text(
     parts: list[str] = []
     top = 0.0
     for bbox, rows in sorted(grids, key=lambda g: g[0][1]):
+        if header and len(header) == len(rows[0]) and _ROW_NUMBER.match(rows[0][0]):
+            rows = [header, *rows]
+        header = rows[0]
         above = (
             text_page.crop((0, top, page.width, max(top, bbox[1]))).extract_text() if bbox[1] > top else ""
         )
@@ -80,7 +90,7 @@ def _page_text(
         below = text_page.crop((0, top, page.width, page.height)).extract_text()
         if below.strip():
             parts.append(below.strip())
-    return "\n\n".join(parts)
+    return "\n\n".join(parts), header
 
 
 def with_tables(
@@ -97,18 +107,20 @@ def with_tables(
     import pdfplumber
 
     out = list(pages)
+    header: list[str] | None = None  # the last table's header row, for a table going on over the page
+    previous = -2  # the page it was read on
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             for i in candidates:
                 if i >= len(out):
                     break
                 try:
-                    text = _page_text(pdf.pages[i], header_rows)
+                    read = _page_text(pdf.pages[i], header_rows, header if previous == i - 1 else None)
                 except Exception as exc:  # one unreadable page keeps pypdf's text
                     log.info("pdf table reading skipped page %d: %s", i + 1, exc)
                     continue
-                if text and text.strip():
-                    out[i] = text
+                if read and read[0].strip():
+                    out[i], header, previous = read[0], read[1], i
     except Exception as exc:  # pdfminer refusing the file as a whole
         log.info("pdf table reading skipped: %s", exc)
         return pages

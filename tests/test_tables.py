@@ -172,3 +172,25 @@ def test_an_html_table_without_a_number_column_or_bold_header_keeps_its_header()
     assert {"Tên thủ tục": "Đăng ký thường trú", "Thời hạn giải quyết": "07 ngày làm việc", "Lệ phí": "20.000 đồng"} in rows
     assert {"Tên thủ tục": "Chứng thực chữ ký", "Thời hạn giải quyết": "Trong ngày",
             "Lệ phí": "10.000 đồng/trường hợp"} in rows
+
+
+@pytest.mark.e2e
+def test_a_pdf_table_going_on_over_the_page_keeps_its_header():
+    from .pdfs import print_pdf
+
+    def table(rows: list[list[str]]) -> str:
+        return "<table>" + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows) + "</table>"
+
+    header = ["STT", "Tên thủ tục", "Thời hạn giải quyết", "Phí, lệ phí"]
+    first = "<p>Phụ lục: danh mục thủ tục hành chính cấp xã.</p>" + table(
+        [header, ["1", "Thủ tục đăng ký thứ nhất", "05 ngày làm việc", "Miễn lệ phí"]])
+    # The page after: the table goes on without its header row (Word repeats it only when asked to).
+    second = table([["2", "Thủ tục cấp bản sao thứ hai", "02 ngày làm việc", "8.000 đồng/bản"],
+                    ["3", "Thủ tục chứng thực thứ ba", "Trong ngày", "10.000 đồng"]]) + "<p>Hết danh mục.</p>"
+    [doc] = list(load_bytes(print_pdf([first, second], "Danh mục thủ tục"), "danh-muc-hai-trang.pdf"))
+    assert isinstance(doc, SourceDocument), doc
+    rows = [_cells(r) for r in table_rows(doc.text)]
+    assert {"STT": "2", "Tên thủ tục": "Thủ tục cấp bản sao thứ hai", "Thời hạn giải quyết": "02 ngày làm việc",
+            "Phí, lệ phí": "8.000 đồng/bản"} in rows
+    assert {"STT": "3", "Tên thủ tục": "Thủ tục chứng thực thứ ba", "Thời hạn giải quyết": "Trong ngày",
+            "Phí, lệ phí": "10.000 đồng"} in rows
