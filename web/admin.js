@@ -14,6 +14,7 @@ const T = {
     confirmReplace: "Thư viện đã có tài liệu cùng tên tệp: {n}. Thay thế tài liệu cũ bằng tệp mới, hay giữ cả hai?",
     replace: "Thay thế", keepBoth: "Giữ cả hai", cancel: "Hủy", count: "{n} / {total} tài liệu",
     job: "Tác vụ {id}: {status} — {done}/{total} tài liệu, {chunks} đoạn", rejected: "Bị từ chối", heldBack: "Bị giữ lại (sàng lọc chỉ dẫn cho AI)",
+    heldWhy: "{f}: bị giữ lại, vì có câu ra lệnh cho trợ lý AI («{q}»). Hãy xem lại tài liệu trước khi nạp.",
     errors: "Lỗi", added: "Thêm {a}, cập nhật {u}, không đổi {s}", failed: "Không thực hiện được: {m}", down: "Không kết nối được máy chủ; hãy thử lại.",
     status: { queued: "đang chờ", running: "đang nạp", succeeded: "xong", failed: "thất bại", interrupted: "bị ngắt" },
     lang: "EN", langLabel: "EN — Switch to English", uploadedFile: "tệp", cancelled: "Đã hủy: không thay thế tài liệu nào.",
@@ -143,10 +144,19 @@ function reportBox(job) {
     if (!items.length) continue;
     box.appendChild(el("h3", {}, label));
     const ul = el("ul", { class: cls });
-    for (const e of items) ul.appendChild(el("li", {}, e));
+    for (const e of items) ul.appendChild(el("li", {}, cls === "held-back" ? heldReason(e) : e));
     box.appendChild(ul);
   }
   return box;
+}
+
+// Why the screening held a document back, in the page's language: ingest reports it in English
+// ("FILE: document 'ID' held back: it contains instructions addressed to an AI assistant
+// ('…'); review it before ingesting"); any other wording is shown as it came.
+const HELD = /^(.*?): (?:document '.*?' )?held back: (?:it contains instructions|hidden text in the page is) addressed to an AI assistant \((.*)\); review it before ingesting$/s;
+function heldReason(e) {
+  const m = lang === "vi" && e.match(HELD);
+  return m ? t("heldWhy", { f: m[1], q: m[2].replace(/^['"]|['"]$/g, "") }) : e;
 }
 
 // Polls the job until it ends: a progress bar of documents done, then what it did.
