@@ -105,26 +105,40 @@ def test_a_scanned_decision_names_its_issuer_number_and_dates_from_a_two_column_
     page = Image.new("L", (2480, 1900), 255)
     draw = ImageDraw.Draw(page)
     left = ["ỦY BAN NHÂN DÂN", "TỈNH BẮC KẠN", "Số: 1357/QĐ-UBND"]
-    right = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "Bắc Kạn, ngày 20 tháng 10 năm 2025"]
+    right = [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "Bắc Kạn, ngày 20 tháng 10 năm 2025",
+    ]
     for i, (a, b) in enumerate(zip(left, right, strict=True)):  # the two columns of an official header
         draw.text((220, 150 + i * 80), a, font=font, fill=0)
         draw.text((1100, 150 + i * 80), b, font=font, fill=0)
-    body = ["QUYẾT ĐỊNH", "Về việc công bố thủ tục hành chính lĩnh vực hộ tịch", "Điều 1. Công bố kèm theo Quyết định này",
-            "danh mục thủ tục hành chính lĩnh vực hộ tịch.", "Điều 2. Quyết định này có hiệu lực kể từ ngày ký./."]
+    body = [
+        "QUYẾT ĐỊNH",
+        "Về việc công bố thủ tục hành chính lĩnh vực hộ tịch",
+        "Điều 1. Công bố kèm theo Quyết định này",
+        "danh mục thủ tục hành chính lĩnh vực hộ tịch.",
+        "Điều 2. Quyết định này có hiệu lực kể từ ngày ký./.",
+    ]
     for i, line in enumerate(body):
         draw.text((220, 520 + i * 80), line, font=font, fill=0)
     [doc] = list(load_bytes(as_bytes([page], "PDF"), "qd-1357-scan.pdf"))
     assert isinstance(doc, SourceDocument), doc
     # Read across its columns ("ỦY BAN NHÂN DÂN CỘNG HÒA …"), the header still gives every field.
-    assert legal_metadata(doc.text) == {"doc_number": "1357/QĐ-UBND", "doc_kind": "Quyết định",
-                                        "issuer": "ỦY BAN NHÂN DÂN TỈNH BẮC KẠN", "issued": "2025-10-20",
-                                        "effective": "2025-10-20"}
+    assert legal_metadata(doc.text) == {
+        "doc_number": "1357/QĐ-UBND",
+        "doc_kind": "Quyết định",
+        "issuer": "ỦY BAN NHÂN DÂN TỈNH BẮC KẠN",
+        "issued": "2025-10-20",
+        "effective": "2025-10-20",
+    }
     assert doc.published == "2025-10-20"
     assert doc.title.startswith("Quyết định 1357/QĐ-UBND về việc công bố thủ tục hành chính")
 
 
-def ruled_table(rows: list[list[list[str]]], widths: list[int], before: list[str], after: list[str],
-                size: int = 36) -> Image.Image:
+def ruled_table(
+    rows: list[list[list[str]]], widths: list[int], before: list[str], after: list[str], size: int = 36
+) -> Image.Image:
     """A scanned page with a ruled table (each cell a list of lines) between two paragraphs."""
     font = ImageFont.truetype(FONT, size)
     step = int(size * 1.5)
@@ -167,21 +181,40 @@ PROCEDURES = [
 def test_a_scanned_ruled_table_is_read_as_rows_that_carry_their_headers():
     from assistant.index.tables import table_rows
 
-    page = ruled_table(PROCEDURES, [140, 1000, 520, 520], ["Phụ lục: danh mục thủ tục hành chính cấp xã."],
-                       ["Các thủ tục trên được tiếp nhận qua dịch vụ bưu chính công ích."])
+    page = ruled_table(
+        PROCEDURES,
+        [140, 1000, 520, 520],
+        ["Phụ lục: danh mục thủ tục hành chính cấp xã."],
+        ["Các thủ tục trên được tiếp nhận qua dịch vụ bưu chính công ích."],
+    )
     [doc] = list(load_bytes(as_bytes([page], "PNG"), "phu-luc-scan.png"))
     assert isinstance(doc, SourceDocument), doc
     # Every row, its short cells too ("1", "Trong ngày": Tesseract's page layout drops them beside
     # the rules), a cell of two lines as one value, an empty cell left out.
-    assert "STT: 1; Tên thủ tục hành chính: Đăng ký khai sinh; Thời hạn giải quyết: Trong ngày; Phí, lệ phí: Miễn phí." in doc.text
-    assert ("Tên thủ tục hành chính: Cấp giấy phép xây dựng nhà ở riêng lẻ; Thời hạn giải quyết: 15 ngày làm việc; "
-            "Phí, lệ phí: 75.000 đồng.") in doc.text
-    assert "STT: 3; Tên thủ tục hành chính: Đăng ký hộ kinh doanh; Thời hạn giải quyết: 03 ngày làm việc." in doc.text
+    assert (
+        "STT: 1; Tên thủ tục hành chính: Đăng ký khai sinh; Thời hạn giải quyết: Trong ngày; Phí, lệ phí: Miễn phí."
+        in doc.text
+    )
+    assert (
+        "Tên thủ tục hành chính: Cấp giấy phép xây dựng nhà ở riêng lẻ; Thời hạn giải quyết: 15 ngày làm việc; "
+        "Phí, lệ phí: 75.000 đồng."
+    ) in doc.text
+    assert (
+        "STT: 3; Tên thủ tục hành chính: Đăng ký hộ kinh doanh; Thời hạn giải quyết: 03 ngày làm việc."
+        in doc.text
+    )
     # Where the table stood among the page's paragraphs.
-    assert doc.text.index("Phụ lục") < doc.text.index("STT: 1") < doc.text.index("STT: 4") < doc.text.index("bưu chính")
+    assert (
+        doc.text.index("Phụ lục")
+        < doc.text.index("STT: 1")
+        < doc.text.index("STT: 4")
+        < doc.text.index("bưu chính")
+    )
     # The index reads each row with its column headers: the row of a procedure gives its time.
-    rows = {next(c.text for c in r.cells if c.header.startswith("Tên")): {c.header: c.text for c in r.cells}
-            for r in table_rows(doc.text)}
+    rows = {
+        next(c.text for c in r.cells if c.header.startswith("Tên")): {c.header: c.text for c in r.cells}
+        for r in table_rows(doc.text)
+    }
     assert rows["Cấp phiếu lý lịch tư pháp"]["Thời hạn giải quyết"] == "10 ngày"
     assert rows["Đăng ký khai sinh"]["Phí, lệ phí"] == "Miễn phí"
 
@@ -203,7 +236,9 @@ def test_only_crossing_rules_make_a_table():
 
 @pytest.mark.parametrize("angle", [1.5, -3.0])
 def test_a_ruled_table_scanned_askew_is_levelled_and_still_read_as_rows(angle):
-    page = ruled_table(PROCEDURES, [140, 1000, 520, 520], ["Phụ lục: danh mục thủ tục hành chính cấp xã."], [])
+    page = ruled_table(
+        PROCEDURES, [140, 1000, 520, 520], ["Phụ lục: danh mục thủ tục hành chính cấp xã."], []
+    )
     askew = page.rotate(angle, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC)
     [doc] = list(load_bytes(as_bytes([askew], "PNG"), "phu-luc-nghieng.png"))
     assert isinstance(doc, SourceDocument), doc
@@ -215,9 +250,15 @@ def test_a_ruled_table_scanned_askew_is_levelled_and_still_read_as_rows(angle):
 def test_a_scanned_table_running_over_two_pages_keeps_its_header_on_the_second():
     widths = [140, 1000, 520, 520]
     first = ruled_table(PROCEDURES[:3], widths, ["Phụ lục: danh mục thủ tục hành chính cấp xã."], [])
-    second = ruled_table(PROCEDURES[3:], widths, [], ["Danh mục gồm 04 thủ tục."])  # its header on page 1 only
+    second = ruled_table(
+        PROCEDURES[3:], widths, [], ["Danh mục gồm 04 thủ tục."]
+    )  # its header on page 1 only
     [doc] = list(load_bytes(as_bytes([first, second], "PDF"), "phu-luc-hai-trang.pdf"))
     assert isinstance(doc, SourceDocument), doc
-    page_two = doc.text[doc.extra["page_starts"][1]:]
-    assert page_two.startswith("STT: 3; Tên thủ tục hành chính: Đăng ký hộ kinh doanh; Thời hạn giải quyết: 03 ngày")
-    assert "STT: 4; Tên thủ tục hành chính: Cấp phiếu lý lịch tư pháp; Thời hạn giải quyết: 10 ngày" in page_two
+    page_two = doc.text[doc.extra["page_starts"][1] :]
+    assert page_two.startswith(
+        "STT: 3; Tên thủ tục hành chính: Đăng ký hộ kinh doanh; Thời hạn giải quyết: 03 ngày"
+    )
+    assert (
+        "STT: 4; Tên thủ tục hành chính: Cấp phiếu lý lịch tư pháp; Thời hạn giải quyết: 10 ngày" in page_two
+    )
