@@ -13,7 +13,9 @@ REQUEST_SECONDS = Histogram(
     "cchc_request_seconds", "HTTP request latency by route", ["route", "method", "status"]
 )
 STAGE_SECONDS = Histogram(
-    "cchc_stage_seconds", "Answering pipeline latency by stage", ["stage"],
+    "cchc_stage_seconds",
+    "Answering pipeline latency by stage",
+    ["stage"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 ANSWERS = Counter("cchc_answers_total", "Answers given", ["mode", "answerable"])

@@ -32,7 +32,9 @@ def main() -> None:
         docs = _read_jsonl(args.docs)
         if args.distractors:
             docs += _read_jsonl(args.distractors, args.n)
-        extractive = AnswerService(Settings(data_dir=args.data_dir), build_index(Settings(data_dir=args.data_dir), docs, quiet=True))
+        extractive = AnswerService(
+            Settings(data_dir=args.data_dir), build_index(Settings(data_dir=args.data_dir), docs, quiet=True)
+        )
 
         def quote_of(question: str) -> str | None:
             resp = extractive.ask(question)
@@ -40,7 +42,10 @@ def main() -> None:
 
         openai_server.oracle = quote_of
     settings = Settings(
-        data_dir=args.data_dir, llm=f"openai:{args.model}", llm_base_url=f"http://127.0.0.1:{port}/v1", llm_max_retries=0
+        data_dir=args.data_dir,
+        llm=f"openai:{args.model}",
+        llm_base_url=f"http://127.0.0.1:{port}/v1",
+        llm_max_retries=0,
     )
     report = run_eval(settings, args.qa, args.docs, args.distractors, args.n, quiet=True)
     server.should_exit = True

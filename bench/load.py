@@ -36,14 +36,26 @@ class LoadResult:
     def summary(self) -> dict[str, object]:
         lat = sorted(self.latencies_ms)
         pct = (lambda q: round(lat[min(len(lat) - 1, int(q * len(lat)))], 1)) if lat else (lambda q: None)
-        return {"requests": len(lat) + sum(self.errors.values()), "ok": len(lat), "errors": self.errors,
-                "rps": round(len(lat) / self.seconds, 2) if self.seconds else 0.0,
-                "p50_ms": pct(0.50), "p95_ms": pct(0.95), "max_ms": round(lat[-1], 1) if lat else None,
-                "mean_ms": round(statistics.fmean(lat), 1) if lat else None, "ingest": self.ingest}
+        return {
+            "requests": len(lat) + sum(self.errors.values()),
+            "ok": len(lat),
+            "errors": self.errors,
+            "rps": round(len(lat) / self.seconds, 2) if self.seconds else 0.0,
+            "p50_ms": pct(0.50),
+            "p95_ms": pct(0.95),
+            "max_ms": round(lat[-1], 1) if lat else None,
+            "mean_ms": round(statistics.fmean(lat), 1) if lat else None,
+            "ingest": self.ingest,
+        }
 
 
-def run_load(base: str, clients: int, seconds: float, admin_key: str | None = None,
-             ingest_docs: list[dict] | None = None) -> LoadResult:
+def run_load(
+    base: str,
+    clients: int,
+    seconds: float,
+    admin_key: str | None = None,
+    ingest_docs: list[dict] | None = None,
+) -> LoadResult:
     if urlsplit(base).hostname not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("the load script only targets loopback servers")
     result = LoadResult()
@@ -76,7 +88,11 @@ def run_load(base: str, clients: int, seconds: float, admin_key: str | None = No
         while "job_id" in job:
             status = httpx.get(f"{base}/v1/jobs/{job['job_id']}", headers=headers, timeout=60).json()
             if status["status"] not in ("queued", "running"):
-                result.ingest = {"status": status["status"], "documents": status["total"], "chunks": status["chunks"]}
+                result.ingest = {
+                    "status": status["status"],
+                    "documents": status["total"],
+                    "chunks": status["chunks"],
+                }
                 return
             time.sleep(0.5)
         result.ingest = {"status": f"refused: HTTP {r.status_code}"}
@@ -95,9 +111,15 @@ def run_load(base: str, clients: int, seconds: float, admin_key: str | None = No
 
 def synthetic_documents(n: int) -> list[dict]:
     """Documents to ingest during the load (distinct, realistic-looking, no real figures)."""
-    return [{"doc_id": f"load-{i}", "title": f"Báo cáo cải cách hành chính số {i}",
-             "text": f"Trong kỳ báo cáo số {i}, đơn vị tiếp nhận {1000 + i} hồ sơ, giải quyết đúng hạn {900 + i} hồ sơ. "
-                     f"Tỷ lệ hồ sơ trực tuyến đạt {50 + i % 40},{i % 10}%."} for i in range(n)]
+    return [
+        {
+            "doc_id": f"load-{i}",
+            "title": f"Báo cáo cải cách hành chính số {i}",
+            "text": f"Trong kỳ báo cáo số {i}, đơn vị tiếp nhận {1000 + i} hồ sơ, giải quyết đúng hạn {900 + i} hồ sơ. "
+            f"Tỷ lệ hồ sơ trực tuyến đạt {50 + i % 40},{i % 10}%.",
+        }
+        for i in range(n)
+    ]
 
 
 def main() -> None:

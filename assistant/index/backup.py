@@ -74,8 +74,9 @@ def unpack(archive: Path, data_dir: Path, force: bool = False) -> tuple[Path, di
     """Unpack beside `data_dir`; returns (staging dir, manifest). The caller verifies it,
     then calls `swap`."""
     if data_dir.exists() and any(data_dir.iterdir()) and not force:
-        raise FileExistsError(f"{data_dir} is not empty: restore into a new directory, or pass --force "
-                              "(stop the server first)")
+        raise FileExistsError(
+            f"{data_dir} is not empty: restore into a new directory, or pass --force (stop the server first)"
+        )
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=data_dir.parent))
     try:

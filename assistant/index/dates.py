@@ -12,7 +12,10 @@ import re
 
 _FULL = re.compile(r"\b(\d{1,2})\s?[/.-]\s?(\d{1,2})\s?[/.-]\s?((?:19|20)\d{2})\b")
 _WORDS = re.compile(r"\bngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+((?:19|20)\d{2})\b", re.IGNORECASE)
-_MONTH = re.compile(r"\btháng\s+(\d{1,2})\s?[/.-]\s?((?:19|20)\d{2})\b|\btháng\s+(\d{1,2})\s+năm\s+((?:19|20)\d{2})\b", re.IGNORECASE)
+_MONTH = re.compile(
+    r"\btháng\s+(\d{1,2})\s?[/.-]\s?((?:19|20)\d{2})\b|\btháng\s+(\d{1,2})\s+năm\s+((?:19|20)\d{2})\b",
+    re.IGNORECASE,
+)
 _YEAR = re.compile(r"\b(?:năm|nam|in|year)\s+((?:19|20)\d{2})\b", re.IGNORECASE)
 
 

@@ -23,9 +23,7 @@ def tokenize_words(text: str) -> list[str]:
 @lru_cache
 def groups() -> list[list[tuple[str, str]]]:
     """Each group's terms with their padded token form, computed once."""
-    raw = yaml.safe_load(
-        resources.files("assistant.resources").joinpath("glossary.yaml").read_text("utf-8")
-    )
+    raw = yaml.safe_load(resources.files("assistant.resources").joinpath("glossary.yaml").read_text("utf-8"))
     return [[(str(t), _padded(str(t))) for t in group] for group in raw]
 
 

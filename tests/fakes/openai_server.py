@@ -94,19 +94,34 @@ async def chat(request: Request):
     if not body.get("stream"):
         return JSONResponse(
             {
-                "id": "fake-1", "object": "chat.completion", "created": int(time.time()), "model": body["model"],
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                "id": "fake-1",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body["model"],
+                "choices": [
+                    {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                ],
                 "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
             }
         )
 
     def chunks():
         for piece in re.findall(r"\S+\s*", text):
-            data = {"id": "fake-1", "object": "chat.completion.chunk", "created": int(time.time()), "model": body["model"],
-                    "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+            data = {
+                "id": "fake-1",
+                "object": "chat.completion.chunk",
+                "created": int(time.time()),
+                "model": body["model"],
+                "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+            }
             yield f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
-        done = {"id": "fake-1", "object": "chat.completion.chunk", "created": int(time.time()), "model": body["model"],
-                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+        done = {
+            "id": "fake-1",
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": body["model"],
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+        }
         yield f"data: {json.dumps(done)}\n\ndata: [DONE]\n\n"
 
     return StreamingResponse(chunks(), media_type="text/event-stream")
