@@ -198,3 +198,6 @@ def test_the_year_a_figure_is_compared_with_is_not_its_own():
 
     assert _subject_years("Tỉnh đạt 88,1%, giảm 2,3% so với kết quả của năm 2021.") == set()
     assert _subject_years("Năm 2022 tỉnh đạt 88,1%, tăng so với cùng kỳ năm 2021.") == {"2022"}
+    # An aside with another year's own figure is a comparison; a year alone in brackets labels.
+    assert _subject_years("Tỉnh xếp thứ 4 (năm 2021 xếp thứ 9) và tăng 5 bậc.") == set()
+    assert _subject_years("Chỉ số của tỉnh (năm 2022) đạt 88,1%.") == {"2022"}

@@ -37,10 +37,11 @@ _TREND = re.compile(
     r"giam (?:the nao|ra sao)|tang tu|giam tu|qua cac nam|qua tung nam|how did .* change|changed?|trend|"
     r"over the years|evolve[ds]?)\b"
 )
+# "at most", "at least" bound a figure (tối đa, tối thiểu): no ranking.
 _RANKING = re.compile(
     r"\b(?:cao nhat|thap nhat|nhieu nhat|it nhat|dung dau|dan dau|xep dau|xep cuoi|dung cuoi|xep chot|"
     r"dung chot|cuoi bang|bet bang|lon nhat|nho nhat|"
-    r"top \d+|highest|lowest|most|least|best|worst|ranked first|ranked last|"
+    r"top \d+|highest|lowest|(?<!at )most|(?<!at )least|best|worst|ranked first|ranked last|"
     r"first place|last place)\b"
 )
 _LIST = re.compile(
@@ -188,6 +189,9 @@ def _units(text: str, provinces: set[str]) -> tuple[UnitRef, ...]:
             continue  # a city: the gazetteer's when it is a province, else not a level we check
         if name.split()[0] in _NOT_NAMES:
             continue
+        before = fold_accents(text[: m.start()]).lower().split()[-1:]
+        if not accented and before and before[0] in _LOCAL_LEVEL:
+            continue  # "quan huyen, phuong xa nhan ve": levels listed, then a verb, no name
         out.append(UnitRef(name, _LOCAL_LEVEL.get(word, "district"), m.group(0)))
     # An English ministry name ("Ministry of Home Affairs") has no form in Vietnamese text to
     # check against; only "Bộ …" is read.

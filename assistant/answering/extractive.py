@@ -204,8 +204,12 @@ _COMPARED_YEAR = re.compile(
 )
 
 
+# "xếp thứ 3 (năm 2013 xếp thứ 5)": an aside that states another year's own figure.
+_YEAR_ASIDE = re.compile(r"\(\s*(?:năm\s+|in\s+)?(?:19|20)\d{2}\b[^()\d]*\d[^()]*\)", re.IGNORECASE)
+
+
 def _subject_years(text: str) -> set[str]:
-    return _years(_COMPARED_YEAR.sub(" ", text))
+    return _years(_COMPARED_YEAR.sub(" ", _YEAR_ASIDE.sub(" ", text)))
 
 
 def _cell_evidence(
