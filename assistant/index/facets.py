@@ -61,8 +61,8 @@ class _Vocabulary:
         accented = has_vietnamese_diacritics(text)
         found: list[Match] = []
         for key, exact, folded in self.entries:
-            for m in (exact if accented else folded).finditer(form):
-                found.append(Match(key, m.start(), m.end()))
+            for hit in (exact if accented else folded).finditer(form):
+                found.append(Match(key, hit.start(), hit.end()))
         found.sort(key=lambda m: (-(m.end - m.start), m.start))
         kept: list[Match] = []
         for m in found:
