@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from tqdm import tqdm
 
 from assistant.private import harden
@@ -27,7 +28,15 @@ DataDir = Annotated[
 
 
 def _settings(data_dir: Path | None) -> Settings:
-    settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    try:
+        settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    except ValidationError as exc:
+        # A setting with a fixed set of values names them (settings.py): one line per bad setting,
+        # not a traceback. The value itself is not repeated: it may be a secret.
+        for error in exc.errors():
+            name = "_".join(str(part) for part in error["loc"]).upper()
+            typer.echo(f"{'CCHC_' + name if name else 'settings'}: {error['msg']}", err=True)
+        raise typer.Exit(2) from None
     harden(settings.data_dir)  # every command: files it creates (backups included) are 0600
     return settings
 

