@@ -691,8 +691,10 @@ class IndexStore:
         ).fetchone()
         if not row:
             return None
-        return DocumentRecord(row[0], row[1], row[2], row[3], url=row[4], published=row[5], source=row[6],
-                              extra=json.loads(row[7] or "{}"), simhash=row[8], dup_of=row[9])
+        return DocumentRecord(
+            doc_id=row[0], title=row[1], text=row[2], content_hash=row[3], url=row[4], published=row[5],
+            source=row[6], extra=json.loads(row[7] or "{}"), simhash=row[8], dup_of=row[9],
+        )
 
     def documents(self) -> Iterator[DocumentListing]:
         for r in self._db.execute(
