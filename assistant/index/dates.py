@@ -10,6 +10,11 @@ from __future__ import annotations
 import calendar
 import re
 
+# A year of the texts' era standing as a number of its own (not the middle of a longer one):
+# the one definition the facets, the answering rules and the comparisons share (group 1: the year).
+YEAR_PATTERN = r"(?<!\d)((?:19|20)\d{2})(?!\d)"
+YEAR = re.compile(YEAR_PATTERN)
+
 _FULL = re.compile(r"\b(\d{1,2})\s?[/.-]\s?(\d{1,2})\s?[/.-]\s?((?:19|20)\d{2})\b")
 _WORDS = re.compile(r"\bngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+((?:19|20)\d{2})\b", re.IGNORECASE)
 _MONTH = re.compile(

@@ -18,6 +18,7 @@ from importlib import resources
 
 import yaml
 
+from assistant.index.dates import YEAR
 from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics, normalize_tone_marks
 
 LEVELS = ("all", "national", "ministry", "province", "district", "commune")
@@ -299,7 +300,6 @@ _MONTH = re.compile(
     r"\b(?:thang|month)\s+(\d{1,2})\s*(?:/|nam|năm|,)?\s*((?:19|20)\d{2})\b|(?<![\d/])(\d{1,2})/((?:19|20)\d{2})\b"
 )
 _QUARTER = re.compile(r"\b(?:quy|quarter|q)\s*(i{1,3}|iv|[1-4])\b(?:\s*(?:/|nam|,)?\s*((?:19|20)\d{2}))?")
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 _LATEST = re.compile(r"\b(?:hien nay|moi nhat|gan day nhat|hien tai|latest|most recent|currently|now)\b")
 _EN_MONTHS = [
     "january",
@@ -337,7 +337,7 @@ def periods_in(text: str) -> list[Period]:
             q = m.group(1)
             out.append(Period(int(m.group(2)), _ROMAN.get(q) or int(q), None))
             used.add(int(m.group(2)))
-    for m in _YEAR.finditer(folded):
+    for m in YEAR.finditer(folded):
         if int(m.group(1)) not in used:
             out.append(Period(int(m.group(1))))
             used.add(int(m.group(1)))
