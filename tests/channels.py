@@ -247,16 +247,20 @@ def mcp(server: str, q: str, history: list[dict]) -> Seen:
     return Seen(norm(strip_markup(answer["answer"])), [c["url"] for c in answer["citations"]])
 
 
-def portal(script_src: str, port: int) -> ThreadingHTTPServer:
-    """A provincial portal's page, on its own origin, that embeds the widget with one tag."""
-    page = (f'<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Cổng thông tin tỉnh</title>'
-            f'<style>button {{ background: lime !important; }}</style></head>'
+def portal(script_src: str, port: int, csp: str | None = None) -> ThreadingHTTPServer:
+    """A provincial portal's page, on its own origin, that embeds the widget with one tag; with
+    `csp`, served under that Content-Security-Policy."""
+    # The portal's own loud CSS (the widget must not inherit it), inline unless its policy forbids that.
+    style = "" if csp else "<style>button { background: lime !important; }</style>"
+    page = (f'<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Cổng thông tin tỉnh</title>{style}</head>'
             f'<body><h1>Cổng thông tin điện tử</h1><script src="{script_src}" defer></script></body></html>').encode()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
+            if csp:
+                self.send_header("Content-Security-Policy", csp)
             self.end_headers()
             self.wfile.write(page)
 

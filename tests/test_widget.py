@@ -18,20 +18,25 @@ QUESTION = "Tỷ lệ TTHC được cung cấp DVC trực tuyến toàn trình c
 
 
 @pytest.fixture(scope="module")
-def portals(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
-    """(server, an allowed portal, a portal not allowed): 127.0.0.1 and localhost are two origins."""
-    allowed_port = free_port()
-    allowed = f"http://127.0.0.1:{allowed_port}"
-    env = {"CCHC_CORS_ORIGINS": allowed}
+def portals(sample_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str, str]]:
+    """(server, an allowed portal, a portal not allowed, an allowed portal under a strict
+    Content-Security-Policy): 127.0.0.1 and localhost are two origins."""
+    allowed_port, strict_port = free_port(), free_port()
+    allowed, strict = f"http://127.0.0.1:{allowed_port}", f"http://127.0.0.1:{strict_port}"
+    env = {"CCHC_CORS_ORIGINS": f"{allowed},{strict}"}
     with admin_server(sample_index, tmp_path_factory.mktemp("widget"), env) as server:
         src = f"{server}/static/widget.js"
+        # What a careful portal sends: nothing inline, scripts and requests only from the
+        # assistant it embeds (as the README says to allow).
+        policy = f"default-src 'self'; script-src 'self' {server}; connect-src 'self' {server}"
         good, other_port = portal(src, allowed_port), free_port()
-        other = portal(src, other_port)
+        other, locked = portal(src, other_port), portal(src, strict_port, csp=policy)
         try:
-            yield server, allowed, f"http://localhost:{other_port}"
+            yield server, allowed, f"http://localhost:{other_port}", strict
         finally:
             good.shutdown()
             other.shutdown()
+            locked.shutdown()
 
 
 def _ask(browser, portal_url: str):  # noqa: F811
@@ -45,7 +50,7 @@ def _ask(browser, portal_url: str):  # noqa: F811
 
 
 def test_widget_answers_with_sources_on_an_allowed_portal(browser, portals):  # noqa: F811
-    server, allowed, _ = portals
+    server, allowed, _, _ = portals
     page = _ask(browser, allowed)
     links = page.locator("#cchc-widget .src a")
     links.first.wait_for(timeout=60_000)
@@ -71,7 +76,7 @@ def test_widget_answers_with_sources_on_an_allowed_portal(browser, portals):  # 
 
 
 def test_widget_on_a_portal_not_allowed_says_so(browser, portals):  # noqa: F811
-    _, _, not_allowed = portals
+    _, _, not_allowed, _ = portals
     page = _ask(browser, not_allowed)
     answer = page.locator("#cchc-widget .a").last
     page.wait_for_function("() => !document.querySelector('#cchc-widget').shadowRoot"
@@ -79,3 +84,24 @@ def test_widget_on_a_portal_not_allowed_says_so(browser, portals):  # noqa: F811
     assert answer.text_content() == "Không kết nối được trợ lý. Xin thử lại."
     assert page.locator("#cchc-widget .src a").count() == 0
     page.context.close()
+
+
+def test_widget_works_under_a_portals_strict_content_security_policy(browser, portals):  # noqa: F811
+    # No inline style or script of its own: a portal that allows only the assistant's origin for
+    # scripts and requests gets a styled widget that answers, and the browser reports no violation.
+    server, _, _, strict = portals
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and refused.append(m.text))
+    page.goto(strict + "/")
+    opener = page.locator("#cchc-widget button.open")
+    assert opener.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(179, 38, 30)"  # its own style applies
+    assert opener.evaluate("b => getComputedStyle(b).position") == "fixed"
+    opener.click()
+    page.locator("#cchc-widget input").fill(QUESTION)
+    page.locator("#cchc-widget form button").click()
+    page.locator("#cchc-widget .src a").first.wait_for(timeout=60_000)
+    assert "35,48%" in page.locator("#cchc-widget .a").last.text_content()
+    assert refused == [], refused
+    context.close()

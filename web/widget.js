@@ -27,7 +27,9 @@
   const host = document.createElement("div");
   host.id = "cchc-widget";
   const root = host.attachShadow({ mode: "open" });
-  root.innerHTML = `<style>
+  // The style as a constructed sheet, not an inline <style>: a portal whose Content-Security-Policy
+  // forbids inline styles (no 'unsafe-inline' in style-src) still gets a styled widget.
+  const css = `
     :host { all: initial; }
     * { box-sizing: border-box; font: 15px/1.45 system-ui, sans-serif; }
     .open { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; border: 0; border-radius: 24px;
@@ -48,13 +50,20 @@
     input { flex: 1; padding: 8px; border: 1px solid #999; border-radius: 6px; }
     form button { padding: 8px 14px; border: 0; border-radius: 6px; background: #b3261e; color: #fff; cursor: pointer; }
     form button:disabled { opacity: .6; }
-  </style>
-  <button class="open" type="button"></button>
+  `;
+  root.innerHTML = `<button class="open" type="button"></button>
   <section class="panel" role="dialog" hidden>
     <header><span class="title"></span><button class="close" type="button">×</button></header>
     <div class="log" aria-live="polite"></div>
     <form><input name="q" autocomplete="off" maxlength="2000" required><button type="submit"></button></form>
   </section>`;
+  if ("adoptedStyleSheets" in root && typeof CSSStyleSheet === "function" && "replaceSync" in CSSStyleSheet.prototype) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    root.adoptedStyleSheets = [sheet];
+  } else {
+    root.appendChild(document.createElement("style")).textContent = css;
+  }
   const $ = (sel) => root.querySelector(sel);
   const panel = $(".panel"), log = $(".log"), form = $("form"), input = $("input"), send = $("form button");
   $(".open").textContent = t.open;
