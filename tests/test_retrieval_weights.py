@@ -5,6 +5,7 @@ frozen. No index: the unit tier."""
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import pytest
 
@@ -24,6 +25,12 @@ RANKINGS = {
     "dense": [("a", 0.90), ("b", 0.50), ("c", 0.49), ("d", 0.48)],
     "keyword": [("b", 10.0), ("a", 9.9), ("c", 1.0), ("d", 0.9)],
 }
+
+
+@pytest.fixture(autouse=True)
+def _no_settings_from_the_environment(monkeypatch):
+    for name in [n for n in os.environ if n.startswith("CCHC_")]:
+        monkeypatch.delenv(name)  # a developer's own CCHC_RRF_K is not a default
 
 
 def _settings(**values: object) -> Settings:
