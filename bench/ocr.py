@@ -110,9 +110,6 @@ def lying(rounds: int) -> None:
               f"{elapsed / base:.2f}x the straight page's time, turned upright: {bool(read.turned)}")
 
 
-if __name__ == "__main__":
-    main()
-
 
 PROCEDURES = [
     ["STT", "Tên thủ tục hành chính", "Thời hạn giải quyết", "Phí, lệ phí"],
@@ -165,3 +162,7 @@ def tables(rounds: int) -> None:
             print(f"  table {kind}, read as {reading}: {found}/{len(cells)} cells, {rows}/{len(PROCEDURES) - 1} "
                   f"rows with headers, {times[reading] / times['plain text']:.2f}x the plain reading's time")
     ocr.find_grids = grid_reader
+
+
+if __name__ == "__main__":
+    main()
