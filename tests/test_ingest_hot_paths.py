@@ -95,6 +95,7 @@ def test_the_screen_finds_what_the_plain_alternation_finds():
     assert sum(g is None for g in got) > 10
 
 
+@pytest.mark.integration  # a real registry and Chroma store in tmp
 def test_accent_vocabulary_table_is_one_btree(tmp_path: Path):
     """A new registry keeps accent_vocab WITHOUT ROWID: its upserts (most of a batch's
     registry rows) touch one B-tree instead of the table and its key index."""
