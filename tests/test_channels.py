@@ -27,14 +27,19 @@ CHANNELS = ["openai", "openai-stream", "slack", "slack-socket", "zalo", "zalo-bo
 
 
 @pytest.fixture(scope="module")
-def outbound(sample_index: Path, tmp_path_factory: pytest.TempPathFactory, fake_slack: FakeSlack) -> Iterator[str]:
+def outbound(
+    sample_index: Path, tmp_path_factory: pytest.TempPathFactory, fake_slack: FakeSlack
+) -> Iterator[str]:
     """A second deployment over the same sample, for the channels that need their own settings:
     Slack in Socket Mode only (no signing secret: it dials out), and one portal origin allowed
     for the widget. Yields the portal's URL."""
     port = free_port()
-    env = {"CCHC_SLACK_BOT_TOKEN": SLACK_TOKEN, "CCHC_SLACK_APP_TOKEN": fake_slack.app_token,
-           "CCHC_SLACK_API_BASE": f"{fake_slack.base}/api/",  # type: ignore[attr-defined]
-           "CCHC_CORS_ORIGINS": f"http://127.0.0.1:{port}"}
+    env = {
+        "CCHC_SLACK_BOT_TOKEN": SLACK_TOKEN,
+        "CCHC_SLACK_APP_TOKEN": fake_slack.app_token,
+        "CCHC_SLACK_API_BASE": f"{fake_slack.base}/api/",  # type: ignore[attr-defined]
+        "CCHC_CORS_ORIGINS": f"http://127.0.0.1:{port}",
+    }
     before = fake_slack.connections
     with admin_server(sample_index, tmp_path_factory.mktemp("outbound"), env) as base:
         channels.wait_for(lambda: fake_slack.connections > before)  # the WebSocket is up
@@ -45,8 +50,15 @@ def outbound(sample_index: Path, tmp_path_factory: pytest.TempPathFactory, fake_
             site.shutdown()
 
 
-def through(channel: str, server: str, fake_slack, fake_zalo, q: str, history: list[dict],
-            request: pytest.FixtureRequest) -> channels.Seen:
+def through(
+    channel: str,
+    server: str,
+    fake_slack,
+    fake_zalo,
+    q: str,
+    history: list[dict],
+    request: pytest.FixtureRequest,
+) -> channels.Seen:
     # The second deployment and Chromium are started only for the channels that use them.
     if channel == "slack-socket":
         request.getfixturevalue("outbound")
@@ -69,7 +81,9 @@ def through(channel: str, server: str, fake_slack, fake_zalo, q: str, history: l
 
 @pytest.mark.parametrize("channel", CHANNELS)
 @pytest.mark.parametrize("question", QUESTIONS)
-def test_same_answer_and_citations_on_every_channel(channel, question, server, fake_slack, fake_zalo, request):
+def test_same_answer_and_citations_on_every_channel(
+    channel, question, server, fake_slack, fake_zalo, request
+):
     reference = channels.api(server, question, [])
     seen = through(channel, server, fake_slack, fake_zalo, question, [], request)
     assert seen.answer == reference.answer
