@@ -21,7 +21,7 @@ from assistant.answering.llm import LLMAnswerer, LLMUnavailable, Source, make_ch
 from assistant.answering.llm import citations as llm_citations
 from assistant.answering.llm import messages as llm_messages
 from assistant.answering.question import detect_language
-from assistant.answering.sides import Side, sides
+from assistant.answering.sides import Side, item_figure, names_side, sides
 from assistant.conversation import llm_standalone, standalone
 from assistant.grounding import check
 from assistant.index.embeddings import EmbeddingCache, embedder_from
@@ -236,17 +236,15 @@ class AnswerService:
         """One row of a comparison or trend: its own retrieval, evidence and checks."""
         _, hits = self.retriever.retrieve(side.analysis.text, self.settings.retrieval_k, p.filters, "number")
         declines = Declines(side.analysis, self._document_text)
-        evidence = self.answerer.select(
-            side.analysis,
-            hits,
-            self.store.keyword_index(),
-            lambda ev: declines(ev.chunk, ev.sentence, ev.ranked_cell) is None,
-        )
-        if (
-            not evidence
-            or declines(evidence[0].chunk, evidence[0].sentence, evidence[0].ranked_cell) is not None
-        ):
+
+        def accept(ev: Evidence) -> bool:
+            statement = ev.chunk.text[ev.sentence.start : ev.sentence.end]
+            return names_side(side, statement) and declines(ev.chunk, ev.sentence, ev.ranked_cell) is None
+
+        evidence = self.answerer.select(side.analysis, hits, self.store.keyword_index(), accept)
+        if not evidence or not accept(evidence[0]):
             return None
+        evidence[0].figure = item_figure(side, evidence[0].quote) or evidence[0].figure
         return evidence[0]
 
     def _composed(self, p: Prepared, prompts: PromptSet, warnings: list[str]) -> AnswerResponse | None:

@@ -189,7 +189,7 @@ def test_a_comparison_has_one_side_per_unit_each_without_the_other():
 
 def test_a_trend_has_one_side_per_period_latest_first():
     got = sides(analyse("Chỉ số PAR INDEX của Bộ Tư pháp thay đổi thế nào từ năm 2016 đến năm 2018?"))
-    assert [s.analysis.years for s in got] == [{2018}, {2016}]
+    assert [s.analysis.years for s in got] == [{2018}, {2017}, {2016}]  # the year between is asked too
 
 
 def test_a_comparison_is_answered_as_a_cited_table(service):
@@ -596,3 +596,55 @@ def test_a_units_top_figure_asked_without_which_is_still_a_ranking():
     refusal = _check(q, "Năm 2022, tỷ lệ hồ sơ trực tuyến bình quân cả nước đạt 61,2%.")
     assert refusal is not None and refusal.reason == "rank"
     assert _check(q, "Năm 2022, tỉnh Kon Tum có tỷ lệ hồ sơ trực tuyến cao nhất cả nước, đạt 91,3%.") is None
+
+
+def test_two_groups_named_behind_the_same_word_are_compared_one_by_one():
+    q = analyse(
+        "Năm 2020, chi phí không chính thức chiếm bao nhiêu phần trăm ở nhóm thủ tục đất đai và ở lĩnh vực thuế?"
+    )
+    assert q.intent == "comparison"
+    parts = sides(q)
+    assert [s.label for s in parts] == ["nhóm thủ tục đất đai", "lĩnh vực thuế"]
+    assert "thuế" not in parts[0].analysis.text and "đất đai" not in parts[1].analysis.text
+    assert all(s.analysis.intent == "single" and s.by == "item" for s in parts)
+    # One place, one measure: nothing to compare.
+    assert sides(analyse("Tỷ lệ hồ sơ trực tuyến ở tỉnh Lào Cai năm 2023 là bao nhiêu?")) == []
+
+
+def test_an_item_sides_figure_is_the_one_its_statement_gives_it():
+    from assistant.answering.sides import item_figure, names_side
+
+    q = analyse("Chi phí trực tiếp chiếm bao nhiêu phần trăm ở nhóm thủ tục đất đai và ở lĩnh vực thuế?")
+    land, tax = sides(q)
+    statement = "Chi phí trực tiếp của nhóm thủ tục đất đai chiếm 71 %, tương tự lĩnh vực thuế 48 %, lĩnh vực hải quan 52 %."
+    assert names_side(tax, statement) and not names_side(tax, "Nhóm thủ tục đất đai chiếm 71 % chi phí.")
+    assert item_figure(land, statement) == "71 %"
+    assert item_figure(tax, statement) == "48 %"
+    assert (
+        item_figure(tax, "Lĩnh vực thuế được nêu trong báo cáo năm nay, còn chi phí chung chiếm 52 %.")
+        is None
+    )
+
+
+def test_a_time_limit_leads_with_its_unit():
+    sentence = "Thời hạn giải quyết: 07 ngày làm việc kể từ ngày nhận đủ hồ sơ hợp lệ."
+    assert _lead("Thời hạn giải quyết thủ tục cấp phép là bao lâu?", sentence) == "07 ngày làm việc"
+    assert (
+        _lead("Năm 2023 tỉnh tiếp nhận bao nhiêu hồ sơ?", "Năm 2023 tỉnh tiếp nhận 12.500 hồ sơ.") == "12.500"
+    )
+
+
+def test_a_trend_over_a_range_asks_the_years_between_and_a_list_of_years_is_a_trend():
+    q = analyse("Tỷ lệ hồ sơ trực tuyến của tỉnh Điện Biên thay đổi thế nào từ năm 2020 đến năm 2022?")
+    assert [s.analysis.years for s in sides(q)] == [{2022}, {2021}, {2020}]
+    listed = analyse("Tỷ lệ hồ sơ trực tuyến của tỉnh Điện Biên các năm 2020, 2021, 2022 là bao nhiêu?")
+    assert listed.intent == "trend" and len(sides(listed)) == 3
+
+
+def test_a_long_follow_up_is_shown_as_one_short_line():
+    from assistant.answering.compose import MAX_UNDERSTOOD_CHARS, understood
+    from assistant.prompts import load as load_prompts
+
+    line = understood(load_prompts("extractive", "vi"), "Còn tỷ lệ hồ sơ trực tuyến " * 200)
+    assert line.endswith("…_\n\n") and len(line) < MAX_UNDERSTOOD_CHARS + 60
+    assert understood(load_prompts("extractive", "vi"), None) == ""

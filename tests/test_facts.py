@@ -241,3 +241,9 @@ def test_facts_endpoint_json_csv_and_422(server):
     assert vi.status_code == en.status_code == 422
     assert "Cấp không hợp lệ" in vi.json()["detail"] and "Invalid kind" in en.json()["detail"]
     assert json.dumps(body, ensure_ascii=False)
+
+
+def test_a_sum_of_money_is_a_fee_not_of_what_it_is_paid_per():
+    text = "Điều 2. Lệ phí\nMức thu lệ phí cấp giấy phép là 45.000 đồng/hồ sơ đối với hồ sơ nộp trực tiếp."
+    fact = next(f for f in extract_facts("d1", text) if f.value_text.startswith("45.000"))
+    assert fact.metric == "fees" and fact.value_unit == "đồng"

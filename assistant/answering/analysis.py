@@ -32,6 +32,8 @@ _TWO_KINDS = re.compile(
     r"\b(nhom|linh vuc|ho so|thu tuc|cap|khoi|loai|nganh|group|sector)\b[^?]{1,80}?\b(?:va|and)\s+"
     r"(?:moi\s+|cac\s+|o\s+|the\s+)?\1\b"
 )
+# Two things named behind the same word: "ở nhóm thủ tục A và ở lĩnh vực B" (``sides._item_sides``).
+_TWO_PHRASES = re.compile(r"\b(o|cua|doi voi|tai|in|for)\s+[^?,;]{2,60}?\s+(?:va|hoac|and|or)\s+\1\s")
 _TREND = re.compile(
     r"\b(?:thay doi (?:the nao|ra sao|nhu the nao)|bien dong|xu huong|tang (?:the nao|ra sao)|"
     r"giam (?:the nao|ra sao)|tang tu|giam tu|qua cac nam|qua tung nam|how did .* change|changed?|trend|"
@@ -215,6 +217,7 @@ def intent_of(text: str, units: tuple[UnitRef, ...], n_periods: int) -> str:
     if (
         _COMPARISON.search(folded)
         or _TWO_KINDS.search(folded)
+        or _TWO_PHRASES.search(folded)
         or any(levels.count(level) >= 2 for level in set(levels))
     ):
         return "comparison"
@@ -227,6 +230,12 @@ def intent_of(text: str, units: tuple[UnitRef, ...], n_periods: int) -> str:
     # "từ năm 2016 đến năm 2018" is a trend; "từ 15/12 đến 14/1" only bounds one period.
     if n_periods >= 2 and re.search(
         r"\b(?:tu|from)\s+(?:nam\s+)?(?:19|20)\d{2}\b.*\b(?:den|sang|len|to)\s+(?:(?:thang\s+\d{1,2}\s+)?nam\s+)?(?:19|20)\d{2}\b",
+        folded,
+    ):
+        return "trend"
+    # "các năm 2021, 2022 và 2023", "in 2021, 2022 and 2023": one measure over the years listed.
+    if n_periods >= 2 and re.search(
+        r"\b(?:cac nam|qua cac nam|nhung nam|in)\s+(?:19|20)\d{2}\s*(?:,|va|and)\s*(?:nam\s+)?(?:19|20)\d{2}\b",
         folded,
     ):
         return "trend"

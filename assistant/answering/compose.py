@@ -126,9 +126,17 @@ def merger_note(prompts: PromptSet, q: QuestionAnalysis) -> str:
     return "".join(n + "\n\n" for n in notes)  # one italic block each
 
 
+# The reading of a follow-up is shown, not echoed: a pasted page of text stays one line.
+MAX_UNDERSTOOD_CHARS = 300
+
+
 def understood(prompts: PromptSet, question: str | None) -> str:
     """The line that shows how a follow-up was read ("Đã hiểu câu hỏi là: …"), or ""."""
-    return prompts["understood"].format(question=question) + "\n\n" if question else ""
+    if not question:
+        return ""
+    if len(question) > MAX_UNDERSTOOD_CHARS:
+        question = question[:MAX_UNDERSTOOD_CHARS].rsplit(" ", 1)[0] + " …"
+    return prompts["understood"].format(question=question) + "\n\n"
 
 
 def declined(

@@ -204,7 +204,8 @@ _COMPARED_YEAR = re.compile(
 )
 
 
-# "xếp thứ 3 (năm 2013 xếp thứ 5)": an aside that states another year's own figure.
+# "đứng thứ 7 (năm 2021 đứng thứ 12)", "đạt 91% (năm 2021 đạt 80%)": an aside that states
+# another year's own figure.
 _YEAR_ASIDE = re.compile(r"\(\s*(?:năm\s+|in\s+)?(?:19|20)\d{2}\b[^()\d]*\d[^()]*\)", re.IGNORECASE)
 
 

@@ -37,6 +37,13 @@ _SHARE_OF = re.compile(
 _WHICH = re.compile(r"\b(?:nào|nao|which|who|what)\b", re.IGNORECASE)
 
 
+# A duration's unit after its figure: "05 ngày làm việc", "30 phút", "3 tháng".
+_DURATION_AFTER = re.compile(
+    r"\s*(?:ngày làm việc|ngày|giờ làm việc|giờ|phút|tháng|tuần|working days?|days?|hours?|minutes?|months?|weeks?)\b",
+    re.IGNORECASE,
+)
+
+
 def lead_figure(
     sentence: str,
     a: int,
@@ -126,6 +133,11 @@ def lead_figure(
         top.sort(key=lambda t: -form[t])
         if best <= 0 or form[top[0]] - form[top[1]] < FORM_MARGIN - 1e-9:
             return None
+    f = next(f for f, _ in fits if f.text == top[0])
+    duration = _DURATION_AFTER.match(sentence, f.end)
+    if duration and not f.percent:
+        # "07 ngày làm việc", not a bare "07": a time limit is read with its unit.
+        return sentence[f.start : duration.end()]
     if prof.wants_rank:
         # "thứ 3", not a bare "3": the headline says it is a position.
         f = next(f for f, _ in fits if f.text == top[0])

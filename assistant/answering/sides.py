@@ -15,6 +15,7 @@ from dataclasses import replace as dc_replace
 from assistant.answering.analysis import QuestionAnalysis, UnitRef, analyse
 from assistant.answering.question import PERCENT_Q, fold_question
 from assistant.index.facets import Period
+from assistant.index.figures import figures
 from assistant.index.gazetteer import name_patterns
 from assistant.index.textnorm import fold_accents
 
@@ -25,7 +26,7 @@ MAX_SIDES = 6
 class Side:
     label: str
     analysis: QuestionAnalysis
-    by: str = "unit"  # "unit" or "period": what the rows of the table differ by
+    by: str = "unit"  # "unit", "period" or "item": what the rows of the table differ by
 
 
 def _unit_spans(text: str, u: UnitRef) -> list[tuple[int, int]]:
@@ -83,8 +84,9 @@ def sides(q: QuestionAnalysis) -> list[Side]:
         levels = [u.level for u in q.units]
         level = next((lv for lv in dict.fromkeys(levels) if levels.count(lv) >= 2), None)
         if level is None:
-            # One unit in two years ("năm 2015 so với năm 2014") is compared period by period.
-            return _period_sides(q)
+            # One unit in two years ("năm 2015 so với năm 2014") is compared period by period;
+            # two groups or fields named by the same word ("ở nhóm A và ở lĩnh vực B"), item by item.
+            return _period_sides(q) or _item_sides(q)
         compared = [u for u in q.units if u.level == level][:MAX_SIDES]
         out = []
         for u in compared:
@@ -96,12 +98,111 @@ def sides(q: QuestionAnalysis) -> list[Side]:
     return []
 
 
+# "từ năm 2021 đến năm 2023": the years between are asked too.
+_RANGE = re.compile(
+    r"\b(?:từ|from)\s+(?:năm\s+)?((?:19|20)\d{2})\s+(?:đến|tới|sang|to|until)\s+(?:năm\s+)?((?:19|20)\d{2})\b",
+    re.IGNORECASE,
+)
+
+
 def _period_sides(q: QuestionAnalysis) -> list[Side]:
-    years = sorted(q.years, reverse=True)[:MAX_SIDES]
+    named = set(q.years)
+    between: set[int] = set()
+    m = _RANGE.search(q.text)
+    if m and 0 < int(m.group(2)) - int(m.group(1)) < MAX_SIDES:
+        between = set(range(int(m.group(1)) + 1, int(m.group(2)))) - named
+    years = sorted(named | between, reverse=True)[:MAX_SIDES]
     if len(years) < 2:
         return []
     out = []
     for y in years:
-        text = _without(q.text, _year_spans(q.text, set(years) - {y}))
+        if y in between:
+            assert m is not None  # ``between`` is only filled from a range
+            # Asked of a year the question does not write: its range goes, the year comes in.
+            text = _without(q.text, [m.span()]).rstrip(" ?") + (
+                f" in {y}?" if q.language == "en" else f" năm {y}?"
+            )
+        else:
+            text = _without(q.text, _year_spans(q.text, named - {y}))
         out.append(Side(Period(y).label(q.language), _single(text, q), by="period"))
     return out
+
+
+# Two phrases that repeat their preposition are two things compared: "ở nhóm thủ tục đất đai
+# và ở lĩnh vực xây dựng", "for online payment and for digitised records".
+_REPEATED = re.compile(
+    r"\b(ở|của|đối với|tại|in|for)\s+([^,?;]+?)\s+(?:và|hoặc|so với|and|or|versus)\s+\1\s+([^,?;]+?)\s*(?=[?,.;]|$)",
+    re.IGNORECASE,
+)
+
+
+def _item_sides(q: QuestionAnalysis) -> list[Side]:
+    m = _REPEATED.search(q.text)
+    if m is None:
+        return []
+    first = q.text[: m.start(2)] + m.group(2) + q.text[m.end() :]
+    second = q.text[: m.start()] + m.group(1) + " " + m.group(3) + q.text[m.end() :]
+    return [
+        Side(m.group(2), _single(" ".join(first.split()), q), by="item"),
+        Side(m.group(3), _single(" ".join(second.split()), q), by="item"),
+    ]
+
+
+# The words that say what kind of thing an item is, not which one ("nhóm", "lĩnh vực").
+_ITEM_HEADS = frozenset(
+    [
+        "nhom",
+        "linh",
+        "vuc",
+        "thu",
+        "tuc",
+        "nganh",
+        "khoi",
+        "cap",
+        "loai",
+        "hanh",
+        "chinh",
+        "group",
+        "groups",
+        "sector",
+        "sectors",
+        "field",
+        "fields",
+        "procedure",
+        "procedures",
+        "the",
+    ]
+)
+
+
+def names_side(side: Side, statement: str) -> bool:
+    """Whether ``statement`` is about the item of an item side ("lĩnh vực môi trường" needs
+    "môi trường"); unit and period sides are checked by the declines."""
+    if side.by != "item":
+        return True
+    wanted = [w for w in re.findall(r"\w+", fold_accents(side.label).lower()) if w not in _ITEM_HEADS]
+    said = set(re.findall(r"\w+", fold_accents(statement).lower()))
+    return all(w in said for w in wanted)
+
+
+# How far after an item's name its figure may sit: "lĩnh vực môi trường 59 %" (a list of
+# item-figure pairs in one statement), not the next clause's figure.
+ITEM_FIGURE_CHARS = 40
+
+
+def item_figure(side: Side, quote: str) -> str | None:
+    """The figure an item side's statement gives for its item: the first after the item's
+    own words ("…, tương tự lĩnh vực môi trường 59 %, …"); None when none follows closely."""
+    if side.by != "item":
+        return None
+    folded = fold_accents(quote).lower()
+    words = [w for w in re.findall(r"\w+", fold_accents(side.label).lower()) if w not in _ITEM_HEADS]
+    if not words or len(folded) != len(quote):
+        return None
+    # The last mention: a list names the item where its figure is.
+    mentions = list(re.finditer(r"\b" + r"\W+".join(map(re.escape, words)) + r"\b", folded))
+    if not mentions:
+        return None
+    m = mentions[-1]
+    after = [f for f in figures(quote) if m.end() <= f.start <= m.end() + ITEM_FIGURE_CHARS]
+    return after[0].text if after else None

@@ -27,8 +27,10 @@ from assistant.index.units import UnitMention, units_at
 # mục tiêu này, …") makes no target. 4: table header groups that sit between the name and
 # trailing columns span their own sub-headers (``tables._headers``). 5: "46.7%" is a rate, not
 # the date 46/7 (``figures._is_date``). 6: levels as tokenised news writes them ("quận , huyện")
-# and a province's departments ("khối các sở") as its level.
-EXTRACTOR_VERSION = 6
+# and a province's departments ("khối các sở") as its level. 7: a sum of money is not of the
+# metric it is paid per ("45.000 đồng/hồ sơ" under "Lệ phí" is a fee); HTML tables without a
+# bold header row carry their headers (issue 18).
+EXTRACTOR_VERSION = 7
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ _SCALE = {
 }
 _NUM = re.compile(r"\d+(?:[.,]\d+)*")
 # The value unit from the words right after the figure (or "thứ"/"hạng" right before it).
+_MONEY_AFTER = re.compile(r"^\s*(?:tỷ |triệu |nghìn |ngàn )?(?:đồng|VNĐ|VND|USD)\b", re.I)
 _UNIT_AFTER = [
     (re.compile(r"^\s*(?:/\s*\d+(?:[.,]\d+)?\s*)?(?:điểm|points?)\b", re.I), "điểm"),
     (re.compile(r"^\s*(?:/\s*\d+(?:[.,]\d+)*\s*)?(?:hồ sơ|dossiers?|applications?)", re.I), "hồ sơ"),
@@ -236,8 +239,10 @@ def _prose(
         # "tỷ lệ hồ sơ đúng hạn đạt 99%": a rate's metric comes before it; "672 TTHC được cung
         # cấp toàn trình": a count's is named right after it.
         near = re.split(r"[,(]", after)[0]
+        # "45.000 đồng/hồ sơ": what follows a sum of money is what it is paid per, not its metric.
+        money = _MONEY_AFTER.match(after)
         metric = (
-            (None if f.percent else _best_metric(near))
+            (None if f.percent or money else _best_metric(near))
             or _best_metric(before)
             or _best_metric(after)
             or prev.get("metric")
