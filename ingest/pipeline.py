@@ -78,6 +78,9 @@ class IngestPipeline:
         self.batch_docs = max(1, batch_docs)
         self.batch_chunks = max(1, batch_chunks)
         # Analyser processes for long runs (None: one per core where there are several).
+        # They are spawned, so they import the caller's main module: a script that runs a
+        # pipeline at its top level must guard it with `if __name__ == "__main__":` (or pass
+        # workers=0), or each analyser re-runs the script and the pool breaks.
         cores = os.cpu_count() or 1
         self.workers = (cores if cores > 1 else 0) if workers is None else max(0, workers)
         self._known: FingerprintIndex | None = None
