@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from assistant.answering import question as question_rules
+from assistant.answering.agreement import GENERIC_METRICS
 from assistant.answering.analysis import QuestionAnalysis, analyse
 from assistant.answering.cells import rows_asked
 from assistant.answering.combine import Row, compose_table
@@ -21,7 +22,7 @@ from assistant.answering.llm import LLMAnswerer, LLMUnavailable, Source, make_ch
 from assistant.answering.llm import citations as llm_citations
 from assistant.answering.llm import messages as llm_messages
 from assistant.answering.question import detect_language
-from assistant.answering.sides import Side, item_figure, names_side, sides
+from assistant.answering.sides import Side, held_period_sides, item_figure, names_side, sides
 from assistant.conversation import llm_standalone, standalone
 from assistant.grounding import check
 from assistant.index.embeddings import EmbeddingCache, embedder_from
@@ -247,10 +248,21 @@ class AnswerService:
         evidence[0].figure = item_figure(side, evidence[0].quote) or evidence[0].figure
         return evidence[0]
 
+    def _years_held(self, q: QuestionAnalysis) -> list[int]:
+        """The years the facts state an achieved figure for the one unit and metric a trend
+        question names; [] when it names more or fewer."""
+        specific = [m for m in q.metrics if m not in GENERIC_METRICS]
+        if q.intent != "trend" or len(q.units) != 1 or len(specific) != 1:
+            return []
+        facts = self.store.facts(
+            metric=specific[0], unit=q.units[0].surface or q.units[0].name, kind="achieved"
+        )
+        return [f.year for f in facts if f.year is not None]
+
     def _composed(self, p: Prepared, prompts: PromptSet, warnings: list[str]) -> AnswerResponse | None:
         """A comparison or trend answered as a table, one cited row per unit or period; None
         when the question has no sides or fewer than two of them are answered."""
-        parts = sides(p.analysis)
+        parts = sides(p.analysis) or held_period_sides(p.analysis, self._years_held(p.analysis))
         rows = [Row(s.label, self._side_evidence(p, s)) for s in parts]
         # A table is worth showing when it sets at least two figures side by side; otherwise
         # one statement may answer for all the units together ("Hà Nội và TP HCM đều …").

@@ -124,6 +124,8 @@ def _period_sides(q: QuestionAnalysis) -> list[Side]:
             )
         else:
             text = _without(q.text, _year_spans(q.text, named - {y}))
+        if q.intent == "trend":
+            text = _without_trend_words(text)
         out.append(Side(Period(y).label(q.language), _single(text, q), by="period"))
     return out
 
@@ -206,3 +208,35 @@ def item_figure(side: Side, quote: str) -> str | None:
     m = mentions[-1]
     after = [f for f in figures(quote) if m.end() <= f.start <= m.end() + ITEM_FIGURE_CHARS]
     return after[0].text if after else None
+
+
+_TREND_WORDS = re.compile(
+    r"\b(?:qua (?:cac|tung) nam|nhung nam (?:qua|gan day)|cac nam (?:qua|gan day)|"
+    r"(?:da |duoc )?(?:thay doi|bien dong|tang giam|dien bien) (?:the nao|ra sao|nhu the nao)|xu huong|"
+    r"over the years|year by year|how did|how has|changed?)\b"
+)
+
+
+def _without_trend_words(text: str) -> str:
+    """The words that ask for a change are no words of one year's figure ("thay đổi thế nào",
+    "qua các năm"): matched on the folded text (same length), cut from the typed one."""
+    folded = fold_accents(text).lower()
+    if len(folded) != len(text):
+        return text
+    for m in reversed(list(_TREND_WORDS.finditer(folded))):
+        text = text[: m.start()] + " " + text[m.end() :]
+    return " ".join(text.split())
+
+
+def held_period_sides(q: QuestionAnalysis, years: list[int]) -> list[Side]:
+    """A trend that names no years ("qua các năm thay đổi thế nào?") asked year by year over
+    the years the facts hold for its unit and metric (latest first): each side is still
+    answered from a retrieved, quoted statement, not from the fact."""
+    if q.intent != "trend" or len(q.years) >= 2 or len(years) < 2:
+        return []
+    base = _without_trend_words(q.text).rstrip(" ?")
+    out = []
+    for y in sorted(set(years), reverse=True)[:MAX_SIDES]:
+        text = base + (f" in {y}?" if q.language == "en" else f" năm {y}?")
+        out.append(Side(Period(y).label(q.language), _single(text, q), by="period"))
+    return out
