@@ -648,3 +648,18 @@ def test_a_long_follow_up_is_shown_as_one_short_line():
     line = understood(load_prompts("extractive", "vi"), "Còn tỷ lệ hồ sơ trực tuyến " * 200)
     assert line.endswith("…_\n\n") and len(line) < MAX_UNDERSTOOD_CHARS + 60
     assert understood(load_prompts("extractive", "vi"), None) == ""
+
+
+def test_an_article_asked_by_its_number_is_the_answer():
+    q = analyse("Nguyên tắc công khai thủ tục hành chính được quy định tại điều mấy của nghị định?")
+    assert q.profile.kind == "part"
+    sentence = "Điều 4. Nguyên tắc công khai: thủ tục hành chính phải được công khai đầy đủ, kịp thời."
+    assert (
+        _lead("Nguyên tắc công khai thủ tục hành chính được quy định tại điều mấy của nghị định?", sentence)
+        == "Điều 4"
+    )
+    # A part the question names itself is no answer.
+    assert (
+        _lead("Khoản 2 Điều 4 được dẫn chiếu tại điều nào?", "Khoản 2 Điều 4 được dẫn chiếu tại Điều 9.")
+        == "Điều 9"
+    )

@@ -19,6 +19,7 @@ from assistant.index.textnorm import fold_accents
 
 # A legal document by its type and number: "Kết luận số 126-KL/TW", "Nghị định 179/2025/NĐ-CP".
 # Capitalised, as documents are named in text ("… theo Kết luận 126", not "quyết định 2 việc").
+PART_REF = re.compile(r"\b(?:Điều|Khoản|Điểm|Chương|Article|Clause)\s+(?:\d+[a-zđ]?|[IVXLC]+)\b")
 _DOC_REF = re.compile(
     rf"(?:{'|'.join(t[:1].upper() + t[1:] for t in DOC_TYPES if t not in ('quy định', 'văn bản'))})"
     r"\s+(?:số\s+)?\d+(?:[/–-][\w/Đđ–-]*\w)?"
@@ -79,6 +80,15 @@ def answer_fit(prof: QuestionProfile, text: str, asked: set[Decimal]) -> tuple[l
             if fold_accents(m.group(0)) not in fold_accents(prof.question_text)
         ]
         return (refs, 0.3) if refs else ([], 0.0)
+    if prof.kind == "part":
+        # "Điều 3", "Khoản 2 Điều 5": the part named, not one the question names itself.
+        asked_parts = {fold_accents(m.group(0)).lower() for m in PART_REF.finditer(prof.question_text)}
+        parts = [
+            Figure(m.group(0), m.start(), m.end(), False)
+            for m in PART_REF.finditer(text)
+            if fold_accents(m.group(0)).lower() not in asked_parts
+        ]
+        return (parts, 0.3) if parts else ([], 0.0)
     if prof.kind == "date":
         dates = [m for m in DATE.finditer(text) if m.group(0) not in prof.question_text]
         if not dates:

@@ -274,14 +274,22 @@ def fold_question(question: str) -> str:
     return re.sub(r"[^\W\d_]+", word, question)
 
 
+# A part of a legal text asked by its number ("điều mấy", "khoản nào", "which article").
+_PART_Q = re.compile(
+    r"\b(?:dieu|khoan|diem|chuong) (?:may|nao|bao nhieu|thu may|so may)\b|\bwhich (?:article|clause|chapter)\b"
+)
+
+
 def question_kind(question: str) -> str:
-    """What the answer is: 'date', 'document', 'place', 'ministry', 'number', 'person' or 'fact'."""
+    """What the answer is: 'date', 'document', 'part', 'place', 'ministry', 'number', 'person' or 'fact'."""
     folded = fold_question(question)
     if _DATE_Q.search(folded):
         return "date"
     if _DOCUMENT_Q.search(folded):
         return "document"
     lowered = folded.lower()
+    if _PART_Q.search(lowered):
+        return "part"  # "quy định tại điều mấy": the article, not a number in it
     if _PLACE_Q.search(lowered):
         return "place"  # before "number": "tỉnh nào có tỷ lệ … cao nhất" asks for a province
     if _MINISTRY_Q.search(lowered):
