@@ -16,7 +16,7 @@ from assistant.answering.analysis import QuestionAnalysis, analyse
 from assistant.answering.cells import rows_asked
 from assistant.answering.combine import Row, compose_table
 from assistant.answering.compose import compose, declined, merger_note, not_found, understood
-from assistant.answering.decline import Declines
+from assistant.answering.decline import Declines, unnamed_metric
 from assistant.answering.extractive import Evidence, ExtractiveAnswerer
 from assistant.answering.llm import LLMAnswerer, LLMUnavailable, Source, make_chat_model, sources_from
 from assistant.answering.llm import citations as llm_citations
@@ -323,6 +323,10 @@ class AnswerService:
         if evidence:
             assert p.declines is not None  # set by _evidence
             refusal = p.declines(evidence[0].chunk, evidence[0].sentence, evidence[0].ranked_cell)
+            if refusal is None:
+                refusal = unnamed_metric(
+                    p.analysis, evidence[0].chunk, evidence[0].sentence, evidence[0].figure
+                )
             if refusal is not None:
                 copies = [SourceRef(**d) for d in self.store.duplicates(evidence[0].chunk.doc_id)]
                 answer, citations = declined(refusal, evidence[0], prompts, p.language, copies)

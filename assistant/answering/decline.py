@@ -14,11 +14,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.answering.agreement import _mentions, agreement, plan_lead_in, slots_of
+from assistant.answering.agreement import GENERIC_METRICS, _mentions, agreement, plan_lead_in, slots_of
 from assistant.answering.analysis import QuestionAnalysis, UnitRef
 from assistant.answering.figures import answer_fit
 from assistant.answering.question import names_rank_end
 from assistant.answering.rank import enumerated
+from assistant.index.facets import metrics_in
 from assistant.index.gazetteer import name_patterns, units_in
 from assistant.index.numbers import values_in
 from assistant.index.records import StoredChunk
@@ -48,9 +49,25 @@ _OFFICE = re.compile(
 
 @dataclass(frozen=True)
 class Decline:
-    reason: str  # "unit" | "period" | "target" | "rank"
+    reason: str  # "unit" | "period" | "target" | "rank" | "metric"
     asked: str  # what was asked, for the message ("thị xã Hồng Lĩnh", "tháng 2/2025")
     held: str = ""  # what the closest statement is about instead ("năm 2015"), when known
+
+
+def unnamed_metric(
+    q: QuestionAnalysis, chunk: StoredChunk, sentence: Span, figure: str | None
+) -> Decline | None:
+    """ "bao nhiêu thủ tục lên mạng ở cấp độ 4" answered by a statement with no figure that
+    fits it, which never names that measure, nor does the passage before it ("437 thủ tục được
+    rà soát"): it counts something else. Only where no figure led: the metric lexicon's phrases
+    miss some wordings ("hồ sơ hộ tịch trực tuyến"), and a figure that agreed is kept."""
+    if figure or q.profile.kind != "number" or q.intent != "single":
+        return None
+    specific = {m for m in q.metrics if m not in GENERIC_METRICS}
+    text = f"{chunk.title}\n{chunk.text[max(0, sentence.start - CONTEXT_CHARS) : sentence.end]}"
+    if specific and not {m.key for m in metrics_in(text)} & specific:
+        return Decline("metric", "")
+    return None
 
 
 def _province_key(unit: str) -> str | None:
