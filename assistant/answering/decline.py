@@ -57,9 +57,9 @@ class Decline:
 def unnamed_metric(
     q: QuestionAnalysis, chunk: StoredChunk, sentence: Span, figure: str | None
 ) -> Decline | None:
-    """ "bao nhiêu thủ tục lên mạng ở cấp độ 4" answered by a statement with no figure that
-    fits it, which never names that measure, nor does the passage before it ("437 thủ tục được
-    rà soát"): it counts something else. Only where no figure led: the metric lexicon's phrases
+    """A question about one measure ("tỷ lệ TTHC trực tuyến toàn trình") answered by a statement
+    with no figure that fits it, which never names that measure, nor does the passage before it
+    ("120 thủ tục được rà soát"): it counts something else. Only where no figure led: the metric lexicon's phrases
     miss some wordings ("hồ sơ hộ tịch trực tuyến"), and a figure that agreed is kept."""
     if figure or q.profile.kind != "number" or q.intent != "single":
         return None
