@@ -59,8 +59,9 @@ def unnamed_metric(
 ) -> Decline | None:
     """A question about one measure ("tỷ lệ TTHC trực tuyến toàn trình") answered by a statement
     with no figure that fits it, which never names that measure, nor does the passage before it
-    ("120 thủ tục được rà soát"): it counts something else. Only where no figure led: the metric lexicon's phrases
-    miss some wordings ("hồ sơ hộ tịch trực tuyến"), and a figure that agreed is kept."""
+    ("120 thủ tục được rà soát"): it counts something else. Only where no figure led: the
+    metric lexicon's phrases miss some wordings ("hồ sơ hộ tịch trực tuyến"), and a figure
+    that agreed is kept."""
     if figure or q.profile.kind != "number" or q.intent != "single":
         return None
     specific = {m for m in q.metrics if m not in GENERIC_METRICS}
