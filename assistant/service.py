@@ -324,9 +324,9 @@ class AnswerService:
             assert p.declines is not None  # set by _evidence
             refusal = p.declines(evidence[0].chunk, evidence[0].sentence, evidence[0].ranked_cell)
             if refusal is None:
-                refusal = unnamed_metric(
-                    p.analysis, evidence[0].chunk, evidence[0].sentence, evidence[0].figure
-                )
+                best = evidence[0]
+                document = self._document_text(best.chunk.doc_id) or best.chunk.text
+                refusal = unnamed_metric(p.analysis, best.chunk.title, document, best.figure)
             if refusal is not None:
                 copies = [SourceRef(**d) for d in self.store.duplicates(evidence[0].chunk.doc_id)]
                 answer, citations = declined(refusal, evidence[0], prompts, p.language, copies)

@@ -54,19 +54,16 @@ class Decline:
     held: str = ""  # what the closest statement is about instead ("năm 2015"), when known
 
 
-def unnamed_metric(
-    q: QuestionAnalysis, chunk: StoredChunk, sentence: Span, figure: str | None
-) -> Decline | None:
-    """A question about one measure ("tỷ lệ TTHC trực tuyến toàn trình") answered by a statement
-    with no figure that fits it, which never names that measure, nor does the passage before it
-    ("120 thủ tục được rà soát"): it counts something else. Only where no figure led: the
-    metric lexicon's phrases miss some wordings ("hồ sơ hộ tịch trực tuyến"), and a figure
-    that agreed is kept."""
+def unnamed_metric(q: QuestionAnalysis, title: str, document: str, figure: str | None) -> Decline | None:
+    """A question about one measure ("tỷ lệ TTHC trực tuyến toàn trình") answered, with no
+    figure that fits it, from a document that never names that measure anywhere ("120 thủ tục
+    được rà soát"): it speaks of something else. Only where no figure led, and over the whole
+    document: the metric lexicon's phrases miss some wordings of a sentence ("hồ sơ hộ tịch
+    trực tuyến"), rarely every wording of a document."""
     if figure or q.profile.kind != "number" or q.intent != "single":
         return None
     specific = {m for m in q.metrics if m not in GENERIC_METRICS}
-    text = f"{chunk.title}\n{chunk.text[max(0, sentence.start - CONTEXT_CHARS) : sentence.end]}"
-    if specific and not {m.key for m in metrics_in(text)} & specific:
+    if specific and not {m.key for m in metrics_in(f"{title}\n{document}")} & specific:
         return Decline("metric", "")
     return None
 
