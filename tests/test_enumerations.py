@@ -112,11 +112,11 @@ def test_a_list_question_is_answered_by_the_statement_that_enumerates():
 
 def test_a_ranking_question_is_answered_by_the_statement_that_names_the_end_asked():
     texts = {
-        "intro": "Sáng nay, Sở Nội vụ công bố chỉ số cải cách hành chính năm 2023 của các sở, ban, ngành.",
-        "bottom": "Xếp cuối bảng chỉ số cải cách hành chính năm 2023 là Sở Xây dựng.",
+        "intro": "Sáng nay, Sở Nội vụ công bố chỉ số CCHC năm 2023 của các sở, ban, ngành.",
+        "bottom": "Xếp cuối bảng chỉ số CCHC năm 2023 là Sở Xây dựng.",
     }
     hits, index = _hits(texts)
-    q = analyse("Sở nào xếp cuối bảng chỉ số cải cách hành chính năm 2023?")
+    q = analyse("Sở nào xếp cuối bảng chỉ số CCHC năm 2023?")
     best = ExtractiveAnswerer(min_support=0.2).select(q, hits, index)[0]
     assert best.chunk.doc_id == "bottom"
 
@@ -179,14 +179,14 @@ def test_a_ranked_column_counts_what_its_header_starts_with():
 def test_a_which_question_that_asks_its_figure_too_is_answered_with_the_figure():
     # Both name the bottom of the ranking; only one gives the result the question asks for.
     texts = {
-        "names": "Bộ xếp chót chỉ số cải cách hành chính năm 2023 với kết quả thấp nhất là Bộ Xây dựng.",
+        "names": "Bộ xếp chót chỉ số CCHC năm 2023 với kết quả thấp nhất là Bộ Xây dựng.",
         "figure": (
             "Năm 2023, xếp vị trí cuối cùng là Bộ Xây dựng, có kết quả là 68,2%, giảm 3,1% "
             "so với kết quả của năm 2022."
         ),
     }
     hits, index = _hits(texts)
-    q = analyse("Bộ nào xếp chót chỉ số cải cách hành chính năm 2023, với kết quả bao nhiêu?")
+    q = analyse("Bộ nào xếp chót chỉ số CCHC năm 2023, với kết quả bao nhiêu?")
     assert q.profile.also_number
     assert not analyse("Bộ nào có tỷ lệ hồ sơ trực tuyến cao nhất?").profile.also_number
     best = ExtractiveAnswerer(min_support=0.2).select(q, hits, index)[0]

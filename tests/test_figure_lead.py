@@ -22,21 +22,21 @@ def test_a_ministry_level_body_written_in_lower_case_is_a_unit():
 
 
 def test_the_figure_stated_of_the_unit_asked_leads_among_equals():
-    q = "Chỉ số cải cách hành chính năm 2021 của Bộ Tư pháp đạt bao nhiêu?"
+    q = "Chỉ số CCHC năm 2021 của Bộ Tư pháp đạt bao nhiêu?"
     sentence = (
-        "Văn phòng chính phủ đạt chỉ số cải cách hành chính năm 2021 cao nhất với 91,02; "
+        "Văn phòng chính phủ đạt chỉ số CCHC năm 2021 cao nhất với 91,02; "
         "tiếp theo là Bộ Tư pháp đạt 90,35; Bộ Xây dựng đạt 88,12."
     )
     assert _lead(q, sentence) == "90,35"
 
 
 def test_a_measure_named_only_before_the_sentence_leads_only_with_the_unit_asked():
-    q = "Chỉ số cải cách hành chính năm 2021 của Bộ Tư pháp đạt bao nhiêu?"
+    q = "Chỉ số CCHC năm 2021 của Bộ Tư pháp đạt bao nhiêu?"
     sentence = (
         "Năm 2021, có 4 bộ đạt trên 85%, trong đó Bộ Xây dựng đạt 88,1%, tiếp theo là Bộ Tư pháp với 87,4%."
     )
     assert _lead(q, sentence) is None  # nothing says these are index scores
-    assert _lead(q, sentence, "Kết quả chỉ số cải cách hành chính năm 2021 của các bộ.") == "87,4%"
+    assert _lead(q, sentence, "Kết quả chỉ số CCHC năm 2021 của các bộ.") == "87,4%"
     # Without a unit asked, a measure named before is no licence to pick among a sentence's figures.
     q2 = "Theo chỉ số cải cách hành chính 2021, bao nhiêu phần trăm bộ đạt trên 85 điểm?"
     assert (

@@ -22,7 +22,7 @@ def test_levels_are_read_with_the_spacing_of_tokenised_news():
 
 def test_the_sentence_about_the_level_asked_answers_not_the_one_about_another_level():
     text = (
-        "Thành phố công bố chỉ số cải cách hành chính năm 2023 của các cơ quan, đơn vị. "
+        "Thành phố công bố chỉ số CCHC năm 2023 của các cơ quan, đơn vị. "
         "Với khối các sở, ban, ngành, Sở Nội vụ đứng đầu với chỉ số đạt hơn 92%. "
         "Với khối các quận, huyện, quận Ba Đình đứng đầu với chỉ số đạt trên 90%."
     )
@@ -35,7 +35,7 @@ def test_the_sentence_about_the_level_asked_answers_not_the_one_about_another_le
             1.0,
         )
     ]
-    q = analyse("Đơn vị nào đứng đầu khối quận, huyện về chỉ số cải cách hành chính năm 2023?")
+    q = analyse("Đơn vị nào đứng đầu khối quận, huyện về chỉ số CCHC năm 2023?")
     assert q.levels == ("district",)
     ev = ExtractiveAnswerer().select(q, hits, index)
     assert ev and "Ba Đình" in ev[0].quote

@@ -40,6 +40,13 @@ UNASKED_TARGET = -0.5  # a result (or nothing) was asked; the figure is a target
 # Metrics too generic to contradict anything ("hồ sơ", "thủ tục" are in most sentences).
 _TOP = {"province", "ministry"}
 GENERIC_METRICS = {"dossiers", "procedures", "staff"}
+
+
+def specific_metrics(q: QuestionAnalysis) -> list[str]:
+    """The measures a question names that can tell one figure from another, in its order."""
+    return [m for m in q.metrics if m not in GENERIC_METRICS]
+
+
 # How far after a figure its own period can sit: "16,5% (2023)", "18,5% năm 2024".
 _PERIOD_AFTER = 14
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
@@ -174,7 +181,7 @@ _RESPECTIVELY = re.compile(r"\b(?:lần lượt|lan luot|respectively)\b", re.IG
 
 
 def _respective_unit(sentence: str, m: _Mentions, fig: Figure) -> tuple[int, str, str] | None:
-    """ "Hà Nội và TP HCM … lần lượt thứ 3 (năm 2013 thứ 5) và thứ 6": the units named before
+    """ "Sơn La và Lai Châu … lần lượt thứ 4 (năm trước thứ 7) và thứ 9": the units named before
     "lần lượt" go, in order, with the figures after it (those in brackets left out), so the
     second figure is the second unit's, not the last one named before it."""
     r = _RESPECTIVELY.search(sentence, 0, fig.start)
@@ -315,7 +322,7 @@ def agreement(slots: Slots, q: QuestionAnalysis) -> Verdict:
         else:
             score += CONTRADICT
             contradictions += 1
-    specific = [m for m in q.metrics if m not in GENERIC_METRICS]
+    specific = specific_metrics(q)
     if slots.metric == SCORE_RATIO and specific and not any(metrics()[m].unit == "điểm" for m in specific):
         # A share of procedures or dossiers was asked; this rate is an index score's ratio.
         score += CONTRADICT

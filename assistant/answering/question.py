@@ -185,7 +185,7 @@ _PERSON_VI = re.compile(r"(?:^|\s)[Aa]i(?=\s|\?|$)")
 _PERSON_EN = re.compile(r"(?:^|\s)(?:who|whom)(?=\s|\?|$)", re.IGNORECASE)
 _LEAD_Q = re.compile(r"((?:[a-z]+\s){1,3})(?:bao nhieu|may|khi nao|ngay nao|bao gio|thoi diem nao)\b")
 _ROUGH_Q = re.compile(r"\b(?:khoang|xap xi|uoc tinh|about|around|approximately|roughly)\b")
-# "bao nhiêu thủ tục/dịch vụ công": either noun counts.
+# "bao nhiêu hồ sơ/đơn thư": either noun counts.
 _UNIT_Q = re.compile(
     r"\b(?:bao nhieu|may|how many|how much)\s+((?:[a-z]+\s?){1,2}(?:\s?/\s?(?:[a-z]+\s?){1,2})?)"
 )
