@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from assistant.answering import question as question_rules
-from assistant.answering.agreement import GENERIC_METRICS
+from assistant.answering.agreement import specific_metrics
 from assistant.answering.analysis import QuestionAnalysis, analyse
 from assistant.answering.cells import rows_asked
 from assistant.answering.combine import Row, compose_table
@@ -251,13 +251,44 @@ class AnswerService:
     def _years_held(self, q: QuestionAnalysis) -> list[int]:
         """The years the facts state an achieved figure for the one unit and metric a trend
         question names; [] when it names more or fewer."""
-        specific = [m for m in q.metrics if m not in GENERIC_METRICS]
+        specific = specific_metrics(q)
         if q.intent != "trend" or len(q.units) != 1 or len(specific) != 1:
             return []
         facts = self.store.facts(
             metric=specific[0], unit=q.units[0].surface or q.units[0].name, kind="achieved"
         )
         return [f.year for f in facts if f.year is not None]
+
+    @staticmethod
+    def _prefix(p: Prepared, prompts: PromptSet) -> str:
+        """What goes before any extractive answer: how a follow-up was read, merged provinces."""
+        return understood(prompts, p.retrieval_q if p.analysis.rewritten else None) + merger_note(
+            prompts, p.analysis
+        )
+
+    def _table_response(
+        self,
+        p: Prepared,
+        prompts: PromptSet,
+        answer: str,
+        citations: list,
+        table: Table,
+        warnings: list[str],
+    ) -> AnswerResponse | None:
+        """A composed table answer, shown only when its grounding checks; else None."""
+        report = check(answer, citations, self.store)
+        if not report.ok:
+            warnings.extend(report.problems)
+            return None
+        return self._response(
+            p,
+            self._prefix(p, prompts) + answer,
+            citations,
+            warnings,
+            "extractive",
+            prompts.version,
+            table=table,
+        )
 
     def _composed(self, p: Prepared, prompts: PromptSet, warnings: list[str]) -> AnswerResponse | None:
         """A comparison or trend answered as a table, one cited row per unit or period; None
@@ -271,16 +302,7 @@ class AnswerService:
         # Rows by period read as a trend (latest first), whatever the question called it.
         shape = "trend" if parts and parts[0].by == "period" else "comparison"
         answer, citations, table = compose_table(rows, shape, prompts, p.language)
-        report = check(answer, citations, self.store)
-        if not report.ok:
-            warnings.extend(report.problems)
-            return None
-        prefix = understood(prompts, p.retrieval_q if p.analysis.rewritten else None) + merger_note(
-            prompts, p.analysis
-        )
-        return self._response(
-            p, prefix + answer, citations, warnings, "extractive", prompts.version, table=table
-        )
+        return self._table_response(p, prompts, answer, citations, table, warnings)
 
     def _ranked_table(
         self, p: Prepared, prompts: PromptSet, best: Evidence, warnings: list[str]
@@ -296,16 +318,7 @@ class AnswerService:
         intro = prompts["table_intro_ranking"].format(column=best.column, end=end)
         answer, citations, table = compose_table(rows, "ranking", prompts, p.language, intro)
         answer = lead.rstrip() + "\n\n" + answer
-        report = check(answer, citations, self.store)
-        if not report.ok:
-            warnings.extend(report.problems)
-            return None
-        prefix = understood(prompts, p.retrieval_q if p.analysis.rewritten else None) + merger_note(
-            prompts, p.analysis
-        )
-        return self._response(
-            p, prefix + answer, citations, warnings, "extractive", prompts.version, table=table
-        )
+        return self._table_response(p, prompts, answer, citations, table, warnings)
 
     def extractive(self, p: Prepared, warnings: list[str] | None = None) -> AnswerResponse:
         warnings = list(warnings or [])
@@ -317,9 +330,7 @@ class AnswerService:
                 return composed
         evidence = list(self._evidence(p))
         citations: list = []
-        prefix = understood(prompts, p.retrieval_q if p.analysis.rewritten else None) + merger_note(
-            prompts, p.analysis
-        )
+        prefix = self._prefix(p, prompts)
         if evidence:
             assert p.declines is not None  # set by _evidence
             refusal = p.declines(evidence[0].chunk, evidence[0].sentence, evidence[0].ranked_cell)

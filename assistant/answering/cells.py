@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from assistant.answering.agreement import same_unit
 from assistant.answering.analysis import QuestionAnalysis
@@ -224,14 +225,21 @@ HEADER_HEAD_WORDS = 2
 _COUNT_WORDS = frozenset({"so", "luong", "tong", "number", "of", "total", "ty", "ti", "le", "phan", "tram"})
 
 
+@lru_cache(maxsize=256)
+def _first_words(counted: tuple[str, ...]) -> frozenset[str]:
+    """The first word of what a ranking counts and of its glossary forms ("van", "vbqppl"):
+    one glossary pass per question, not one per column of every table."""
+    forms = expansions(" ".join(counted))
+    return frozenset({counted[0]} | {fold_accents(t).lower().split()[0] for t in forms if t.strip()})
+
+
 def counts_other(header: str, counted: tuple[str, ...]) -> bool:
     """Whether ``header`` names what a ranking counts (``counted``, folded words) only after
     its head: its cells then count something else ("TTHC" done through "văn bản")."""
     if not counted:
         return False
     words = [w for w in re.findall(r"\w+", fold_accents(header).lower()) if w not in _COUNT_WORDS]
-    phrase = " ".join(counted)
-    firsts = {counted[0]} | {fold_accents(t).lower().split()[0] for t in expansions(phrase) if t.strip()}
+    firsts = _first_words(counted)
     at = [i for i, w in enumerate(words) if w in firsts]
     return bool(at) and at[0] >= HEADER_HEAD_WORDS
 

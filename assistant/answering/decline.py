@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.answering.agreement import GENERIC_METRICS, _mentions, agreement, plan_lead_in, slots_of
+from assistant.answering.agreement import _mentions, agreement, plan_lead_in, slots_of, specific_metrics
 from assistant.answering.analysis import QuestionAnalysis, UnitRef
 from assistant.answering.figures import answer_fit
 from assistant.answering.question import names_rank_end
@@ -62,7 +62,7 @@ def unnamed_metric(q: QuestionAnalysis, title: str, document: str, figure: str |
     trực tuyến"), rarely every wording of a document."""
     if figure or q.profile.kind != "number" or q.intent != "single":
         return None
-    specific = {m for m in q.metrics if m not in GENERIC_METRICS}
+    specific = set(specific_metrics(q))
     if specific and not {m.key for m in metrics_in(f"{title}\n{document}")} & specific:
         return Decline("metric", "")
     return None

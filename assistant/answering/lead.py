@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from assistant.answering.agreement import GENERIC_METRICS, agreement, same_unit, slots_of
+from assistant.answering.agreement import agreement, same_unit, slots_of, specific_metrics
 from assistant.answering.analysis import QuestionAnalysis
 from assistant.answering.figures import answer_fit, figure_fits
 from assistant.index.facets import metrics_in
@@ -63,7 +63,7 @@ def lead_figure(
         # Several figures, or a name and its figure, answer it together: none of them
         # alone is the headline.
         return None
-    specific = [m for m in q.metrics if m not in GENERIC_METRICS]
+    specific = specific_metrics(q)
     implicit = False  # the measure is named only before the sentence
     if specific and not {m.key for m in metrics_in(sentence)} & set(specific):
         if not q.units or not {m.key for m in metrics_in(context)} & set(specific):

@@ -177,14 +177,18 @@ _ITEM_HEADS = frozenset(
 )
 
 
+def _item_words(side: Side) -> list[str]:
+    """The folded words that say which item a side is ("moi truong" of "lĩnh vực môi trường")."""
+    return [w for w in re.findall(r"\w+", fold_accents(side.label).lower()) if w not in _ITEM_HEADS]
+
+
 def names_side(side: Side, statement: str) -> bool:
     """Whether ``statement`` is about the item of an item side ("lĩnh vực môi trường" needs
     "môi trường"); unit and period sides are checked by the declines."""
     if side.by != "item":
         return True
-    wanted = [w for w in re.findall(r"\w+", fold_accents(side.label).lower()) if w not in _ITEM_HEADS]
     said = set(re.findall(r"\w+", fold_accents(statement).lower()))
-    return all(w in said for w in wanted)
+    return all(w in said for w in _item_words(side))
 
 
 # How far after an item's name its figure may sit: "lĩnh vực môi trường 59 %" (a list of
@@ -198,7 +202,7 @@ def item_figure(side: Side, quote: str) -> str | None:
     if side.by != "item":
         return None
     folded = fold_accents(quote).lower()
-    words = [w for w in re.findall(r"\w+", fold_accents(side.label).lower()) if w not in _ITEM_HEADS]
+    words = _item_words(side)
     if not words or len(folded) != len(quote):
         return None
     # The last mention: a list names the item where its figure is.
