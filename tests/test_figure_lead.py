@@ -126,3 +126,41 @@ def test_respectively_pairs_units_with_figures_and_a_bracket_keeps_its_own_perio
     s2 = "Tỷ lệ hồ sơ trực tuyến của Lào Cai, Yên Bái và Hà Giang lần lượt là 45%, 38% và 52%."
     assert [slots_of(s2, f).unit[1] for f in figures(s2)] == ["lao_cai", "yen_bai", "ha_giang"]
     assert _lead("Năm 2022, Lào Cai xếp thứ mấy?", s) == "thứ 4"
+
+
+def test_a_province_named_once_at_the_top_of_its_report_is_no_missing_word():
+    # A portal's report names its province in its opening line only; a level's figure six
+    # sentences on is still about that province: it covers the question at least as well as if the
+    # name stood in the sentences just before it.
+    from assistant.answering.extractive import ExtractiveAnswerer
+    from assistant.index.keywords import KeywordIndex, tokenize
+    from assistant.index.records import StoredChunk
+    from assistant.retrieval import Hit
+
+    body = (
+        "Bộ phận một cửa các cấp đã tiếp nhận 9.870 hồ sơ trong quý. "
+        "Các sở, ngành tiếp nhận 2.100 hồ sơ, phần lớn qua dịch vụ bưu chính công ích. "
+        "Cấp huyện tiếp nhận 4.500 hồ sơ, giải quyết đúng hạn 98%. "
+        "Việc số hóa hồ sơ, kết quả giải quyết được triển khai đồng bộ ở tất cả các đơn vị. "
+        "{near}Nhiều đơn vị đã bố trí công chức hướng dẫn người dân nộp hồ sơ qua mạng. "
+        "Ở cấp xã tiếp nhận 3.270 hồ sơ, trong đó 2.900 hồ sơ trực tuyến."
+    )
+    texts = {
+        "top": "Sở Nội vụ tỉnh Lâm Đồng tổng kết công tác quý I. " + body.format(near=""),
+        "near": "Sở Nội vụ tổng kết công tác quý I. "
+        + body.format(near="Tỉnh Lâm Đồng đã rà soát quy trình. "),
+    }
+    # Other provinces' reports: the name asked is rare in the corpus, so it weighs much.
+    for i, name in enumerate(["Nghệ An", "Sơn La", "Cà Mau", "Bến Tre", "Hà Nam", "Yên Bái"]):
+        texts[f"filler{i}"] = f"Tỉnh {name} tiếp nhận {i + 1}.000 hồ sơ thủ tục hành chính trong quý."
+    index = KeywordIndex.build(list(texts), [tokenize(t) for t in texts.values()], 1)
+    q = analyse("Quý I, Bộ phận một cửa cấp xã ở Lâm Đồng tiếp nhận bao nhiêu hồ sơ?")
+    coverage = {}
+    for key in ("top", "near"):
+        t = texts[key]
+        hit = Hit(StoredChunk(key, key, 0, 0, len(t), t, "Kết quả quý I", None, "2024-04-05", None), 1.0)
+        trace: list = []
+        chosen = ExtractiveAnswerer(document_text=texts.get).select(q, [hit], index, trace=trace)
+        assert chosen and "3.270" in t[chosen[0].sentence.start : chosen[0].sentence.end]
+        coverage[key] = chosen[0].coverage
+    assert coverage["top"] >= coverage["near"], coverage

@@ -443,6 +443,9 @@ class ExtractiveAnswerer:
         asked = values_in(prof.question_text)
         asked_years = _years(prof.question_text)
         entities = named_entities(prof.question_text)
+        # The question's terms made only of a name's words ("quang", "quang_nam"): where the
+        # document names it elsewhere, they count as the passage's context (below).
+        name_terms = {t: e for e in entities for t in terms if set(t.split("_")) <= e}
         cited = _symbols(prof.question_text)
         scored: list[Evidence] = []
         documents: dict[tuple[str, str], set[str]] = {}
@@ -537,6 +540,9 @@ class ExtractiveAnswerer:
                     # figure is about is checked on its own sentence: ``agreement.py``.)
                     whole = self._document(chunk.doc_id, "tokens", documents, texts)
                     missing = [e for e in missing if not e <= whole]
+                    # Nor does the name weigh as absent from the passage's coverage: a portal's
+                    # "Ở cấp xã tiếp nhận …" is about the province its article named above.
+                    context = context | {t for t, e in name_terms.items() if e <= whole}
                 factor *= 0.6 ** len(missing)
                 if focus:
                     # What the follow-up itself asks about must be there; the share missing
