@@ -15,7 +15,14 @@ from assistant.answering.agreement import specific_metrics
 from assistant.answering.analysis import QuestionAnalysis, analyse
 from assistant.answering.cells import rows_asked
 from assistant.answering.combine import Row, compose_table
-from assistant.answering.compose import compose, declined, merger_note, not_found, understood
+from assistant.answering.compose import (
+    compose,
+    declined,
+    headline_figure,
+    merger_note,
+    not_found,
+    understood,
+)
 from assistant.answering.decline import Declines, unnamed_metric
 from assistant.answering.extractive import Evidence, ExtractiveAnswerer
 from assistant.answering.llm import LLMAnswerer, LLMUnavailable, Source, make_chat_model, sources_from
@@ -313,7 +320,7 @@ class AnswerService:
         rows = [Row(e.label or "", e) for e in best.ranking[: rows_asked(p.analysis.text)]]
         end = prompts["rank_high" if p.analysis.profile.direction == "high" else "rank_low"]
         lead = prompts["lead_cell_ranked"].format(
-            figure=best.figure, row=best.label, column=best.column, end=end
+            figure=headline_figure(best.figure or "", p.language), row=best.label, column=best.column, end=end
         )
         intro = prompts["table_intro_ranking"].format(column=best.column, end=end)
         answer, citations, table = compose_table(rows, "ranking", prompts, p.language, intro)

@@ -676,3 +676,16 @@ def test_a_document_that_never_names_the_measure_asked_gives_no_answer_without_a
     assert unnamed_metric(q, "Tin cải cách", text, "120") is None
     named = text + " Cuối năm, 85 thủ tục được cung cấp trực tuyến toàn trình."
     assert unnamed_metric(q, "Tin cải cách", named, None) is None
+
+
+def test_a_headline_figure_takes_the_vietnamese_decimal_comma():
+    # A table cell written "22.3%" is shown "22,3%" in a Vietnamese headline (a thousands dot is
+    # followed by three digits, so this dot is a decimal point); an English headline keeps it.
+    from assistant.answering.compose import headline_figure
+
+    assert headline_figure("18.7%", "vi") == "18,7%"
+    assert headline_figure("6.25 điểm", "vi") == "6,25 điểm"
+    assert headline_figure("18.7%", "en") == "18.7%"
+    assert headline_figure("4.512 hồ sơ", "vi") == "4.512 hồ sơ"  # thousands
+    assert headline_figure("1.204.300", "vi") == "1.204.300"
+    assert headline_figure("41,8%", "vi") == "41,8%"

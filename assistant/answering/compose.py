@@ -77,6 +77,17 @@ def citation(n: int, ev: Evidence, copies: list[SourceRef] | None = None) -> Cit
     )
 
 
+# "22.3%" in a table of a Vietnamese document: a decimal point, since a thousands dot is
+# followed by three digits. Vietnamese reports write it "22,3%", and a reader of "22.3"
+# copied into one could take the dot for thousands; the quote below still shows it verbatim.
+_DECIMAL_POINT = re.compile(r"(?<![\d.,])(\d+)\.(\d{1,2}|\d{4,})(?![\d.,])")
+
+
+def headline_figure(figure: str, language: str) -> str:
+    """The figure as the headline shows it: with a decimal comma in a Vietnamese answer."""
+    return _DECIMAL_POINT.sub(r"\1,\2", figure) if language == "vi" else figure
+
+
 def compose(
     evidence: list[Evidence],
     prompts: PromptSet,
@@ -87,15 +98,16 @@ def compose(
     """``direction``: the end of a ranking asked for ("high"/"low"), said in a ranked lead."""
     copies = copies or {}
     best = evidence[0]
-    if best.column and best.label and best.figure:
+    figure = headline_figure(best.figure, language) if best.figure else best.figure
+    if best.column and best.label and figure:
         template = "lead_cell_ranked" if best.ranked_cell else "lead_cell"
         end = prompts["rank_high" if direction == "high" else "rank_low"]
-        lead = prompts[template].format(figure=best.figure, row=best.label, column=best.column, end=end)
-    elif best.label and best.figure:
+        lead = prompts[template].format(figure=figure, row=best.label, column=best.column, end=end)
+    elif best.label and figure:
         end = prompts["rank_high" if direction == "high" else "rank_low"]
-        lead = prompts["lead_ranked"].format(label=best.label, figure=best.figure, end=end)
+        lead = prompts["lead_ranked"].format(label=best.label, figure=figure, end=end)
     else:
-        lead = prompts["lead"].format(figure=best.figure) if best.figure else ""
+        lead = prompts["lead"].format(figure=figure) if figure else ""
     parts = [
         prompts["answer"].format(
             lead=lead, ref=reference(best, prompts, language), quote=shown(best.quote), n=1
