@@ -32,21 +32,24 @@ test: install-test
 	$(BIN)/ruff check assistant ingest tests bench
 	$(BIN)/python -m pytest -q
 
-# The fast loop: tests that need no index, no network and no subprocess (tiers: tests/conftest.py).
-# It reinstalls only when pyproject.toml changed since the last install (the install is editable).
+# The tiers are folders: tests/unit, tests/integration, tests/e2e (markers: tests/conftest.py).
+# The fast loop: tests/unit, no index, no network, no subprocess; `-m unit` leaves out the few
+# tests there that use the real index. It reinstalls only when pyproject.toml changed since the
+# last install (the install is editable).
 $(VENV)/.installed-test: pyproject.toml
 	$(MAKE) install-test
 	@touch $@
 
 test-unit: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q -m unit
+	$(BIN)/python -m pytest -q -m unit tests/unit
 
-# The other two tiers: the real sample index, Chroma and the platform fakes; real servers and browsers.
+# The other two tiers: the real sample index, Chroma and the platform fakes; real servers and
+# browsers. By marker over the whole tree: a test may lift itself to a heavier tier than its folder.
 test-integration: install-test
-	$(BIN)/python -m pytest -q -m integration
+	$(BIN)/python -m pytest -q -m integration tests
 
 test-e2e: install-test
-	$(BIN)/python -m pytest -q -m e2e
+	$(BIN)/python -m pytest -q -m e2e tests
 
 # Type-checked: assistant/ and ingest/, but the files pyproject.toml's [tool.mypy] exclude lists.
 MYPY_PACKAGES := assistant ingest

@@ -30,42 +30,40 @@ SAMPLE = ROOT / "data" / "sample"
 SHARED = ROOT.parent / "shared"
 
 
-# The test tiers (markers registered in pyproject.toml, run with --strict-markers):
-#   unit         no index, no network, no subprocess: `make test-unit`, seconds;
-#   integration  the session's real sample index, a Chroma store, local fake platforms;
-#   e2e          real `cchc serve` processes, subprocesses, load and crash tests.
-# A test's tier follows from what it uses, so a new test lands in the right one without a
-# decorator: a fixture below puts it in integration, a module below in e2e; a test may also
-# carry its tier's marker itself, which wins.
+# The test tiers are the folders (markers registered in pyproject.toml, run with --strict-markers):
+#   tests/unit         no index, no network, no subprocess: `make test-unit`, seconds;
+#   tests/integration  the session's real sample index, a Chroma store, local fake platforms;
+#   tests/e2e          real `cchc serve` processes, subprocesses, browsers, load and crash tests.
+# Each test carries its folder's marker, so `-m unit` and `tests/unit` name the same tests. A test
+# may lift itself to a heavier tier with that tier's marker, and a test in tests/unit that uses
+# an index fixture below is lifted to integration (a few rule modules hold one or two tests over
+# the real index); a marker lighter than the folder is a mistake and fails collection.
 _INDEX_FIXTURES = {
     "embed_cache_dir", "sample_index", "writable_index", "service", "server_dir", "server",
     "fake_slack", "fake_zalo",
 }
-# Modules whose tests start servers or subprocesses themselves (through `running_server`,
-# `admin_server` or `subprocess`), whatever fixtures they use.
-_E2E_MODULES = {
-    "test_api_cli", "test_crash_safety", "test_documents_api", "test_fuzz", "test_hostile",
-    "test_hostile_output", "test_hostile_state", "test_load", "test_openai_api", "test_scale_out",
-    "test_web", "test_page_chat", "test_page_admin",
-}
-# Modules whose tests talk to local HTTP servers of their own (fetching with retries and
-# robots.txt; a portal publishing feeds between polls), slow by design, or run Tesseract in the
-# parse sandbox's child process.
-_INTEGRATION_MODULES = {"test_fetch", "test_sources", "test_ocr"}
 TIERS = ("unit", "integration", "e2e")
+TESTS = Path(__file__).resolve().parent
+
+
+def _folder_tier(item: pytest.Item) -> str:
+    parts = Path(str(item.path)).resolve().relative_to(TESTS).parts
+    if len(parts) < 2 or parts[0] not in TIERS:
+        raise pytest.UsageError(f"{item.nodeid}: a test module lives in tests/unit, tests/integration or tests/e2e")
+    return parts[0]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if any(item.get_closest_marker(t) for t in TIERS):
-            continue
-        module = item.module.__name__.rpartition(".")[2] if item.module else ""
-        if module in _E2E_MODULES:
-            item.add_marker(pytest.mark.e2e)
-        elif module in _INTEGRATION_MODULES or _INDEX_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.integration)
-        else:
-            item.add_marker(pytest.mark.unit)
+        folder = _folder_tier(item)
+        marked = [t for t in TIERS if item.get_closest_marker(t)]
+        lighter = [t for t in marked if TIERS.index(t) < TIERS.index(folder)]
+        if lighter:
+            raise pytest.UsageError(f"{item.nodeid} is marked {lighter[0]} but lives in tests/{folder}: move it")
+        needs = ["integration"] if _INDEX_FIXTURES & set(getattr(item, "fixturenames", ())) else []
+        tier = max([folder, *marked, *needs], key=TIERS.index)
+        if tier not in marked:
+            item.add_marker(getattr(pytest.mark, tier))
 
 
 def shared_path(*parts: str) -> Path:
