@@ -5,8 +5,9 @@ Each is shared by the server's threads (so not bound to the thread that opened i
 ``cchc serve --workers N``, by several processes: write-ahead logging lets readers go on while
 one writes, and the busy timeout makes a writer wait for another's lock instead of failing.
 Most write single statements, in autocommit; the embedding cache and the index registry
-(``index/store.py``, whose write protocol spans Chroma and the keyword index) keep transactions
-of their own. The Zalo token and OAuth stores (``channels/zalo*.py``) still open themselves.
+(``index/registry.py``: ``store.py``'s write protocol spans Chroma and the keyword index) keep transactions
+of their own. The Zalo token and OAuth stores (``channels/zalo*.py``) open the channels
+database through it too.
 """
 
 from __future__ import annotations

@@ -23,7 +23,6 @@ import hmac
 import logging
 import os
 import re
-import sqlite3
 import threading
 import time
 
@@ -35,6 +34,7 @@ from assistant.channels.formatting import plain_text, safe_url, short_link, spli
 from assistant.channels.history import ChannelHistory
 from assistant.channels.links import link_secret, link_token
 from assistant.channels.seen import SeenEvents
+from assistant.databases import open_sqlite
 from assistant.inputs import loads_json, visible_text
 from assistant.schemas import AnswerResponse
 from assistant.service import AnswerService, InvalidQuestion
@@ -94,7 +94,7 @@ class TokenStore:
 
     def __init__(self, path: str | os.PathLike[str], access: str | None, refresh: str | None) -> None:
         os.makedirs(os.path.dirname(os.fspath(path)) or ".", exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db = open_sqlite(path)
         os.chmod(path, 0o600)
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS zalo_tokens (id INTEGER PRIMARY KEY CHECK (id = 1),"

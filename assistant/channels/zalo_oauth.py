@@ -24,6 +24,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse
 
 from assistant.channels.zalo import TokenStore
+from assistant.databases import open_sqlite
 from assistant.settings import Settings
 
 PENDING_TTL_S = 600
@@ -31,7 +32,7 @@ CALLBACK = "/zalo/oauth/callback"
 
 
 def _pending(settings: Settings) -> sqlite3.Connection:
-    db = sqlite3.connect(settings.channels_path, isolation_level=None, timeout=30)
+    db = open_sqlite(settings.channels_path, timeout=30)
     db.execute("CREATE TABLE IF NOT EXISTS zalo_oauth_pending (state TEXT PRIMARY KEY, verifier TEXT, at REAL)")
     return db
 
@@ -99,7 +100,7 @@ def stored_pair(settings: Settings) -> bool:
     """Whether a refresh token is stored (by a callback or an earlier run)."""
     if not settings.channels_path.exists():
         return False
-    with closing(sqlite3.connect(settings.channels_path)) as db:
+    with closing(open_sqlite(settings.channels_path)) as db:
         try:
             row = db.execute("SELECT refresh_token FROM zalo_tokens").fetchone()
         except sqlite3.OperationalError:
