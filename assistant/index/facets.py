@@ -52,14 +52,21 @@ def _pattern(terms: list[str]) -> re.Pattern[str]:
 
 @dataclass(frozen=True)
 class _Vocabulary:
-    """Each key's terms compiled twice: accented (tone marks normalised) and folded."""
+    """Each key's terms compiled twice: accented (tone marks normalised) and folded, plus every
+    key's terms in one pattern of each form: where that finds nothing (most calls, at ingest),
+    no key's pattern can (an alternation tries each alternative at each position), so the
+    per-key scans are skipped."""
 
     entries: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...]
+    any_exact: re.Pattern[str]
+    any_folded: re.Pattern[str]
 
     def find(self, text: str) -> list[Match]:
         """Non-overlapping matches, longest first where two overlap, in text order."""
-        form = _matching_form(text)
         accented = has_vietnamese_diacritics(text)
+        form = _matching_form(text, accented)
+        if (self.any_exact if accented else self.any_folded).search(form) is None:
+            return []
         found: list[Match] = []
         for key, exact, folded in self.entries:
             for hit in (exact if accented else folded).finditer(form):
@@ -72,9 +79,9 @@ class _Vocabulary:
         return sorted(kept, key=lambda m: m.start)
 
 
-def _matching_form(text: str) -> str:
+def _matching_form(text: str, accented: bool) -> str:
     """Tone marks normalised (length-preserving) for accented text, folded for the rest."""
-    if has_vietnamese_diacritics(text):
+    if accented:
         return normalize_tone_marks(text)
     folded = fold_accents(text)
     return folded if len(folded) == len(text) else text.lower()
@@ -82,11 +89,15 @@ def _matching_form(text: str) -> str:
 
 def _vocabulary(groups: dict[str, list[str]]) -> _Vocabulary:
     entries = []
+    all_accented: list[str] = []
+    all_folded: list[str] = []
     for key, terms in groups.items():
         accented = [normalize_tone_marks(t) for t in terms]
         folded = [fold_accents(t) for t in terms]
         entries.append((key, _pattern(accented), _pattern(folded)))
-    return _Vocabulary(tuple(entries))
+        all_accented += accented
+        all_folded += folded
+    return _Vocabulary(tuple(entries), _pattern(all_accented), _pattern(all_folded))
 
 
 @lru_cache

@@ -120,7 +120,9 @@ def unit_key(name: str) -> str:
 def units_at(text: str) -> list[UnitMention]:
     """Every unit a document text names, in text order; offsets are those of ``text``.
     Where a named form and a gazetteer name overlap ("tỉnh Hà Giang"), the gazetteer wins."""
-    form = normalize_tone_marks(text) if len(normalize_tone_marks(text)) == len(text) else text
+    form = normalize_tone_marks(text)
+    if len(form) != len(text):
+        form = text
     found: list[UnitMention] = []
     for p in name_patterns():
         if p.exact_text not in form:
