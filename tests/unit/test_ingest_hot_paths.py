@@ -112,3 +112,69 @@ def test_accent_vocabulary_table_is_one_btree(tmp_path: Path):
         "INSERT INTO accent_vocab VALUES ('ha giang', 'hà giang', 3) ON CONFLICT(folded, accented) DO UPDATE SET n = n + excluded.n"
     )
     assert db.execute("SELECT n FROM accent_vocab").fetchall() == [(5,)]
+
+
+def _plain_find(vocabulary, text: str):
+    """``_Vocabulary.find`` as it was before its word prefilter: every key's pattern scanned."""
+    from assistant.index import facets
+
+    accented = facets.has_vietnamese_diacritics(text)
+    form = facets._matching_form(text, accented)
+    found = [
+        facets.Match(key, hit.start(), hit.end())
+        for key, exact, folded in vocabulary.entries
+        for hit in (exact if accented else folded).finditer(form)
+    ]
+    found.sort(key=lambda m: (-(m.end - m.start), m.start))
+    kept: list = []
+    for m in found:
+        if all(m.end <= k.start or m.start >= k.end for k in kept):
+            kept.append(m)
+    return sorted(kept, key=lambda m: m.start)
+
+
+def _facet_texts() -> list[str]:
+    from assistant.index.sentences import statement_spans
+    from assistant.index.textnorm import fold_accents
+
+    docs = [d for d in load_paths(sorted(SAMPLE.glob("*.jsonl"))) if isinstance(d, SourceDocument)]
+    spans = [d.text[s.start : s.end] for d in docs for s in statement_spans(d.text)]
+    made = [
+        "Tỷ lệ hồ sơ trực tuyến toàn trình của cấp huyện đạt 87,35% trong quý II",
+        "bộ,ngành và địa phương phấn đấu đến năm 2025",
+        "ty le ho so dung han cap xa",
+        "TỶ LỆ THỦ TỤC HÀNH CHÍNH CỦA CÁC SỞ, BAN, NGÀNH",
+        "ministry-level bodies achieved the target; at least 80% of districts",
+        "tỷlệ hồsơ",  # words glued: no whole word, nothing found
+        "xcấp huyện", "cấp huyệnx", "cấp  \n huyện", "quận , huyện",
+        "ſở, ngành dıgital provınces",  # case pairs re matches beyond str.lower: not prefiltered
+    ]
+    return spans + [fold_accents(t) for t in spans] + [t.upper() for t in spans] + made
+
+
+def test_facet_vocabularies_find_what_every_key_scanned_finds():
+    """The word prefilter skips a key only where no term of it can match: the same matches as
+    scanning every key's pattern, on the sample's statements accented, folded, upper-cased."""
+    from assistant.index import facets
+
+    vocabularies = [facets._metric_vocabulary(), facets._level_vocabulary(), facets._kind_vocabulary()]
+    assert all(v.needs_exact is not None and v.needs_folded is not None for v in vocabularies)
+    texts = _facet_texts()
+    hits = 0
+    for v in vocabularies:
+        for t in texts:
+            want = _plain_find(v, t)
+            assert v.find(t) == want, t
+            hits += bool(want)
+    assert hits > 200 and hits < 3 * len(texts)  # both sides of the prefilter are exercised
+
+
+def test_tone_marks_split_equals_the_per_word_substitution():
+    from assistant.index import textnorm
+
+    def plain(text: str) -> str:
+        return textnorm._WORD.sub(lambda m: textnorm._retoned(m.group(0)), textnorm.nfc(text))
+
+    texts = _facet_texts() + ["hoà bình, thuỷ lợi; khoẻ", "Hoà\u0301", "a\u0300b 12 hoà_x", ""]
+    assert [textnorm.normalize_tone_marks(t) for t in texts] == [plain(t) for t in texts]
+    assert textnorm.normalize_tone_marks("hoà thuỷ") == "hòa thủy"
