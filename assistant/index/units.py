@@ -117,6 +117,30 @@ def unit_key(name: str) -> str:
     return slug(bare)
 
 
+_RUN = re.compile(r"\w+")
+# What each pattern needs, tested first (cheap; most statements name no unit): NAMED_UNIT's
+# type words are whole words (a word boundary before, a space or dot after); MINISTRY's and
+# _NATIONAL's literals are substrings of any match.
+_NAMED_FIRST = frozenset(
+    w for t in ("tỉnh", "thành", "thị", "huyện", "quận", "xã", "phường") for w in (t, t.capitalize())
+) | {"TP", "TX"}
+_MINISTRY_LITERALS = ("Bộ", "Ngân hàng", "NHNN", "Văn phòng", "Thanh tra", "Uy ban", "Ủy ban")
+
+
+@lru_cache
+def _names_by_first_word() -> dict[str, tuple[tuple[int, frozenset[str]], ...]]:
+    """Each gazetteer name's words, by its first word, with its place in ``name_patterns()``.
+    A name is matched case-exact between non-word characters and its words are separated by
+    non-word ones ("TP. Hà Nội", "Thừa Thiên - Huế"), so each of its words is a whole word of
+    a text that names it: a text lacking one cannot (units_at runs on every statement)."""
+    out: dict[str, list[tuple[int, frozenset[str]]]] = {}
+    for i, p in enumerate(name_patterns()):
+        words = _RUN.findall(p.exact_text)
+        assert _RUN.match(p.exact_text), p.exact_text  # a name starts with a word
+        out.setdefault(words[0], []).append((i, frozenset(words)))
+    return {w: tuple(v) for w, v in out.items()}
+
+
 def units_at(text: str) -> list[UnitMention]:
     """Every unit a document text names, in text order; offsets are those of ``text``.
     Where a named form and a gazetteer name overlap ("tỉnh Hà Giang"), the gazetteer wins."""
@@ -124,9 +148,13 @@ def units_at(text: str) -> list[UnitMention]:
     if len(form) != len(text):
         form = text
     found: list[UnitMention] = []
-    for p in name_patterns():
-        if p.exact_text not in form:
-            continue
+    words = set(_RUN.findall(form))
+    by_first = _names_by_first_word()
+    # Only the names all of whose words the text has, in the gazetteer's order.
+    wanted = sorted({i for w in words.intersection(by_first) for i, need in by_first[w] if need <= words})
+    patterns = name_patterns()
+    for i in wanted:
+        p = patterns[i]
         for m in p.exact.finditer(form):
             found.append(UnitMention(province_name(p.unit), p.unit, "province", m.start(), m.end(), p.key))
     taken = [(u.start, u.end) for u in found]
@@ -134,7 +162,9 @@ def units_at(text: str) -> list[UnitMention]:
     def free(a: int, b: int) -> bool:
         return all(b <= s or a >= e for s, e in taken)
 
-    for m in NAMED_UNIT.finditer(text):
+    text_words = words if form == text else set(_RUN.findall(text))
+    named = NAMED_UNIT.finditer(text) if not text_words.isdisjoint(_NAMED_FIRST) else ()
+    for m in named:
         if not free(m.start(1), m.end(1)):
             continue
         prefix = text[m.start() : m.start(1)].strip()
@@ -149,7 +179,7 @@ def units_at(text: str) -> list[UnitMention]:
             )
         )
         taken.append(m.span())
-    for m in MINISTRY.finditer(text):
+    for m in MINISTRY.finditer(text) if any(w in text for w in _MINISTRY_LITERALS) else ():
         if not free(*m.span()):
             continue
         full = _MINISTRY_NAME.match(text, m.start()) if m.group(1) else None
@@ -158,6 +188,6 @@ def units_at(text: str) -> list[UnitMention]:
             UnitMention(name, unit_key(name), "ministry", m.start(), full.end() if full else m.end())
         )
         taken.append(m.span())
-    for m in _NATIONAL.finditer(text):
+    for m in _NATIONAL.finditer(text) if "nước" in text or "quốc" in text else ():
         found.append(UnitMention("Cả nước", "ca_nuoc", "national", m.start(), m.end()))
     return sorted(found, key=lambda u: u.start)

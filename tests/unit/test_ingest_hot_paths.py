@@ -178,3 +178,38 @@ def test_tone_marks_split_equals_the_per_word_substitution():
     texts = _facet_texts() + ["hoà bình, thuỷ lợi; khoẻ", "Hoà\u0301", "a\u0300b 12 hoà_x", ""]
     assert [textnorm.normalize_tone_marks(t) for t in texts] == [plain(t) for t in texts]
     assert textnorm.normalize_tone_marks("hoà thuỷ") == "hòa thủy"
+
+
+def test_units_prefilters_skip_no_text_a_pattern_matches():
+    """units_at scans a pattern only where the text has what every match of it holds: the
+    gazetteer names' words, NAMED_UNIT's type word, MINISTRY's and _NATIONAL's literals."""
+    from assistant.index import units
+    from assistant.index.gazetteer import name_patterns
+    from assistant.index.textnorm import normalize_tone_marks
+
+    texts = _facet_texts() + [
+        "UBND tỉnh Hà Giang, TP. Hà Nội, Thừa Thiên - Huế và TX Kỳ Anh",
+        "Bộ: Tài chính, BộY tế, Ngân hàng Nhà nước, Ủy ban dân tộc; cả nước",
+        "huyện Cờ Đỏ.quận Ô Môn(Cần Thơ)",
+    ]
+    by_first = units._names_by_first_word()
+    checked = {"names": 0, "named": 0, "ministry": 0, "national": 0}
+    for t in texts:
+        form = normalize_tone_marks(t)
+        words = set(units._RUN.findall(form))
+        wanted = {i for w in words.intersection(by_first) for i, need in by_first[w] if need <= words}
+        for i, p in enumerate(name_patterns()):
+            if p.exact.search(form):
+                assert i in wanted, (p.exact_text, t)
+                checked["names"] += 1
+        text_words = set(units._RUN.findall(t))
+        if units.NAMED_UNIT.search(t):
+            assert not text_words.isdisjoint(units._NAMED_FIRST), t
+            checked["named"] += 1
+        if units.MINISTRY.search(t):
+            assert any(w in t for w in units._MINISTRY_LITERALS), t
+            checked["ministry"] += 1
+        if units._NATIONAL.search(t):
+            assert "nước" in t or "quốc" in t
+            checked["national"] += 1
+    assert all(n > 0 for n in checked.values()), checked
