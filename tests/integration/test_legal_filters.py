@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from assistant.retrieval import Filters
-from assistant.retrieval.legal import FilterValueError, canonical_kind
+from assistant.retrieval.legal import FilterValueError
 from assistant.service import AnswerService
 from assistant.settings import Settings
 
@@ -78,15 +78,6 @@ def legal_service(legal_index: Path) -> AnswerService:
 def _cited(service: AnswerService, **filters: object) -> set[str]:
     resp = service.answer(QUESTION, filters=Filters(**filters))  # type: ignore[arg-type]
     return {c.doc_id for c in resp.citations}
-
-
-def test_kinds_are_read_as_people_type_them():
-    assert canonical_kind("quyet dinh") == canonical_kind("QUYẾT ĐỊNH") == canonical_kind("decision") == "Quyết định"
-    assert canonical_kind("Thông tư liên tịch") == "Thông tư"
-    with pytest.raises(FilterValueError) as err:
-        canonical_kind("công văn")
-    assert "không có loại văn bản «công văn»" in str(err.value) and "there is no document kind" in str(err.value)
-    assert "Nghị định" in err.value.message("en")
 
 
 def test_each_header_filter_keeps_only_the_documents_it_names(legal_service: AnswerService):
