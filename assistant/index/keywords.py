@@ -60,6 +60,16 @@ def _tokenize(text: str) -> tuple[str, ...]:
     return _tokens(index_form(text).lower())
 
 
+@lru_cache(maxsize=65536)
+def _word_token(word: str) -> str:
+    """A lower-case word's token. Cached: a corpus has a few thousand distinct syllables, and
+    every chunk folds all of its words."""
+    word = fold_accents(word)
+    if len(word) == 2 and word[1] == "y" and word[0] in _I_Y_ONSETS:
+        word = word[0] + "i"  # "tỷ lệ" and "tỉ lệ", "kỹ" and "kĩ" are one word
+    return word
+
+
 def _tokens(lowered: str) -> tuple[str, ...]:
     tokens: list[str] = []
     prev: str | None = None
@@ -68,9 +78,7 @@ def _tokens(lowered: str) -> tuple[str, ...]:
             tokens.extend(number_tokens(m.group("num")))
             prev = None
         elif m.group("word"):
-            word = fold_accents(m.group("word"))
-            if len(word) == 2 and word[1] == "y" and word[0] in _I_Y_ONSETS:
-                word = word[0] + "i"  # "tỷ lệ" and "tỉ lệ", "kỹ" and "kĩ" are one word
+            word = _word_token(m.group("word"))
             tokens.append(word)
             if prev is not None:
                 tokens.append(f"{prev}_{word}")
