@@ -76,9 +76,7 @@ class _Vocabulary:
         needs = self.needs_exact if accented else self.needs_folded
         if needs is not None and _CASE_EXOTIC.isdisjoint(form):
             words = _words(form)
-            wanted = sorted(
-                {i for w in words.intersection(needs) for i, need in needs[w] if need <= words}
-            )
+            wanted = sorted({i for w in words.intersection(needs) for i, need in needs[w] if need <= words})
             if not wanted:
                 return []
             entries = [self.entries[i] for i in wanted]
@@ -101,9 +99,7 @@ class _Vocabulary:
 # Characters re.IGNORECASE matches otherwise than ``str.lower`` reads them ("ı" matches "i",
 # "ſ" matches "s", "İ" lowers to two characters, final sigma): a text holding one is not
 # prefiltered by its words.
-_CASE_EXOTIC = frozenset(
-    {chr(c) for k, v in _EXTRA_CASES.items() for c in (k, *v) if c > 127} | {"\u0130"}
-)
+_CASE_EXOTIC = frozenset({chr(c) for k, v in _EXTRA_CASES.items() for c in (k, *v) if c > 127} | {"\u0130"})
 _RUN = re.compile(r"\w+")
 
 

@@ -146,7 +146,10 @@ def _facet_texts() -> list[str]:
         "TỶ LỆ THỦ TỤC HÀNH CHÍNH CỦA CÁC SỞ, BAN, NGÀNH",
         "ministry-level bodies achieved the target; at least 80% of districts",
         "tỷlệ hồsơ",  # words glued: no whole word, nothing found
-        "xcấp huyện", "cấp huyệnx", "cấp  \n huyện", "quận , huyện",
+        "xcấp huyện",
+        "cấp huyệnx",
+        "cấp  \n huyện",
+        "quận , huyện",
         "ſở, ngành dıgital provınces",  # case pairs re matches beyond str.lower: not prefiltered
     ]
     return spans + [fold_accents(t) for t in spans] + [t.upper() for t in spans] + made
