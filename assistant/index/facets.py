@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from re._casefix import _EXTRA_CASES  # type: ignore[import-not-found]  # the case pairs re adds
 
 import yaml
 
@@ -74,7 +73,7 @@ class _Vocabulary:
         """Non-overlapping matches, longest first where two overlap, in text order."""
         accented, form = _forms(text)
         needs = self.needs_exact if accented else self.needs_folded
-        if needs is not None and _CASE_EXOTIC.isdisjoint(form):
+        if needs is not None and _CASE_EXOTIC is not None and _CASE_EXOTIC.isdisjoint(form):
             words = _words(form)
             wanted = sorted({i for w in words.intersection(needs) for i, need in needs[w] if need <= words})
             if not wanted:
@@ -99,7 +98,14 @@ class _Vocabulary:
 # Characters re.IGNORECASE matches otherwise than ``str.lower`` reads them ("ı" matches "i",
 # "ſ" matches "s", "İ" lowers to two characters, final sigma): a text holding one is not
 # prefiltered by its words.
-_CASE_EXOTIC = frozenset({chr(c) for k, v in _EXTRA_CASES.items() for c in (k, *v) if c > 127} | {"\u0130"})
+try:  # the case pairs re adds to simple lower-casing (Python's own table, private to re)
+    from re._casefix import _EXTRA_CASES  # type: ignore[import-not-found]
+
+    _CASE_EXOTIC: frozenset[str] | None = frozenset(
+        {chr(c) for k, v in _EXTRA_CASES.items() for c in (k, *v) if c > 127} | {"\u0130"}
+    )
+except ImportError:  # a Python without that table: no word prefilter (the one-pattern check stays)
+    _CASE_EXOTIC = None
 _RUN = re.compile(r"\w+")
 
 
@@ -113,7 +119,7 @@ def _needs(terms: list[tuple[int, str]]) -> dict[str, tuple[tuple[int, frozenset
     out: dict[str, list[tuple[int, frozenset[str]]]] = {}
     for i, t in terms:
         words = [w.lower() for w in _RUN.findall(t)]
-        if _RUN.match(t) is None or not _CASE_EXOTIC.isdisjoint(t):
+        if _CASE_EXOTIC is None or _RUN.match(t) is None or not _CASE_EXOTIC.isdisjoint(t):
             return None
         out.setdefault(words[0], []).append((i, frozenset(words)))
     return {w: tuple(v) for w, v in out.items()}
