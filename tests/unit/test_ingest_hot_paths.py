@@ -155,10 +155,15 @@ def _facet_texts() -> list[str]:
     return spans + [fold_accents(t) for t in spans] + [t.upper() for t in spans] + made
 
 
-def test_facet_vocabularies_find_what_every_key_scanned_finds():
+@pytest.mark.parametrize("case_table", [True, False], ids=["word-prefilter", "one-pattern-check"])
+def test_facet_vocabularies_find_what_every_key_scanned_finds(case_table: bool, monkeypatch):
     """The word prefilter skips a key only where no term of it can match: the same matches as
-    scanning every key's pattern, on the sample's statements accented, folded, upper-cased."""
+    scanning every key's pattern, on the sample's statements accented, folded, upper-cased;
+    so does the one-pattern check a Python without re's case-pair table falls back to."""
     from assistant.index import facets
+
+    if not case_table:
+        monkeypatch.setattr(facets, "_CASE_EXOTIC", None)
 
     vocabularies = [facets._metric_vocabulary(), facets._level_vocabulary(), facets._kind_vocabulary()]
     assert all(v.needs_exact is not None and v.needs_folded is not None for v in vocabularies)
