@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
 
-from assistant.answering.agreement import list_lead_in, plan_lead_in
+from assistant.answering.agreement import list_lead_in, plan_lead_in, specific_metrics
 from assistant.answering.analysis import QuestionAnalysis
 from assistant.answering.cells import CELL_BONUS, TABLE_HINT, CellAnswer, cell_answers
 from assistant.answering.figures import answer_fit
@@ -44,7 +44,7 @@ from assistant.answering.question import (
 from assistant.answering.rank import enumerated, extreme
 from assistant.answering.slots import names_the_slot
 from assistant.index.embeddings import IndexEmbeddings
-from assistant.index.facets import levels_in
+from assistant.index.facets import levels_in, metrics_in
 from assistant.index.figures import figures
 from assistant.index.gazetteer import units_in, units_in_question
 from assistant.index.keywords import KeywordIndex, tokenize
@@ -60,6 +60,10 @@ CONTEXT_WEIGHT = 0.8
 # it (as the year rule below: a slot the passage does not state is weaker, not wrong).
 LEVEL_UNSTATED_FACTOR = 0.8
 LEVEL_OTHER_FACTOR = 0.6  # as another year's (below): the sentence names a level, not the one asked
+# A question about one measure ("tỷ lệ TTHC trực tuyến toàn trình") against a sentence that
+# names none of the measures it asks (an index score "đạt 7,5/12 điểm, tỷ lệ 62,5%" read
+# after a paragraph that does): as an unstated level, weaker, not wrong.
+METRIC_UNSTATED_FACTOR = 0.8
 # A sentence whose every figure contradicts the question (another level, unit or period)
 # keeps this share of its coverage; one whose figures are targets where a result was asked,
 # TARGET_FACTOR. Agreement is a filter, not a bonus: a bonus per agreeing slot (0.05, 0.1)
@@ -443,6 +447,9 @@ class ExtractiveAnswerer:
         asked = values_in(prof.question_text)
         asked_years = _years(prof.question_text)
         entities = named_entities(prof.question_text)
+        # Only a figure question: "who announced the PAR INDEX" is answered by a sentence
+        # about a person, which need not name the index again.
+        asked_metrics = set(specific_metrics(q)) if prof.kind == "number" else set()
         # The question's terms made only of a name's words ("quang", "quang_nam"): where the
         # document names it elsewhere, they count as the passage's context (below).
         name_terms = {t: e for e in entities for t in terms if set(t.split("_")) <= e}
@@ -533,6 +540,11 @@ class ExtractiveAnswerer:
                     factor *= LEVEL_OTHER_FACTOR  # "cấp huyện" asked; the sentence is about "khối các sở"
                 elif q.levels and not {m.key for m in levels_in(f"{before} {sentence}")} & set(q.levels):
                     factor *= LEVEL_UNSTATED_FACTOR  # "cấp xã" asked; the passage names no such level
+                metric_factor = 1.0
+                if asked_metrics and not {m.key for m in metrics_in(sentence)} & asked_metrics:
+                    # Its figure may be of the kind asked (a percentage), not of the measure.
+                    metric_factor = METRIC_UNSTATED_FACTOR
+                factor *= metric_factor
                 missing = [e for e in entities if not e <= (own | context)]
                 if missing:
                     # A provincial portal's article names its province once, not in every
@@ -583,7 +595,12 @@ class ExtractiveAnswerer:
                     bonus += RANK_BONUS
                 scored.append(
                     Evidence(
-                        chunk, rank, span, score=cov + fit + bonus + 0.05 / rank, coverage=cov, agree=agree
+                        chunk,
+                        rank,
+                        span,
+                        score=cov + fit * metric_factor + bonus + 0.05 / rank,
+                        coverage=cov,
+                        agree=agree,
                     )
                 )
         scored.sort(key=lambda e: -e.score)

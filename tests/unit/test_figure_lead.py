@@ -164,3 +164,37 @@ def test_a_province_named_once_at_the_top_of_its_report_is_no_missing_word():
         assert chosen and "3.270" in t[chosen[0].sentence.start : chosen[0].sentence.end]
         coverage[key] = chosen[0].coverage
     assert coverage["top"] >= coverage["near"], coverage
+
+
+def test_a_rate_of_a_measure_named_only_before_it_gives_way_to_one_naming_the_measure():
+    # "Tỷ lệ TTHC trực tuyến toàn trình" asked: a paragraph opening on the measure and going on to
+    # a rate of something else ("việc cung cấp … đạt tỷ lệ 60%") covers the words as well as the
+    # statement of the measure itself, whose sentence names it; the latter leads.
+    from assistant.answering.extractive import ExtractiveAnswerer
+    from assistant.index.keywords import KeywordIndex, tokenize
+    from assistant.index.records import StoredChunk
+    from assistant.retrieval import Hit
+
+    texts = {
+        "after": "Về dịch vụ công trực tuyến toàn trình, tỉnh Ninh Thuận đã rà soát, tái cấu trúc quy trình "
+        "cho các thủ tục hành chính. Đến nay, việc cung cấp dịch vụ công trực tuyến của tỉnh đạt tỷ lệ 60%.",
+        "own": "Đến nay, tỉnh Ninh Thuận có 812 thủ tục hành chính trực tuyến toàn trình trên Cổng dịch vụ "
+        "công, đạt 41,6%.",
+    }
+    for i, name in enumerate(["Nghệ An", "Sơn La", "Cà Mau", "Bến Tre"]):
+        texts[f"filler{i}"] = f"Tỉnh {name} tiếp nhận {i + 1}.000 hồ sơ thủ tục hành chính trong quý."
+    index = KeywordIndex.build(list(texts), [tokenize(t) for t in texts.values()], 1)
+    hits = [
+        Hit(
+            StoredChunk(
+                k, k, 0, 0, len(texts[k]), texts[k], "Kết quả cải cách hành chính", None, "2024-04-05", None
+            ),
+            1.0,
+        )
+        for k in ("after", "own")
+    ]
+    q = analyse(
+        "Tỷ lệ thủ tục hành chính được cung cấp dịch vụ công trực tuyến toàn trình của tỉnh Ninh Thuận là bao nhiêu?"
+    )
+    best = ExtractiveAnswerer(document_text=texts.get).select(q, hits, index)[0]
+    assert best.chunk.doc_id == "own" and best.figure == "41,6%"
