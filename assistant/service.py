@@ -14,7 +14,7 @@ from assistant.answering import question as question_rules
 from assistant.answering.agreement import specific_metrics
 from assistant.answering.analysis import QuestionAnalysis, analyse
 from assistant.answering.cells import rows_asked
-from assistant.answering.combine import Row, compose_table
+from assistant.answering.combine import Row, compose_table, verdict
 from assistant.answering.compose import (
     compose,
     declined,
@@ -29,7 +29,7 @@ from assistant.answering.llm import LLMAnswerer, LLMUnavailable, Source, make_ch
 from assistant.answering.llm import citations as llm_citations
 from assistant.answering.llm import messages as llm_messages
 from assistant.answering.question import detect_language
-from assistant.answering.sides import Side, held_period_sides, item_figure, names_side, sides
+from assistant.answering.sides import Side, as_count, held_period_sides, item_figure, names_side, sides
 from assistant.conversation import llm_standalone, standalone
 from assistant.grounding import check
 from assistant.index.embeddings import EmbeddingCache, embedder_from
@@ -302,13 +302,25 @@ class AnswerService:
         when the question has no sides or fewer than two of them are answered."""
         parts = sides(p.analysis) or held_period_sides(p.analysis, self._years_held(p.analysis))
         rows = [Row(s.label, self._side_evidence(p, s)) for s in parts]
+        note = ""
+        if any(s.analysis.profile.wants_percent for s in parts) and not all(r.stated for r in rows):
+            # A share asked of units one of which states only a count ("987 TTHC toàn trình",
+            # no rate): the counts of the same measure, said to be counts, set side by side;
+            # never one unit's share next to another's count.
+            counts = [
+                Row(r.label, self._side_evidence(p, as_count(s))) for r, s in zip(rows, parts, strict=True)
+            ]
+            if sum(r.stated for r in counts) > sum(r.stated for r in rows):
+                rows, note = counts, prompts["table_counts"]
         # A table is worth showing when it sets at least two figures side by side; otherwise
         # one statement may answer for all the units together ("Hà Nội và TP HCM đều …").
-        if sum(r.evidence is not None and r.evidence.figure is not None for r in rows) < 2:
+        if sum(r.stated for r in rows) < 2:
             return None
         # Rows by period read as a trend (latest first), whatever the question called it.
         shape = "trend" if parts and parts[0].by == "period" else "comparison"
         answer, citations, table = compose_table(rows, shape, prompts, p.language)
+        said = verdict(rows, p.analysis.text, prompts, p.language) if shape == "comparison" else None
+        answer = "\n\n".join(x for x in (note, said, answer) if x)
         return self._table_response(p, prompts, answer, citations, table, warnings)
 
     def _ranked_table(

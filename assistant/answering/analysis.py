@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from assistant.answering.question import QuestionProfile, informative, profile, ranking_direction
 from assistant.index.facets import Period, levels_in, metrics_in, periods_in
-from assistant.index.gazetteer import units_in_question
+from assistant.index.gazetteer import name_patterns, units_in_question
 from assistant.index.keywords import tokenize
 from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics
 from assistant.index.units import province_name
@@ -182,7 +182,18 @@ class QuestionAnalysis:
 
 
 def _units(text: str, provinces: set[str]) -> tuple[UnitRef, ...]:
-    out = [UnitRef(fold_accents(p), "province", province_name(p)) for p in sorted(provinces)]
+    folded_text = fold_accents(text)
+
+    def asked_at(key: str) -> int:
+        # Where the question first names the province (old or new name): a comparison's rows
+        # come in the order the asker named them.
+        found = [m.start() for p in name_patterns() if p.unit == key for m in p.folded.finditer(folded_text)]
+        return min(found, default=len(folded_text))
+
+    out = [
+        UnitRef(fold_accents(p), "province", province_name(p))
+        for p in sorted(provinces, key=lambda key: (asked_at(key), key))
+    ]
     accented = has_vietnamese_diacritics(text)
     folded = fold_accents(text)
     for m in (_LOCAL_EXACT if accented else _LOCAL_FOLDED).finditer(text if accented else folded):

@@ -6,10 +6,13 @@ neighbour's figure.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from assistant.answering.compose import citation, reference, shown
+from assistant.answering.compose import citation, headline_figure, reference, shown
 from assistant.answering.extractive import Evidence
+from assistant.index.numbers import find_numbers
+from assistant.index.textnorm import fold_accents
 from assistant.prompts import PromptSet
 from assistant.schemas import Citation, Table
 
@@ -18,6 +21,11 @@ from assistant.schemas import Citation, Table
 class Row:
     label: str  # the unit or period this row is about, as the question names it
     evidence: Evidence | None
+
+    @property
+    def stated(self) -> bool:
+        """Whether a statement gives this row a figure (a row may cite a statement without one)."""
+        return self.evidence is not None and self.evidence.figure is not None
 
 
 def _cell(text: str) -> str:
@@ -59,3 +67,61 @@ def compose_table(
     if missing:
         parts.append(prompts["table_missing"].format(names=", ".join(missing)))
     return "\n\n".join(parts), citations, Table(columns=columns, rows=data_rows, citations=cells)
+
+
+# "Tỉnh nào thấp hơn", "which had fewer": the low side is asked; otherwise the high one.
+_LOW_COMPARED = re.compile(
+    r"\b(?:thap|it|nho|kem|cham)\b(?:\s+\w+){0,8}?\s+hon\b|\b(?:lower|fewer|less|smaller|worse|slower)\b"
+)
+# The word that follows a count says what it counts ("672 TTHC", "987 hồ sơ"): two counts of
+# different things are not compared.
+_COUNTED = re.compile(r"\s*([^\W\d]+)")
+
+
+def _counted(ev: Evidence) -> str | None:
+    at = ev.quote.find(ev.figure or "")
+    m = _COUNTED.match(ev.quote, at + len(ev.figure or "")) if at >= 0 else None
+    return fold_accents(m.group(1)).lower() if m else None
+
+
+def verdict(rows: list[Row], question: str, prompts: PromptSet, language: str) -> str | None:
+    """The line that says which side is higher (or lower, when that is asked), over a table
+    whose every row states a figure of one kind: all percentages, or counts of the same thing.
+    None when a row is missing, the figures are of different kinds, or they are equal: the
+    table then speaks for itself. Said with "theo các tài liệu" and, when the rows come from
+    documents of different years, that the figures are of different dates."""
+    found = [r.evidence for r in rows if r.evidence is not None and r.evidence.figure]
+    if len(found) < 2 or len(found) != len(rows):
+        return None
+    evs = [e for e in found if e is not None]
+    if len({"%" in (e.figure or "") for e in evs}) > 1:
+        return None
+    if not any("%" in (e.figure or "") for e in evs) and len({_counted(e) for e in evs}) > 1:
+        return None
+    mentions = [find_numbers(e.figure or "") for e in evs]
+    if any(len(m) != 1 for m in mentions):
+        return None  # a range or a pair ("7,5/12") has no one value to compare
+    nums = [m[0].values[0] for m in mentions]  # the most likely reading ("1.894" is 1894)
+    if len(set(nums)) < len(nums):
+        return None
+    low = bool(_LOW_COMPARED.search(fold_accents(question).lower()))
+    best = (min if low else max)(range(len(rows)), key=lambda i: nums[i])
+    others = ", ".join(
+        f"{rows[i].label} ({headline_figure(evs[i].figure or '', language)})"
+        for i in range(len(rows))
+        if i != best
+    )
+    # A percentage or a score is higher or lower; a count is more or fewer.
+    share = any("%" in (e.figure or "") or _counted(e) in ("diem", "point", "points") for e in evs)
+    many = len(rows) > 2
+    cmp = prompts[f"cmp_{'low' if low else 'high'}{'' if share else '_count'}{'_many' if many else ''}"]
+    line = prompts["verdict_many" if many else "verdict"].format(
+        label=rows[best].label,
+        figure=headline_figure(evs[best].figure or "", language),
+        cmp=cmp,
+        others=others,
+    )
+    years = {(e.chunk.published or "")[:4] for e in evs}
+    if len(years) > 1 or "" in years:
+        line += " " + prompts["verdict_dates"]
+    return line

@@ -41,7 +41,7 @@ def _unit_spans(text: str, u: UnitRef) -> list[tuple[int, int]]:
 
 # What joined a removed name to the rest goes with it: "A và B lần lượt có …" asked of B alone
 # is "B có …", not "và B lần lượt có …".
-_CONJ = r"(?:và|với|hoặc|cùng|so với|and|or|with|versus|vs\.?)"
+_CONJ = r"(?:và|với|hoặc|hay là|hay|cùng|so với|and|or|with|versus|vs\.?)"
 _JOIN_AFTER = re.compile(rf"^\s*,?\s*{_CONJ}\b", re.IGNORECASE)
 _JOIN_BEFORE = re.compile(rf"(?:,\s*)?\b{_CONJ}\s*$|,\s*$", re.IGNORECASE)
 _RESPECTIVELY = re.compile(r"\s*\b(?:lần lượt|respectively)\b", re.IGNORECASE)
@@ -71,11 +71,30 @@ def _year_spans(text: str, years: set[int]) -> list[tuple[int, int]]:
 def _single(text: str, q: QuestionAnalysis) -> QuestionAnalysis:
     """One side as a single-figure question: a comparison or trend asks for figures even
     when it says "so sánh" or "thay đổi thế nào" instead of "bao nhiêu"."""
+    text = _without_comparison_words(text) or text
     sub = analyse(text, language=q.language)
     prof = sub.profile
     if prof.kind not in ("number", "date"):
         prof = dc_replace(prof, kind="number", wants_percent=bool(PERCENT_Q.search(fold_question(text))))
     return dc_replace(sub, intent="single", profile=prof)
+
+
+# The words that ask for a share, cut from a side asked for its count instead.
+_SHARE_WORDS = re.compile(
+    r"\b(?:bao nhieu phan tram|phan tram|ty le|(?:the )?(?:percentage|share|proportion|rate)(?: of)?)\b|%"
+)
+
+
+def as_count(side: Side) -> Side:
+    """The side asked for its count instead of its share ("tỷ lệ TTHC toàn trình" of a unit
+    whose documents state only how many): the question without its share words."""
+    text = side.analysis.text
+    folded = fold_accents(text).lower()
+    if len(folded) == len(text):
+        for m in reversed(list(_SHARE_WORDS.finditer(folded))):
+            text = text[: m.start()] + " " + text[m.end() :]
+    sub = _single(" ".join(text.split()), side.analysis)
+    return dc_replace(side, analysis=dc_replace(sub, profile=dc_replace(sub.profile, wants_percent=False)))
 
 
 def sides(q: QuestionAnalysis) -> list[Side]:
@@ -219,6 +238,28 @@ _TREND_WORDS = re.compile(
     r"(?:da |duoc )?(?:thay doi|bien dong|tang giam|dien bien) (?:the nao|ra sao|nhu the nao)|xu huong|"
     r"over the years|year by year|how did|how has|changed?)\b"
 )
+
+
+# The words that ask which side wins are no words of one side's figure: "Giữa A và B, tỉnh nào
+# cao hơn?" asked of A alone is "A …?", and "giữa", "tỉnh nào", "cao hơn" left in would be
+# question terms no statement of A's figure holds (its coverage falls below the support floor).
+_COMPARISON_WORDS = re.compile(
+    r"\b(?:so sanh|giua|(?:tinh|thanh pho|huyen|quan|xa|phuong|bo|nganh|dia phuong|don vi|noi|ben|ai)"
+    r" nao|(?:cao|nhieu|thap|it|lon|nho|tot|kem|nhanh|cham|som|muon) hon|compare[ds]?|comparison|"
+    r"between|which (?:province|city|district|ministry|one|of them)|(?:higher|lower|more|fewer|less|"
+    r"better|worse|larger|smaller|faster|slower)(?: than)?|hon(?=\W*$))\b"
+)
+
+
+def _without_comparison_words(text: str) -> str:
+    """Matched on the folded text (same length), cut from the typed one, as the trend words."""
+    folded = fold_accents(text).lower()
+    if len(folded) != len(text):
+        return text
+    for m in reversed(list(_COMPARISON_WORDS.finditer(folded))):
+        text = text[: m.start()] + " " + text[m.end() :]
+    text = re.sub(r"^[\s,:;]+|[\s,:;]+(?=\?|$)", "", text)
+    return " ".join(re.sub(r"\s+([,?.;:])", r"\1", text).split())
 
 
 def _without_trend_words(text: str) -> str:

@@ -199,7 +199,13 @@ def test_a_comparison_is_answered_as_a_cited_table(service):
     assert r.table is not None and len(r.table.rows) == 2
     assert [row[0] for row in r.table.rows] == ["Hà Giang", "Quảng Nam"]
     assert all(cells for cells in r.table.citations)
-    assert "**" not in r.answer  # a composed answer has no single headline figure
+    # The one headline is the verdict: the larger count, with its unit's label, over the other.
+    import re
+
+    bold = re.findall(r"\*\*(.+?)\*\*", r.answer)
+    values = {row[0]: int(row[1].replace(".", "")) for row in r.table.rows}
+    top = max(values, key=values.__getitem__)
+    assert bold == [f"{top}: {dict((row[0], row[1]) for row in r.table.rows)[top]}"], bold
     # Every figure in the table is in the quote of the citation its row names.
     for row, cells in zip(r.table.rows, r.table.citations):
         assert row[1] and row[1] in r.citations[cells[0] - 1].quote

@@ -1,0 +1,77 @@
+"""Comparisons of units: each side asked as its own single-figure question, the counts
+compared where a share is not stated for every side, and the line that says which side is
+higher. Examples are written from general reform phrasing with made-up figures."""
+
+from __future__ import annotations
+
+from assistant.answering.analysis import analyse
+from assistant.answering.combine import Row, verdict
+from assistant.answering.extractive import Evidence
+from assistant.answering.sides import as_count, sides
+from assistant.index.records import StoredChunk
+from assistant.index.sentences import Span
+from assistant.prompts import load as load_prompts
+
+
+def _row(label: str, quote: str, figure: str, published: str = "2024-03-01") -> Row:
+    chunk = StoredChunk(label, label, 0, 0, len(quote), quote, "Báo cáo", None, published, None)
+    return Row(label, Evidence(chunk, 1, Span(0, len(quote)), 1.0, 1.0, quote=quote, figure=figure))
+
+
+def test_the_words_that_ask_which_side_wins_are_no_words_of_a_side():
+    for question in (
+        "Giữa Lạng Sơn và Cao Bằng, tỉnh nào có nhiều hồ sơ trực tuyến hơn?",
+        "Tỉnh nào có tỷ lệ hồ sơ trực tuyến cao hơn: Lạng Sơn hay Cao Bằng?",
+    ):
+        got = sides(analyse(question))
+        assert [s.label for s in got] == ["Lạng Sơn", "Cao Bằng"], question
+        for side in got:
+            words = side.analysis.text.lower().replace("?", " ").replace(",", " ").split()
+            assert not {"giữa", "nào", "hơn", "hay"} & set(words), side.analysis.text
+            assert "hồ sơ trực tuyến" in side.analysis.text
+
+
+def test_a_side_asked_for_its_count_has_no_share_words():
+    side = sides(analyse("So sánh tỷ lệ thủ tục trực tuyến toàn trình của Lạng Sơn và Cao Bằng"))[0]
+    assert side.analysis.profile.wants_percent
+    counted = as_count(side)
+    assert not counted.analysis.profile.wants_percent
+    assert "tỷ lệ" not in counted.analysis.text and "thủ tục trực tuyến toàn trình" in counted.analysis.text
+    assert counted.label == side.label
+
+
+def test_the_verdict_names_the_higher_share_or_the_lower_when_asked():
+    vi = load_prompts("extractive", "vi")
+    rows = [
+        _row("Lạng Sơn", "Tỷ lệ hồ sơ trực tuyến đạt 41,2%.", "41,2%"),
+        _row("Cao Bằng", "Tỷ lệ hồ sơ trực tuyến đạt 56,8%.", "56,8%"),
+    ]
+    high = verdict(rows, "Tỉnh nào có tỷ lệ hồ sơ trực tuyến cao hơn?", vi, "vi")
+    assert high is not None and high.startswith("**Cao Bằng: 56,8%** — cao hơn Lạng Sơn (41,2%)")
+    low = verdict(rows, "Tỉnh nào có tỷ lệ hồ sơ trực tuyến thấp hơn?", vi, "vi")
+    assert low is not None and low.startswith("**Lạng Sơn: 41,2%** — thấp hơn Cao Bằng (56,8%)")
+    assert "thời điểm khác nhau" not in high  # both documents of one year
+
+
+def test_counts_are_more_or_fewer_and_thousands_dots_are_read_as_such():
+    en = load_prompts("extractive", "en")
+    rows = [
+        _row("Lạng Sơn", "Tỉnh tiếp nhận 1.250 hồ sơ trực tuyến.", "1.250", "2023-12-20"),
+        _row("Cao Bằng", "Tỉnh tiếp nhận 980 hồ sơ trực tuyến.", "980", "2024-12-20"),
+        _row("Bắc Kạn", "Tỉnh tiếp nhận 1.075 hồ sơ trực tuyến.", "1.075", "2024-12-20"),
+    ]
+    got = verdict(rows, "Which province received fewer online dossiers?", en, "en")
+    assert got is not None and got.startswith("**Cao Bằng: 980** — the fewest of the units compared")
+    assert "different dates" in got  # documents of 2023 and 2024
+
+
+def test_no_verdict_over_a_missing_row_figures_of_two_kinds_or_counts_of_two_things():
+    vi = load_prompts("extractive", "vi")
+    q = "So sánh Lạng Sơn và Cao Bằng"
+    share = _row("Lạng Sơn", "Tỷ lệ hồ sơ trực tuyến đạt 41,2%.", "41,2%")
+    count = _row("Cao Bằng", "Tỉnh tiếp nhận 980 hồ sơ trực tuyến.", "980")
+    other = _row("Cao Bằng", "Tỉnh công bố 980 thủ tục hành chính.", "980")
+    assert verdict([share, count], q, vi, "vi") is None
+    assert verdict([_row("Lạng Sơn", "Tỉnh tiếp nhận 1.250 hồ sơ.", "1.250"), other], q, vi, "vi") is None
+    assert verdict([share, Row("Cao Bằng", None)], q, vi, "vi") is None
+    assert verdict([share, _row("Cao Bằng", "Tỷ lệ đạt 41,2%.", "41,2%")], q, vi, "vi") is None  # a tie
