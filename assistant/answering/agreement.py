@@ -78,6 +78,8 @@ class Slots:
     month: int | None = None
     metric: str | None = None
     kind: str | None = None
+    # "hai năm 2022, 2023 đứng thứ 1": every year of a list the figure is stated for (year is its last).
+    years: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,25 @@ def _bracket_figure(sentence: str, m: _Mentions, start: int, at: int) -> bool:
     return any(opening < s < closing for s, _ in m.figure_spans)
 
 
+# Years listed together share what follows them: "2022, 2023 đứng thứ 1", "năm 2021 và 2022 đạt".
+_YEAR_JOIN = re.compile(r"\s*(?:,|và|va|and|&)\s*(?:năm\s+|nam\s+)?", re.IGNORECASE)
+
+
+def _year_list(sentence: str, periods, period) -> tuple[int, ...]:
+    """The years listed with ``period`` (a year, no month), itself included; () when alone."""
+    if not period or period[2] is not None:
+        return ()
+    years = [p for p in periods if p[2] is None]
+    if period not in years:
+        return ()
+    i = years.index(period)
+    out = [period[1]]
+    while i > 0 and _YEAR_JOIN.fullmatch(sentence, years[i - 1][0] + 4, years[i][0]):
+        i -= 1
+        out.append(years[i][1])
+    return tuple(sorted(out)) if len(out) > 1 else ()
+
+
 def slots_of(sentence: str, fig: Figure, lead_in: str = "") -> Slots:
     """What the sentence says ``fig`` is about; ``lead_in``: the opening words of the list
     the sentence is an item of (``list_lead_in``)."""
@@ -280,6 +301,7 @@ def slots_of(sentence: str, fig: Figure, lead_in: str = "") -> Slots:
         level=level[1] if level else None,
         unit=(unit[1], unit[2]) if unit else None,
         year=period[1] if period else None,
+        years=_year_list(sentence, m.periods, period),
         month=period[2] if period else None,
         metric=metric[1] if metric else None,
         kind=kind,
@@ -314,7 +336,7 @@ def agreement(slots: Slots, q: QuestionAnalysis) -> Verdict:
             score += CONTRADICT
             contradictions += 1
     if q.years and slots.year:
-        if slots.year in q.years:
+        if slots.year in q.years or set(slots.years) & set(q.years):
             score += AGREE
             if q.months and slots.month and (slots.year, slots.month) not in q.months:
                 score += CONTRADICT

@@ -158,7 +158,7 @@ _HIGH = re.compile(
     r"nhieu (?:\w+ ){0,6}nhat|highest|top|best|largest|ranked first|came first|first place|number one|topped)\b"
 )
 _RANK_Q = re.compile(
-    r"\b(?:thu may|hang may|xep thu (?:may|bao nhieu)|xep hang (?:thu )?(?:may|bao nhieu)|vi tri (?:thu )?(?:may|bao nhieu)|"
+    r"\b(?:thu may|hang may|thu hang|xep thu (?:may|bao nhieu)|xep hang (?:thu )?(?:may|bao nhieu)|vi tri (?:thu )?(?:may|bao nhieu)|"
     r"what rank|which rank|what position|which place|ranked where|where did .* rank)\b"
 )
 PERCENT_Q = re.compile(r"\b(phan tram|ty le|percentage|share|proportion|percent|rate)\b|%")
@@ -318,7 +318,8 @@ def profile(question: str) -> QuestionProfile:
     unit: tuple[str, ...] = ()
     counted: tuple[str, ...] = ()
     m = _UNIT_Q.search(folded)
-    if m:
+    # "đứng thứ mấy ASEAN": a position is asked; the word after "mấy" is where, not what is counted.
+    if m and not _RANK_Q.search(folded.lower()):
         counted = tuple(w for w in m.group(1).replace("/", " ").split() if w not in STOPWORDS)
         unit = tuple(w for w in m.group(1).split("/")[0].split() if w not in STOPWORDS)
     lead: tuple[str, ...] = ()

@@ -143,6 +143,13 @@ def _period_sides(q: QuestionAnalysis) -> list[Side]:
             )
         else:
             text = _without(q.text, _year_spans(q.text, named - {y}))
+            # The range's own end stays as the year asked: "từ 2020" asked alone is "năm 2020".
+            text = re.sub(
+                rf"\b(?:từ|đến|tới|sang|from|to|until)\s+(?:năm\s+)?({y})\b",
+                ("in " if q.language == "en" else "năm ") + r"\1",
+                text,
+                flags=re.IGNORECASE,
+            )
         if q.intent == "trend":
             text = _without_trend_words(text)
         out.append(Side(Period(y).label(q.language), _single(text, q), by="period"))

@@ -1,4 +1,4 @@
-"""Comparisons of units: each side asked as its own single-figure question, the counts
+"""Comparisons of units and trends over years: each side asked as its own single-figure question, the counts
 compared where a share is not stated for every side, and the line that says which side is
 higher. Examples are written from general reform phrasing with made-up figures."""
 
@@ -75,3 +75,36 @@ def test_no_verdict_over_a_missing_row_figures_of_two_kinds_or_counts_of_two_thi
     assert verdict([_row("Lạng Sơn", "Tỉnh tiếp nhận 1.250 hồ sơ.", "1.250"), other], q, vi, "vi") is None
     assert verdict([share, Row("Cao Bằng", None)], q, vi, "vi") is None
     assert verdict([share, _row("Cao Bằng", "Tỷ lệ đạt 41,2%.", "41,2%")], q, vi, "vi") is None  # a tie
+
+
+# --- trends and ranks over years ------------------------------------------------------------
+
+
+def test_years_listed_together_share_the_figure_after_them():
+    from assistant.answering.agreement import agreement, slots_of
+    from assistant.index.figures import figures
+
+    s = "Năm 2019 tỉnh xếp thứ 12, năm 2020 thứ 8 và hai năm 2021, 2022 đều xếp thứ 5."
+    got = {f.text: slots_of(s, f) for f in figures(s)}
+    assert got["5"].years == (2021, 2022) and got["8"].years == ()
+    for year in (2021, 2022):
+        assert agreement(got["5"], analyse(f"Năm {year} tỉnh xếp thứ mấy?")).contradictions == 0
+    assert agreement(got["5"], analyse("Năm 2020 tỉnh xếp thứ mấy?")).contradictions == 1
+
+
+def test_a_position_asked_reads_no_counted_noun_and_leads_with_its_word():
+    q = analyse("Năm 2021 tỉnh Sơn La đứng thứ mấy cả nước về chỉ số hài lòng?")
+    assert q.profile.wants_rank and q.profile.unit == () and q.profile.counted == ()
+    assert analyse("Thứ hạng chỉ số hài lòng của tỉnh Sơn La năm 2021 là bao nhiêu?").profile.wants_rank
+    from assistant.answering.lead import lead_figure
+    from assistant.index.numbers import values_in
+
+    s = "Năm 2020 tỉnh Sơn La đứng thứ 21, năm 2021 đứng thứ 9 cả nước về chỉ số hài lòng."
+    assert lead_figure(s, 0, len(s), q, values_in(q.text)) == "thứ 9"
+
+
+def test_a_trend_side_asks_its_own_year_not_from_or_until_it():
+    got = sides(analyse("Thứ hạng chỉ số hài lòng của tỉnh Sơn La thay đổi thế nào từ 2019 đến 2021?"))
+    assert [s.analysis.years for s in got] == [{2021}, {2020}, {2019}]
+    assert all("từ" not in s.analysis.text.split() and "đến" not in s.analysis.text.split() for s in got)
+    assert all(s.analysis.profile.wants_rank for s in got)
