@@ -7,7 +7,7 @@ versions of the pipeline can be compared on the same documents.
     .venv/bin/python -m bench.ingest_digest ... --out /tmp/b.json && cmp /tmp/a.json /tmp/b.json
 
 ``tests/fixtures/ingest_golden.json`` is this digest of the bundled sample plus the test's own
-documents (``tests/test_ingest_batching.py`` regenerates and compares it).
+documents (``tests/integration/test_ingest_batching.py`` regenerates and compares it).
 """
 
 from __future__ import annotations

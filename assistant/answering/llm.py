@@ -271,9 +271,8 @@ def citations(answer: str, sources: list[Source]) -> tuple[str, list[Citation]]:
 
 
 class LLMAnswerer:
-    def __init__(self, model: Any, max_sources: int = 6) -> None:
+    def __init__(self, model: Any) -> None:
         self.model = model
-        self.max_sources = max_sources
 
     def _invoke(self, msgs: list[tuple[str, str]]) -> str:
         try:
