@@ -44,6 +44,24 @@ _DURATION_AFTER = re.compile(
 )
 
 
+# A range written with a dash ("30 - 35%", "70–80 hồ sơ"): its two ends are one figure, and a
+# headline of one end ("35%") states more than the document. Not "từ X đến Y", which as often
+# says a change ("tăng từ 11% đến 55%") as a range.
+_RANGE_BEFORE = re.compile(r"(?<![\d.,/])(\d+(?:[.,]\d+)?)\s*%?\s*[-–—]\s*$")
+_RANGE_AFTER = re.compile(r"\s*[-–—]\s*(\d+(?:[.,]\d+)?)(?![\d/])\s*%?")
+
+
+def _whole_range(sentence: str, f: Figure) -> str:
+    """The figure with the other end of the dash range it ends or starts, else the figure."""
+    before = _RANGE_BEFORE.search(sentence, max(0, f.start - 16), f.start)
+    if before and not re.fullmatch(r"(?:19|20)\d{2}", before.group(1)):  # "2021 - 35%": a year
+        return sentence[before.start() : f.end]
+    after = _RANGE_AFTER.match(sentence, f.end)
+    if after and not re.fullmatch(r"(?:19|20)\d{2}", after.group(1)):
+        return sentence[f.start : after.end()].rstrip()
+    return f.text
+
+
 def lead_figure(
     sentence: str,
     a: int,
@@ -144,7 +162,7 @@ def lead_figure(
         word = re.search(r"(?:thứ|hạng)\s*$", sentence[max(0, f.start - 8) : f.start], re.IGNORECASE)
         if word:
             return sentence[f.start - len(word.group(0)) : f.end]
-    return top[0]
+    return _whole_range(sentence, f)
 
 
 def sentence_agreement(

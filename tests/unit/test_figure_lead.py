@@ -198,3 +198,12 @@ def test_a_rate_of_a_measure_named_only_before_it_gives_way_to_one_naming_the_me
     )
     best = ExtractiveAnswerer(document_text=texts.get).select(q, hits, index)[0]
     assert best.chunk.doc_id == "own" and best.figure == "41,6%"
+
+
+def test_a_dash_range_leads_whole_and_a_year_before_a_dash_is_no_end_of_it():
+    q = "Kế hoạch đặt mục tiêu tỷ lệ hồ sơ trực tuyến là bao nhiêu?"
+    assert _lead(q, "Kế hoạch đặt mục tiêu tỷ lệ hồ sơ trực tuyến đạt 40 - 45% trong năm.") == "40 - 45%"
+    assert _lead(q, "Kế hoạch đặt mục tiêu tỷ lệ hồ sơ trực tuyến đạt 40%–45% trong năm.") == "40%–45%"
+    assert _lead(q, "Kế hoạch giai đoạn 2021 - 45% hồ sơ trực tuyến.") == "45%"
+    # "tăng từ 11% lên 55%", "từ 11% đến 55%": a change as often as a range, not read as one.
+    assert _lead(q, "Kế hoạch đặt mục tiêu tỷ lệ hồ sơ trực tuyến từ 40% đến 45%.") != "40% đến 45%"
