@@ -23,13 +23,21 @@ from assistant.answering.compose import (
     not_found,
     understood,
 )
-from assistant.answering.decline import Declines, unnamed_metric
+from assistant.answering.decline import Decline, Declines, unnamed_metric
 from assistant.answering.extractive import Evidence, ExtractiveAnswerer
 from assistant.answering.llm import LLMAnswerer, LLMUnavailable, Source, make_chat_model, sources_from
 from assistant.answering.llm import citations as llm_citations
 from assistant.answering.llm import messages as llm_messages
 from assistant.answering.question import detect_language
-from assistant.answering.sides import Side, as_count, held_period_sides, item_figure, names_side, sides
+from assistant.answering.sides import (
+    Side,
+    as_count,
+    held_period_sides,
+    item_figure,
+    names_side,
+    predecessor_sides,
+    sides,
+)
 from assistant.conversation import llm_standalone, standalone
 from assistant.grounding import check
 from assistant.index.embeddings import EmbeddingCache, embedder_from
@@ -255,6 +263,29 @@ class AnswerService:
         evidence[0].figure = item_figure(side, evidence[0].quote) or evidence[0].figure
         return evidence[0]
 
+    def _former_units(self, p: Prepared, prompts: PromptSet, warnings: list[str]) -> AnswerResponse | None:
+        """A question about a merged province ("Đà Nẵng") that nothing states of the new unit,
+        answered by a refusal that quotes what a former province now inside it ("Quảng Nam")
+        states, said to be of the former province before the merger and never bolded; None
+        when no former province's statement answers it either."""
+        for new, side in predecessor_sides(p.analysis):
+            ev = self._side_evidence(p, side)
+            if ev is None or (p.analysis.profile.kind == "number" and ev.figure is None):
+                continue
+            copies = [SourceRef(**d) for d in self.store.duplicates(ev.chunk.doc_id)]
+            answer, citations = declined(Decline("merged", new, side.label), ev, prompts, p.language, copies)
+            if check(answer, citations, self.store, figures=False).ok:
+                return self._response(
+                    p,
+                    self._prefix(p, prompts) + answer,
+                    citations,
+                    warnings,
+                    "extractive",
+                    prompts.version,
+                    answerable=False,
+                )
+        return None
+
     def _years_held(self, q: QuestionAnalysis) -> list[int]:
         """The years the facts state an achieved figure for the one unit and metric a trend
         question names; [] when it names more or fewer."""
@@ -357,6 +388,10 @@ class AnswerService:
                 best = evidence[0]
                 document = self._document_text(best.chunk.doc_id) or best.chunk.text
                 refusal = unnamed_metric(p.analysis, best.chunk.title, document, best.figure)
+            if refusal is not None and refusal.reason == "unit":
+                merged = self._former_units(p, prompts, warnings)
+                if merged is not None:
+                    return merged
             if refusal is not None:
                 copies = [SourceRef(**d) for d in self.store.duplicates(evidence[0].chunk.doc_id)]
                 answer, citations = declined(refusal, evidence[0], prompts, p.language, copies)
@@ -394,6 +429,9 @@ class AnswerService:
                 warnings.extend(report.problems)
                 evidence, citations = [], []
         if not evidence:
+            merged = self._former_units(p, prompts, warnings)
+            if merged is not None:
+                return merged
             answer = not_found(prompts, p.nearest_titles())
         if not p.hits and not self.store.stats()["chunks"]:
             warnings.append("the index is empty: ingest documents with `cchc ingest PATH`")

@@ -49,7 +49,7 @@ _OFFICE = re.compile(
 
 @dataclass(frozen=True)
 class Decline:
-    reason: str  # "unit" | "period" | "target" | "rank" | "metric"
+    reason: str  # "unit" | "period" | "target" | "rank" | "metric" | "merged" (a former province's)
     asked: str  # what was asked, for the message ("thị xã Hồng Lĩnh", "tháng 2/2025")
     held: str = ""  # what the closest statement is about instead ("năm 2015"), when known
 

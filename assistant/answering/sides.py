@@ -16,7 +16,7 @@ from assistant.answering.analysis import QuestionAnalysis, UnitRef, analyse
 from assistant.answering.question import PERCENT_Q, fold_question
 from assistant.index.facets import Period
 from assistant.index.figures import figures
-from assistant.index.gazetteer import name_patterns
+from assistant.index.gazetteer import name_patterns, predecessors
 from assistant.index.textnorm import fold_accents
 
 MAX_SIDES = 6
@@ -115,6 +115,22 @@ def sides(q: QuestionAnalysis) -> list[Side]:
     if q.intent == "trend":
         return _period_sides(q)
     return []
+
+
+def predecessor_sides(q: QuestionAnalysis) -> list[tuple[str, Side]]:
+    """The question asked of each pre-2025 province merged into a province it names by its
+    post-2025 name ("… của Đà Nẵng" → "… của Quảng Nam"): what the documents state of the
+    old units, which are not the new one's figures and are said to be of the old units.
+    Each with the new province's name as the question wrote it."""
+    out = []
+    for u in q.units:
+        spans = _unit_spans(q.text, u) if u.level == "province" else []
+        for _, old in predecessors(u.name) if spans else []:
+            text = q.text
+            for a, b in sorted(spans, reverse=True):
+                text = text[:a] + old + text[b:]
+            out.append((u.surface or u.name, Side(old, analyse(text, language=q.language))))
+    return out[:MAX_SIDES]
 
 
 # "từ năm 2021 đến năm 2023": the years between are asked too.

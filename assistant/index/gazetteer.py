@@ -45,9 +45,7 @@ class NamePattern:
 
 @lru_cache
 def _load() -> tuple[list[Province], list[NamePattern]]:
-    data = json.loads(
-        resources.files("assistant.resources").joinpath("provinces.json").read_text("utf-8")
-    )
+    data = json.loads(resources.files("assistant.resources").joinpath("provinces.json").read_text("utf-8"))
     provinces: list[Province] = []
     patterns: list[NamePattern] = []
     for p in data["provinces"]:
@@ -121,6 +119,17 @@ def merged_into(unit: str) -> str | None:
                 return None
             return next(p.name for p in _load()[0] if p.key == pat.key)
     return None
+
+
+def predecessors(key: str) -> list[tuple[str, str]]:
+    """The pre-2025 provinces merged into the post-2025 one ``key`` names, as (unit key, name),
+    itself left out ("tuyen_quang" → [("ha_giang", "Hà Giang")]); [] for an old or unknown unit."""
+    for p in _load()[0]:
+        if p.key == key:
+            return [
+                (slug(o.replace("TP. ", "")), o) for o in p.old_names if slug(o.replace("TP. ", "")) != key
+            ]
+    return []
 
 
 def resolve(name: str) -> Province:

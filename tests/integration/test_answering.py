@@ -59,15 +59,28 @@ def test_questions_the_corpus_cannot_answer_are_declined(service, question):
 
 
 def test_followups_are_rewritten_from_history():
-    prev = [Turn(role="user", content="Tỷ lệ thủ tục trực tuyến của Điện Biên là bao nhiêu?"), Turn(role="assistant", content="...")]
-    assert standalone("Còn Khánh Hòa thì sao?", prev) == "Tỷ lệ thủ tục trực tuyến của Khánh Hòa là bao nhiêu?"
+    prev = [
+        Turn(role="user", content="Tỷ lệ thủ tục trực tuyến của Điện Biên là bao nhiêu?"),
+        Turn(role="assistant", content="..."),
+    ]
+    assert (
+        standalone("Còn Khánh Hòa thì sao?", prev) == "Tỷ lệ thủ tục trực tuyến của Khánh Hòa là bao nhiêu?"
+    )
     prev = [Turn(role="user", content="Cấp tỉnh ở Quảng Nam tiếp nhận bao nhiêu hồ sơ?")]
-    assert standalone("Còn cấp huyện thì tiếp nhận bao nhiêu hồ sơ?", prev) == "Cấp huyện ở Quảng Nam tiếp nhận bao nhiêu hồ sơ?"
+    assert (
+        standalone("Còn cấp huyện thì tiếp nhận bao nhiêu hồ sơ?", prev)
+        == "Cấp huyện ở Quảng Nam tiếp nhận bao nhiêu hồ sơ?"
+    )
     prev = [Turn(role="user", content="Bộ Y tế được bao nhiêu điểm năm 2017?")]
-    assert standalone("Thế còn Bộ Tư pháp được bao nhiêu điểm?", prev) == "Bộ Tư pháp được bao nhiêu điểm năm 2017?"
+    assert (
+        standalone("Thế còn Bộ Tư pháp được bao nhiêu điểm?", prev)
+        == "Bộ Tư pháp được bao nhiêu điểm năm 2017?"
+    )
     prev = [Turn(role="user", content="What share was fully online in 2023?")]
     assert standalone("And in 2024?", prev) == "What share was fully online in 2024?"
-    assert standalone("Hà Giang có bao nhiêu TTHC toàn trình?", prev) == "Hà Giang có bao nhiêu TTHC toàn trình?"
+    assert (
+        standalone("Hà Giang có bao nhiêu TTHC toàn trình?", prev) == "Hà Giang có bao nhiêu TTHC toàn trình?"
+    )
 
 
 def test_a_followup_is_answered_through_the_service(service):
@@ -108,7 +121,9 @@ def test_document_numbers_are_not_taken_for_figures():
     assert [f.text for f in figures(text)] == ["37.731", "35,48%"]
 
 
-@pytest.mark.parametrize(("language", "earlier"), [("vi", "đã được nêu trước đó"), ("en", "An earlier report")])
+@pytest.mark.parametrize(
+    ("language", "earlier"), [("vi", "đã được nêu trước đó"), ("en", "An earlier report")]
+)
 def test_the_same_figure_at_several_dates_leads_with_the_latest_and_names_the_older(language, earlier):
     from assistant.answering.compose import compose
     from assistant.answering.extractive import Evidence
@@ -118,10 +133,16 @@ def test_the_same_figure_at_several_dates_leads_with_the_latest_and_names_the_ol
 
     def ev(doc_id: str, published: str | None) -> Evidence:
         text = "Toàn tỉnh có 672 TTHC toàn trình, đạt 35,48%."
-        chunk = StoredChunk(f"{doc_id}-0", doc_id, 0, 0, len(text), text, f"Bài {doc_id}", None, published, "x.vn")
+        chunk = StoredChunk(
+            f"{doc_id}-0", doc_id, 0, 0, len(text), text, f"Bài {doc_id}", None, published, "x.vn"
+        )
         return Evidence(chunk, 1, Span(0, len(text)), 1.0, 1.0, 0, len(text), text, "35,48%")
 
-    answer, cits = compose([ev("new", "2024-05-01"), ev("old", "2023-07-19"), ev("undated", None)], load("extractive", language), language)
+    answer, cits = compose(
+        [ev("new", "2024-05-01"), ev("old", "2023-07-19"), ev("undated", None)],
+        load("extractive", language),
+        language,
+    )
     paragraphs = answer.split("\n\n")
     assert "Bài new" in paragraphs[0] and "[1]" in paragraphs[0]
     assert earlier in paragraphs[1] and "Bài old" in paragraphs[1]
@@ -184,7 +205,9 @@ def _passage_evidence(service, question: str, passage: str, doc_id: str = "d", d
     from assistant.index.store import StoredChunk
     from assistant.retrieval import Hit
 
-    chunk = StoredChunk(f"{doc_id}-0", doc_id, 0, 0, len(passage), passage, f"Bài {doc_id}", None, None, "x.vn")
+    chunk = StoredChunk(
+        f"{doc_id}-0", doc_id, 0, 0, len(passage), passage, f"Bài {doc_id}", None, None, "x.vn"
+    )
     answerer = ExtractiveAnswerer(min_support=0, document_text=(documents or {}).get)
     evidence = answerer.select(analyse(question), [Hit(chunk, 1.0)], service.store.keyword_index())
     assert evidence
@@ -277,7 +300,9 @@ def test_which_province_and_which_ministry_questions_want_a_name_of_that_sort():
     assert names_the_slot("place", "Huyện Cờ Đỏ là đơn vị có số công chức vắng mặt nhiều nhất.", q)
     assert not names_the_slot("place", "Có 91 công chức vắng mặt ở Cần Thơ.", q)  # only the asked city
     assert names_the_slot("place", "Đứng cuối bảng là tỉnh Điện Biên ( 74,99 ) .", "Tỉnh nào thấp nhất?")
-    assert names_the_slot("ministry", "Ba đơn vị nằm cuối bảng là các Bộ : Y tế , Giáo dục", "Bộ nào xếp cuối?")
+    assert names_the_slot(
+        "ministry", "Ba đơn vị nằm cuối bảng là các Bộ : Y tế , Giáo dục", "Bộ nào xếp cuối?"
+    )
     assert not names_the_slot("ministry", "Những đơn vị có kết quả dưới 83 %.", "Bộ nào xếp cuối?")
     assert not names_the_slot("ministry", "Bộ Tư pháp đạt 83,93 điểm.", "Bộ Tư pháp xếp thứ mấy, sau bộ nào?")
 
@@ -290,3 +315,13 @@ def test_a_which_province_question_is_answered_by_the_sentence_naming_one(servic
     )
     evidence = _passage_evidence(service, "Tỉnh nào đứng thấp nhất về chỉ số CCHC năm 2015?", text)
     assert "Điện Biên" in text[evidence.sentence.start : evidence.sentence.end]
+
+
+def test_a_merged_province_nothing_states_is_declined_with_its_former_provinces_statement(service):
+    # The sample states Quảng Nam's count before the 2025 merger into Đà Nẵng, nothing of the
+    # merged city: the former province's statement is quoted as such, never bolded.
+    resp = service.ask("Thành phố Đà Nẵng có bao nhiêu thủ tục hành chính trực tuyến toàn trình?")
+    assert not resp.answerable and "**" not in resp.answer
+    assert "Quảng Nam" in resp.answer and "trước hợp nhất" in resp.answer
+    assert len(resp.citations) == 1 and "Quảng Nam" in resp.citations[0].quote
+    assert_grounded(service, resp)

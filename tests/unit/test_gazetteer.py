@@ -30,3 +30,17 @@ def test_a_name_read_across_the_words_of_a_longer_one_is_not_asked_for():
     assert provinces_in_question("ty le cua lang son la bao nhieu") == ["lang_son"]
     assert units_in_question("Sơn La là tỉnh có tỷ lệ bao nhiêu?") == {"son_la"}
     assert units_in_question("So sánh Sơn La và Lạng Sơn") == {"son_la", "lang_son"}
+
+
+def test_the_former_provinces_inside_a_merged_one_are_its_predecessors_asked_by_their_names():
+    from assistant.answering.analysis import analyse
+    from assistant.answering.sides import predecessor_sides
+    from assistant.index.gazetteer import predecessors
+
+    assert predecessors("tuyen_quang") == [("ha_giang", "Hà Giang")]
+    assert predecessors("ha_giang") == [] and predecessors("ha_noi") == []  # an old unit; one not merged
+    got = predecessor_sides(analyse("Số hồ sơ trực tuyến của tỉnh Tuyên Quang năm 2024 là bao nhiêu?"))
+    assert [(new, side.label) for new, side in got] == [("Tuyên Quang", "Hà Giang")]
+    side = got[0][1]
+    assert "Hà Giang" in side.analysis.text and "Tuyên Quang" not in side.analysis.text
+    assert [u.name for u in side.analysis.units] == ["ha_giang"] and side.analysis.years == {2024}
