@@ -15,8 +15,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from assistant.index.facets import metrics, metrics_in
 from assistant.index.gazetteer import name_patterns
-from assistant.index.textnorm import fold_accents, index_form
+from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics, index_form
 from assistant.schemas import Turn
 
 _MARKERS = re.compile(
@@ -136,7 +137,31 @@ def _substitute_year(prev: str, rest: str) -> str | None:
     new, old = _YEAR.findall(rest), _YEAR.findall(prev)
     if len(new) == 1 and len(old) == 1 and new[0] != old[0]:
         return _YEAR.sub(new[0], prev)
+    leftover = fold_accents(_YEAR.sub(" ", rest)).lower().split()
+    if len(new) == 1 and not old and all(w.strip("?,.") in _BARE_PERIOD_WORDS for w in leftover):
+        # "Còn năm 2024?" after a question that names no year: that question, in that year.
+        english = not has_vietnamese_diacritics(prev) and bool(re.search(r"\b(?:the|of|what|how|in)\b", prev))
+        return prev.rstrip(" ?") + (f" in {new[0]}?" if english else f" năm {new[0]}?")
     return None
+
+
+# What a bare period follow-up says besides its year ("Còn năm 2024 thì sao?", "And in 2022?").
+_BARE_PERIOD_WORDS = {
+    "con",
+    "nam",
+    "trong",
+    "vao",
+    "thi",
+    "sao",
+    "the",
+    "va",
+    "and",
+    "in",
+    "for",
+    "what",
+    "about",
+    "how",
+}
 
 
 _QUESTION_WORDS = {
@@ -223,6 +248,42 @@ def _substitute_subject(prev: str, rest: str) -> str | None:
     return None
 
 
+# The measures that say only what is counted ("hồ sơ", "thủ tục"): no measure of their own to swap.
+_GENERIC_METRICS = {"dossiers", "procedures", "staff"}
+
+
+def _substitute_metric(prev: str, rest: str) -> str | None:
+    """ "Còn một phần thì sao?" after "… TTHC trực tuyến toàn trình?": a bare follow-up that names
+    one measure of the lexicon, where the previous question named one other, swaps it in. The
+    new measure's term that shares most words with the old one's words replaces them ("trực
+    tuyến toàn trình" → "trực tuyến một phần"), written as the previous question is (accented
+    or not)."""
+    said = [m for m in metrics_in(rest) if m.key not in _GENERIC_METRICS]
+    if len({m.key for m in said}) != 1:
+        return None
+    leftover = fold_accents(rest[: said[0].start] + " " + rest[said[-1].end :]).lower().split()
+    if any(w.strip("?,.") not in _QUESTION_WORDS | {"con", "va", "and", "about", "the"} for w in leftover):
+        return None  # the follow-up says more than the measure: the other rules read it
+    new_key = said[0].key
+    before = [m for m in metrics_in(prev) if m.key not in _GENERIC_METRICS]
+    if len({m.key for m in before}) != 1 or before[0].key == new_key:
+        return None
+    old = before[0]
+    old_words = set(fold_accents(prev[old.start : old.end]).lower().split())
+    accented = has_vietnamese_diacritics(prev)
+    terms = [t for t in metrics()[new_key].terms if has_vietnamese_diacritics(t) == accented or not accented]
+    if not terms:
+        return None
+
+    def shared(term: str) -> tuple[int, int]:
+        words = fold_accents(term).lower().split()
+        return (len(old_words & set(words)), -abs(len(words) - len(old_words)))
+
+    term = max(terms, key=shared)
+    term = term if accented else fold_accents(term)
+    return prev[: old.start] + term + prev[old.end :]
+
+
 def standalone(question: str, history: Sequence[Turn]) -> str:
     """The question to retrieve with: ``question`` itself unless it only makes sense after
     the previous user turn."""
@@ -253,7 +314,15 @@ def _standalone(question: str, previous: list[str]) -> str:
         and not _POINTING_START.search(question)
     )
     for rule in (
-        () if own else (_substitute_province, _substitute_month, _substitute_year, _substitute_subject)
+        ()
+        if own
+        else (
+            _substitute_province,
+            _substitute_month,
+            _substitute_year,
+            _substitute_metric,
+            _substitute_subject,
+        )
     ):
         rewritten = rule(prev, rest)
         if rewritten:

@@ -44,3 +44,35 @@ def test_a_part_of_the_previous_answer_keeps_the_previous_topic():
     rewritten = standalone("Trong số đó, phần dành cho cấp xã là bao nhiêu?", history)
     assert rewritten.startswith("phần dành cho cấp xã là bao nhiêu")
     assert "kinh phí để hỗ trợ cán bộ dôi dư" in rewritten
+
+
+def test_a_bare_measure_swaps_the_previous_questions_measure_for_the_nearest_term():
+    prev = _history("Tỷ lệ thủ tục hành chính trực tuyến toàn trình của tỉnh Sơn La là bao nhiêu?")
+    assert (
+        standalone("Thế còn một phần thì sao?", prev)
+        == "Tỷ lệ thủ tục hành chính trực tuyến một phần của tỉnh Sơn La là bao nhiêu?"
+    )
+    assert "trực tuyến một phần" in standalone("And partly online?", prev)
+    late = _history("Tỷ lệ hồ sơ giải quyết đúng hạn của tỉnh Sơn La năm 2023 là bao nhiêu?")
+    assert (
+        standalone("Còn trễ hạn?", late)
+        == "Tỷ lệ hồ sơ giải quyết trễ hạn của tỉnh Sơn La năm 2023 là bao nhiêu?"
+    )
+    # Unaccented questions stay unaccented; a follow-up saying more than the measure is not a swap.
+    assert (
+        standalone("con tre han?", _history("ty le ho so dung han cua son la"))
+        == "ty le ho so tre han cua son la"
+    )
+    longer = standalone("Còn trễ hạn ở cấp xã thì tỷ lệ này thế nào?", late)
+    assert "cấp xã" in longer  # the level it adds is not lost to a swap of the measure alone
+
+
+def test_a_bare_year_after_a_question_without_one_asks_that_question_in_that_year():
+    prev = _history("Tỷ lệ thủ tục hành chính trực tuyến toàn trình của tỉnh Sơn La là bao nhiêu?")
+    assert (
+        standalone("Còn năm 2024?", prev)
+        == "Tỷ lệ thủ tục hành chính trực tuyến toàn trình của tỉnh Sơn La là bao nhiêu năm 2024?"
+    )
+    assert standalone("And in 2022?", _history("What share of dossiers was filed online in Son La?")) == (
+        "What share of dossiers was filed online in Son La in 2022?"
+    )
