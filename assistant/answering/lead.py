@@ -13,6 +13,7 @@ from assistant.index.facets import metrics_in
 from assistant.index.figures import Figure
 from assistant.index.glossary import expansions
 from assistant.index.keywords import tokenize
+from assistant.index.textnorm import fold_accents
 
 # Among figures that agree equally with the question's slots, the lead's form fit (counted
 # noun, the question's verb) must beat the runner-up's by this much.
@@ -62,6 +63,42 @@ def _whole_range(sentence: str, f: Figure) -> str:
     return f.text
 
 
+_SCORE_WORDS = {"diem", "point", "points", "score"}
+_POSITION_BEFORE = re.compile(r"(?:thứ|hạng|top|No\.?|rank(?:ed)?)\s*$", re.IGNORECASE)
+
+
+def _bare_score(sentence: str, f: Figure) -> bool:
+    """A figure written as a score without its unit: not a position ("thứ 3", "2/13"), and
+    followed by punctuation or a verb phrase rather than a counted noun."""
+    if _POSITION_BEFORE.search(sentence[max(0, f.start - 12) : f.start]):
+        return False
+    after = sentence[f.end : f.end + 20]
+    if re.match(r"\s*/", after):
+        return False  # "2/13": a position out of a total
+    nxt = re.match(r"\s*([^\W\d_]+)", after)
+    return nxt is None or fold_accents(nxt.group(1)).lower() in _SCORE_FOLLOWERS
+
+
+# What follows a score written without "điểm": a verb or connective, never a counted noun.
+_SCORE_FOLLOWERS = {
+    "dung",
+    "xep",
+    "tang",
+    "giam",
+    "va",
+    "cao",
+    "thap",
+    "trong",
+    "so",
+    "nam",
+    "and",
+    "ranked",
+    "ranking",
+    "up",
+    "down",
+}
+
+
 def lead_figure(
     sentence: str,
     a: int,
@@ -96,12 +133,22 @@ def lead_figure(
     if prof.wants_percent:
         fits = [(f, fit) for f, fit in fits if f.percent]
     elif prof.unit:
-        # "bao nhiêu hồ sơ": a figure that counts something else is not the answer.
-        fits = [
-            (f, fit)
-            for f, fit in fits
-            if set(prof.counted or prof.unit) & expanded_tokens(sentence[f.end : f.end + 30])
-        ]
+        # "bao nhiêu hồ sơ": a figure that counts something else is not the answer. A score
+        # is often written without its "điểm" ("chỉ số CCHC đạt 88,4, xếp thứ 5"): for a
+        # score, a bare figure that is no position and no percentage still fits.
+        if prof.unit[0] in _SCORE_WORDS:
+            fits = [
+                (f, fit)
+                for f, fit in fits
+                if not f.percent
+                and (_SCORE_WORDS & expanded_tokens(sentence[f.end : f.end + 12]) or _bare_score(sentence, f))
+            ]
+        else:
+            fits = [
+                (f, fit)
+                for f, fit in fits
+                if set(prof.counted or prof.unit) & expanded_tokens(sentence[f.end : f.end + 30])
+            ]
     if not fits or max(fit for _, fit in fits) <= 0:
         return None
     # A figure of the wrong form (a score where a rank was asked) never leads, however

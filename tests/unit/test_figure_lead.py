@@ -207,3 +207,12 @@ def test_a_dash_range_leads_whole_and_a_year_before_a_dash_is_no_end_of_it():
     assert _lead(q, "Kế hoạch giai đoạn 2021 - 45% hồ sơ trực tuyến.") == "45%"
     # "tăng từ 11% lên 55%", "từ 11% đến 55%": a change as often as a range, not read as one.
     assert _lead(q, "Kế hoạch đặt mục tiêu tỷ lệ hồ sơ trực tuyến từ 40% đến 45%.") != "40% đến 45%"
+
+
+def test_a_score_written_without_its_unit_leads_and_a_count_beside_it_does_not():
+    q = "Năm 2022 huyện Mường Lát đạt bao nhiêu điểm chỉ số CCHC?"
+    s = "Năm 2022, chỉ số CCHC của huyện Mường Lát đạt 88,42 đứng thứ 5 toàn tỉnh; SIPAS đạt 96%, xếp thứ 4/27."
+    assert _lead(q, s) == "88,42"
+    s = "Năm 2022, huyện Mường Lát có 21 xã được đánh giá, chỉ số CCHC đạt 88,42."
+    assert _lead(q, s) == "88,42"
+    assert _lead(q, "Năm 2022, chỉ số CCHC của huyện Mường Lát có 9 tiêu chí thành phần.") is None
