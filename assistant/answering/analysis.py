@@ -27,6 +27,11 @@ _COMPARISON = re.compile(
     r"\b(?:so sanh|lan luot|compare|compared|comparison|versus|vs|difference between|"
     r"nhieu hon|cao hon|thap hon|it hon|more than|higher than|lower than)\b"
 )
+# Two levels set side by side: "cấp tỉnh hay cấp huyện", "cấp huyện so với cấp xã".
+_TWO_LEVELS = re.compile(
+    r"\bcap (?:tinh|huyen|xa|bo|trung uong)\b[^?]{0,40}?\b(?:so voi|hay|hoac|va|voi)\s+(?:o\s+)?"
+    r"cap (?:tinh|huyen|xa|bo|trung uong)\b"
+)
 # Two kinds of one thing set side by side: "nhóm A và nhóm B", "mỗi hồ sơ X và mỗi hồ sơ Y".
 _TWO_KINDS = re.compile(
     r"\b(nhom|linh vuc|ho so|thu tuc|cap|khoi|loai|nganh|group|sector)\b[^?]{1,80}?\b(?:va|and)\s+"
@@ -91,7 +96,7 @@ _FROM_TO = re.compile(r"\b(?:tu|from)\s+(?:nam\s+)?(?:19|20)\d{2}\b")
 # ministries ("Bộ Tài chính"). The gazetteer holds provinces only. With diacritics a name is
 # capitalised or a number ("xã hội" is society, not a commune); without them, a stop list.
 _LOCAL_EXACT = re.compile(
-    r"(?<![\w])(thị xã|thị trấn|huyện|quận|xã|phường|TX\.?|TP\.?|[Tt]hành phố)\s+(\d{1,2}\b|[A-ZĐ][\w]*(?:\s+[A-ZĐ][\w]*){0,2})"
+    r"(?<![\w])(?<![Cc]ấp )(?<![Cc]ác )(thị xã|thị trấn|huyện|quận|xã|phường|TX\.?|TP\.?|[Tt]hành phố)\s+(\d{1,2}\b|[A-ZĐ][\w]*(?:\s+[A-ZĐ][\w]*){0,2})"
 )
 _LOCAL_FOLDED = re.compile(
     r"(?<!cap )(?<!cac )\b(thi xa|thi tran|huyen|quan|xa|phuong|tx|town|district|ward|commune)\s+(\d{1,2}\b|[a-z]+(?:\s+[a-z]+)?)"
@@ -228,6 +233,7 @@ def intent_of(text: str, units: tuple[UnitRef, ...], n_periods: int) -> str:
     if (
         _COMPARISON.search(folded)
         or _TWO_KINDS.search(folded)
+        or _TWO_LEVELS.search(folded)
         or _TWO_PHRASES.search(folded)
         or any(levels.count(level) >= 2 for level in set(levels))
     ):

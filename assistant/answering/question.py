@@ -186,6 +186,7 @@ _PERSON_EN = re.compile(r"(?:^|\s)(?:who|whom)(?=\s|\?|$)", re.IGNORECASE)
 _LEAD_Q = re.compile(r"((?:[a-z]+\s){1,3})(?:bao nhieu|may|khi nao|ngay nao|bao gio|thoi diem nao)\b")
 _ROUGH_Q = re.compile(r"\b(?:khoang|xap xi|uoc tinh|about|around|approximately|roughly)\b")
 # "bao nhiêu hồ sơ/đơn thư": either noun counts.
+_WORD_AFTER = re.compile(r"\s*([a-z]+)(?:\s+([a-z]+))?")
 _UNIT_Q = re.compile(
     r"\b(?:bao nhieu|may|how many|how much)\s+((?:[a-z]+\s?){1,2}(?:\s?/\s?(?:[a-z]+\s?){1,2})?)"
 )
@@ -326,6 +327,13 @@ def profile(question: str) -> QuestionProfile:
     m = _LEAD_Q.search(folded)
     if m:
         lead = tuple(w for w in m.group(1).split() if w not in STOPWORDS)
+    unit_m = _UNIT_Q.search(folded)
+    if not lead and unit and unit_m:
+        # "bao nhiêu hồ sơ tiếp nhận …": the verb follows the counted noun when nothing precedes
+        # the question word; it is still the verb a figure's own clause says before it.
+        after = _WORD_AFTER.match(folded, unit_m.end())
+        if after:
+            lead = tuple(w for w in after.groups() if w and w not in STOPWORDS)
     return QuestionProfile(
         language=detect_language(question),
         kind=kind,

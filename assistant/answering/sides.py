@@ -14,7 +14,7 @@ from dataclasses import replace as dc_replace
 
 from assistant.answering.analysis import QuestionAnalysis, UnitRef, analyse
 from assistant.answering.question import PERCENT_Q, fold_question
-from assistant.index.facets import Period
+from assistant.index.facets import Period, levels_in
 from assistant.index.figures import figures
 from assistant.index.gazetteer import name_patterns, predecessors
 from assistant.index.textnorm import fold_accents
@@ -26,7 +26,7 @@ MAX_SIDES = 6
 class Side:
     label: str
     analysis: QuestionAnalysis
-    by: str = "unit"  # "unit", "period" or "item": what the rows of the table differ by
+    by: str = "unit"  # "unit", "period", "level" or "item": what the rows of the table differ by
 
 
 def _unit_spans(text: str, u: UnitRef) -> list[tuple[int, int]]:
@@ -68,10 +68,17 @@ def _year_spans(text: str, years: set[int]) -> list[tuple[int, int]]:
     return [m.span() for m in re.finditer(pattern, text, re.IGNORECASE) if int(m.group(1)) in years]
 
 
+_ASKS_COUNT = re.compile(r"\b(?:bao nhieu|may|how many|how much)\b")
+_NUMBER_OF = re.compile(r"(?<!\w)(?:[Tt]ổng )?[Ss]ố(?: lượng)? (?=\w)")
+
+
 def _single(text: str, q: QuestionAnalysis) -> QuestionAnalysis:
     """One side as a single-figure question: a comparison or trend asks for figures even
     when it says "so sánh" or "thay đổi thế nào" instead of "bao nhiêu"."""
     text = _without_comparison_words(text) or text
+    if not _ASKS_COUNT.search(fold_accents(text).lower()):
+        # "số hồ sơ tiếp nhận cấp huyện" is "bao nhiêu hồ sơ tiếp nhận cấp huyện": what is counted.
+        text = _NUMBER_OF.sub("bao nhiêu ", text, count=1)
     sub = analyse(text, language=q.language)
     prof = sub.profile
     if prof.kind not in ("number", "date"):
@@ -105,7 +112,7 @@ def sides(q: QuestionAnalysis) -> list[Side]:
         if level is None:
             # One unit in two years ("năm 2015 so với năm 2014") is compared period by period;
             # two groups or fields named by the same word ("ở nhóm A và ở lĩnh vực B"), item by item.
-            return _period_sides(q) or _item_sides(q)
+            return _period_sides(q) or _level_sides(q) or _item_sides(q)
         compared = [u for u in q.units if u.level == level][:MAX_SIDES]
         out = []
         for u in compared:
@@ -169,6 +176,22 @@ def _period_sides(q: QuestionAnalysis) -> list[Side]:
         if q.intent == "trend":
             text = _without_trend_words(text)
         out.append(Side(Period(y).label(q.language), _single(text, q), by="period"))
+    return out
+
+
+def _level_sides(q: QuestionAnalysis) -> list[Side]:
+    """ "Cấp tỉnh hay cấp huyện ở X …": one side per level named, each asked without the others;
+    a level's own statements are told apart by the level slot (``agreement.py``)."""
+    found = [m for m in levels_in(q.text) if m.key not in ("all", "national")]
+    keys = list(dict.fromkeys(m.key for m in found))
+    if len(keys) < 2:
+        return []
+    out = []
+    for key in keys[:MAX_SIDES]:
+        own = next(m for m in found if m.key == key)
+        others = [(m.start, m.end) for m in found if m.key != key]
+        label = q.text[own.start : own.end]
+        out.append(Side(label[:1].lower() + label[1:], _single(_without(q.text, others), q), by="level"))
     return out
 
 

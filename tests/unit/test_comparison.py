@@ -108,3 +108,31 @@ def test_a_trend_side_asks_its_own_year_not_from_or_until_it():
     assert [s.analysis.years for s in got] == [{2021}, {2020}, {2019}]
     assert all("từ" not in s.analysis.text.split() and "đến" not in s.analysis.text.split() for s in got)
     assert all(s.analysis.profile.wants_rank for s in got)
+
+
+# --- two levels of one unit -----------------------------------------------------------------
+
+
+def test_two_levels_set_side_by_side_are_compared_level_by_level():
+    q = analyse("Số hồ sơ tiếp nhận ở cấp huyện so với cấp xã của tỉnh Sơn La?")
+    assert q.intent == "comparison" and [u.name for u in q.units] == [
+        "son_la"
+    ]  # "cấp huyện" names no district
+    got = sides(q)
+    assert [s.label for s in got] == ["cấp huyện", "cấp xã"] and [s.by for s in got] == ["level", "level"]
+    assert [s.analysis.levels for s in got] == [("district",), ("commune",)]
+    assert "cấp xã" not in got[0].analysis.text and "cấp huyện" not in got[1].analysis.text
+    # "số hồ sơ tiếp nhận" is asked as a count of dossiers received.
+    assert got[0].analysis.profile.unit == ("ho", "so") and got[0].analysis.profile.lead == ("tiep", "nhan")
+
+
+def test_each_level_side_is_led_by_its_own_clauses_figure():
+    from assistant.answering.lead import lead_figure
+
+    s = "Ở cấp huyện tiếp nhận 8.120 hồ sơ, (có 7.005 hồ sơ giải quyết đúng hạn, 3.410 hồ sơ được tiếp nhận và xử lý trực tuyến)."
+    received, online = (
+        sides(analyse(f"So sánh {what} giữa cấp huyện và cấp xã của tỉnh Sơn La"))[0].analysis
+        for what in ("số hồ sơ tiếp nhận", "số hồ sơ trực tuyến")
+    )
+    assert lead_figure(s, 0, len(s), received, set()) == "8.120"
+    assert lead_figure(s, 0, len(s), online, set()) == "3.410"
