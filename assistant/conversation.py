@@ -133,7 +133,24 @@ def _substitute_month(prev: str, rest: str) -> str | None:
     return None
 
 
+# "Còn năm trước đó?", "năm sau thì sao?", "the year before?": a year told from the previous one.
+_RELATIVE_YEAR = re.compile(
+    r"\b(?:(nam truoc(?: do)?|nam ngoai|the year before|the previous year|a year earlier|last year)|"
+    r"(nam sau(?: do)?|nam tiep theo|the year after|the next year|the following year|a year later))\b"
+)
+
+
 def _substitute_year(prev: str, rest: str) -> str | None:
+    old_years = _YEAR.findall(prev)
+    relative = _RELATIVE_YEAR.search(fold_accents(rest).lower())
+    if relative and len(old_years) == 1 and not _YEAR.search(rest):
+        # Only relative to a year the previous question names: "năm ngoái" alone is the
+        # calendar's, which the documents' dates do not tell.
+        rest = (
+            rest[: relative.start()]
+            + str(int(old_years[0]) + (-1 if relative.group(1) else 1))
+            + rest[relative.end() :]
+        )
     new, old = _YEAR.findall(rest), _YEAR.findall(prev)
     if len(new) == 1 and len(old) == 1 and new[0] != old[0]:
         return _YEAR.sub(new[0], prev)

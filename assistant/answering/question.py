@@ -142,6 +142,13 @@ _NUMBER_Q = re.compile(
     r"\b(bao nhieu|may|bao lau|ty le|phan tram|muc|how many|how much|what percentage|what share|"
     r"what proportion|what score|how fast|how long|what rate|what level|what amount|number of)\b"
 )
+# A query typed as a noun phrase, no question word: "số TTHC trực tuyến một phần ở …",
+# "so luong ho so tre han …" asks how many. Folded, "so" opens a count only before what is
+# counted ("so sanh", "so voi" open no count).
+_COUNT_OPENING = re.compile(
+    r"\s*(?:tong so|so luong|so)\s+(?:tthc|thu tuc|ho so|dvc|dvctt|dich vu|van ban|can bo|cong chuc|"
+    r"vien chuc|doanh nghiep|nguoi|don vi|xa|huyen|tinh|bo|co quan|phan anh|kien nghi)\b"
+)
 # English puts the quantity after the question word: "What score did the province get on the index?"
 _NUMBER_EN = re.compile(
     r"\bwhat\b.*\b(score|percentage|share|proportion|rate|figure|amount|total|cost|costs|fee|fees|budget|"
@@ -295,7 +302,7 @@ def question_kind(question: str) -> str:
         return "place"  # before "number": "tỉnh nào có tỷ lệ … cao nhất" asks for a province
     if _MINISTRY_Q.search(lowered):
         return "ministry"
-    if _NUMBER_Q.search(folded) or _NUMBER_EN.search(lowered):
+    if _NUMBER_Q.search(folded) or _NUMBER_EN.search(lowered) or _COUNT_OPENING.match(lowered):
         return "number"
     if _PERSON_VI.search(question) or (_PERSON_EN.search(question) and detect_language(question) == "en"):
         return "person"

@@ -76,3 +76,22 @@ def test_a_bare_year_after_a_question_without_one_asks_that_question_in_that_yea
     assert standalone("And in 2022?", _history("What share of dossiers was filed online in Son La?")) == (
         "What share of dossiers was filed online in Son La in 2022?"
     )
+
+
+def test_the_year_before_or_after_is_told_from_the_previous_questions_year():
+    prev = _history("Chỉ số cải cách hành chính năm 2021 của huyện Mường Tè là bao nhiêu điểm?")
+    assert "năm 2020" in standalone("Còn năm trước đó thì sao?", prev)
+    assert "năm 2022" in standalone("Năm sau thì sao?", prev)
+    assert "2020" in standalone("And the year before?", prev)
+    # No year asked before: "năm trước" is the calendar's, which no document date tells.
+    assert not any(
+        y in standalone("Còn năm trước?", _history(_FIRST.replace(" năm 2024", ""))) for y in ("2023", "2025")
+    )
+
+
+def test_a_query_typed_as_a_noun_phrase_asks_how_many():
+    from assistant.answering.question import question_kind
+
+    assert question_kind("so ho so tre han cua tinh son la nam 2023") == "number"
+    assert question_kind("Số lượng thủ tục trực tuyến toàn trình ở Sơn La") == "number"
+    assert question_kind("so sanh son la va lai chau") != "number"
