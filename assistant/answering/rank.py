@@ -10,7 +10,7 @@ the answer says that it ranks only those items (``prompts/extractive.*.yaml``: l
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from assistant.index.facts import figure_value
@@ -48,6 +48,12 @@ class Item:
     figure: Figure
     value: Decimal
     shown: str = ""  # the figure with the unit the item writes after it ("75 VBQPPL"), verbatim
+    # A position in a ranking ("xếp thứ 2, Malaysia 29, Thái Lan 31"): the best is the smallest.
+    position: bool = False
+
+
+# A position's word before its figure: "thứ 2", "hạng 55", "xếp 29", "No. 3", "ranked 31".
+_POSITION_BEFORE = re.compile(r"(?:thứ|hạng|xếp|No\.?|rank(?:ed)?|place)\s*$", re.IGNORECASE)
 
 
 # The unit an item writes after its figure: a word or two, no clause ("75 VBQPPL", "38 Văn bản").
@@ -63,9 +69,18 @@ def _shown(sentence: str, fig: Figure, b: int) -> str:
     return sentence[fig.start : m.end(1)] if m else fig.text
 
 
+_POSITION_LINK = re.compile(
+    r"\s*(?:(?:đứng|xếp|xếp hạng|được xếp|ranked?)\s*)?(?:thứ|hạng|No\.?)?\s*$", re.IGNORECASE
+)
+_CONNECTIVE = re.compile(r"^\s*(?:trong khi|còn|while|whereas)\s+", re.IGNORECASE)
+
+
 def _label(piece: str, fig: Figure, offset: int) -> str:
     before = piece[: fig.start - offset]
     before = _LINK_AFTER.sub("", before)
+    # "trong khi Singapore xếp thứ 2": the position's words and a clause's connective are no name.
+    before = _POSITION_LINK.sub("", before)
+    before = _CONNECTIVE.sub("", before)
     if ":" in before or re.search(r"\b(?:gồm|như|including)\b", before, re.IGNORECASE):
         before = _LEAD_IN.sub("", before)
     label = " ".join(before.strip(" \t\n*()[]:–-.").split())
@@ -137,14 +152,20 @@ def enumerated(sentence: str) -> list[Item]:
             runs[-1].append(item)
         else:
             runs.append([item])
-    return next((r for r in runs if len(r) >= MIN_ITEMS), [])
+    run = next((r for r in runs if len(r) >= MIN_ITEMS), [])
+    # One item said to be a position makes the list one of positions: the rest are written
+    # bare after the first ("Singapore xếp thứ 2, Malaysia 29, Thái Lan 31").
+    if any(_POSITION_BEFORE.search(sentence[max(0, i.figure.start - 10) : i.figure.start]) for i in run):
+        run = [replace(i, position=True) for i in run]
+    return run
 
 
 def extreme(items: list[Item], direction: str) -> Item | None:
     """The highest ("high") or lowest ("low") item; None on a tie, where naming one is a guess."""
     if len(items) < MIN_ITEMS:
         return None
-    ordered = sorted(items, key=lambda i: i.value, reverse=direction == "high")
+    # The highest position is the smallest number ("thứ 2" is above "thứ 31").
+    ordered = sorted(items, key=lambda i: i.value, reverse=(direction == "high") != items[0].position)
     if ordered[0].value == ordered[1].value:
         return None
     return ordered[0]

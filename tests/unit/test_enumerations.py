@@ -201,3 +201,15 @@ def test_the_year_a_figure_is_compared_with_is_not_its_own():
     # An aside with another year's own figure is a comparison; a year alone in brackets labels.
     assert _subject_years("Tỉnh xếp thứ 4 (năm 2021 xếp thứ 9) và tăng 5 bậc.") == set()
     assert _subject_years("Chỉ số của tỉnh (năm 2022) đạt 88,1%.") == {"2022"}
+
+
+def test_a_list_of_positions_ranks_the_smallest_number_highest():
+    from assistant.answering.rank import enumerated, extreme
+
+    s = "Theo bảng xếp hạng năm 2023, tỉnh Sơn La đứng thứ 12, tỉnh Lai Châu 27, tỉnh Điện Biên 40."
+    items = enumerated(s)
+    assert [i.label for i in items] == ["tỉnh Sơn La", "tỉnh Lai Châu", "tỉnh Điện Biên"]
+    assert all(i.position for i in items)
+    assert extreme(items, "high").label == "tỉnh Sơn La" and extreme(items, "low").label == "tỉnh Điện Biên"
+    rates = enumerated("Tỷ lệ hồ sơ trực tuyến: Sơn La đạt 59%, Lai Châu 45%, Điện Biên 38%.")
+    assert not any(i.position for i in rates) and extreme(rates, "high").label == "Sơn La"
