@@ -222,6 +222,9 @@ def _bracket_figure(sentence: str, m: _Mentions, start: int, at: int) -> bool:
 _YEAR_JOIN = re.compile(r"\s*(?:,|và|va|and|&)\s*(?:năm\s+|nam\s+)?", re.IGNORECASE)
 
 
+_POSITION = re.compile(r"(?:thứ|hạng)\s*$", re.IGNORECASE)
+
+
 def _year_list(sentence: str, periods, period) -> tuple[int, ...]:
     """The years listed with ``period`` (a year, no month), itself included; () when alone."""
     if not period or period[2] is not None:
@@ -283,6 +286,15 @@ def slots_of(sentence: str, fig: Figure, lead_in: str = "") -> Slots:
         prev_stop = prev_end
     before = _last_before(m.metrics, fig.start)
     metric = following[0] if following else (before if before and before[0] > prev_stop else None)
+    if (
+        metric is None
+        and before
+        and _POSITION.search(sentence, max(0, fig.start - 12), fig.start)
+        and ";" not in sentence[before[0] : fig.start]
+    ):
+        # "chỉ số CCHC đạt 86,1 đứng thứ 6", "SIPAS đạt 97%, xếp thứ 3": a position ranks by the
+        # measure its clause opened with, whatever figure stands between.
+        metric = before
     if fig.percent and any(
         abs(v - r) < Decimal("0.06") for v in readings(fig.text.rstrip("% ")) for r in m.score_ratios
     ):

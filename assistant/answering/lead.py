@@ -10,7 +10,7 @@ from assistant.answering.agreement import agreement, same_unit, slots_of, specif
 from assistant.answering.analysis import QuestionAnalysis
 from assistant.answering.figures import answer_fit, figure_fits
 from assistant.index.facets import metrics_in
-from assistant.index.figures import Figure
+from assistant.index.figures import DATE, Figure
 from assistant.index.glossary import expansions
 from assistant.index.keywords import tokenize
 from assistant.index.textnorm import fold_accents
@@ -64,6 +64,8 @@ def _whole_range(sentence: str, f: Figure) -> str:
 
 
 _SCORE_WORDS = {"diem", "point", "points", "score"}
+_MONEY_WORDS = {"tien", "kinh", "money"}
+_CURRENCY_AFTER = re.compile(r"\s*(?:đồng|VNĐ|VND|USD|đ\b|dong\b)", re.IGNORECASE)
 _POSITION_BEFORE = re.compile(r"(?:thứ|hạng|top|No\.?|rank(?:ed)?)\s*$", re.IGNORECASE)
 
 
@@ -125,6 +127,13 @@ def lead_figure(
             return None  # the sentence never names what the question measures
         # Named before it, the measure leads only with a figure stated of the unit asked.
         implicit = True
+    if prof.kind == "date":
+        # "có hiệu lực từ ngày nào": the one date the sentence states that the question does not.
+        dates = list(
+            dict.fromkeys(m.group(0) for m in DATE.finditer(sentence, a, b) if m.group(0) not in q.text)
+        )
+        full = [d for d in dates if re.fullmatch(r"\d{1,2}\s?[/.-]\s?\d{1,2}\s?[/.-]\s?\d{2,4}", d)]
+        return full[0] if len(full) == 1 and len(dates) == 1 else None
     if prof.kind != "number":
         found, fit = answer_fit(prof, sentence[a:b], asked)
         uniq = list(dict.fromkeys(f.text for f in found))
@@ -136,7 +145,10 @@ def lead_figure(
         # "bao nhiêu hồ sơ": a figure that counts something else is not the answer. A score
         # is often written without its "điểm" ("chỉ số CCHC đạt 88,4, xếp thứ 5"): for a
         # score, a bare figure that is no position and no percentage still fits.
-        if prof.unit[0] in _SCORE_WORDS:
+        if prof.unit[0] in _MONEY_WORDS:
+            # "bao nhiêu tiền": an amount of money, whatever noun the question counts it in.
+            fits = [(f, fit) for f, fit in fits if not f.percent and _CURRENCY_AFTER.match(sentence, f.end)]
+        elif prof.unit[0] in _SCORE_WORDS:
             fits = [
                 (f, fit)
                 for f, fit in fits

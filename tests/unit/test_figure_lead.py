@@ -216,3 +216,22 @@ def test_a_score_written_without_its_unit_leads_and_a_count_beside_it_does_not()
     s = "Năm 2022, huyện Mường Lát có 21 xã được đánh giá, chỉ số CCHC đạt 88,42."
     assert _lead(q, s) == "88,42"
     assert _lead(q, "Năm 2022, chỉ số CCHC của huyện Mường Lát có 9 tiêu chí thành phần.") is None
+
+
+def test_a_position_ranks_by_the_measure_its_clause_opened_with():
+    s = "Năm 2023, chỉ số CCHC của huyện Mường Lát đạt 86,1 đứng thứ 6 toàn tỉnh; chỉ số SIPAS đạt 97%, xếp thứ 3/27."
+    assert _lead("Năm 2023 huyện Mường Lát xếp thứ mấy về chỉ số CCHC?", s) == "thứ 6"
+    assert _lead("Năm 2023 chỉ số SIPAS của huyện Mường Lát xếp thứ mấy?", s) == "thứ 3"
+
+
+def test_a_date_question_is_led_by_the_one_full_date_the_sentence_adds():
+    q = "Thông tư 05/2024 có hiệu lực từ ngày nào?"
+    assert _lead(q, "Thông tư này có hiệu lực thi hành từ ngày 01/9/2024.") == "01/9/2024"
+    assert _lead(q, "Thông tư ban hành ngày 15/7/2024, có hiệu lực từ ngày 01/9/2024.") is None  # two dates
+    assert _lead("Bao giờ tỉnh khai trương trung tâm?", "Trung tâm đi vào hoạt động từ tháng 6.") is None
+
+
+def test_an_amount_of_money_asked_is_led_by_a_figure_in_a_currency():
+    q = "Mức phụ cấp cho công chức một cửa là bao nhiêu tiền mỗi tháng?"
+    s = "Công chức làm việc tại bộ phận một cửa có 12 người, được hưởng phụ cấp 1,5 triệu đồng/tháng."
+    assert _lead(q, s) == "1,5 triệu"
