@@ -293,6 +293,12 @@ def load_bytes(
         yield exc
 
 
+# A folder's own notes (its README, the attribution of its sources, its licence) describe the
+# documents, they are not one: indexed, "SOURCES.md" repeats every title and wins keyword search
+# for title-like questions. Named explicitly, such a file is still ingested.
+_FOLDER_NOTES = re.compile(r"(?i)^(?:readme|sources|license|licence|changelog|contributing)(?:\.[a-z]+)?$")
+
+
 def iter_paths(paths: list[Path]) -> Iterator[Path | LoadError]:
     for root in paths:
         if not root.exists():
@@ -300,7 +306,7 @@ def iter_paths(paths: list[Path]) -> Iterator[Path | LoadError]:
         elif root.is_dir():
             for p in sorted(root.rglob("*")):
                 if (p.is_file() and p.suffix.lower() in SUPPORTED and not p.name.startswith(".")
-                        and not p.name.endswith(SIDECAR_SUFFIX)):
+                        and not p.name.endswith(SIDECAR_SUFFIX) and not _FOLDER_NOTES.match(p.name)):
                     yield p
         elif root.suffix.lower() in SUPPORTED:
             yield root

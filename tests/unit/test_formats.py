@@ -73,3 +73,13 @@ def test_pdf_and_docx_figures_are_answered_with_citations(tmp_path, embed_cache_
     assert "Điện Biên" in table.citations[0].quote and "Lai Châu" not in table.citations[0].quote
     report = service.ask("Lào Cai giải quyết đúng hạn bao nhiêu phần trăm hồ sơ trong quý III năm 2024?")
     assert report.answerable and "97,68%" in report.answer
+
+
+def test_a_folders_own_notes_are_not_documents_unless_named(tmp_path):
+    from ingest.loaders import iter_paths
+
+    (tmp_path / "bao-cao-quy-1.md").write_text("Báo cáo quý I: tỉnh tiếp nhận 1.200 hồ sơ.", encoding="utf-8")
+    (tmp_path / "SOURCES.md").write_text("| Tiêu đề | URL |\n|---|---|\n| Báo cáo quý I | https://x |", encoding="utf-8")
+    (tmp_path / "README.md").write_text("Thư mục báo cáo.", encoding="utf-8")
+    assert [p.name for p in iter_paths([tmp_path])] == ["bao-cao-quy-1.md"]
+    assert [p.name for p in iter_paths([tmp_path / "SOURCES.md"])] == ["SOURCES.md"]
