@@ -29,6 +29,11 @@ _DOC_REF = re.compile(
 _RANK_BEFORE = re.compile(r"(?:thứ|hạng|vị trí|xếp|top|rank(?:ed)?|No\.?)\s*(?:thứ\s*)?$", re.IGNORECASE)
 
 
+# "gấp 3,5 lần", "3 times higher": a multiple of another figure.
+_TIMES_BEFORE = re.compile(r"\b(?:gấp|gap)\s*(?:khoảng|hơn|gần)?\s*$", re.IGNORECASE)
+_TIMES_AFTER = re.compile(r"\s*(?:lần\b|times\b|-fold\b)", re.IGNORECASE)
+
+
 def figure_fits(prof: QuestionProfile, text: str, asked: set[Decimal]) -> list[tuple[Figure, float]]:
     """Each candidate figure of a number question with how well its form fits: a rate for a
     rate question, the counted noun after it, the question's verb before it, exact over bounds."""
@@ -46,6 +51,12 @@ def figure_fits(prof: QuestionProfile, text: str, asked: set[Decimal]) -> list[t
         if prof.wants_rank:
             # "đứng thứ 3", "xếp hạng 5/63": a position; a score beside it is not the answer.
             fit = 0.3 if _RANK_BEFORE.search(text[max(0, f.start - 16) : f.start]) else -0.2
+        elif _RANK_BEFORE.search(text[max(0, f.start - 16) : f.start]) and not f.percent:
+            fit = 0.0  # a position ("đứng thứ 1") where a quantity was asked: the wrong form
+        elif not prof.asks_multiple and (
+            _TIMES_BEFORE.search(text[max(0, f.start - 12) : f.start]) or _TIMES_AFTER.match(text, f.end)
+        ):
+            fit = 0.0  # a multiple ("cao gấp 3,5 lần") is no quantity of what was asked
         elif prof.wants_percent:
             fit = 0.3 if f.percent else 0.1
         elif f.percent:

@@ -145,7 +145,7 @@ _NUMBER_Q = re.compile(
 # A query typed as a noun phrase, no question word: "số TTHC trực tuyến một phần ở …",
 # "so luong ho so tre han …" asks how many. Folded, "so" opens a count only before what is
 # counted ("so sanh", "so voi" open no count).
-_COUNT_OPENING = re.compile(
+COUNT_OPENING = re.compile(
     r"\s*(?:tong so|so luong|so)\s+(?:tthc|thu tuc|ho so|dvc|dvctt|dich vu|van ban|can bo|cong chuc|"
     r"vien chuc|doanh nghiep|nguoi|don vi|xa|huyen|tinh|bo|co quan|phan anh|kien nghi)\b"
 )
@@ -165,9 +165,10 @@ _HIGH = re.compile(
     r"nhieu (?:\w+ ){0,6}nhat|highest|top|best|largest|ranked first|came first|first place|number one|topped)\b"
 )
 _RANK_Q = re.compile(
-    r"\b(?:thu may|hang may|thu hang|xep thu (?:may|bao nhieu)|xep hang (?:thu )?(?:may|bao nhieu)|vi tri (?:thu )?(?:may|bao nhieu)|"
+    r"\b(?:thu may|hang may|thu hang|(?:xep|dung) thu (?:may|bao nhieu)|hang bao nhieu|xep hang (?:thu )?(?:may|bao nhieu)|vi tri (?:thu )?(?:may|bao nhieu)|"
     r"what rank|which rank|what position|which place|ranked where|where did .* rank)\b"
 )
+_MULTIPLE_Q = re.compile(r"\b(?:gap (?:bao nhieu|may) lan|bao nhieu lan|may lan|how many times)\b")
 PERCENT_Q = re.compile(r"\b(phan tram|ty le|percentage|share|proportion|percent|rate)\b|%")
 _DATE_Q = re.compile(
     r"\b(khi nao|bao gio|ngay nao|thoi diem nao|thoi gian nao|thang nao|nam nao|tu ngay|hieu luc tu|"
@@ -212,6 +213,7 @@ class QuestionProfile:
     rough: bool = False  # asks for an approximate figure ("khoảng bao nhiêu", "about how many")
     direction: str | None = None  # a ranking's "high" or "low" end ("cao nhất", "bottom")
     wants_rank: bool = False  # "đứng thứ mấy", "what rank": a position, not a score
+    asks_multiple: bool = False  # "gấp bao nhiêu lần", "how many times": a multiple
     ranked_count: tuple[str, ...] = ()  # what a ranking counts: "văn bản" in "nhiều văn bản nhất" (folded)
     also_number: bool = False  # a "which" question that asks its figure too ("…, với kết quả bao nhiêu?")
 
@@ -302,7 +304,7 @@ def question_kind(question: str) -> str:
         return "place"  # before "number": "tỉnh nào có tỷ lệ … cao nhất" asks for a province
     if _MINISTRY_Q.search(lowered):
         return "ministry"
-    if _NUMBER_Q.search(folded) or _NUMBER_EN.search(lowered) or _COUNT_OPENING.match(lowered):
+    if _NUMBER_Q.search(folded) or _NUMBER_EN.search(lowered) or COUNT_OPENING.match(lowered):
         return "number"
     if _PERSON_VI.search(question) or (_PERSON_EN.search(question) and detect_language(question) == "en"):
         return "person"
@@ -353,6 +355,7 @@ def profile(question: str) -> QuestionProfile:
         rough=bool(_ROUGH_Q.search(folded.lower())),
         direction=ranking_direction(question),
         wants_rank=bool(_RANK_Q.search(folded.lower())),
+        asks_multiple=bool(_MULTIPLE_Q.search(folded.lower())),
         ranked_count=ranked_count(folded),
         also_number=kind in ("place", "ministry") and bool(_HOW_MUCH.search(folded.lower())),
     )

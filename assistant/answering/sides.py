@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from dataclasses import replace as dc_replace
 
 from assistant.answering.analysis import QuestionAnalysis, UnitRef, analyse
-from assistant.answering.question import PERCENT_Q, fold_question
+from assistant.answering.question import COUNT_OPENING, PERCENT_Q, fold_question
 from assistant.index.facets import Period, levels_in
 from assistant.index.figures import figures
 from assistant.index.gazetteer import name_patterns, predecessors
@@ -69,15 +69,17 @@ def _year_spans(text: str, years: set[int]) -> list[tuple[int, int]]:
 
 
 _ASKS_COUNT = re.compile(r"\b(?:bao nhieu|may|how many|how much)\b")
-_NUMBER_OF = re.compile(r"(?<!\w)(?:[Tt]ổng )?[Ss]ố(?: lượng)? (?=\w)")
+_NUMBER_OF = re.compile(r"^\s*(?:[Tt]ổng )?[Ss]ố(?: lượng)? (?=\w)")
 
 
 def _single(text: str, q: QuestionAnalysis) -> QuestionAnalysis:
     """One side as a single-figure question: a comparison or trend asks for figures even
     when it says "so sánh" or "thay đổi thế nào" instead of "bao nhiêu"."""
     text = _without_comparison_words(text) or text
-    if not _ASKS_COUNT.search(fold_accents(text).lower()):
-        # "số hồ sơ tiếp nhận cấp huyện" is "bao nhiêu hồ sơ tiếp nhận cấp huyện": what is counted.
+    folded = fold_accents(text).lower()
+    if not _ASKS_COUNT.search(folded) and COUNT_OPENING.match(folded):
+        # "số hồ sơ tiếp nhận cấp huyện" is "bao nhiêu hồ sơ tiếp nhận cấp huyện": what is
+        # counted opens the side ("kinh tế số" is no count).
         text = _NUMBER_OF.sub("bao nhiêu ", text, count=1)
     sub = analyse(text, language=q.language)
     prof = sub.profile

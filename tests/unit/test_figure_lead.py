@@ -235,3 +235,17 @@ def test_an_amount_of_money_asked_is_led_by_a_figure_in_a_currency():
     q = "Mức phụ cấp cho công chức một cửa là bao nhiêu tiền mỗi tháng?"
     s = "Công chức làm việc tại bộ phận một cửa có 12 người, được hưởng phụ cấp 1,5 triệu đồng/tháng."
     assert _lead(q, s) == "1,5 triệu"
+
+
+def test_a_position_or_a_multiple_answers_only_where_one_is_asked():
+    s = "Năm 2023, chỉ số chuyển đổi số của tỉnh Sơn La tăng 12%, đứng thứ 4 khu vực, cao gấp 2,5 lần bình quân."
+    assert _lead("Năm 2023 chỉ số chuyển đổi số của tỉnh Sơn La tăng bao nhiêu?", s) == "12%"
+    assert _lead("Năm 2023 tỉnh Sơn La đứng thứ bao nhiêu khu vực về chỉ số chuyển đổi số?", s) == "thứ 4"
+    assert _lead("Năm 2023 chỉ số chuyển đổi số của tỉnh Sơn La tăng gấp mấy lần bình quân?", s) == "2,5"
+
+
+def test_a_side_opening_on_a_count_is_asked_as_one_and_a_name_ending_in_so_is_not():
+    from assistant.answering.sides import sides
+
+    got = sides(analyse("Chỉ số kinh tế số của tỉnh Sơn La năm 2022 và 2023 thay đổi thế nào?"))
+    assert all("kinh tế số" in s.analysis.text and "bao nhiêu" not in s.analysis.text for s in got)
