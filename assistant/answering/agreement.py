@@ -24,6 +24,7 @@ from assistant.answering.analysis import (
     _NOT_NAMES,
     QuestionAnalysis,
 )
+from assistant.answering.weights import WEIGHTS as W
 from assistant.index.facets import kind_of, levels_in, metrics, metrics_in
 from assistant.index.figures import Figure, figures
 from assistant.index.gazetteer import name_patterns
@@ -31,12 +32,7 @@ from assistant.index.numbers import readings
 from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics, normalize_tone_marks
 from assistant.index.units import MINISTRY
 
-# Weights of the agreement score (measured on reform_compose_dev, a dev set: see README).
-AGREE = 1.0  # a slot the figure states as asked
-CONTRADICT = -2.0  # a slot the figure states otherwise: another level, unit, year, kind
-METRIC_CONTRADICT = -1.0  # the metric lexicon is coarser than the other slots
-UNSAID_TARGET = -0.5  # a target was asked; the figure's clause does not say it is one
-UNASKED_TARGET = -0.5  # a result (or nothing) was asked; the figure is a target  # a target was asked; the figure's clause does not say it is one
+# The agreement score's weights are in ``weights.py`` (``W.agree``, ``W.contradict``, …).
 # Metrics too generic to contradict anything ("hồ sơ", "thủ tục" are in most sentences).
 _TOP = {"province", "ministry"}
 GENERIC_METRICS = {"dossiers", "procedures", "staff"}
@@ -333,9 +329,9 @@ def agreement(slots: Slots, q: QuestionAnalysis) -> Verdict:
     score, contradictions = 0.0, 0
     if q.levels and slots.level:
         if slots.level in q.levels:
-            score += AGREE
+            score += W.agree
         else:
-            score += CONTRADICT
+            score += W.contradict
             contradictions += 1
     if slots.unit and q.units:
         # Another unit's figure: another province or ministry (a province's figure does not
@@ -343,34 +339,34 @@ def agreement(slots: Slots, q: QuestionAnalysis) -> Verdict:
         # it, and a "which district" question is answered by one: neither is a contradiction.
         level = slots.unit[0]
         if any(u.level == level and same_unit(u.name, slots.unit[1]) for u in q.units):
-            score += AGREE
+            score += W.agree
         elif any(u.level == level or (u.level in _TOP and level in _TOP) for u in q.units):
-            score += CONTRADICT
+            score += W.contradict
             contradictions += 1
     if q.years and slots.year:
         if slots.year in q.years or set(slots.years) & set(q.years):
-            score += AGREE
+            score += W.agree
             if q.months and slots.month and (slots.year, slots.month) not in q.months:
-                score += CONTRADICT
+                score += W.contradict
                 contradictions += 1
         else:
-            score += CONTRADICT
+            score += W.contradict
             contradictions += 1
     specific = specific_metrics(q)
     if slots.metric == SCORE_RATIO and specific and not any(metrics()[m].unit == "điểm" for m in specific):
         # A share of procedures or dossiers was asked; this rate is an index score's ratio.
-        score += CONTRADICT
+        score += W.contradict
         contradictions += 1
     elif specific and slots.metric and slots.metric not in GENERIC_METRICS:
-        score += AGREE if slots.metric in specific else METRIC_CONTRADICT
+        score += W.agree if slots.metric in specific else W.metric_contradict
     hard = contradictions
     if q.wants == "target":
-        score += AGREE if slots.kind == "target" else UNSAID_TARGET
+        score += W.agree if slots.kind == "target" else W.unsaid_target
     elif slots.kind == "target":
         # Not asked for a target: a plan or requirement is not what was achieved. Never the
         # headline, but the sentence is only mildly discounted (a result asked "đã đạt" where
         # only a target is stated is declined: ``decline.py``).
-        score += UNASKED_TARGET
+        score += W.unasked_target
         contradictions += 1
     return Verdict(score, contradictions, hard)
 

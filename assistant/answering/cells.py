@@ -38,9 +38,7 @@ MIN_NAME_WORDS = 3  # a name the question holds whole
 MIN_SHARED_NAME_WORDS = 6  # a name the question holds most of
 # Part of the question's weight the column header must cover for a cell to answer.
 MIN_HEADER_SHARE = 0.15
-# A cell is read only from a cell of a table the question's words name: its coverage gets this
-# on top, so that the garbled "sentences" of the same flattened table never beat it.
-CELL_BONUS = 0.3
+# A cell is read only from a cell of a table the question's words name (its bonus: ``W.cell_bonus``).
 # A ranking read from a table lists at most this many of its rows; DEFAULT_RANKED_ROWS where
 # the question asks for no number ("tỉnh nào cao nhất" shows the top five for context).
 MAX_RANKED_ROWS = 10

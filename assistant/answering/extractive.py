@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from assistant.answering.agreement import list_lead_in, plan_lead_in, specific_metrics
 from assistant.answering.analysis import QuestionAnalysis
-from assistant.answering.cells import CELL_BONUS, TABLE_HINT, CellAnswer, cell_answers
+from assistant.answering.cells import TABLE_HINT, CellAnswer, cell_answers
 from assistant.answering.figures import answer_fit
 from assistant.answering.lead import expanded_tokens as _expanded_tokens
 from assistant.answering.lead import lead_figure, sentence_agreement
@@ -43,6 +43,7 @@ from assistant.answering.question import (
 )
 from assistant.answering.rank import enumerated, extreme
 from assistant.answering.slots import names_the_slot
+from assistant.answering.weights import WEIGHTS as W
 from assistant.index.embeddings import IndexEmbeddings
 from assistant.index.facets import levels_in, metrics_in
 from assistant.index.figures import figures
@@ -55,32 +56,8 @@ from assistant.index.tables import Cell, Row, table_rows
 from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics
 from assistant.retrieval import Hit
 
-CONTEXT_WEIGHT = 0.8
-# A question that names a level of government ("cấp xã"), against a passage that never names
-# it (as the year rule below: a slot the passage does not state is weaker, not wrong).
-LEVEL_UNSTATED_FACTOR = 0.8
-LEVEL_OTHER_FACTOR = 0.6  # as another year's (below): the sentence names a level, not the one asked
-# A question about one measure ("tỷ lệ TTHC trực tuyến toàn trình") against a sentence that
-# names none of the measures it asks (an index score "đạt 7,5/12 điểm, tỷ lệ 62,5%" read
-# after a paragraph that does): as an unstated level, weaker, not wrong.
-METRIC_UNSTATED_FACTOR = 0.8
-# A sentence whose every figure contradicts the question (another level, unit or period)
-# keeps this share of its coverage; one whose figures are targets where a result was asked,
-# TARGET_FACTOR. Agreement is a filter, not a bonus: a bonus per agreeing slot (0.05, 0.1)
-# cost reform_dev three English questions and gained nothing on reform_compose_dev (dev sets).
-DISAGREE_FACTOR = 0.5
-TARGET_FACTOR = 0.85
-# "Bộ nào xếp cuối, với kết quả bao nhiêu?" asks a name and a figure: a sentence that names
-# without a figure answers half of it (as another year's figure: weaker, not wrong).
-NO_FIGURE_FACTOR = 0.6
-# What a sentence that enumerates (two separators or more) gains for a list question.
-LIST_BONUS = 0.1
-# What a sentence gains for a "which is highest/lowest" question when it names that end of
-# the ranking ("xếp cuối bảng") or lists items with a figure each that can be ranked.
-RANK_BONUS = 0.1
-# What a sentence gains for a "how did it change" or "compare" question when it states a change: two
-# figures or more, and two years or a change phrase ("tăng từ 81,54% lên 89,21%").
-TREND_BONUS = 0.1
+# The weights that score a sentence live in ``weights.py`` (``W``).
+# A change stated: two figures or more, and two years or a change phrase ("tăng từ 81,54% lên 89,21%").
 _CHANGE = re.compile(
     r"\b(?:tăng|giảm|tụt|lên|xuống|so với|so cùng kỳ|từ .{1,60}? (?:lên|xuống|còn)|increased?|decreased?|"
     r"rose|fell|dropped|up from|down from|from .{1,60}? to)\b",
@@ -89,15 +66,10 @@ _CHANGE = re.compile(
 # How much of the passage before a sentence may name the measure it leaves implicit
 # ("Chỉ số CCHC năm 2014 … Năm 2014, có 5 bộ đạt chỉ số trên 80%").
 METRIC_CONTEXT_CHARS = 400
-SEMANTIC_WEIGHT = 3.0
-CROSS_LINGUAL_SUPPORT = 0.6
 MAX_QUOTE_CHARS = 360
 # How far down the ranked sentences an answer about the unit and period asked is looked for
 # when the best one is about another (``select(accept=…)``).
 ACCEPT_CANDIDATES = 10
-# A follow-up's passage keeps this much less of its coverage for each share of the phrases the
-# user just typed that it lacks (all missing: 0.3 left).
-FOCUS_MISSING_COST = 0.7
 # Questions answered by several figures or items together.
 # A "sentence" holding this many one-cell-a-line separators is a flattened table, not prose.
 FLATTENED_CELLS = 3
@@ -187,7 +159,6 @@ def named_entities(question: str) -> list[set[str]]:
 # số 1291/QĐ-BNV"): the answer is in that document, or in one that cites it.
 _DOC_SYMBOL = re.compile(r"(?<![\w/])(\d{1,5}/(?:\d{4}/)?[A-ZĐ][A-ZĐa-zđ0-9]*(?:-[A-ZĐ][A-ZĐa-zđ0-9]*)*)")
 # What a passage keeps of its coverage when its document never names the one the question cites.
-OTHER_DOCUMENT_FACTOR = 0.5
 
 
 def _symbols(text: str) -> set[str]:
@@ -224,7 +195,7 @@ def _cell_evidence(
     _, fit = (None, 0.0) if a.ranked else answer_fit(prof, f"{a.value.header}: {a.figure}", asked)
     if fit < 0:
         return None
-    score = a.coverage + fit + CELL_BONUS + 0.05 / rank
+    score = a.coverage + fit + W.cell_bonus + W.rank_order / rank
     ev = _row_evidence(chunk, rank, text, a.name, a.value, a.figure, score, a.coverage)
     ev.ranked_cell = a.ranked
     if a.order:
@@ -302,7 +273,7 @@ class ExtractiveAnswerer:
             if t in own:
                 got += weights[t]
             elif t in context:
-                got += CONTEXT_WEIGHT * weights[t]
+                got += W.context * weights[t]
         return got / total
 
     def _trim(
@@ -385,7 +356,7 @@ class ExtractiveAnswerer:
         question, those that name the end asked for or list items with a figure each before
         those that only introduce the ranking. The rest keep their order behind them."""
         prof = q.profile
-        bar = self.min_support * (CROSS_LINGUAL_SUPPORT if prof.language == "en" else 1.0)
+        bar = self.min_support * (W.cross_lingual_support if prof.language == "en" else 1.0)
 
         def answers(e: Evidence) -> bool:
             text = e.chunk.text
@@ -415,7 +386,7 @@ class ExtractiveAnswerer:
         q = self.embedder.embed_queries([question])[0]
         vecs = self.embedder.embed_passages([e.quote for e in head])
         for e, sim in zip(head, vecs @ q):
-            e.score += SEMANTIC_WEIGHT * float(sim)
+            e.score += W.semantic * float(sim)
         head.sort(key=lambda e: -e.score)
         return head + tail
 
@@ -468,13 +439,13 @@ class ExtractiveAnswerer:
             )
             # Text that names provinces, none of them the one asked about, is about
             # somewhere else ("Bắc Kạn" is not answered by a Thái Nguyên report).
-            place_factor = 0.5 if wanted_units and named and not wanted_units & named else 1.0
+            place_factor = W.other_place if wanted_units and named and not wanted_units & named else 1.0
             plan = plan_lead_in(chunk.title)
             document_factor = 1.0
             if cited and not cited & _symbols(
                 f"{chunk.title}\n{self._text(chunk.doc_id, texts) or chunk.text}"
             ):
-                document_factor = OTHER_DOCUMENT_FACTOR  # the question cites another document
+                document_factor = W.other_document  # the question cites another document
             place_factor *= document_factor
             cells_found = False
             if TABLE_HINT.search(chunk.text):
@@ -521,10 +492,10 @@ class ExtractiveAnswerer:
                     and _LOCAL_UNIT.search(sentence)
                     and not _NATIONAL.search(fold_accents(sentence).lower())
                 ):
-                    factor *= 0.5  # a local figure for a national question
+                    factor *= W.local_for_national  # a local figure for a national question
                 said = ranking_direction(sentence) if prof.direction else None
                 if said not in (None, prof.direction):
-                    factor *= 0.5  # the top of the ranking, asked about its bottom (or the reverse)
+                    factor *= W.other_end  # the top of the ranking, asked about its bottom (or the reverse)
                 own_years = _subject_years(sentence)
                 window_years = own_years or _subject_years(f"{chunk.title} {before}")
                 if asked_years and not window_years and not chunk.published:
@@ -532,18 +503,18 @@ class ExtractiveAnswerer:
                     # a SIPAS 2015 article does not answer a question about SIPAS 2023.
                     window_years = self._document(chunk.doc_id, "years", documents, texts)
                 if asked_years and window_years and not asked_years & window_years:
-                    factor *= 0.6  # the question asks about another year
+                    factor *= W.other_year  # the question asks about another year
                 elif asked_years and not window_years and not asked_years & published_years:
-                    factor *= 0.8  # the question pins a year this passage never states
+                    factor *= W.year_unstated  # the question pins a year this passage never states
                 own_levels = {m.key for m in levels_in(sentence)} - {"all"}
                 if q.levels and own_levels and not own_levels & set(q.levels):
-                    factor *= LEVEL_OTHER_FACTOR  # "cấp huyện" asked; the sentence is about "khối các sở"
+                    factor *= W.level_other  # "cấp huyện" asked; the sentence is about "khối các sở"
                 elif q.levels and not {m.key for m in levels_in(f"{before} {sentence}")} & set(q.levels):
-                    factor *= LEVEL_UNSTATED_FACTOR  # "cấp xã" asked; the passage names no such level
+                    factor *= W.level_unstated  # "cấp xã" asked; the passage names no such level
                 metric_factor = 1.0
                 if asked_metrics and not {m.key for m in metrics_in(sentence)} & asked_metrics:
                     # Its figure may be of the kind asked (a percentage), not of the measure.
-                    metric_factor = METRIC_UNSTATED_FACTOR
+                    metric_factor = W.metric_unstated
                 factor *= metric_factor
                 missing = [e for e in entities if not e <= (own | context)]
                 if missing:
@@ -555,33 +526,33 @@ class ExtractiveAnswerer:
                     # Nor does the name weigh as absent from the passage's coverage: a portal's
                     # "Ở cấp xã tiếp nhận …" is about the province its article named above.
                     context = context | {t for t, e in name_terms.items() if e <= whole}
-                factor *= 0.6 ** len(missing)
+                factor *= W.missing_name ** len(missing)
                 if focus:
                     # What the follow-up itself asks about must be there; the share missing
                     # counts, not the number (a long follow-up has many phrases).
-                    factor *= 1 - FOCUS_MISSING_COST * len(focus - own - context) / len(focus)
+                    factor *= 1 - W.focus_missing_cost * len(focus - own - context) / len(focus)
                 if prof.also_number and not figures(sentence):
-                    factor *= NO_FIGURE_FACTOR
+                    factor *= W.no_figure
                 if agree is not None and agree <= -1:
-                    factor *= DISAGREE_FACTOR  # every figure it states is about something else
+                    factor *= W.disagree  # every figure it states is about something else
                 elif agree is not None and agree < 0:
-                    factor *= TARGET_FACTOR  # its figures are targets, a result was asked
+                    factor *= W.target  # its figures are targets, a result was asked
                 cov = self._coverage(terms, weights, own, context) * factor
                 bonus = 0.0
                 if q.intent == "list" and len(ITEM_SEP.findall(sentence)) >= 2:
-                    bonus += LIST_BONUS  # an enumeration answers "những … nào", a count of it does not
+                    bonus += W.list_bonus  # an enumeration answers "những … nào", a count of it does not
                 if (
                     q.intent == "list"
                     and i + 1 < len(spans)
                     and opens_enumeration(sentence, chunk.text[spans[i + 1].start : spans[i + 1].end])
                 ):
-                    bonus += LIST_BONUS  # it opens a list the next statements go on with ("Thứ hai là …")
+                    bonus += W.list_bonus  # it opens a list the next statements go on with ("Thứ hai là …")
                 if (
                     q.intent in ("trend", "comparison")
                     and len(figures(sentence)) >= 2
                     and (len(_years(sentence)) >= 2 or _CHANGE.search(sentence))
                 ):
-                    bonus += TREND_BONUS
+                    bonus += W.trend_bonus
                 if (
                     q.intent == "ranking"
                     and prof.direction
@@ -592,13 +563,13 @@ class ExtractiveAnswerer:
                     )
                 ):
                     # Only among passages that answer at all: a list elsewhere is no ranking of this.
-                    bonus += RANK_BONUS
+                    bonus += W.rank_bonus
                 scored.append(
                     Evidence(
                         chunk,
                         rank,
                         span,
-                        score=cov + fit * metric_factor + bonus + 0.05 / rank,
+                        score=cov + fit * metric_factor + bonus + W.rank_order / rank,
                         coverage=cov,
                         agree=agree,
                     )
@@ -626,7 +597,7 @@ class ExtractiveAnswerer:
             scored = self._semantic_rerank(prof.question_text, scored)
             # Word overlap between an English question and Vietnamese text is partial
             # even through the glossary; the bar is lowered, not removed.
-            min_support *= CROSS_LINGUAL_SUPPORT
+            min_support *= W.cross_lingual_support
         if not scored or scored[0].coverage < min_support:
             return []
         if accept is not None and not accept(scored[0]):

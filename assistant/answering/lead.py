@@ -9,6 +9,7 @@ from decimal import Decimal
 from assistant.answering.agreement import agreement, same_unit, slots_of, specific_metrics
 from assistant.answering.analysis import QuestionAnalysis
 from assistant.answering.figures import answer_fit, figure_fits
+from assistant.answering.weights import WEIGHTS as W
 from assistant.index.facets import metrics_in
 from assistant.index.figures import DATE, Figure
 from assistant.index.glossary import expansions
@@ -17,7 +18,6 @@ from assistant.index.textnorm import fold_accents
 
 # Among figures that agree equally with the question's slots, the lead's form fit (counted
 # noun, the question's verb) must beat the runner-up's by this much.
-FORM_MARGIN = 0.1
 
 _PERCENT_WORDS = set(tokenize("tỷ lệ phần trăm percentage share proportion percent rate"))
 
@@ -208,7 +208,7 @@ def lead_figure(
         # bao nhiêu hồ sơ"). Otherwise several figures fit alike, and bolding one is a guess
         # (a list "a) 05 năm …; b) 10 năm …" for a question the slots cannot tell apart).
         top.sort(key=lambda t: -form[t])
-        if best <= 0 or form[top[0]] - form[top[1]] < FORM_MARGIN - 1e-9:
+        if best <= 0 or form[top[0]] - form[top[1]] < W.form_margin - 1e-9:
             return None
     f = next(f for f, _ in fits if f.text == top[0])
     duration = _DURATION_AFTER.match(sentence, f.end)
