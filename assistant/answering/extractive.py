@@ -412,6 +412,9 @@ class ExtractiveAnswerer:
         # question names something the corpus lacks, and must weigh fully.
         weights = {t: (0.5 * idf[t] if "_" in t else idf[t]) for t in terms}
         terms = tuple(t for t in terms if "_" not in t or t in vocab_known)
+        # Nor can a follow-up require a phrase no passage holds ("readiness_index" of an English
+        # follow-up over Vietnamese text): only the phrases the corpus knows are its focus.
+        focus = frozenset(focus & keyword.known(list(focus))) if focus else focus
         wanted_units = units_in_question(prof.question_text)
         folded_q = fold_accents(prof.question_text).lower()
         national = bool(_NATIONAL.search(folded_q)) and not wanted_units and not _LOCAL_WORD.search(folded_q)

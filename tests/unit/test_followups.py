@@ -95,3 +95,33 @@ def test_a_query_typed_as_a_noun_phrase_asks_how_many():
     assert question_kind("so ho so tre han cua tinh son la nam 2023") == "number"
     assert question_kind("Số lượng thủ tục trực tuyến toàn trình ở Sơn La") == "number"
     assert question_kind("so sanh son la va lai chau") != "number"
+
+
+def test_a_follow_ups_own_phrases_that_no_passage_holds_are_not_required():
+    # An English follow-up over Vietnamese reports: its phrases ("readiness_index") are in no
+    # passage, so they cannot be what a passage must hold; the Vietnamese statement answers.
+    from assistant.answering.analysis import analyse
+    from assistant.answering.extractive import ExtractiveAnswerer
+    from assistant.index.keywords import KeywordIndex, tokenize
+    from assistant.index.records import StoredChunk
+    from assistant.retrieval import Hit
+
+    texts = {
+        "rank": "Năm 2023, chỉ số chuyển đổi số (DTI) xếp Sơn La hạng 12, Lai Châu 27 và Điện Biên 40.",
+        "other": "Tỉnh Sơn La tiếp nhận 1.200 hồ sơ trực tuyến trong quý.",
+    }
+    index = KeywordIndex.build(list(texts), [tokenize(t) for t in texts.values()], 1)
+    hits = [
+        Hit(StoredChunk(k, k, 0, 0, len(t), t, "Báo cáo", None, "2024-01-05", None), 1.0)
+        for k, t in texts.items()
+    ]
+    asked = "And in the 2023 DTI ranking, where did Son La rank compared with Lai Chau and Dien Bien?"
+    q = analyse(asked, "in the 2023 DTI ranking, where did Son La rank compared with Lai Chau and Dien Bien")
+    assert q.rewritten and q.focus  # the follow-up's own phrases
+    trace: list = []
+    ExtractiveAnswerer().select(q, hits, index, trace=trace)
+    plain = analyse(asked.removeprefix("And "))  # the same words asked on their own
+    alone: list = []
+    ExtractiveAnswerer().select(plain, hits, index, trace=alone)
+    cov = {e.chunk.doc_id: e.coverage for e in trace}
+    assert cov["rank"] == max(e.coverage for e in alone if e.chunk.doc_id == "rank")
