@@ -31,6 +31,8 @@ _COMPARISON = re.compile(
 _TWO_LEVELS = re.compile(
     r"\bcap (?:tinh|huyen|xa|bo|trung uong)\b[^?]{0,40}?\b(?:so voi|hay|hoac|va|voi)\s+(?:o\s+)?"
     r"cap (?:tinh|huyen|xa|bo|trung uong)\b"
+    r"|\b(?:provincial|province|district|commune|ministry) level\b[^?]{0,40}?\b(?:or|and|versus|vs\.?|than)\s+"
+    r"(?:at\s+)?(?:the\s+)?(?:provincial|province|district|commune|ministry) level\b"
 )
 # Two kinds of one thing set side by side: "nhóm A và nhóm B", "mỗi hồ sơ X và mỗi hồ sơ Y".
 _TWO_KINDS = re.compile(
@@ -146,6 +148,11 @@ _NOT_NAMES = {
     "thuoc",
     "tinh",
     "trong",
+    # English level words: "the commune level", "district-level offices" name a level, no unit.
+    "level",
+    "levels",
+    "authorities",
+    "offices",
 }
 
 

@@ -43,7 +43,9 @@ def _unit_spans(text: str, u: UnitRef) -> list[tuple[int, int]]:
 # is "B có …", not "và B lần lượt có …".
 _CONJ = r"(?:và|với|hoặc|hay là|hay|cùng|so với|and|or|with|versus|vs\.?)"
 _JOIN_AFTER = re.compile(rf"^\s*,?\s*{_CONJ}\b", re.IGNORECASE)
-_JOIN_BEFORE = re.compile(rf"(?:,\s*)?\b{_CONJ}\s*$|,\s*$", re.IGNORECASE)
+_JOIN_BEFORE = re.compile(rf"(?:,\s*)?\b{_CONJ}\s*(?:the\s+)?$|,\s*$", re.IGNORECASE)
+# An article before a removed name goes with it: "the district level or the commune level".
+_ARTICLE_BEFORE = re.compile(r"\bthe\s+$", re.IGNORECASE)
 _RESPECTIVELY = re.compile(r"\s*\b(?:lần lượt|respectively)\b", re.IGNORECASE)
 
 
@@ -53,6 +55,8 @@ def _without(text: str, spans: list[tuple[int, int]]) -> str:
         before = None if after else _JOIN_BEFORE.search(text[:a])
         if after:
             b += after.end()
+            article = _ARTICLE_BEFORE.search(text[:a])
+            a = article.start() if article else a
         elif before:
             a = before.start()
         text = text[:a] + " " + text[b:]

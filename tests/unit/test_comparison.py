@@ -136,3 +136,13 @@ def test_each_level_side_is_led_by_its_own_clauses_figure():
     )
     assert lead_figure(s, 0, len(s), received, set()) == "8.120"
     assert lead_figure(s, 0, len(s), online, set()) == "3.410"
+
+
+def test_english_levels_are_levels_not_units_named_level():
+    q = analyse(
+        "Which received more online dossiers in Son La in 2024: the district level or the commune level?"
+    )
+    assert [u.name for u in q.units] == ["son_la"] and q.intent == "comparison"
+    got = sides(q)
+    assert [s.label for s in got] == ["district level", "commune level"]
+    assert all(" the?" not in s.analysis.text and "the the" not in s.analysis.text for s in got)
