@@ -63,6 +63,8 @@ def _whole_range(sentence: str, f: Figure) -> str:
     return f.text
 
 
+# The levels inside a province: its provincial agencies ("cấp tỉnh", "các sở"), districts, communes.
+_PART_LEVELS = {"province", "district", "commune"}
 _SCORE_WORDS = {"diem", "point", "points", "score"}
 _MONEY_WORDS = {"tien", "kinh", "money"}
 _CURRENCY_AFTER = re.compile(r"\s*(?:đồng|VNĐ|VND|USD|đ\b|dong\b)", re.IGNORECASE)
@@ -166,6 +168,11 @@ def lead_figure(
     # A figure of the wrong form (a score where a rank was asked) never leads, however
     # well its slots agree.
     fits = [(f, fit) for f, fit in fits if fit > 0]
+    whole_province = (
+        not q.levels
+        and any(u.level == "province" for u in q.units)
+        and not any(u.level in ("district", "commune") for u in q.units)
+    )
     agreed: dict[str, float] = {}
     form: dict[str, float] = {}
     names_unit: set[str] = set()  # figures whose own clause names the unit asked
@@ -173,6 +180,10 @@ def lead_figure(
         slots = slots_of(sentence, f, lead_in)
         verdict = agreement(slots, q)
         if verdict.contradictions:
+            continue
+        if whole_province and slots.level in _PART_LEVELS:
+            # A province asked with no level: "cấp huyện … 90,86%" is one level's figure, not the
+            # province's; bolded, it would be copied as the province's rate. Quoted, not led.
             continue
         agreed[f.text] = max(agreed.get(f.text, -99.0), verdict.score)
         form[f.text] = max(form.get(f.text, -99.0), fit)

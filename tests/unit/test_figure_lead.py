@@ -249,3 +249,11 @@ def test_a_side_opening_on_a_count_is_asked_as_one_and_a_name_ending_in_so_is_no
 
     got = sides(analyse("Chỉ số kinh tế số của tỉnh Sơn La năm 2022 và 2023 thay đổi thế nào?"))
     assert all("kinh tế số" in s.analysis.text and "bao nhiêu" not in s.analysis.text for s in got)
+
+
+def test_one_levels_figure_does_not_lead_for_the_province_asked_without_a_level():
+    s = "Ở cấp huyện, tỉnh Sơn La giải quyết đúng hạn 9.120 hồ sơ, đạt 91,2%."
+    assert _lead("Tỷ lệ hồ sơ giải quyết đúng hạn của tỉnh Sơn La là bao nhiêu?", s) is None
+    assert _lead("Tỷ lệ hồ sơ giải quyết đúng hạn ở cấp huyện của tỉnh Sơn La là bao nhiêu?", s) == "91,2%"
+    whole = "Toàn tỉnh Sơn La giải quyết đúng hạn 20.450 hồ sơ, đạt 95,4%."
+    assert _lead("Tỷ lệ hồ sơ giải quyết đúng hạn của tỉnh Sơn La là bao nhiêu?", whole) == "95,4%"
