@@ -165,9 +165,11 @@ async function suggest(bot, data) {
   const c = data.citations[0];
   if (!data.answerable || !c) return;
   try {
-    // The figure the answer leads with: its bold headline, or a comparison table's first row.
+    // The figure the answer leads with: a comparison table's first row (the row its first
+    // citation quotes; the verdict above the table names the higher side, another citation's),
+    // else its bold headline.
     const row = data.table && data.table.rows.length ? data.table.rows[0].join(" ") : "";
-    const headline = (data.answer.match(/\*\*([^*]+)\*\*/) || [])[1] || row;
+    const headline = row || (data.answer.match(/\*\*([^*]+)\*\*/) || [])[1] || "";
     const held = (await facts({ doc_id: c.doc_id })).filter((f) => f.unit && f.metric && f.period && f.start < c.end && f.end > c.start);
     const main = held.find((f) => headline && headline.includes(f.value_text)) || held[0];
     if (!main) return;

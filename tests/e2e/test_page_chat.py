@@ -475,7 +475,8 @@ def test_a_decline_links_the_closest_documents(browser, server):
     assert tail, "the text after the link starts on the link's last line"
     links.first.click()
     assert page.locator("#source-title").inner_text() == title
-    page.locator("#source-context").filter(has_text=" ").wait_for()
+    # The card opens empty and is filled when the document arrives (a space matched that at once).
+    page.wait_for_function("() => document.getElementById('source-context').innerText.length > 100", timeout=30_000)
     assert len(page.locator("#source-context").inner_text()) > 100  # the document's opening
     href = page.locator("#source-link").get_attribute("href")
     assert href.startswith("http") and "#:~:text=" not in href
