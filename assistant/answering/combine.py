@@ -89,7 +89,7 @@ def verdict(rows: list[Row], question: str, prompts: PromptSet, language: str) -
     whose every row states a figure of one kind: all percentages, or counts of the same thing.
     None when a row is missing, the figures are of different kinds, or they are equal: the
     table then speaks for itself. Said with "theo các tài liệu" and, when the rows come from
-    documents of different years, that the figures are of different dates."""
+    documents dated in different years, that the figures are of different dates."""
     found = [r.evidence for r in rows if r.evidence is not None and r.evidence.figure]
     if len(found) < 2 or len(found) != len(rows):
         return None
@@ -121,7 +121,8 @@ def verdict(rows: list[Row], question: str, prompts: PromptSet, language: str) -
         cmp=cmp,
         others=others,
     )
-    years = {(e.chunk.published or "")[:4] for e in evs}
-    if len(years) > 1 or "" in years:
+    # Said only where two documents are dated in different years: undated ones tell nothing.
+    years = {e.chunk.published[:4] for e in evs if e.chunk.published}
+    if len(years) > 1:
         line += " " + prompts["verdict_dates"]
     return line

@@ -63,8 +63,10 @@ def _whole_range(sentence: str, f: Figure) -> str:
     return f.text
 
 
-# The levels inside a province: its provincial agencies ("cấp tỉnh", "các sở"), districts, communes.
-_PART_LEVELS = {"province", "district", "commune"}
+# The levels inside a province: its districts and communes. Not "province": the lexicon's
+# provincial level also holds "địa phương", which names the province itself as often as its
+# provincial agencies ("cấp tỉnh").
+_PART_LEVELS = {"district", "commune"}
 _SCORE_WORDS = {"diem", "point", "points", "score"}
 _MONEY_WORDS = {"tien", "kinh", "money"}
 _CURRENCY_AFTER = re.compile(r"\s*(?:đồng|VNĐ|VND|USD|đ\b|dong\b)", re.IGNORECASE)

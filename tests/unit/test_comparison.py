@@ -13,7 +13,7 @@ from assistant.index.sentences import Span
 from assistant.prompts import load as load_prompts
 
 
-def _row(label: str, quote: str, figure: str, published: str = "2024-03-01") -> Row:
+def _row(label: str, quote: str, figure: str, published: str | None = "2024-03-01") -> Row:
     chunk = StoredChunk(label, label, 0, 0, len(quote), quote, "Báo cáo", None, published, None)
     return Row(label, Evidence(chunk, 1, Span(0, len(quote)), 1.0, 1.0, quote=quote, figure=figure))
 
@@ -146,3 +146,13 @@ def test_english_levels_are_levels_not_units_named_level():
     got = sides(q)
     assert [s.label for s in got] == ["district level", "commune level"]
     assert all(" the?" not in s.analysis.text and "the the" not in s.analysis.text for s in got)
+
+
+def test_undated_documents_get_no_note_of_different_dates():
+    vi = load_prompts("extractive", "vi")
+    rows = [
+        _row("Lạng Sơn", "Tỷ lệ hồ sơ trực tuyến đạt 41,2%.", "41,2%", None),
+        _row("Cao Bằng", "Tỷ lệ hồ sơ trực tuyến đạt 56,8%.", "56,8%", None),
+    ]
+    got = verdict(rows, "So sánh tỷ lệ hồ sơ trực tuyến của Lạng Sơn và Cao Bằng", vi, "vi")
+    assert got is not None and "thời điểm khác nhau" not in got
