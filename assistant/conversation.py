@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from assistant.answering.agreement import GENERIC_METRICS
 from assistant.index.facets import metrics, metrics_in
 from assistant.index.gazetteer import name_patterns
 from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics, index_form
@@ -265,24 +266,20 @@ def _substitute_subject(prev: str, rest: str) -> str | None:
     return None
 
 
-# The measures that say only what is counted ("hồ sơ", "thủ tục"): no measure of their own to swap.
-_GENERIC_METRICS = {"dossiers", "procedures", "staff"}
-
-
 def _substitute_metric(prev: str, rest: str) -> str | None:
     """ "Còn một phần thì sao?" after "… TTHC trực tuyến toàn trình?": a bare follow-up that names
     one measure of the lexicon, where the previous question named one other, swaps it in. The
     new measure's term that shares most words with the old one's words replaces them ("trực
     tuyến toàn trình" → "trực tuyến một phần"), written as the previous question is (accented
     or not)."""
-    said = [m for m in metrics_in(rest) if m.key not in _GENERIC_METRICS]
+    said = [m for m in metrics_in(rest) if m.key not in GENERIC_METRICS]
     if len({m.key for m in said}) != 1:
         return None
     leftover = fold_accents(rest[: said[0].start] + " " + rest[said[-1].end :]).lower().split()
     if any(w.strip("?,.") not in _QUESTION_WORDS | {"con", "va", "and", "about", "the"} for w in leftover):
         return None  # the follow-up says more than the measure: the other rules read it
     new_key = said[0].key
-    before = [m for m in metrics_in(prev) if m.key not in _GENERIC_METRICS]
+    before = [m for m in metrics_in(prev) if m.key not in GENERIC_METRICS]
     if len({m.key for m in before}) != 1 or before[0].key == new_key:
         return None
     old = before[0]

@@ -272,19 +272,30 @@ class AnswerService:
             ev = self._side_evidence(p, side)
             if ev is None or (p.analysis.profile.kind == "number" and ev.figure is None):
                 continue
-            copies = [SourceRef(**d) for d in self.store.duplicates(ev.chunk.doc_id)]
-            answer, citations = declined(Decline("merged", new, side.label), ev, prompts, p.language, copies)
-            if check(answer, citations, self.store, figures=False).ok:
-                return self._response(
-                    p,
-                    self._prefix(p, prompts) + answer,
-                    citations,
-                    warnings,
-                    "extractive",
-                    prompts.version,
-                    answerable=False,
-                )
+            refused = self._declined_response(p, prompts, Decline("merged", new, side.label), ev, warnings)
+            if refused is not None:
+                return refused
         return None
+
+    def _declined_response(
+        self, p: Prepared, prompts: PromptSet, decline: Decline, ev: Evidence, warnings: list[str]
+    ) -> AnswerResponse | None:
+        """A refusal that quotes the closest statement held, or None when its grounding fails.
+        The message names the unit or period asked, which the quote does not hold: only the
+        citation and its verbatim quote are checked."""
+        copies = [SourceRef(**d) for d in self.store.duplicates(ev.chunk.doc_id)]
+        answer, citations = declined(decline, ev, prompts, p.language, copies)
+        if not check(answer, citations, self.store, figures=False).ok:
+            return None
+        return self._response(
+            p,
+            self._prefix(p, prompts) + answer,
+            citations,
+            warnings,
+            "extractive",
+            prompts.version,
+            answerable=False,
+        )
 
     def _years_held(self, q: QuestionAnalysis) -> list[int]:
         """The years the facts state an achieved figure for the one unit and metric a trend
@@ -393,20 +404,9 @@ class AnswerService:
                 if merged is not None:
                     return merged
             if refusal is not None:
-                copies = [SourceRef(**d) for d in self.store.duplicates(evidence[0].chunk.doc_id)]
-                answer, citations = declined(refusal, evidence[0], prompts, p.language, copies)
-                # The message names the unit or period asked, which the quote does not hold:
-                # only the citation and its verbatim quote are checked.
-                if check(answer, citations, self.store, figures=False).ok:
-                    return self._response(
-                        p,
-                        prefix + answer,
-                        citations,
-                        warnings,
-                        "extractive",
-                        prompts.version,
-                        answerable=False,
-                    )
+                refused = self._declined_response(p, prompts, refusal, evidence[0], warnings)
+                if refused is not None:
+                    return refused
                 evidence, citations = [], []
         if evidence and evidence[0].ranking and p.analysis.intent == "ranking":
             ranked = self._ranked_table(p, prompts, evidence[0], warnings)

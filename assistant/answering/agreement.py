@@ -218,7 +218,8 @@ def _bracket_figure(sentence: str, m: _Mentions, start: int, at: int) -> bool:
 _YEAR_JOIN = re.compile(r"\s*(?:,|và|va|and|&)\s*(?:năm\s+|nam\s+)?", re.IGNORECASE)
 
 
-_POSITION = re.compile(r"(?:thứ|hạng)\s*$", re.IGNORECASE)
+# The word that makes a figure a position: "thứ 3", "hạng 55".
+POSITION_WORD = re.compile(r"(?:thứ|hạng)\s*$", re.IGNORECASE)
 
 
 def _year_list(sentence: str, periods, period) -> tuple[int, ...]:
@@ -285,7 +286,7 @@ def slots_of(sentence: str, fig: Figure, lead_in: str = "") -> Slots:
     if (
         metric is None
         and before
-        and _POSITION.search(sentence, max(0, fig.start - 12), fig.start)
+        and POSITION_WORD.search(sentence, max(0, fig.start - 12), fig.start)
         and ";" not in sentence[before[0] : fig.start]
     ):
         # "chỉ số CCHC đạt 86,1 đứng thứ 6", "SIPAS đạt 97%, xếp thứ 3": a position ranks by the

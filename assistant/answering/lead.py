@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from assistant.answering.agreement import agreement, same_unit, slots_of, specific_metrics
+from assistant.answering.agreement import POSITION_WORD, agreement, same_unit, slots_of, specific_metrics
 from assistant.answering.analysis import QuestionAnalysis
 from assistant.answering.figures import answer_fit, figure_fits
 from assistant.answering.weights import WEIGHTS as W
@@ -231,7 +231,7 @@ def lead_figure(
     if prof.wants_rank:
         # "thứ 3", not a bare "3": the headline says it is a position.
         f = next(f for f, _ in fits if f.text == top[0])
-        word = re.search(r"(?:thứ|hạng)\s*$", sentence[max(0, f.start - 8) : f.start], re.IGNORECASE)
+        word = POSITION_WORD.search(sentence[max(0, f.start - 8) : f.start])
         if word:
             return sentence[f.start - len(word.group(0)) : f.end]
     return _whole_range(sentence, f)

@@ -101,12 +101,8 @@ _SHARE_WORDS = re.compile(
 def as_count(side: Side) -> Side:
     """The side asked for its count instead of its share ("tỷ lệ TTHC toàn trình" of a unit
     whose documents state only how many): the question without its share words."""
-    text = side.analysis.text
-    folded = fold_accents(text).lower()
-    if len(folded) == len(text):
-        for m in reversed(list(_SHARE_WORDS.finditer(folded))):
-            text = text[: m.start()] + " " + text[m.end() :]
-    sub = _single(" ".join(text.split()), side.analysis)
+    cut = _cut_folded(side.analysis.text, _SHARE_WORDS)
+    sub = _single(" ".join((side.analysis.text if cut is None else cut).split()), side.analysis)
     return dc_replace(side, analysis=dc_replace(sub, profile=dc_replace(sub.profile, wants_percent=False)))
 
 
@@ -303,26 +299,31 @@ _COMPARISON_WORDS = re.compile(
 )
 
 
-def _without_comparison_words(text: str) -> str:
-    """Matched on the folded text (same length), cut from the typed one, as the trend words."""
+def _cut_folded(text: str, pattern: re.Pattern[str]) -> str | None:
+    """``text`` with the matches of ``pattern`` (written for folded, lower-case text) cut out:
+    matched on the folded text, cut from the typed one at the same offsets; None where folding
+    changes the length, so that offsets would not carry over."""
     folded = fold_accents(text).lower()
     if len(folded) != len(text):
-        return text
-    for m in reversed(list(_COMPARISON_WORDS.finditer(folded))):
+        return None
+    for m in reversed(list(pattern.finditer(folded))):
         text = text[: m.start()] + " " + text[m.end() :]
-    text = re.sub(r"^[\s,:;]+|[\s,:;]+(?=\?|$)", "", text)
-    return " ".join(re.sub(r"\s+([,?.;:])", r"\1", text).split())
+    return text
+
+
+def _without_comparison_words(text: str) -> str:
+    cut = _cut_folded(text, _COMPARISON_WORDS)
+    if cut is None:
+        return text
+    cut = re.sub(r"^[\s,:;]+|[\s,:;]+(?=\?|$)", "", cut)
+    return " ".join(re.sub(r"\s+([,?.;:])", r"\1", cut).split())
 
 
 def _without_trend_words(text: str) -> str:
     """The words that ask for a change are no words of one year's figure ("thay đổi thế nào",
-    "qua các năm"): matched on the folded text (same length), cut from the typed one."""
-    folded = fold_accents(text).lower()
-    if len(folded) != len(text):
-        return text
-    for m in reversed(list(_TREND_WORDS.finditer(folded))):
-        text = text[: m.start()] + " " + text[m.end() :]
-    return " ".join(text.split())
+    "qua các năm")."""
+    cut = _cut_folded(text, _TREND_WORDS)
+    return text if cut is None else " ".join(cut.split())
 
 
 def held_period_sides(q: QuestionAnalysis, years: list[int]) -> list[Side]:

@@ -126,9 +126,8 @@ def predecessors(key: str) -> list[tuple[str, str]]:
     itself left out ("tuyen_quang" → [("ha_giang", "Hà Giang")]); [] for an old or unknown unit."""
     for p in _load()[0]:
         if p.key == key:
-            return [
-                (slug(o.replace("TP. ", "")), o) for o in p.old_names if slug(o.replace("TP. ", "")) != key
-            ]
+            named = [(slug(o.replace("TP. ", "")), o) for o in p.old_names]
+            return [(unit, name) for unit, name in named if unit != key]
     return []
 
 

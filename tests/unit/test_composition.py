@@ -512,20 +512,15 @@ def test_an_english_question_about_a_cost_or_an_average_asks_for_a_figure():
 
 def test_a_level_asked_is_looked_for_in_the_passage():
     from assistant.answering.extractive import ExtractiveAnswerer
-    from assistant.index.keywords import KeywordIndex, tokenize
-    from assistant.index.records import StoredChunk
-    from assistant.retrieval import Hit
+
+    from .passages import keyword_hits
 
     texts = {
         "a": "Trong tháng, bộ phận một cửa tiếp nhận 41.200 hồ sơ.",
         "b": "Bộ phận một cửa ở cấp xã có 12.410 hồ sơ.",
         "c": "Tỉnh công bố danh mục thủ tục hành chính mới.",
     }
-    index = KeywordIndex.build(list(texts), [tokenize(t) for t in texts.values()], 1)
-    hits = [
-        Hit(StoredChunk(k, k, 0, 0, len(t), t, "Kết quả tháng 2", None, "2025-02-20", None), 1.0)
-        for k, t in texts.items()
-    ]
+    hits, index = keyword_hits(texts, "Kết quả tháng 2", "2025-02-20")
     # "a" covers more of the question's words; it names no level, and "cấp xã" was asked.
     q = analyse("Trong tháng, bộ phận một cửa cấp xã tiếp nhận bao nhiêu hồ sơ?")
     best = ExtractiveAnswerer(min_support=0).select(q, hits, index)[0]

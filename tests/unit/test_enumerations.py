@@ -12,19 +12,15 @@ from assistant.answering.extractive import ExtractiveAnswerer
 from assistant.answering.passages import CAPTION, enumerates, with_antecedent, with_continuation
 from assistant.answering.question import names_end
 from assistant.answering.rank import enumerated, extreme
-from assistant.index.keywords import KeywordIndex, tokenize
-from assistant.index.records import StoredChunk
+from assistant.index.keywords import KeywordIndex
 from assistant.index.sentences import sentence_spans
 from assistant.retrieval import Hit
 
+from .passages import keyword_hits
+
 
 def _hits(texts: dict[str, str]) -> tuple[list[Hit], KeywordIndex]:
-    index = KeywordIndex.build(list(texts), [tokenize(t) for t in texts.values()], 1)
-    hits = [
-        Hit(StoredChunk(k, k, 0, 0, len(t), t, "Tin cải cách hành chính", None, "2024-05-02", None), 1.0)
-        for k, t in texts.items()
-    ]
-    return hits, index
+    return keyword_hits(texts, "Tin cải cách hành chính", "2024-05-02")
 
 
 def test_a_list_question_knows_what_it_asks_to_enumerate():

@@ -171,9 +171,8 @@ def test_a_rate_of_a_measure_named_only_before_it_gives_way_to_one_naming_the_me
     # a rate of something else ("việc cung cấp … đạt tỷ lệ 60%") covers the words as well as the
     # statement of the measure itself, whose sentence names it; the latter leads.
     from assistant.answering.extractive import ExtractiveAnswerer
-    from assistant.index.keywords import KeywordIndex, tokenize
-    from assistant.index.records import StoredChunk
-    from assistant.retrieval import Hit
+
+    from .passages import keyword_hits
 
     texts = {
         "after": "Về dịch vụ công trực tuyến toàn trình, tỉnh Ninh Thuận đã rà soát, tái cấu trúc quy trình "
@@ -183,16 +182,8 @@ def test_a_rate_of_a_measure_named_only_before_it_gives_way_to_one_naming_the_me
     }
     for i, name in enumerate(["Nghệ An", "Sơn La", "Cà Mau", "Bến Tre"]):
         texts[f"filler{i}"] = f"Tỉnh {name} tiếp nhận {i + 1}.000 hồ sơ thủ tục hành chính trong quý."
-    index = KeywordIndex.build(list(texts), [tokenize(t) for t in texts.values()], 1)
-    hits = [
-        Hit(
-            StoredChunk(
-                k, k, 0, 0, len(texts[k]), texts[k], "Kết quả cải cách hành chính", None, "2024-04-05", None
-            ),
-            1.0,
-        )
-        for k in ("after", "own")
-    ]
+    hits, index = keyword_hits(texts, "Kết quả cải cách hành chính", "2024-04-05")
+    hits = [h for h in hits if h.chunk.doc_id in ("after", "own")]  # the fillers only weigh the words
     q = analyse(
         "Tỷ lệ thủ tục hành chính được cung cấp dịch vụ công trực tuyến toàn trình của tỉnh Ninh Thuận là bao nhiêu?"
     )
