@@ -299,13 +299,14 @@ def facts_command(
 ) -> None:
     """The figures the documents state (unit, level, metric, value, period, target/achieved, quote)."""
     from assistant.facts_table import InvalidFilter, find_facts, to_csv
+    from assistant.index.facts import FactQuery
     from assistant.service import open_store
 
     if fmt not in ("table", "json", "csv"):
         _fail(f"--format must be table, json or csv, got {fmt!r}")
     store = open_store(_settings(data_dir))
     try:
-        rows = find_facts(store, metric, unit, level, period, kind, limit)
+        rows = find_facts(store, FactQuery(metric=metric, unit=unit, level=level, period=period, kind=kind, limit=limit))
     except InvalidFilter as exc:
         _fail(str(exc))
         return

@@ -14,6 +14,7 @@ from typing import Any
 
 from assistant.facts_table import find_facts
 from assistant.index.embeddings import EmbeddingCache
+from assistant.index.facts import FactQuery
 from assistant.index.records import DocumentListing, DocumentRecord
 from assistant.index.store import IndexStore
 from assistant.retrieval import Filters
@@ -64,18 +65,9 @@ class DocumentService:
         """What /healthz reports: the embedder and the index's counts."""
         return {"embedder": self.store.embedder.model_id, **self.store.stats()}
 
-    def facts(
-        self,
-        metric: str | None = None,
-        unit: str | None = None,
-        level: str | None = None,
-        period: str | None = None,
-        kind: str | None = None,
-        limit: int | None = None,
-        language: str = "vi",
-    ) -> list[dict[str, Any]]:
+    def facts(self, query: FactQuery, language: str = "vi") -> list[dict[str, Any]]:
         """The facts table (``facts_table.find_facts``) over this index."""
-        return find_facts(self.store, metric, unit, level, period, kind, limit, language)
+        return find_facts(self.store, query, language)
 
     # Writes.
     def ingest(

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from assistant.index.facets import LEVELS, metrics
+from assistant.index.facts import FactQuery
 from assistant.index.store import IndexStore
 
 COLUMNS = (
@@ -66,17 +67,10 @@ def _fail(what: str, value: object, language: str, ok: str = "") -> InvalidFilte
     return InvalidFilter(_MESSAGES[what][lang].format(v=value, ok=ok))
 
 
-def find_facts(
-    store: IndexStore,
-    metric: str | None = None,
-    unit: str | None = None,
-    level: str | None = None,
-    period: str | None = None,
-    kind: str | None = None,
-    limit: int | None = None,
-    language: str = "vi",
-) -> list[dict[str, Any]]:
-    """The facts matching every filter given, as rows of ``COLUMNS``; InvalidFilter otherwise."""
+def find_facts(store: IndexStore, query: FactQuery, language: str = "vi") -> list[dict[str, Any]]:
+    """The facts matching every filter given, as rows of ``COLUMNS``; InvalidFilter, in the
+    asker's language, for a filter value the table does not know."""
+    metric, level, period, kind, limit = query.metric, query.level, query.period, query.kind, query.limit
     if metric and metric not in metrics():
         raise _fail("metric", metric, language, ", ".join(metrics()))
     if level and level not in LEVELS:
@@ -89,7 +83,7 @@ def find_facts(
         raise _fail("limit", limit, language)
     names = metrics()
     rows = []
-    for f in store.facts(metric=metric, unit=unit, level=level, kind=kind, limit=limit, period=period):
+    for f in store.facts(query):
         m = names.get(f.metric or "")
         rows.append(
             {

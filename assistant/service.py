@@ -41,6 +41,7 @@ from assistant.answering.sides import (
 from assistant.conversation import llm_standalone, standalone
 from assistant.grounding import check
 from assistant.index.embeddings import EmbeddingCache, embedder_from
+from assistant.index.facts import FactQuery
 from assistant.index.store import IndexStore
 from assistant.observability import ANSWERS, FALLBACKS, stage
 from assistant.prompts import PromptSet
@@ -304,7 +305,7 @@ class AnswerService:
         if q.intent != "trend" or len(q.units) != 1 or len(specific) != 1:
             return []
         facts = self.store.facts(
-            metric=specific[0], unit=q.units[0].surface or q.units[0].name, kind="achieved"
+            FactQuery(metric=specific[0], unit=q.units[0].surface or q.units[0].name, kind="achieved")
         )
         return [f.year for f in facts if f.year is not None]
 

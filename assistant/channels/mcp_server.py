@@ -27,7 +27,7 @@ from pydantic import Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.documents import DocumentService
-from assistant.facts_table import InvalidFilter
+from assistant.facts_table import FactQuery, InvalidFilter
 from assistant.index.gazetteer import all_provinces
 from assistant.retrieval import Filters
 from assistant.schemas import AnswerResponse, Turn
@@ -176,7 +176,9 @@ def build_server(service: AnswerService, documents: DocumentService) -> MCPServe
         def rows() -> list[dict[str, Any]]:
             legal = Filters(doc_kind=doc_kind, doc_number=doc_number, issuer=issuer)
             held = documents.documents_matching(legal)
-            found = documents.facts(metric, unit, level, period, kind, None if held is not None else limit, language)
+            query = FactQuery(metric=metric, unit=unit, level=level, period=period, kind=kind,
+                              limit=None if held is not None else limit)
+            found = documents.facts(query, language)
             return found if held is None else [r for r in found if r["doc_id"] in held][:limit]
 
         try:

@@ -62,6 +62,22 @@ class Fact:
         return int(self.period[:4]) if self.period else None
 
 
+@dataclass(frozen=True)
+class FactQuery:
+    """What a facts lookup keeps: every field given must hold (None: any). One record from the
+    API, CLI, MCP and the answerer down to the SQL (``factstore.query``), so a new filter is
+    added in one place instead of in each layer's parameter list."""
+
+    metric: str | None = None  # a key of resources/metrics.yaml
+    unit: str | None = None  # a name as written, old or new ("Hà Giang", "ha giang")
+    level: str | None = None  # one of facets.LEVELS
+    year: int | None = None
+    period: str | None = None  # "2024" also keeps "2024-Q2" and "2024-05"
+    kind: str | None = None  # "target" or "achieved"
+    doc_ids: tuple[str, ...] | None = None  # these documents' facts only
+    limit: int | None = None
+
+
 def period_label(p: Period) -> str | None:
     if p.year is None:
         return None

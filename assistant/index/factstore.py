@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.index.facets import LEVELS
-from assistant.index.facts import EXTRACTOR_VERSION, Fact, extract_facts
+from assistant.index.facts import EXTRACTOR_VERSION, Fact, FactQuery, extract_facts
 from assistant.index.gazetteer import resolve
 from assistant.index.units import unit_key
 
@@ -83,17 +83,18 @@ def _unit_clause(unit: str) -> tuple[str, list[Any]]:
     return "f.unit_key = ?", [key]
 
 
-def query(
-    db: sqlite3.Connection,
-    metric: str | None = None,
-    unit: str | None = None,
-    level: str | None = None,
-    year: int | None = None,
-    kind: str | None = None,
-    doc_ids: Sequence[str] | None = None,
-    limit: int | None = None,
-    period: str | None = None,
-) -> list[Fact]:
+def query(db: sqlite3.Connection, q: FactQuery) -> list[Fact]:
+    """The facts ``q`` keeps, newest period first."""
+    metric, unit, level, year, kind, doc_ids, limit, period = (
+        q.metric,
+        q.unit,
+        q.level,
+        q.year,
+        q.kind,
+        q.doc_ids,
+        q.limit,
+        q.period,
+    )
     where, params = ["1=1"], []  # type: ignore[var-annotated]
     if metric:
         where.append("f.metric = ?")

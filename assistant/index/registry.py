@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.databases import open_sqlite
 from assistant.index import anchors, factstore
 from assistant.index.contract import SCHEMA_VERSION
-from assistant.index.facts import Fact
+from assistant.index.facts import Fact, FactQuery
 from assistant.index.records import (
     REGISTRY_SCHEMA,
     STORED_CHUNK_COLUMNS,
@@ -254,19 +254,9 @@ class Registry:
                     out[f] = (a, n)
         return out
 
-    def facts(
-        self,
-        metric: str | None = None,
-        unit: str | None = None,
-        level: str | None = None,
-        year: int | None = None,
-        kind: str | None = None,
-        doc_ids: Sequence[str] | None = None,
-        limit: int | None = None,
-        period: str | None = None,
-    ) -> list[Fact]:
+    def facts(self, query: FactQuery) -> list[Fact]:
         """Facts the documents state, newest period first (see ``factstore.query``)."""
-        return factstore.query(self.db, metric, unit, level, year, kind, doc_ids, limit, period)
+        return factstore.query(self.db, query)
 
     def simhashes(self) -> list[tuple[str, int]]:
         return [

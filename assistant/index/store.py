@@ -26,7 +26,7 @@ import numpy as np
 
 from assistant.index import consistency
 from assistant.index.embeddings import IndexEmbeddings
-from assistant.index.facts import Fact, extract_facts
+from assistant.index.facts import Fact, FactQuery, extract_facts
 from assistant.index.keyword_sync import KeywordSync
 from assistant.index.keywords import KeywordIndex
 from assistant.index.records import (  # noqa: F401 — re-exported: callers import them from here
@@ -283,19 +283,10 @@ class IndexStore:
         """The most frequent accented form of each folded word or word pair, and its count."""
         return self.registry.accent_forms(folded)
 
-    def facts(
-        self,
-        metric: str | None = None,
-        unit: str | None = None,
-        level: str | None = None,
-        year: int | None = None,
-        kind: str | None = None,
-        doc_ids: Sequence[str] | None = None,
-        limit: int | None = None,
-        period: str | None = None,
-    ) -> list[Fact]:
-        """Facts the documents state, newest period first (see ``factstore.query``)."""
-        return self.registry.facts(metric, unit, level, year, kind, doc_ids, limit, period)
+    def facts(self, query: FactQuery | None = None) -> list[Fact]:
+        """Facts the documents state, newest period first (see ``factstore.query``); all of
+        them without a query."""
+        return self.registry.facts(query or FactQuery())
 
     def simhashes(self) -> list[tuple[str, int]]:
         return self.registry.simhashes()

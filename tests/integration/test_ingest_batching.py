@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.index.facts import FactQuery
 from assistant.index.store import IndexStore
 from bench.ingest_digest import ZeroEmbeddings, ingest_and_digest
 from ingest.loaders import SourceDocument, load_paths
@@ -246,7 +247,7 @@ def test_replaces_and_deletes_are_batched_across_documents(tmp_path: Path):
     with store.batch():
         assert sorted(store.delete_documents([*gone, "gen-never"])) == gone
     assert calls == {"upsert": 0, "delete": 1, "generations": 1}  # six documents, one transaction
-    assert all(store.document(d) is None for d in gone) and not store.facts(doc_ids=gone)
+    assert all(store.document(d) is None for d in gone) and not store.facts(FactQuery(doc_ids=tuple(gone)))
     assert not _what_readers_get(store) & set(gone)
     assert not {store.chunks([h])[h].doc_id for h, _ in store.keyword_index().search(["zxqb"], 50)} & set(gone)
     health = store.check()

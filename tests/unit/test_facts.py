@@ -19,7 +19,7 @@ import numpy as np
 
 from assistant.facts_table import COLUMNS
 from assistant.index.embeddings import embedder_from
-from assistant.index.facts import extract_facts
+from assistant.index.facts import FactQuery, extract_facts
 from assistant.index.records import DocumentRecord
 from assistant.index.store import IndexStore
 from assistant.index.tables import table_rows
@@ -181,11 +181,14 @@ def test_facts_are_written_replaced_deleted_and_repaired_with_their_document(tmp
     store = _store(tmp_path)
     empty = np.zeros((0, store.embedder.dim), dtype=np.float32)
     store.upsert_document(_doc("Tỷ lệ hồ sơ đúng hạn cấp tỉnh đạt 98%; cấp xã đạt 91%.", "h1"), [], empty)
-    assert [f.value for f in store.facts(unit="Tuyên Quang")] == [98, 91]  # the new province holds Hà Giang
-    assert [f.value for f in store.facts(unit="ha giang", level="commune")] == [91]
+    assert [f.value for f in store.facts(FactQuery(unit="Tuyên Quang"))] == [
+        98,
+        91,
+    ]  # the new province holds Hà Giang
+    assert [f.value for f in store.facts(FactQuery(unit="ha giang", level="commune"))] == [91]
     assert (
-        store.facts(unit="Cao Bằng") == []
-        and len(store.facts(metric="on_time", year=2024, kind="achieved")) == 2
+        store.facts(FactQuery(unit="Cao Bằng")) == []
+        and len(store.facts(FactQuery(metric="on_time", year=2024, kind="achieved"))) == 2
     )
     store.upsert_document(_doc("Năm 2023, tỷ lệ hồ sơ trực tuyến đạt 55%.", "h2"), [], empty)
     [f] = store.facts()

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from assistant.api.deps import DocumentsDep
 from assistant.api.errors import ApiError
-from assistant.facts_table import InvalidFilter, to_csv
+from assistant.facts_table import FactQuery, InvalidFilter, to_csv
 from assistant.retrieval import Filters
 from assistant.retrieval.legal import FilterValueError
 from assistant.schemas import FactList
@@ -73,9 +73,15 @@ def list_facts(
             )
         # One document's facts (the chat page's suggested follow-ups start from the cited one):
         # filtered here, after the store's own filters, so `limit` counts that document's.
-        rows = documents.facts(
-            metric, unit, level, period, kind, None if doc_id or held is not None else limit, language
+        query = FactQuery(
+            metric=metric,
+            unit=unit,
+            level=level,
+            period=period,
+            kind=kind,
+            limit=None if doc_id or held is not None else limit,
         )
+        rows = documents.facts(query, language)
         if doc_id:
             rows = [r for r in rows if r["doc_id"] == doc_id]
         if held is not None:
