@@ -10,6 +10,7 @@ A failed check is never papered over: the caller drops the answer (see ``service
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -34,7 +35,11 @@ def _vn_date(iso: str | None) -> str:
     return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}"
 
 
-def check(answer: str, citations: list[Citation], store: IndexStore, figures: bool = True) -> GroundingReport:
+def check(
+    answer: str, citations: list[Citation], store: IndexStore, figures: bool = True, asked: Sequence[str] = ()
+) -> GroundingReport:
+    """``asked``: the answer's labels that the question wrote (a trend's years, a comparison's
+    units): the asker's words, not figures the answer claims a document states."""
     problems: list[str] = []
     # The answer's own words: quoted document text (which may hold "[54]" footnotes or
     # any figure) and citation metadata (titles, publishers, ids) are not claims of ours.
@@ -62,6 +67,9 @@ def check(answer: str, citations: list[Citation], store: IndexStore, figures: bo
     for c in citations:
         # A figure may come from the quote; the date and title are the citation's own.
         for m in find_numbers(f"{c.quote} {c.title} {c.published or ''} {_vn_date(c.published)}"):
+            quoted_values.update(m.values)
+    for label in asked:
+        for m in find_numbers(label):
             quoted_values.update(m.values)
     for m in find_numbers(_QUOTED.sub(" ", REF.sub(" ", own_words))):
         if m.values and not quoted_values.intersection(m.values):

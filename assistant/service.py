@@ -324,9 +324,11 @@ class AnswerService:
         citations: list,
         table: Table,
         warnings: list[str],
+        labels: Sequence[str] = (),
     ) -> AnswerResponse | None:
-        """A composed table answer, shown only when its grounding checks; else None."""
-        report = check(answer, citations, self.store)
+        """A composed table answer, shown only when its grounding checks; else None.
+        ``labels``: its rows' labels as the question named them (a missing year is still named)."""
+        report = check(answer, citations, self.store, asked=labels)
         if not report.ok:
             warnings.extend(report.problems)
             return None
@@ -364,7 +366,7 @@ class AnswerService:
         answer, citations, table = compose_table(rows, shape, prompts, p.language)
         said = verdict(rows, p.analysis.text, prompts, p.language) if shape == "comparison" else None
         answer = "\n\n".join(x for x in (note, said, answer) if x)
-        return self._table_response(p, prompts, answer, citations, table, warnings)
+        return self._table_response(p, prompts, answer, citations, table, warnings, [s.label for s in parts])
 
     def _ranked_table(
         self, p: Prepared, prompts: PromptSet, best: Evidence, warnings: list[str]

@@ -34,14 +34,46 @@ _TIMES_BEFORE = re.compile(r"\b(?:gấp|gap)\s*(?:khoảng|hơn|gần)?\s*$", re
 _TIMES_AFTER = re.compile(r"\s*(?:lần\b|times\b|-fold\b)", re.IGNORECASE)
 
 
+# "từ thứ 3 xuống 15", "tăng từ 37 % lên 61 %", "giảm từ 12 ngày xuống còn 5 ngày": a change
+# told in one clause. Its first figure is the value before; the period, unit and metric the
+# clause states are those of the value it reached, which also keeps the first one's form.
+_CHANGE_FROM = re.compile(r"\b(?:từ|tu)\s+(?:(?:mức|muc|vị trí|vi tri|thứ|thu|hạng|hang)\s+)?$", re.IGNORECASE)
+_CHANGE_TO = re.compile(
+    r"(?:[^\d.;]|(?:19|20)\d{2}){0,40}?\b(?:lên|len|xuống|xuong)\s+"
+    r"(?:(?:còn|con|mức|muc|vị trí|vi tri|thứ|thu|hạng|hang)\s+)?",
+    re.IGNORECASE,
+)
+
+
+def changes(text: str, found: list[Figure]) -> dict[int, int]:
+    """For each figure of ``found`` (``figures(text)``) that a change starts from, the index of
+    the figure it changed to."""
+    return {
+        i: i + 1
+        for i in range(len(found) - 1)
+        if _CHANGE_FROM.search(text, max(0, found[i].start - 24), found[i].start)
+        and _CHANGE_TO.fullmatch(text, found[i].end, found[i + 1].start)
+    }
+
+
+def _ranked(text: str, f: Figure) -> bool:
+    return bool(_RANK_BEFORE.search(text[max(0, f.start - 16) : f.start]))
+
+
 def figure_fits(prof: QuestionProfile, text: str, asked: set[Decimal]) -> list[tuple[Figure, float]]:
     """Each candidate figure of a number question with how well its form fits: a rate for a
-    rate question, the counted noun after it, the question's verb before it, exact over bounds."""
+    rate question, the counted noun after it, the question's verb before it, exact over bounds;
+    never the value a change started from."""
     lead, unit = set(prof.lead), set(prof.unit)
     out = []
     found = figures(text)
+    change = changes(text, found)
+    reached = {j: i for i, j in change.items()}
     for i, f in enumerate(found):
         if values_in(f.text) & asked:
+            continue
+        if i in change:
+            out.append((f, 0.0))  # the value before the change, not the one its clause states
             continue
         after = set(tokenize(text[f.end : f.end + 30]))
         # The question's verb before a figure is its own only up to the previous figure:
@@ -50,7 +82,9 @@ def figure_fits(prof: QuestionProfile, text: str, asked: set[Decimal]) -> list[t
         before = set(tokenize(text[since : f.start]))
         if prof.wants_rank:
             # "đứng thứ 3", "xếp hạng 5/63": a position; a score beside it is not the answer.
-            fit = 0.3 if _RANK_BEFORE.search(text[max(0, f.start - 16) : f.start]) else -0.2
+            # "từ thứ 3 xuống 15": the position it fell to is one too.
+            ranked = _ranked(text, f) or (i in reached and _ranked(text, found[reached[i]]))
+            fit = 0.3 if ranked else -0.2
         elif _RANK_BEFORE.search(text[max(0, f.start - 16) : f.start]) and not f.percent:
             fit = 0.0  # a position ("đứng thứ 1") where a quantity was asked: the wrong form
         elif not prof.asks_multiple and (

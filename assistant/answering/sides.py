@@ -282,7 +282,8 @@ def item_figure(side: Side, quote: str) -> str | None:
 
 
 _TREND_WORDS = re.compile(
-    r"\b(?:qua (?:cac|tung) nam|nhung nam (?:qua|gan day)|cac nam (?:qua|gan day)|"
+    # A list of years after "qua các năm" goes with the years: "qua các" is left behind.
+    r"\b(?:qua (?:cac|tung) nam|qua (?:cac|tung)(?= *(?:,|\?|$|(?:19|20)\d\d))|nhung nam (?:qua|gan day)|cac nam (?:qua|gan day)|"
     r"(?:da |duoc )?(?:thay doi|bien dong|tang giam|dien bien) (?:the nao|ra sao|nhu the nao)|xu huong|"
     r"over the years|year by year|how did|how has|changed?)\b"
 )

@@ -110,6 +110,34 @@ def test_a_trend_side_asks_its_own_year_not_from_or_until_it():
     assert all(s.analysis.profile.wants_rank for s in got)
 
 
+def test_a_trend_side_over_a_list_of_years_keeps_no_trend_words():
+    got = sides(analyse("Thứ hạng chỉ số hài lòng của tỉnh Yên Bái qua các năm 2019, 2020 và 2022 ra sao?"))
+    assert [s.analysis.years for s in got] == [{2022}, {2020}, {2019}]
+    assert all("qua các" not in s.analysis.text for s in got)
+
+
+def test_a_change_told_in_one_clause_is_led_by_the_value_it_reached():
+    from assistant.answering.lead import lead_figure
+    from assistant.index.numbers import values_in
+
+    rank = analyse("Năm 2022 tỉnh Yên Bái xếp thứ mấy về chỉ số hài lòng?")
+    s = "Năm 2022, chỉ số hài lòng của tỉnh Yên Bái tụt từ thứ 8 xuống 19 cả nước."
+    assert lead_figure(s, 0, len(s), rank, values_in(rank.text)) == "19"
+    share = analyse("Tỷ lệ hồ sơ trực tuyến của tỉnh Yên Bái năm 2022 là bao nhiêu?")
+    s = "Năm 2022, tỷ lệ hồ sơ trực tuyến của tỉnh Yên Bái tăng từ 42,5% lên 67,1%."
+    assert lead_figure(s, 0, len(s), share, values_in(share.text)) == "67,1%"
+    # A range ("từ 5 đến 7 ngày") and two figures side by side are no change.
+    from assistant.answering.figures import changes
+    from assistant.index.figures import figures
+
+    for s in ("Thời gian giải quyết từ 5 đến 7 ngày làm việc.", "Tỉnh đạt 67,1%, cao hơn bình quân 42,5%."):
+        assert changes(s, figures(s)) == {}
+    s = "Số hồ sơ giảm từ 1.250 hồ sơ năm 2021 xuống còn 830 hồ sơ."
+    assert [(figures(s)[i].text, figures(s)[j].text) for i, j in changes(s, figures(s)).items()] == [
+        ("1.250", "830")
+    ]
+
+
 # --- two levels of one unit -----------------------------------------------------------------
 
 
@@ -156,3 +184,13 @@ def test_undated_documents_get_no_note_of_different_dates():
     ]
     got = verdict(rows, "So sánh tỷ lệ hồ sơ trực tuyến của Lạng Sơn và Cao Bằng", vi, "vi")
     assert got is not None and "thời điểm khác nhau" not in got
+
+
+def test_a_trend_rows_years_are_the_askers_words_not_figures_to_ground():
+    from assistant.grounding import check
+
+    answer = "| năm 2023 | — |\n\nKhông tìm thấy số liệu cho: năm 2021."
+    # No citation is read: the only figures are the years the question asked for.
+    assert not check(answer, [], store=None).ok  # type: ignore[arg-type]
+    assert check(answer, [], store=None, asked=["năm 2023", "năm 2021"]).ok  # type: ignore[arg-type]
+    assert not check(answer + " Tỷ lệ 45%.", [], store=None, asked=["năm 2023", "năm 2021"]).ok  # type: ignore[arg-type]
