@@ -54,6 +54,13 @@ _OWN_PERIOD = re.compile(
 _MONTH = re.compile(
     r"\b(?:thang|month)\s+(\d{1,2})\s*(?:/|nam|,)?\s*((?:19|20)\d{2})\b|(?<![\d/])(\d{1,2})/((?:19|20)\d{2})\b"
 )
+# A sentence's "now", after a year it named: "năm 2019 đạt 11%, đến nay đạt 55%". Not a bare
+# "nay", which as often says what a unit is part of now ("Hà Giang (nay thuộc Tuyên Quang)").
+_NOW = re.compile(
+    r"\b(?:(?:cho |tinh )?den (?:nay|thoi diem nay|hien nay)|hien nay|hien tai|thoi diem hien tai|nam nay|"
+    r"nay (?:da|dat|la|con|len|tang|giam)|to date|now|currently|at present|so far)\b",
+    re.IGNORECASE,
+)
 # "so với năm 2022", "so cùng kỳ 2023": a year of comparison, not the figure's own.
 _COMPARED = re.compile(
     r"\b(?:so voi|so cung ky|cung ky|compared (?:with|to)|than in|tang so voi|giam so voi)\s+(?:nam\s+)?"
@@ -76,6 +83,10 @@ class Slots:
     kind: str | None = None
     # "hai năm 2022, 2023 đứng thứ 1": every year of a list the figure is stated for (year is its last).
     years: tuple[int, ...] = ()
+    # "năm 2019 mới đạt 11%, đến nay đạt 55%": a figure said to be of now, after this year.
+    later_than: int | None = None
+    # "năm 2019 chỉ khoảng 5%, thời điểm hiện tại 43%": a year's figure the sentence says was overtaken.
+    superseded: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,7 @@ class _Mentions:
     figure_starts: tuple[int, ...]
     figure_spans: tuple[tuple[int, int], ...]
     score_ratios: tuple[Decimal, ...]  # "đạt 7,5/12 điểm" → 62.5: a score's ratio, not a share
+    nows: tuple[tuple[int], ...] = ()  # where the sentence says "now" ("đến nay", "hiện tại")
 
 
 @lru_cache(maxsize=2048)
@@ -133,8 +145,9 @@ def _mentions(sentence: str) -> _Mentions:
         a, b = Decimal(m.group(1).replace(",", ".")), Decimal(m.group(2).replace(",", "."))
         if b:
             ratios.append(a / b * 100)
+    nows = tuple((m.start(),) for m in _NOW.finditer(folded))
     return _Mentions(
-        levels, tuple(sorted(units)), tuple(sorted(periods)), metrics, starts, spans, tuple(ratios)
+        levels, tuple(sorted(units)), tuple(sorted(periods)), metrics, starts, spans, tuple(ratios), nows
     )
 
 
@@ -263,6 +276,13 @@ def slots_of(sentence: str, fig: Figure, lead_in: str = "") -> Slots:
         p for p in m.periods if sentence.count(")", p[0], fig.start) <= sentence.count("(", p[0], fig.start)
     ]
     period = after[0] if after else _last_before(outside, fig.start)
+    later_than, superseded = None, False
+    now = _last_before(m.nows, fig.start)
+    if not after and period and now and now[0] > period[0]:
+        # "năm 2019 đạt 11%, đến nay đạt 55%": the year named before "now" is not this figure's.
+        later_than, period = period[1], None
+    elif period and any(fig.end <= n[0] and any(s > n[0] for s in m.figure_starts) for n in m.nows):
+        superseded = True
     # "640 thủ tục được đưa lên mạng toàn trình": what a count is of follows it, up
     # to the next figure or clause; a rate's metric ("tỷ lệ hồ sơ trực tuyến đạt 45%") precedes it.
     following = [x for x in m.metrics if fig.end <= x[0] < stop and x[1] not in GENERIC_METRICS]
@@ -292,6 +312,9 @@ def slots_of(sentence: str, fig: Figure, lead_in: str = "") -> Slots:
         # "chỉ số CCHC đạt 86,1 đứng thứ 6", "SIPAS đạt 97%, xếp thứ 3": a position ranks by the
         # measure its clause opened with, whatever figure stands between.
         metric = before
+    if metric is None and later_than is not None and before and now and before[0] < now[0]:
+        # "tỉ lệ hồ sơ trực tuyến năm 2019 chỉ 5%, hiện tại là 43%": the same measure, now.
+        metric = before
     if fig.percent and any(
         abs(v - r) < Decimal("0.06") for v in readings(fig.text.rstrip("% ")) for r in m.score_ratios
     ):
@@ -314,6 +337,8 @@ def slots_of(sentence: str, fig: Figure, lead_in: str = "") -> Slots:
         month=period[2] if period else None,
         metric=metric[1] if metric else None,
         kind=kind,
+        later_than=later_than,
+        superseded=superseded,
     )
 
 
@@ -353,6 +378,14 @@ def agreement(slots: Slots, q: QuestionAnalysis) -> Verdict:
         else:
             score += W.contradict
             contradictions += 1
+    if q.years and slots.later_than is not None and max(q.years) <= slots.later_than:
+        # Said to be of now, after the year asked: not that year's figure.
+        score += W.contradict
+        contradictions += 1
+    elif not q.years and slots.superseded:
+        # No year asked: the figure the sentence says was overtaken is not the current one.
+        score += W.contradict
+        contradictions += 1
     specific = specific_metrics(q)
     if slots.metric == SCORE_RATIO and specific and not any(metrics()[m].unit == "điểm" for m in specific):
         # A share of procedures or dossiers was asked; this rate is an index score's ratio.

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from assistant.index.textnorm import fold_accents, index_form
+from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics, index_form
 
 
 @dataclass(frozen=True)
@@ -83,14 +84,36 @@ def provinces_in(text: str) -> list[str]:
 def _in_question(question: str) -> list[NamePattern]:
     """The names a question holds, matched unaccented, a name inside a longer one's span left
     out: "lang son la bao nhieu" ("Lạng Sơn là …") holds "son la" (Sơn La) across its words."""
-    folded = fold_accents(index_form(question))
+    typed = index_form(question)
+    folded = fold_accents(typed)
     found = [
         (m.start(), m.end(), p)
         for p in _load()[1]
         if p.folded_text in folded
         for m in p.folded.finditer(folded)
+        if _as_typed(typed, folded, m.start(), m.end(), p)
     ]
     return [p for a, b, p in found if not any(d - c > b - a and c < b and a < d for c, d, _ in found)]
+
+
+def _as_typed(typed: str, folded: str, a: int, b: int, p: NamePattern) -> bool:
+    """Whether the words a name matched unaccented are the name as typed: written with
+    diacritics, their letters must be the name's own ("diễn biến" is no "Điện Biên"), tone
+    marks aside ("Đăk Nông" is "Đắk Nông"); written without any (an unaccented question, or
+    a name typed plain), they may be it."""
+    if len(typed) != len(folded):  # offsets do not carry over: trust the unaccented match
+        return True
+    span = typed[a:b]
+    return not has_vietnamese_diacritics(span) or _toneless(span) == _toneless(p.exact_text)
+
+
+# Vietnamese tone marks as combining characters (grave, acute, tilde, hook above, dot below);
+# the vowel marks (â, ă, ê, ô, ơ, ư) and đ make other letters and stay.
+_TONES = dict.fromkeys(map(ord, "\u0300\u0301\u0303\u0309\u0323"))
+
+
+def _toneless(text: str) -> str:
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", text.lower()).translate(_TONES))
 
 
 def provinces_in_question(question: str) -> list[str]:

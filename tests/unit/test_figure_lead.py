@@ -248,3 +248,23 @@ def test_one_levels_figure_does_not_lead_for_the_province_asked_without_a_level(
     assert _lead("Tỷ lệ hồ sơ giải quyết đúng hạn ở cấp huyện của tỉnh Sơn La là bao nhiêu?", s) == "91,2%"
     whole = "Toàn tỉnh Sơn La giải quyết đúng hạn 20.450 hồ sơ, đạt 95,4%."
     assert _lead("Tỷ lệ hồ sơ giải quyết đúng hạn của tỉnh Sơn La là bao nhiêu?", whole) == "95,4%"
+
+
+def test_a_sentence_that_tells_then_and_now_leads_with_the_time_asked():
+    s = (
+        "Năm 2020, tỷ lệ hồ sơ trực tuyến của tỉnh Lào Cai chỉ khoảng 8%, "
+        "đến nay đã đạt 47%, cao hơn bình quân."
+    )
+    # No year asked (or "now"): the figure the sentence says was overtaken does not lead.
+    assert _lead("Tỷ lệ hồ sơ trực tuyến của Lào Cai hiện nay là bao nhiêu?", s) == "47%"
+    assert _lead("ty le ho so truc tuyen cua lao cai", s) == "47%"
+    # The year asked: its own figure, never the one said to be of now.
+    assert _lead("Tỷ lệ hồ sơ trực tuyến của Lào Cai năm 2020 là bao nhiêu?", s) == "8%"
+    assert _lead("Tỷ lệ hồ sơ trực tuyến của Lào Cai năm 2019 là bao nhiêu?", s) is None
+    # A bare "nay" says what a unit belongs to now, not a time: the year before stays the figure's.
+    from assistant.answering.agreement import slots_of
+    from assistant.index.figures import figures
+
+    s = "Năm 2020, tỷ lệ hồ sơ trực tuyến của huyện Mường Khương (nay thuộc xã mới) đạt 31%."
+    slots = slots_of(s, figures(s)[-1])
+    assert (slots.year, slots.later_than, slots.superseded) == (2020, None, False)

@@ -22,6 +22,16 @@ def test_document_matching_is_exact_question_matching_is_lenient():
     assert provinces_in_question("ty le o ha giang") == ["tuyen_quang"]
 
 
+def test_accented_words_that_fold_to_a_name_are_not_that_name():
+    # "diễn biến" (how it went) folds to "dien bien"; typed with its tone marks it is no province.
+    assert provinces_in_question("Số hồ sơ trực tuyến năm 2024 diễn biến thế nào?") == []
+    assert provinces_in_question("Số hồ sơ trực tuyến của Điện Biên năm 2024?") == ["dien_bien"]
+    assert provinces_in_question("so ho so truc tuyen cua dien bien nam 2024") == ["dien_bien"]
+    # A name typed plain inside an accented question, or with its tone marks placed otherwise.
+    assert provinces_in_question("Tỷ lệ hồ sơ của Dien Bien là bao nhiêu?") == ["dien_bien"]
+    assert provinces_in_question("Tỷ lệ hồ sơ của Đăk Lăk là bao nhiêu?") == ["dak_lak"]
+
+
 def test_a_name_read_across_the_words_of_a_longer_one_is_not_asked_for():
     from assistant.index.gazetteer import units_in_question
 
