@@ -306,6 +306,8 @@ def question_kind(question: str) -> str:
         return "ministry"
     if _NUMBER_Q.search(folded) or _NUMBER_EN.search(lowered) or COUNT_OPENING.match(lowered):
         return "number"
+    if _RANK_Q.search(lowered):
+        return "number"  # "what rank did …": a position is a figure ("thứ 5/63")
     if _PERSON_VI.search(question) or (_PERSON_EN.search(question) and detect_language(question) == "en"):
         return "person"
     return "fact"

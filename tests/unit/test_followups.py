@@ -95,6 +95,8 @@ def test_a_query_typed_as_a_noun_phrase_asks_how_many():
     assert question_kind("so ho so tre han cua tinh son la nam 2023") == "number"
     assert question_kind("Số lượng thủ tục trực tuyến toàn trình ở Sơn La") == "number"
     assert question_kind("so sanh son la va lai chau") != "number"
+    # A position asked in English is a figure too.
+    assert question_kind("What rank did Son La reach in the 2023 satisfaction index?") == "number"
 
 
 def test_a_follow_ups_own_phrases_that_no_passage_holds_are_not_required():
