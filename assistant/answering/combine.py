@@ -74,8 +74,8 @@ _LOW_COMPARED = re.compile(
     r"\b(?:thap|it|nho|kem|cham)\b(?:\s+\w+){0,8}?\s+hon\b|\b(?:lower|fewer|less|smaller|worse|slower)\b"
 )
 # The word that follows a count says what it counts ("672 TTHC", "987 hồ sơ"): two counts of
-# different things are not compared.
-_COUNTED = re.compile(r"\s*([^\W\d]+)")
+# different things are not compared. A total it is out of comes between ("88,35/100 điểm").
+_COUNTED = re.compile(r"(?:\s*/\s*[\d.,]+)?\s*([^\W\d]+)")
 
 
 def _counted(ev: Evidence) -> str | None:

@@ -12,6 +12,8 @@ import re
 from decimal import Decimal
 
 from assistant.answering.question import QuestionProfile
+from assistant.answering.weights import WEIGHTS as W
+from assistant.index.facets import metrics_in
 from assistant.index.figures import BOUND_BEFORE, DATE, DOC_TYPES, Figure, figures
 from assistant.index.keywords import tokenize
 from assistant.index.numbers import values_in
@@ -69,8 +71,10 @@ def figure_fits(prof: QuestionProfile, text: str, asked: set[Decimal]) -> list[t
     found = figures(text)
     change = changes(text, found)
     reached = {j: i for i, j in change.items()}
+    # "Bộ chỉ số 766", "Đề án 06": a number in a measure's own name is no figure of it.
+    named = [(m.start, m.end) for m in metrics_in(text)]
     for i, f in enumerate(found):
-        if values_in(f.text) & asked:
+        if values_in(f.text) & asked or any(a <= f.start and f.end <= b for a, b in named):
             continue
         if i in change:
             out.append((f, 0.0))  # the value before the change, not the one its clause states
@@ -101,6 +105,8 @@ def figure_fits(prof: QuestionProfile, text: str, asked: set[Decimal]) -> list[t
             fit += 0.1  # "tiếp nhận 21.040" for "tiếp nhận bao nhiêu"
         if not prof.rough and BOUND_BEFORE.search(fold_accents(text[max(0, f.start - 16) : f.start]).lower()):
             fit -= 0.1
+        if i and found[i - 1].end == f.start - 1 and text[f.start - 1] == "/":
+            fit -= W.out_of_total  # "70,61/100 điểm", "5/63 tỉnh": the total it is out of
         out.append((f, fit))
     return out
 

@@ -99,6 +99,11 @@ class AnsweringWeights:
     form_margin: float = 0.1
     """Among figures that agree equally, the lead's form fit must beat the runner-up's by this
     much, or no figure is bolded (bolding one of equals is a guess)."""
+    out_of_total: float = 0.15
+    """Form fit taken from the figure after a slash ("70,61/100 điểm", "5/63 tỉnh"): the
+    maximum or the count of all, not what was scored or counted. Above ``form_margin``, so
+    the figure before it leads when the two agree alike; set on the bundled sample's scores
+    and positions, not tuned on an evaluation set."""
 
 
 WEIGHTS = AnsweringWeights()

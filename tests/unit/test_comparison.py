@@ -53,6 +53,23 @@ def test_the_verdict_names_the_higher_share_or_the_lower_when_asked():
     assert "thời điểm khác nhau" not in high  # both documents of one year
 
 
+def test_scores_out_of_a_maximum_are_higher_or_lower_and_lead_without_their_maximum():
+    vi = load_prompts("extractive", "vi")
+    rows = [
+        _row("Lạng Sơn", "Theo Bộ chỉ số 766, tỉnh Lạng Sơn đạt 74,12/100 điểm.", "74,12"),
+        _row("Cao Bằng", "Theo Bộ chỉ số 766, tỉnh Cao Bằng đạt 69,5/100 điểm.", "69,5"),
+    ]
+    got = verdict(rows, "Lạng Sơn hay Cao Bằng có điểm Bộ chỉ số 766 cao hơn?", vi, "vi")
+    assert got is not None and got.startswith("**Lạng Sơn: 74,12** — cao hơn Cao Bằng (69,5)")
+    from assistant.answering.lead import lead_figure
+    from assistant.index.numbers import values_in
+
+    q = sides(analyse("Lạng Sơn hay Cao Bằng có điểm về chất lượng phục vụ người dân cao hơn?"))[0].analysis
+    s = "Theo kết quả xếp hạng Bộ chỉ số 766, tính đến ngày 15/3/2025, tỉnh Lạng Sơn đạt 74,12/100 điểm."
+    # Not "766" (the index's own name), not "100" (the score it is out of).
+    assert lead_figure(s, 0, len(s), q, values_in(q.text)) == "74,12"
+
+
 def test_counts_are_more_or_fewer_and_thousands_dots_are_read_as_such():
     en = load_prompts("extractive", "en")
     rows = [
