@@ -387,7 +387,7 @@ class AnswerService:
     def extractive(self, p: Prepared, warnings: list[str] | None = None) -> AnswerResponse:
         warnings = list(warnings or [])
         prompts = load_prompts("extractive", p.language)
-        if p.analysis.intent in ("comparison", "trend"):
+        if p.analysis.intent in ("comparison", "trend") or (p.analysis.intent == "ranking" and sides(p.analysis)):
             with stage("compose"):
                 composed = self._composed(p, prompts, warnings)
             if composed is not None:

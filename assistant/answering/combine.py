@@ -69,9 +69,11 @@ def compose_table(
     return "\n\n".join(parts), citations, Table(columns=columns, rows=data_rows, citations=cells)
 
 
-# "Tỉnh nào thấp hơn", "which had fewer": the low side is asked; otherwise the high one.
+# "Tỉnh nào thấp hơn", "which had fewer", "cấp nào ít … nhất": the low side is asked;
+# otherwise the high one.
 _LOW_COMPARED = re.compile(
-    r"\b(?:thap|it|nho|kem|cham)\b(?:\s+\w+){0,8}?\s+hon\b|\b(?:lower|fewer|less|smaller|worse|slower)\b"
+    r"\b(?:thap|it|nho|kem|cham)\b(?:\s+\w+){0,8}?\s+(?:hon|nhat)\b|"
+    r"\b(?:lower|fewer|less|smaller|worse|slower|lowest|fewest|least|smallest|worst|slowest)\b"
 )
 # The word that follows a count says what it counts ("672 TTHC", "987 hồ sơ"): two counts of
 # different things are not compared. A total it is out of comes between ("88,35/100 điểm").

@@ -123,7 +123,42 @@ def sides(q: QuestionAnalysis) -> list[Side]:
         return out
     if q.intent == "trend":
         return _period_sides(q)
+    if q.intent == "ranking":
+        return _ranked_level_sides(q)
     return []
+
+
+# "Cấp nào tiếp nhận nhiều hồ sơ nhất?": a ranking of the levels of one unit, asked of each
+# level that a province's reports state figures for.
+_WHICH_LEVEL = re.compile(r"\b(?:cấp|cap|level)\s+(?:nào|nao)\b|\bwhich level\b", re.IGNORECASE)
+_RANKED_LEVELS = {
+    "vi": ("cấp tỉnh", "cấp huyện", "cấp xã"),
+    "en": ("provincial level", "district level", "commune level"),
+}
+# "nhiều hồ sơ nhất" asked of one level is "bao nhiêu hồ sơ"; "cao nhất", "thấp nhất" go.
+_MOST_OF = re.compile(r"\b(?:nhiều|ít|nhieu|it)\s+((?:\w+\s+){0,5}?)(?:nhất|nhat)\b", re.IGNORECASE)
+_SUPERLATIVE = re.compile(
+    r"\s*\b(?:(?:cao|thấp|lớn|nhỏ|tốt|kém|cao|thap|lon|nho|tot|kem)\s+(?:nhất|nhat)|"
+    r"(?:the )?(?:most|fewest|least|highest|lowest|largest|smallest)\b)",
+    re.IGNORECASE,
+)
+
+
+def _ranked_level_sides(q: QuestionAnalysis) -> list[Side]:
+    """ "Ở X, cấp nào … nhiều … nhất?": one side per level (province, district, commune), each
+    the question asked of that level; the verdict ranks them (``combine.verdict``)."""
+    m = _WHICH_LEVEL.search(q.text)
+    if m is None or q.levels:
+        return []
+    out = []
+    for label in _RANKED_LEVELS["en" if q.language == "en" else "vi"]:
+        text = q.text[: m.start()] + label + q.text[m.end() :]
+        text = _MOST_OF.sub(
+            lambda g: ("how many " if q.language == "en" else "bao nhiêu ") + g.group(1), text
+        )
+        text = " ".join(_SUPERLATIVE.sub("", text).split())
+        out.append(Side(label, _single(text, q), by="level"))
+    return out
 
 
 def predecessor_sides(q: QuestionAnalysis) -> list[tuple[str, Side]]:

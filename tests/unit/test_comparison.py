@@ -211,3 +211,27 @@ def test_a_trend_rows_years_are_the_askers_words_not_figures_to_ground():
     assert not check(answer, [], store=None).ok  # type: ignore[arg-type]
     assert check(answer, [], store=None, asked=["năm 2023", "năm 2021"]).ok  # type: ignore[arg-type]
     assert not check(answer + " Tỷ lệ 45%.", [], store=None, asked=["năm 2023", "năm 2021"]).ok  # type: ignore[arg-type]
+
+
+def test_which_level_ranks_the_levels_each_asked_on_its_own():
+    q = analyse("Trong quý II/2024 ở tỉnh Yên Bái, cấp nào tiếp nhận nhiều hồ sơ trực tuyến nhất?")
+    assert q.intent == "ranking"
+    got = sides(q)
+    assert [s.label for s in got] == ["cấp tỉnh", "cấp huyện", "cấp xã"] and {s.by for s in got} == {"level"}
+    assert [s.analysis.levels for s in got] == [("province",), ("district",), ("commune",)]
+    assert all("nhất" not in s.analysis.text and "bao nhiêu hồ sơ" in s.analysis.text for s in got)
+    # A ranking that names its levels, or asks for units rather than levels, has no level sides.
+    assert sides(analyse("Huyện nào của tỉnh Yên Bái tiếp nhận nhiều hồ sơ nhất?")) == []
+
+
+def test_the_verdict_over_ranked_levels_names_the_end_asked():
+    vi = load_prompts("extractive", "vi")
+    rows = [
+        _row("cấp tỉnh", "Cấp tỉnh tiếp nhận 5.120 hồ sơ.", "5.120"),
+        _row("cấp huyện", "Cấp huyện tiếp nhận 18.300 hồ sơ.", "18.300"),
+        _row("cấp xã", "Cấp xã tiếp nhận 9.410 hồ sơ.", "9.410"),
+    ]
+    most = verdict(rows, "Cấp nào tiếp nhận nhiều hồ sơ nhất?", vi, "vi")
+    assert most is not None and most.startswith("**cấp huyện: 18.300** — nhiều nhất")
+    fewest = verdict(rows, "Cấp nào tiếp nhận ít hồ sơ nhất?", vi, "vi")
+    assert fewest is not None and fewest.startswith("**cấp tỉnh: 5.120** — ít nhất")
