@@ -405,6 +405,16 @@ def agreement(slots: Slots, q: QuestionAnalysis) -> Verdict:
     return Verdict(score, contradictions, hard)
 
 
+def names_unit_asked(text: str, q: QuestionAnalysis) -> bool:
+    """Whether ``text`` names one of the units the question asks about (by the same forms
+    ``slots_of`` reads a figure's unit with)."""
+    return any(
+        u.level == level and same_unit(u.name, name)
+        for _, level, name in _mentions(text).units
+        for u in q.units
+    )
+
+
 def same_unit(asked: str, stated: str) -> bool:
     """A folded name as typed against a stated one ("cong an" vs "cong an", "12" vs "12")."""
     return stated == asked or stated.startswith(asked + " ") or asked.startswith(stated + " ")

@@ -6,7 +6,14 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from assistant.answering.agreement import POSITION_WORD, agreement, same_unit, slots_of, specific_metrics
+from assistant.answering.agreement import (
+    POSITION_WORD,
+    agreement,
+    names_unit_asked,
+    same_unit,
+    slots_of,
+    specific_metrics,
+)
 from assistant.answering.analysis import QuestionAnalysis
 from assistant.answering.figures import answer_fit, figure_fits
 from assistant.answering.weights import WEIGHTS as W
@@ -141,7 +148,16 @@ def lead_figure(
     if prof.kind != "number":
         found, fit = answer_fit(prof, sentence[a:b], asked)
         uniq = list(dict.fromkeys(f.text for f in found))
-        return uniq[0] if len(uniq) == 1 and fit > 0 else None
+        if len(uniq) != 1 or fit <= 0:
+            return None
+        # A document or part stated of another unit ("Kế hoạch 222 của tỉnh X" where a ministry's
+        # decision was asked) is no answer, as another unit's figure is none; nor is one whose
+        # sentence and document never name the unit asked.
+        if any(agreement(slots_of(sentence[a:b], f, lead_in), q).hard for f in found):
+            return None
+        if prof.kind in ("document", "part") and q.units and not names_unit_asked(f"{context} {sentence}", q):
+            return None
+        return uniq[0]
     fits = [(f, fit) for f, fit in figure_fits(prof, sentence, asked) if a <= f.start and f.end <= b]
     if prof.wants_percent:
         fits = [(f, fit) for f, fit in fits if f.percent]

@@ -268,3 +268,16 @@ def test_a_sentence_that_tells_then_and_now_leads_with_the_time_asked():
     s = "Năm 2020, tỷ lệ hồ sơ trực tuyến của huyện Mường Khương (nay thuộc xã mới) đạt 31%."
     slots = slots_of(s, figures(s)[-1])
     assert (slots.year, slots.later_than, slots.superseded) == (2020, None, False)
+
+
+def test_a_document_asked_of_a_unit_is_one_its_sentence_or_document_names_that_unit_for():
+    q = "Văn bản nào phê duyệt phương án đơn giản hóa TTHC thuộc Bộ Tài chính?"
+    decision = (
+        "Quyết định 2310/QĐ-TTg phê duyệt phương án đơn giản hóa TTHC thuộc phạm vi quản lý của Bộ Tài chính."
+    )
+    assert _lead(q, decision) == "Quyết định 2310/QĐ-TTg"
+    # A province's own plan: named of the province, or in a document about it that never names the ministry.
+    assert _lead(q, "Kế hoạch 145 của UBND tỉnh Lạng Sơn đặt ra yêu cầu đơn giản hóa thủ tục.") is None
+    plan = "Kế hoạch 145 đặt ra yêu cầu đơn giản hóa thủ tục."
+    assert _lead(q, plan, "Tỉnh Lạng Sơn đẩy mạnh cải cách hành chính") is None
+    assert _lead("Văn bản nào đặt ra yêu cầu đơn giản hóa thủ tục?", plan, "Tỉnh Lạng Sơn") == "Kế hoạch 145"
