@@ -99,6 +99,7 @@ class _Mentions:
     figure_spans: tuple[tuple[int, int], ...]
     score_ratios: tuple[Decimal, ...]  # "đạt 7,5/12 điểm" → 62.5: a score's ratio, not a share
     nows: tuple[tuple[int], ...] = ()  # where the sentence says "now" ("đến nay", "hiện tại")
+    percent_starts: frozenset[int] = frozenset()  # the figures that are rates
 
 
 @lru_cache(maxsize=2048)
@@ -138,7 +139,8 @@ def _mentions(sentence: str) -> _Mentions:
         if m.start() not in months_at and m.start() not in compared:
             periods.append((m.start(), int(m.group(1)), None))
     metrics = tuple((m.start, m.key) for m in metrics_in(sentence))
-    spans = tuple((f.start, f.end) for f in figures(sentence))
+    found = figures(sentence)
+    spans = tuple((f.start, f.end) for f in found)
     starts = tuple(a for a, _ in spans)
     ratios = []
     for m in _SCORE.finditer(sentence):
@@ -147,7 +149,15 @@ def _mentions(sentence: str) -> _Mentions:
             ratios.append(a / b * 100)
     nows = tuple((m.start(),) for m in _NOW.finditer(folded))
     return _Mentions(
-        levels, tuple(sorted(units)), tuple(sorted(periods)), metrics, starts, spans, tuple(ratios), nows
+        levels,
+        tuple(sorted(units)),
+        tuple(sorted(periods)),
+        metrics,
+        starts,
+        spans,
+        tuple(ratios),
+        nows,
+        frozenset(f.start for f in found if f.percent),
     )
 
 
@@ -278,8 +288,16 @@ def slots_of(sentence: str, fig: Figure, lead_in: str = "") -> Slots:
     period = after[0] if after else _last_before(outside, fig.start)
     later_than, superseded = None, False
     now = _last_before(m.nows, fig.start)
-    if not after and period and now and now[0] > period[0]:
-        # "năm 2019 đạt 11%, đến nay đạt 55%": the year named before "now" is not this figure's.
+    if (
+        not after
+        and period
+        and now
+        and now[0] > period[0]
+        and any(period[0] < s < now[0] and (s in m.percent_starts) == fig.percent for s in m.figure_starts)
+    ):
+        # "năm 2019 đạt 11%, đến nay đạt 55%": the year named before "now", with a figure of its
+        # own of this one's form, is not this figure's. Without one ("6 tháng năm 2023, … 6 nội
+        # dung. Đến nay, cả nước có 67%"), "now" is the time of that year's report.
         later_than, period = period[1], None
     elif period and any(fig.end <= n[0] and any(s > n[0] for s in m.figure_starts) for n in m.nows):
         superseded = True

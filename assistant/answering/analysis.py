@@ -55,12 +55,15 @@ _RANKING = re.compile(
 )
 _LIST = re.compile(
     r"\bnhung\s+(?:\w+\s+){0,8}(?<!the )nao\b|\bcac\s+(?:\w+\s+){0,4}(?<!the )nao\b|\bnhung gi\b|\bgom nhung\b|\bke ten\b|\bliet ke\b|"
+    # "những mục tiêu gì", "các nhiệm vụ gì": what a plan sets out, item by item.
+    r"\b(?:nhung|cac)\s+(?:\w+\s+){1,3}gi\b|"
     r"\bwhich (?:\w+ ){0,2}(?:are|were)\b|\bwhat are the\b|\blist\b"
 )
 # What a list question asks to enumerate: the first words between "những/các" and "nào"
 # ("những doanh nghiệp nào" → "doanh nghiep", "các mô hình cải cách nào" → "mo hinh").
 _LIST_ITEM = re.compile(
-    r"\bnhung\s+((?:\w+\s+){1,8}?)(?<!the )nao\b|\bcac\s+((?:\w+\s+){1,4}?)(?<!the )nao\b"
+    r"\bnhung\s+((?:\w+\s+){1,8}?)(?<!the )nao\b|\bcac\s+((?:\w+\s+){1,4}?)(?<!the )nao\b|"
+    r"\b(?:nhung|cac)\s+((?:\w+\s+){1,3}?)gi\b"
 )
 LIST_ITEM_WORDS = 2
 
@@ -70,7 +73,7 @@ def list_item(text: str) -> str | None:
     m = _LIST_ITEM.search(fold_accents(text).lower())
     if not m:
         return None
-    return " ".join((m.group(1) or m.group(2)).split()[:LIST_ITEM_WORDS])
+    return " ".join((m.group(1) or m.group(2) or m.group(3)).split()[:LIST_ITEM_WORDS])
 
 
 # A ranking of units ("tỉnh nào", "tỉnh có … cao nhất", "which ministry"), not a maximum a text

@@ -44,10 +44,16 @@ def whole_sentences(chunk: StoredChunk, text: str | None) -> StoredChunk:
     return replace(chunk, text=tail, end=chunk.start + len(tail))
 
 
+# "Mục tiêu đến hết năm 2025: - 100% …": a lead-in whose first item follows on its line.
+_RUN_IN_ITEM = re.compile(r":\s*[-+•–]\s")
+_BULLET_NEXT = re.compile(r"\s*[-+•–]\s")
+
+
 def with_list_items(text: str, span: Span) -> Span:
-    """A statement that opens a list ("… gồm:") together with the items that follow it in
-    its paragraph, up to the list quote limit."""
-    if not text[span.start : span.end].rstrip().endswith(":"):
+    """A statement that opens a list ("… gồm:", or "Mục tiêu: - …" with its first item run
+    in) together with the items that follow it in its paragraph, up to the list quote limit."""
+    statement = text[span.start : span.end]
+    if not statement.rstrip().endswith(":") and not _RUN_IN_ITEM.search(statement):
         return span
     para_end = text.find("\n\n", span.end)
     end = min(len(text) if para_end < 0 else para_end, span.start + MAX_LIST_QUOTE_CHARS)
@@ -95,7 +101,10 @@ def with_continuation(text: str, span: Span) -> Span:
 
 # "… lãnh đạo 4 doanh nghiệp là A; B; C", "5 mô hình … gồm …", "các bộ: A, B và C": after the
 # item's name, within this many characters, the word that opens its enumeration.
-_OPENS_ITEMS = re.compile(r"^[^.;]{0,80}?(?:\b(?:la|gom|gom co|bao gom|nhu|trong do co|vi du|chang han)\b|:)")
+# Not "như trên", "như vậy" ("the targets above"): they point back at a list, they open none.
+_OPENS_ITEMS = re.compile(
+    r"^[^.;]{0,80}?(?:\b(?:la|gom|gom co|bao gom|nhu(?! tren\b| vay\b)|trong do co|vi du|chang han)\b|:)"
+)
 
 
 # More than one: "khoản 1 Điều 5" counts nothing.
@@ -118,6 +127,8 @@ def enumerates(item: str, sentence: str, following: str = "") -> bool:
         rest = sentence[m.end() + (opener.end() if opener else 0) :]
         if len(ITEM_SEP.findall(rest)) >= 2 or opens_enumeration(sentence, following):
             return True
+        if opener and opener.group(0).endswith(":") and _BULLET_NEXT.match(rest or following):
+            return True  # "Mục tiêu: - 100% …" then one bulleted item per line
     return False
 
 

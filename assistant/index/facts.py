@@ -29,8 +29,9 @@ from assistant.index.units import UnitMention, units_at
 # the date 46/7 (``figures._is_date``). 6: levels as tokenised news writes them ("quận , huyện")
 # and a province's departments ("khối các sở") as its level. 7: a sum of money is not of the
 # metric it is paid per ("45.000 đồng/hồ sơ" under "Lệ phí" is a fee); HTML tables without a
-# bold header row carry their headers (issue 18).
-EXTRACTOR_VERSION = 7
+# bold header row carry their headers (issue 18). 8: a blank line ends a statement, so a photo
+# caption without a full stop no longer opens the next paragraph's first statement.
+EXTRACTOR_VERSION = 8
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,14 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
 # ("1.", "a)") are left joined: in legal text they share their lead-in's penalty or figure.
 # A line opening with a footnote mark ("[7] Các bộ …") is a footnote of its own: a place name
 # before it ("… Vĩnh Long.") reads as an abbreviation to ``sentence_spans``.
-_ITEM_BREAK = re.compile(r"\n(?=[ \t]*(?:[-+•–]\s|\*\*?\s*[-+]|\*\s|\[\d{1,3}\]))")
+# A blank line ends one too: a photo caption ("Ảnh T.L") has no full stop, and read on into
+# the next paragraph it would open that paragraph's first statement. Not after a lead-in or an
+# item that goes on (":", ";", ","), nor before a lettered or numbered item ("a)", "2."): legal
+# items stay with their lead-in.
+_ITEM_BREAK = re.compile(
+    r"\n(?=[ \t]*(?:[-+•–]\s|\*\*?\s*[-+]|\*\s|\[\d{1,3}\]))"
+    r"|(?<![:;,])\n[ \t]*\n\s*(?![a-zđ]\)|\d{1,2}[.)]\s)"
+)
 
 
 def statement_spans(text: str) -> list[Span]:

@@ -209,3 +209,25 @@ def test_a_list_of_positions_ranks_the_smallest_number_highest():
     assert extreme(items, "high").label == "tỉnh Sơn La" and extreme(items, "low").label == "tỉnh Điện Biên"
     rates = enumerated("Tỷ lệ hồ sơ trực tuyến: Sơn La đạt 59%, Lai Châu 45%, Điện Biên 38%.")
     assert not any(i.position for i in rates) and extreme(rates, "high").label == "Sơn La"
+
+
+def test_a_plans_bulleted_targets_answer_what_it_sets_out():
+    from assistant.index.sentences import statement_spans
+
+    q = analyse("Kế hoạch của tỉnh Lạng Sơn đặt ra những mục tiêu gì cho năm 2026?")
+    assert q.intent == "list" and list_item(q.text) == "muc tieu"
+    targets = (
+        "Người dân làm thủ tục tại bộ phận một cửa. Ảnh N.H\n\n"
+        "Mục tiêu năm 2026 của kế hoạch tỉnh Lạng Sơn: - 100% thủ tục đủ điều kiện được cung cấp trực tuyến toàn trình. "
+        "- 85% hồ sơ được xử lý hoàn toàn trực tuyến. - Số hóa 100% kết quả giải quyết."
+    )
+    spans = [targets[s.start : s.end] for s in statement_spans(targets)]
+    assert spans[1] == "Ảnh N.H" and spans[2].startswith("Mục tiêu năm 2026")  # a caption stands apart
+    assert enumerates("muc tieu", spans[2], " ".join(spans[3:]))
+    # "Như trên" points back at a list; it opens none.
+    back = "Với những mục tiêu như trên, tỉnh phấn đấu đạt 80%, cao hơn chỉ tiêu giao, và về đích sớm."
+    assert not enumerates("muc tieu", back)
+    texts = {"targets": targets, "back": back + " Kế hoạch của tỉnh Lạng Sơn năm 2026 được ban hành."}
+    hits, index = _hits(texts)
+    best = ExtractiveAnswerer(min_support=0.2).select(q, hits, index)[0]
+    assert best.chunk.doc_id == "targets" and best.quote.endswith("Số hóa 100% kết quả giải quyết.")

@@ -261,6 +261,9 @@ def test_a_sentence_that_tells_then_and_now_leads_with_the_time_asked():
     # The year asked: its own figure, never the one said to be of now.
     assert _lead("Tỷ lệ hồ sơ trực tuyến của Lào Cai năm 2020 là bao nhiêu?", s) == "8%"
     assert _lead("Tỷ lệ hồ sơ trực tuyến của Lào Cai năm 2019 là bao nhiêu?", s) is None
+    # A year with no figure of its own before "đến nay" is the time of the report: its "now".
+    s = "Trong quý I/2024, Ban Chỉ đạo đã họp 3 phiên. Đến nay, tỷ lệ hồ sơ được số hóa đạt 58,4%."
+    assert _lead("Quý I/2024 tỷ lệ hồ sơ được số hóa đạt bao nhiêu?", s) == "58,4%"
     # A bare "nay" says what a unit belongs to now, not a time: the year before stays the figure's.
     from assistant.answering.agreement import slots_of
     from assistant.index.figures import figures
