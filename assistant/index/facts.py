@@ -30,7 +30,8 @@ from assistant.index.units import UnitMention, units_at
 # and a province's departments ("khối các sở") as its level. 7: a sum of money is not of the
 # metric it is paid per ("45.000 đồng/hồ sơ" under "Lệ phí" is a fee); HTML tables without a
 # bold header row carry their headers (issue 18). 8: a blank line ends a statement, so a photo
-# caption without a full stop no longer opens the next paragraph's first statement.
+# caption without a full stop no longer opens the next paragraph's first statement, and an
+# acronym before a full stop ("… CCHC. Đến nay") no longer joins two sentences.
 EXTRACTOR_VERSION = 8
 
 

@@ -59,9 +59,14 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
 # the next paragraph it would open that paragraph's first statement. Not after a lead-in or an
 # item that goes on (":", ";", ","), nor before a lettered or numbered item ("a)", "2."): legal
 # items stay with their lead-in.
+# An acronym of four capitals or more ends a sentence before a capital ("… 6 nội dung của
+# CCHC. Đến nay, …"): ``sentence_spans`` reads any short capitalised word before a dot as a
+# title ("TP.", "PGS."), and keeps it so, since chunk boundaries must not move.
+_UPPER = "A-ZĐÀÁẢÃẠĂẮẰẲẴẶÂẤẦẨẪẬÈÉẺẼẸÊẾỀỂỄỆÌÍỈĨỊÒÓỎÕỌÔỐỒỔỖỘƠỚỜỞỠỢÙÚỦŨỤƯỨỪỬỮỰỲÝỶỸỴ"
 _ITEM_BREAK = re.compile(
     r"\n(?=[ \t]*(?:[-+•–]\s|\*\*?\s*[-+]|\*\s|\[\d{1,3}\]))"
     r"|(?<![:;,])\n[ \t]*\n\s*(?![a-zđ]\)|\d{1,2}[.)]\s)"
+    rf"|(?<=[\s(][A-ZĐ]{{4}}\.)\s+(?=[{_UPPER}])"
 )
 
 

@@ -75,3 +75,16 @@ def test_bulleted_lines_are_statements_of_their_own_but_legal_items_stay_with_th
     assert any(p.startswith("**+ Miễn 100%") and "50%" not in p for p in pieces)
     legal = "2. Phạm tội thuộc một trong các trường hợp sau đây, thì bị phạt tù từ 07 năm đến 15 năm:\n\na) Là chỉ huy hoặc sĩ quan;\n\nb) Giao nộp vũ khí."
     assert [legal[s.start : s.end] for s in statement_spans(legal)] == [legal]
+
+
+def test_an_acronym_before_a_full_stop_ends_a_statement_a_title_does_not():
+    from assistant.index.sentences import sentence_spans, statement_spans
+
+    text = "Các sở đã hoàn thành 4 nhiệm vụ của CCHC. Đến nay, tỉnh có 41,5% hồ sơ trực tuyến. Theo TS. Lê Văn B, tỉnh đạt."
+    assert [text[s.start : s.end] for s in statement_spans(text)] == [
+        "Các sở đã hoàn thành 4 nhiệm vụ của CCHC.",
+        "Đến nay, tỉnh có 41,5% hồ sơ trực tuyến.",
+        "Theo TS. Lê Văn B, tỉnh đạt.",
+    ]
+    # Chunk boundaries (sentence_spans) stay where they were: the embeddings cached for them hold.
+    assert len(sentence_spans(text)) == 2
