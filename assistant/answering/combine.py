@@ -86,7 +86,7 @@ def _counted(ev: Evidence) -> str | None:
     return fold_accents(m.group(1)).lower() if m else None
 
 
-def verdict(rows: list[Row], question: str, prompts: PromptSet, language: str) -> str | None:
+def verdict(rows: list[Row], question: str, prompts: PromptSet, language: str, by: str = "unit") -> str | None:
     """The line that says which side is higher (or lower, when that is asked), over a table
     whose every row states a figure of one kind: all percentages, or counts of the same thing.
     None when a row is missing, the figures are of different kinds, or they are equal: the
@@ -117,7 +117,9 @@ def verdict(rows: list[Row], question: str, prompts: PromptSet, language: str) -
     share = any("%" in (e.figure or "") or _counted(e) in ("diem", "point", "points") for e in evs)
     many = len(rows) > 2
     cmp = prompts[f"cmp_{'low' if low else 'high'}{'' if share else '_count'}{'_many' if many else ''}"]
-    line = prompts["verdict_many" if many else "verdict"].format(
+    # Levels of one unit are no units of their own: "trong các cấp được so sánh".
+    template = ("verdict_many_levels" if by == "level" else "verdict_many") if many else "verdict"
+    line = prompts[template].format(
         label=rows[best].label,
         figure=headline_figure(evs[best].figure or "", language),
         cmp=cmp,

@@ -231,7 +231,7 @@ def test_the_verdict_over_ranked_levels_names_the_end_asked():
         _row("cấp huyện", "Cấp huyện tiếp nhận 18.300 hồ sơ.", "18.300"),
         _row("cấp xã", "Cấp xã tiếp nhận 9.410 hồ sơ.", "9.410"),
     ]
-    most = verdict(rows, "Cấp nào tiếp nhận nhiều hồ sơ nhất?", vi, "vi")
-    assert most is not None and most.startswith("**cấp huyện: 18.300** — nhiều nhất")
+    most = verdict(rows, "Cấp nào tiếp nhận nhiều hồ sơ nhất?", vi, "vi", "level")
+    assert most is not None and most.startswith("**cấp huyện: 18.300** — nhiều nhất trong các cấp")
     fewest = verdict(rows, "Cấp nào tiếp nhận ít hồ sơ nhất?", vi, "vi")
     assert fewest is not None and fewest.startswith("**cấp tỉnh: 5.120** — ít nhất")
