@@ -299,7 +299,7 @@ def slots_of(sentence: str, fig: Figure, lead_in: str = "") -> Slots:
         # own of this one's form, is not this figure's. Without one ("6 tháng năm 2023, … 6 nội
         # dung. Đến nay, cả nước có 67%"), "now" is the time of that year's report.
         later_than, period = period[1], None
-    elif period and any(fig.end <= n[0] and any(s > n[0] for s in m.figure_starts) for n in m.nows):
+    elif period and any(_restated_now(sentence, m, n[0], fig) for n in m.nows if fig.end <= n[0]):
         superseded = True
     # "640 thủ tục được đưa lên mạng toàn trình": what a count is of follows it, up
     # to the next figure or clause; a rate's metric ("tỷ lệ hồ sơ trực tuyến đạt 45%") precedes it.
@@ -358,6 +358,18 @@ def slots_of(sentence: str, fig: Figure, lead_in: str = "") -> Slots:
         later_than=later_than,
         superseded=superseded,
     )
+
+
+def _restated_now(sentence: str, m: _Mentions, now: int, fig: Figure) -> bool:
+    """Whether the "now" at ``now`` gives ``fig``'s measure again: a figure of its form follows
+    in that clause and names no measure of its own ("…, thời điểm hiện tại là 43%"; not "hiện
+    nay có 30% TTHC toàn trình", another measure)."""
+    for s in m.figure_starts:
+        if s > now and (s in m.percent_starts) == fig.percent:
+            cut = re.search(r"[;.]\s", sentence[s:])
+            end = s + cut.start() if cut else len(sentence)
+            return not any(now <= x[0] < end for x in m.metrics)
+    return False
 
 
 @dataclass(frozen=True)

@@ -284,3 +284,13 @@ def test_a_document_asked_of_a_unit_is_one_its_sentence_or_document_names_that_u
     plan = "Kế hoạch 145 đặt ra yêu cầu đơn giản hóa thủ tục."
     assert _lead(q, plan, "Tỉnh Lạng Sơn đẩy mạnh cải cách hành chính") is None
     assert _lead("Văn bản nào đặt ra yêu cầu đơn giản hóa thủ tục?", plan, "Tỉnh Lạng Sơn") == "Kế hoạch 145"
+
+
+def test_a_figure_is_overtaken_only_by_a_later_figure_of_its_own_measure():
+    from assistant.answering.agreement import slots_of
+    from assistant.index.figures import figures
+
+    s = "Năm 2023, tỷ lệ hồ sơ trực tuyến của tỉnh đạt 45%; hiện nay có 30% TTHC được cung cấp toàn trình."
+    assert not slots_of(s, figures(s)[0]).superseded
+    s = "Năm 2023, tỷ lệ hồ sơ trực tuyến của tỉnh đạt 45%; hiện nay là 61%."
+    assert slots_of(s, figures(s)[0]).superseded
