@@ -138,7 +138,7 @@ _RANKED_LEVELS = {
 # "nhiều hồ sơ nhất" asked of one level is "bao nhiêu hồ sơ"; "cao nhất", "thấp nhất" go.
 _MOST_OF = re.compile(r"\b(?:nhiều|ít|nhieu|it)\s+((?:\w+\s+){0,5}?)(?:nhất|nhat)\b", re.IGNORECASE)
 _SUPERLATIVE = re.compile(
-    r"\s*\b(?:(?:cao|thấp|lớn|nhỏ|tốt|kém|cao|thap|lon|nho|tot|kem)\s+(?:nhất|nhat)|"
+    r"\s*\b(?:(?:cao|thấp|lớn|nhỏ|tốt|kém|thap|lon|nho|tot|kem)\s+(?:nhất|nhat)|"
     r"(?:the )?(?:most|fewest|least|highest|lowest|largest|smallest)\b)",
     re.IGNORECASE,
 )
