@@ -364,7 +364,13 @@ class AnswerService:
         # Rows by period read as a trend (latest first), whatever the question called it.
         shape = "trend" if parts and parts[0].by == "period" else "comparison"
         answer, citations, table = compose_table(rows, shape, prompts, p.language)
-        said = verdict(rows, p.analysis.text, prompts, p.language, parts[0].by) if shape == "comparison" else None
+        # Counts set side by side where a share was asked are no ranking of the shares: the
+        # table shows them, no line says which is higher.
+        said = (
+            verdict(rows, p.analysis.text, prompts, p.language, parts[0].by)
+            if shape == "comparison" and not note
+            else None
+        )
         answer = "\n\n".join(x for x in (note, said, answer) if x)
         return self._table_response(p, prompts, answer, citations, table, warnings, [s.label for s in parts])
 
