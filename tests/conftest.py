@@ -3,6 +3,7 @@ the real bundled embedder, and copies of it for tests that write."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -86,6 +87,16 @@ def build(data_dir: Path, cache_dir: Path, paths: list[Path]) -> Settings:
     assert not report.errors, report.errors
     store.close()
     return settings
+
+
+def service_over(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path, name: str, docs: list[dict]) -> AnswerService:
+    """An answer service over ``docs`` (records of the JSONL format), indexed with the real
+    embedder through the session's embedding cache."""
+    src = tmp_path_factory.mktemp(name) / f"{name}.jsonl"
+    src.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
+    data_dir = tmp_path_factory.mktemp(f"{name}-index")
+    build(data_dir, cache_dir, [src])
+    return AnswerService(Settings(data_dir=data_dir))
 
 
 @pytest.fixture(scope="session")

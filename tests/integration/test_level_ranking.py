@@ -5,20 +5,17 @@ from an evaluation set."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 
 from assistant.service import AnswerService
-from assistant.settings import Settings
-from tests.conftest import build
+from tests.conftest import service_over
 
 
 @pytest.fixture(scope="module")
 def levels_service(tmp_path_factory: pytest.TempPathFactory, embed_cache_dir: Path) -> AnswerService:
-    src = tmp_path_factory.mktemp("levels") / "levels.jsonl"
     doc = {
         "doc_id": "bao-cao-quy-3",
         "title": "Tỉnh Yên Bái tiếp nhận 30.950 hồ sơ thủ tục hành chính trong quý III/2024",
@@ -32,10 +29,7 @@ def levels_service(tmp_path_factory: pytest.TempPathFactory, embed_cache_dir: Pa
             "Ở cấp xã tiếp nhận 9.420 hồ sơ, (có 9.100 hồ sơ được giải quyết đúng hạn)."
         ),
     }
-    src.write_text(json.dumps(doc, ensure_ascii=False) + "\n", encoding="utf-8")
-    data_dir = tmp_path_factory.mktemp("levels-index")
-    build(data_dir, embed_cache_dir, [src])
-    return AnswerService(Settings(data_dir=data_dir))
+    return service_over(tmp_path_factory, embed_cache_dir, "levels", [doc])
 
 
 def test_the_level_with_the_most_dossiers_is_named_from_each_levels_figure(levels_service: AnswerService):

@@ -5,14 +5,12 @@ reform phrasing; none comes from an evaluation set."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from assistant.service import AnswerService
-from assistant.settings import Settings
-from tests.conftest import build
+from tests.conftest import service_over
 
 _ROWS = [
     ("Lào Cai", "1.650", "720", "43,64"),
@@ -44,7 +42,6 @@ def _appendix() -> str:
 
 @pytest.fixture(scope="module")
 def table_service(tmp_path_factory: pytest.TempPathFactory, embed_cache_dir: Path) -> AnswerService:
-    src = tmp_path_factory.mktemp("appendix") / "appendix.jsonl"
     doc = {
         "doc_id": "appendix-1",
         "title": "Công văn về kết quả cung cấp dịch vụ công trực tuyến toàn trình của các tỉnh",
@@ -53,10 +50,7 @@ def table_service(tmp_path_factory: pytest.TempPathFactory, embed_cache_dir: Pat
         "source": "Văn phòng Chính phủ",
         "text": _appendix(),
     }
-    src.write_text(json.dumps(doc, ensure_ascii=False) + "\n", encoding="utf-8")
-    data_dir = tmp_path_factory.mktemp("appendix-index")
-    build(data_dir, embed_cache_dir, [src])
-    return AnswerService(Settings(data_dir=data_dir))
+    return service_over(tmp_path_factory, embed_cache_dir, "appendix", [doc])
 
 
 def test_the_cell_of_the_province_asked_leads_with_its_row_quoted(table_service: AnswerService):

@@ -5,21 +5,18 @@ phrasing; none comes from an evaluation set."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from assistant.service import AnswerService
-from assistant.settings import Settings
-from tests.conftest import build
+from tests.conftest import service_over
 
 _YEARS = {2021: "41,2", 2022: "55,8", 2023: "63,5"}
 
 
 @pytest.fixture(scope="module")
 def trend_service(tmp_path_factory: pytest.TempPathFactory, embed_cache_dir: Path) -> AnswerService:
-    src = tmp_path_factory.mktemp("reports") / "reports.jsonl"
     docs = [
         {
             "doc_id": f"bao-cao-{year}",
@@ -35,10 +32,7 @@ def trend_service(tmp_path_factory: pytest.TempPathFactory, embed_cache_dir: Pat
         }
         for year, rate in _YEARS.items()
     ]
-    src.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), encoding="utf-8")
-    data_dir = tmp_path_factory.mktemp("reports-index")
-    build(data_dir, embed_cache_dir, [src])
-    return AnswerService(Settings(data_dir=data_dir))
+    return service_over(tmp_path_factory, embed_cache_dir, "reports", docs)
 
 
 def test_a_trend_without_years_is_asked_over_the_years_the_facts_hold(trend_service: AnswerService):
