@@ -19,7 +19,7 @@ from assistant.index.facets import Period, levels_in, metrics_in, periods_in
 from assistant.index.gazetteer import name_patterns, units_in_question
 from assistant.index.keywords import tokenize
 from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics
-from assistant.index.units import province_name
+from assistant.index.units import MINISTRY_HEADS_FOLDED, province_name
 
 # Intents, matched on the folded question. Comparison and trend need two things to set side by
 # side (two units, two periods) or say so outright ("so sánh", "thay đổi thế nào").
@@ -107,7 +107,11 @@ _LOCAL_FOLDED = re.compile(
     r"(?<!cap )(?<!cac )\b(thi xa|thi tran|huyen|quan|xa|phuong|tx|town|district|ward|commune)\s+(\d{1,2}\b|[a-z]+(?:\s+[a-z]+)?)"
 )
 _MINISTRY_EXACT = re.compile(r"\bBộ\s*:?\s*([A-ZĐ]\w*(?:\s+(?:và\s+)?[A-ZĐ]?\w+)?)")
-_MINISTRY_FOLDED = re.compile(r"\bbo\s+([a-z]+(?:\s+[a-z]+)?)")
+# Unaccented, "bo" is also "bố", "bổ" ("cong bo bao nhieu" asks what was announced): only a
+# ministry's own name after it makes a ministry.
+_MINISTRY_FOLDED = re.compile(
+    r"\bbo\s+(" + "|".join(sorted(map(re.escape, MINISTRY_HEADS_FOLDED), key=len, reverse=True)) + r")\b"
+)
 _ENGLISH = re.compile(r"\b(?:what|which|how|who|when|the|of|in|did|does|is|are)\b")
 _LOCAL_LEVEL = {
     "thi xa": "district",

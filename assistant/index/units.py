@@ -51,6 +51,10 @@ _MINISTRIES = (
     "Nông nghiệp và Phát triển nông thôn",
     "Thông tin và Truyền thông",
 )
+# The ministries' names as an unaccented question types them, first two words: "cong an", "y te".
+MINISTRY_HEADS_FOLDED = tuple(
+    dict.fromkeys(" ".join(fold_accents(m).lower().split()[:2]) for m in _MINISTRIES)
+)
 _MINISTRY_NAME = re.compile(
     r"Bộ\s*:?\s*("
     + "|".join(re.escape(m).replace(r"\ ", r"\s+") for m in sorted(_MINISTRIES, key=len, reverse=True))

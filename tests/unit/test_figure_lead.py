@@ -294,3 +294,16 @@ def test_a_figure_is_overtaken_only_by_a_later_figure_of_its_own_measure():
     assert not slots_of(s, figures(s)[0]).superseded
     s = "Năm 2023, tỷ lệ hồ sơ trực tuyến của tỉnh đạt 45%; hiện nay là 61%."
     assert slots_of(s, figures(s)[0]).superseded
+
+
+def test_a_share_of_gdp_is_not_led_by_a_growth_rate():
+    q = "Tỷ trọng kinh tế số trong GDP của Việt Nam năm 2021 là bao nhiêu?"
+    assert _lead(q, "Năm 2021, kinh tế số Việt Nam tăng trưởng 31%, cao gấp 4 lần GDP.") is None
+    assert _lead(q, "Năm 2021, tỷ trọng kinh tế số trong GDP Việt Nam đạt 12,7%.") == "12,7%"
+    assert (
+        _lead(
+            "What was the digital economy's share of GDP in 2021?",
+            "Năm 2021, tỷ trọng kinh tế số trong GDP Việt Nam đạt 12,7%.",
+        )
+        == "12,7%"
+    )

@@ -54,3 +54,13 @@ def test_the_former_provinces_inside_a_merged_one_are_its_predecessors_asked_by_
     side = got[0][1]
     assert "Hà Giang" in side.analysis.text and "Tuyên Quang" not in side.analysis.text
     assert [u.name for u in side.analysis.units] == ["ha_giang"] and side.analysis.years == {2024}
+
+
+def test_unaccented_bo_makes_a_ministry_only_before_a_ministrys_name():
+    from assistant.answering.analysis import analyse
+
+    # "công bố bao nhiêu" (how many were announced) typed without accents names no ministry.
+    assert [u.level for u in analyse("lang son cong bo bao nhieu thu tuc toan trinh").units] == ["province"]
+    assert [(u.name, u.level) for u in analyse("chi so cchc cua bo noi vu nam 2022").units] == [
+        ("noi vu", "ministry")
+    ]
