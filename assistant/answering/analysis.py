@@ -92,7 +92,9 @@ _WANTS_TARGET = re.compile(
     r"it nhat|toi thieu|toi da|khong qua|quy dinh|duoc phep)\b"
 )
 _WANTS_ACHIEVED = re.compile(
-    r"\b(?:da dat|dat duoc|thuc te|thuc hien duoc|actually|achieved|reached|so far)\b"
+    r"\b(?:da dat|dat duoc|thuc te|thuc hien duoc|actually|achieved|reached|so far|"
+    # "hiện đã cung cấp được", "đã hoàn thành": what has been done, not what is planned.
+    r"hien da|da (?:\w+ ){1,2}duoc|da hoan thanh|has (?:\w+ )?(?:provided|completed|delivered))\b"
 )
 # "đến năm 2025", "by 2030": a horizon, unless the question runs from one year to another.
 _HORIZON = re.compile(r"\b(?:den|toi|by)\s+(?:het\s+|cuoi\s+|the end of\s+)?(?:nam\s+)?20\d{2}\b")

@@ -14,7 +14,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from assistant.answering.agreement import _mentions, agreement, plan_lead_in, slots_of, specific_metrics
+from assistant.answering.agreement import (
+    _mentions,
+    agreement,
+    list_lead_in,
+    plan_lead_in,
+    slots_of,
+    specific_metrics,
+)
 from assistant.answering.analysis import QuestionAnalysis, UnitRef
 from assistant.answering.figures import answer_fit
 from assistant.answering.question import names_rank_end
@@ -95,10 +102,12 @@ def check(
     document_text: Callable[[str], str | None],
     title: str = "",
     ranked: bool = False,
+    lead_in: str = "",
 ) -> Decline | None:
     """Why the ``sentence`` (with ``context``: title and preceding sentences) cannot answer
     ``q``, or None. Only single-figure questions are checked here; compositions check each row.
-    ``ranked``: the evidence is the extreme of a table's column, ranked by us (``cells.py``)."""
+    ``ranked``: the evidence is the extreme of a table's column, ranked by us (``cells.py``).
+    ``lead_in``: the words opening the list the sentence is an item of ("Mục tiêu …: - …")."""
     if q.ranks_units and not ranked and not names_rank_end(sentence) and not enumerated(sentence):
         # "Tỉnh nào thấp nhất?" is answered by a statement that ranks ("đứng cuối", "thấp nhất
         # là …") or lists items to rank, not by one that merely shares its words. "Hình phạt
@@ -160,7 +169,7 @@ def check(
             )
     if q.profile.kind == "number":
         found, _ = answer_fit(q.profile, sentence, values_in(q.text))
-        plan = plan_lead_in(title)
+        plan = lead_in or plan_lead_in(title)
         if (
             q.wants == "achieved"
             and found
@@ -213,5 +222,6 @@ class Declines:
                 self._text,
                 chunk.title,
                 ranked,
+                list_lead_in(text, sentence.start),
             )
         return self._verdicts[key]

@@ -690,3 +690,26 @@ def test_a_headline_figure_takes_the_vietnamese_decimal_comma():
     assert headline_figure("4.512 hồ sơ", "vi") == "4.512 hồ sơ"  # thousands
     assert headline_figure("1.204.300", "vi") == "1.204.300"
     assert headline_figure("41,8%", "vi") == "41,8%"
+
+
+def test_a_bullet_under_a_targets_lead_in_is_a_target_and_a_result_asked_is_declined():
+    from assistant.answering.decline import Declines
+    from assistant.index.records import StoredChunk
+    from assistant.index.sentences import statement_spans
+
+    text = "Mục tiêu của tỉnh Lạng Sơn đến hết năm 2026: - 100% biểu mẫu được điện tử hóa. - Cung cấp 54/54 dịch vụ công thiết yếu."
+    chunk = StoredChunk(
+        "c", "d", 0, 0, len(text), text, "Tỉnh Lạng Sơn đẩy mạnh chuyển đổi số", None, "2025-03-01", None
+    )
+    bullet = statement_spans(text)[-1]
+    q = analyse("Lạng Sơn hiện đã cung cấp được bao nhiêu dịch vụ công thiết yếu?")
+    assert q.wants == "achieved"
+    refusal = Declines(q, lambda _: text)(chunk, bullet)
+    assert refusal is not None and refusal.reason == "target"
+    # Asked for the target, the same bullet answers.
+    assert (
+        Declines(analyse("Lạng Sơn đặt mục tiêu cung cấp bao nhiêu dịch vụ công thiết yếu?"), lambda _: text)(
+            chunk, bullet
+        )
+        is None
+    )
