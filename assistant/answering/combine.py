@@ -80,10 +80,18 @@ _LOW_COMPARED = re.compile(
 _COUNTED = re.compile(r"(?:\s*/\s*[\d.,]+)?\s*([^\W\d]+)")
 
 
+# Procedures and the online services that carry them are counted one for one: "932 DVCTT toàn
+# trình" and "987 TTHC … toàn trình" count the same thing.
+_SAME_COUNT = {"tthc": "thu", "dvc": "thu", "dvctt": "thu", "dich": "thu", "thu": "thu"}
+
+
 def _counted(ev: Evidence) -> str | None:
     at = ev.quote.find(ev.figure or "")
     m = _COUNTED.match(ev.quote, at + len(ev.figure or "")) if at >= 0 else None
-    return fold_accents(m.group(1)).lower() if m else None
+    if not m:
+        return None
+    word = fold_accents(m.group(1)).lower()
+    return _SAME_COUNT.get(word, word)
 
 
 def verdict(rows: list[Row], question: str, prompts: PromptSet, language: str, by: str = "unit") -> str | None:

@@ -82,6 +82,18 @@ def test_counts_are_more_or_fewer_and_thousands_dots_are_read_as_such():
     assert "different dates" in got  # documents of 2023 and 2024
 
 
+def test_procedures_and_the_online_services_that_carry_them_are_one_count():
+    vi = load_prompts("extractive", "vi")
+    rows = [
+        _row("Lạng Sơn", "Tỉnh công bố 845 DVCTT toàn trình.", "845"),
+        _row("Cao Bằng", "Tỉnh có 912 TTHC cung cấp DVC trực tuyến toàn trình.", "912"),
+    ]
+    got = verdict(rows, "Tỉnh nào có nhiều thủ tục trực tuyến toàn trình hơn?", vi, "vi")
+    assert got is not None and got.startswith("**Cao Bằng: 912** — nhiều hơn Lạng Sơn (845)")
+    rows[0] = _row("Lạng Sơn", "Tỉnh tiếp nhận 845 hồ sơ trực tuyến toàn trình.", "845")
+    assert verdict(rows, "Tỉnh nào nhiều hơn?", vi, "vi") is None  # dossiers are no procedures
+
+
 def test_no_verdict_over_a_missing_row_figures_of_two_kinds_or_counts_of_two_things():
     vi = load_prompts("extractive", "vi")
     q = "So sánh Lạng Sơn và Cao Bằng"
