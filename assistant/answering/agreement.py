@@ -61,6 +61,11 @@ _NOW = re.compile(
     r"nay (?:da|dat|la|con|len|tang|giam)|to date|now|currently|at present|so far)\b",
     re.IGNORECASE,
 )
+# "theo Quyết định 422, ngày 4.4.2022 của Thủ tướng": the date of an act, not a figure's period.
+_ACT_DATE = re.compile(
+    r"\b(?:quyet dinh|nghi dinh|nghi quyet|thong tu|chi thi|cong van|ke hoach)\s+(?:so\s+)?[\w/.-]*\d[\w/.-]*,?\s*"
+    r"(?:ngay\s+)?(?:\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*|thang\s+\d{1,2}\s+nam\s+)?$"
+)
 # "so với năm 2022", "so cùng kỳ 2023": a year of comparison, not the figure's own.
 _COMPARED = re.compile(
     r"\b(?:so voi|so cung ky|cung ky|compared (?:with|to)|than in|tang so voi|giam so voi)\s+(?:nam\s+)?"
@@ -68,6 +73,12 @@ _COMPARED = re.compile(
 # "đạt 7,5/12 điểm, tỷ lệ: 62,5%": the rate is the score over its maximum.
 _SCORE = re.compile(r"(\d+(?:,\d+)?)\s*/\s*(\d+(?:,\d+)?)\s*điểm")
 SCORE_RATIO = "score_ratio"
+_COUNTS_LEVEL = re.compile(r"\s*(?:/\s*[\d.,]+)?\s*")
+# A unit named this many words after a figure, in its clause, is the figure's own.
+_OWN_UNIT_WORDS = 4
+_SET_AGAINST = re.compile(
+    r"\b(?:sau|trước|hơn|so với|kém|bằng|sau khi|than|after|behind|ahead of|below|above)\b", re.IGNORECASE
+)
 # "… hồ sơ tại cấp tỉnh": a level after a figure is its own only behind a locative.
 _AT = re.compile(r"(?:tại|ở|của|thuộc|cho|at|in|of|for)\s+(?:các\s+|the\s+)?$", re.IGNORECASE)
 _CLAUSE_START = re.compile(r"[;]|(?<=\S)\s[-–]\s|\b(?:nhung|trong khi|con|while|but)\b")
@@ -136,7 +147,11 @@ def _mentions(sentence: str) -> _Mentions:
             periods.append((m.start(), int(year), int(month)))
             months_at.update(range(m.start(), m.end()))
     for m in _YEAR.finditer(folded):
-        if m.start() not in months_at and m.start() not in compared:
+        if (
+            m.start() not in months_at
+            and m.start() not in compared
+            and not _ACT_DATE.search(folded, 0, m.start())
+        ):
             periods.append((m.start(), int(m.group(1)), None))
     metrics = tuple((m.start, m.key) for m in metrics_in(sentence))
     found = figures(sentence)
@@ -266,12 +281,31 @@ def slots_of(sentence: str, fig: Figure, lead_in: str = "") -> Slots:
     m = _mentions(sentence)
     # "trên 90% hồ sơ tại cấp tỉnh, trên 80% … tại cấp huyện": a level named in the figure's own
     # clause after it is its level; else the last one named before it ("cấp tỉnh 5.120 hồ sơ").
-    stop = min([n for n in m.figure_starts if n > fig.start] + [len(sentence)])
+    # The total a figure is out of ("10/21 bộ, ngành") belongs to its clause; the next one ends it.
+    after_fig = [n for n in m.figure_starts if n > fig.start]
+    if after_fig and sentence[fig.end : after_fig[0]].strip() == "/":
+        after_fig = after_fig[1:]
+    stop = min(after_fig + [len(sentence)])
     cut = re.search(r"[;,]", sentence[fig.end : stop])
     stop = fig.end + cut.start() if cut else stop
-    own_level = [x for x in m.levels if fig.end <= x[0] < stop and _AT.search(sentence, fig.end, x[0])]
+    # "10/21 bộ, ngành", "62/63 địa phương": a level the figure counts, right after it, is its own too.
+    own_level = [
+        x
+        for x in m.levels
+        if fig.end <= x[0] < stop
+        and (_AT.search(sentence, fig.end, x[0]) or _COUNTS_LEVEL.fullmatch(sentence, fig.end, x[0]))
+    ]
     level = own_level[0] if own_level else _last_before(m.levels, fig.start)
-    unit = _respective_unit(sentence, m, fig) or _last_before(m.units, fig.start)
+    # "tăng 2 Thứ trưởng Bộ Nội vụ, …": a unit a few words after the figure, in its own clause,
+    # is its own; not one it is set against ("đứng thứ 2 sau Quảng Ninh", "cao hơn Bộ X").
+    own_unit = [
+        x
+        for x in m.units
+        if fig.end <= x[0] < stop
+        and len(sentence[fig.end : x[0]].split()) <= _OWN_UNIT_WORDS
+        and not _SET_AGAINST.search(sentence, fig.end, x[0])
+    ]
+    unit = own_unit[0] if own_unit else _respective_unit(sentence, m, fig) or _last_before(m.units, fig.start)
     # A period in a bracket after the figure qualifies it ("14,1% (2023)") unless the bracket
     # holds a figure of its own: then it is that figure's ("thứ 4 (năm 2021 xếp thứ 9)").
     after = [

@@ -23,12 +23,11 @@ from assistant.answering.agreement import (
     specific_metrics,
 )
 from assistant.answering.analysis import QuestionAnalysis, UnitRef
-from assistant.answering.figures import answer_fit
+from assistant.answering.figures import answer_fit, asked_values
 from assistant.answering.question import names_rank_end
 from assistant.answering.rank import enumerated
 from assistant.index.facets import metrics_in
 from assistant.index.gazetteer import name_patterns, units_in
-from assistant.index.numbers import values_in
 from assistant.index.records import StoredChunk
 from assistant.index.sentences import Span
 from assistant.index.textnorm import fold_accents
@@ -168,7 +167,7 @@ def check(
                 "period", ", ".join(str(y) for y in sorted(q.years)), str(held[-1]) if held else ""
             )
     if q.profile.kind == "number":
-        found, _ = answer_fit(q.profile, sentence, values_in(q.text))
+        found, _ = answer_fit(q.profile, sentence, asked_values(q.text))
         plan = lead_in or plan_lead_in(title)
         if (
             q.wants == "achieved"

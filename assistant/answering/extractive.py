@@ -18,7 +18,7 @@ from functools import lru_cache
 from assistant.answering.agreement import list_lead_in, plan_lead_in, specific_metrics
 from assistant.answering.analysis import QuestionAnalysis
 from assistant.answering.cells import TABLE_HINT, CellAnswer, cell_answers
-from assistant.answering.figures import answer_fit
+from assistant.answering.figures import answer_fit, asked_values
 from assistant.answering.lead import expanded_tokens as _expanded_tokens
 from assistant.answering.lead import lead_figure, sentence_agreement
 from assistant.answering.passages import (
@@ -49,7 +49,6 @@ from assistant.index.facets import levels_in, metrics_in
 from assistant.index.figures import figures
 from assistant.index.gazetteer import units_in, units_in_question
 from assistant.index.keywords import KeywordIndex, tokenize
-from assistant.index.numbers import values_in
 from assistant.index.sentences import Span, statement_spans
 from assistant.index.store import StoredChunk
 from assistant.index.tables import Cell, Row, table_rows
@@ -418,7 +417,7 @@ class ExtractiveAnswerer:
         wanted_units = units_in_question(prof.question_text)
         folded_q = fold_accents(prof.question_text).lower()
         national = bool(_NATIONAL.search(folded_q)) and not wanted_units and not _LOCAL_WORD.search(folded_q)
-        asked = values_in(prof.question_text)
+        asked = asked_values(prof.question_text)
         asked_years = _years(prof.question_text)
         entities = named_entities(prof.question_text)
         # Only a figure question: "who announced the PAR INDEX" is answered by a sentence

@@ -47,6 +47,11 @@ _CHANGE_TO = re.compile(
 )
 
 
+# A figure that counts time: "6 tháng", "3 năm", "2 quý".
+TIME_AFTER = re.compile(r"\s*(?:tháng|năm|quý|tuần|ngày|giờ|phút|months?|years?|quarters?|weeks?|days?)\b", re.IGNORECASE)
+TIME_WORDS = {"thang", "nam", "quy", "tuan", "ngay", "gio", "phut", "month", "months", "year", "years", "day", "days"}
+
+
 def changes(text: str, found: list[Figure]) -> dict[int, int]:
     """For each figure of ``found`` (``figures(text)``) that a change starts from, the index of
     the figure it changed to."""
@@ -99,6 +104,8 @@ def figure_fits(prof: QuestionProfile, text: str, asked: set[Decimal]) -> list[t
             fit = 0.3 if f.percent else 0.1
         elif f.percent:
             fit = 0.05  # a rate where a count was asked
+        elif unit and not unit & TIME_WORDS and TIME_AFTER.match(text, f.end):
+            fit = 0.0  # "6 tháng đầu năm, các bộ …": it counts months, not what was asked
         else:
             fit = 0.25 if unit & after else 0.15
         if lead & before:
@@ -109,6 +116,12 @@ def figure_fits(prof: QuestionProfile, text: str, asked: set[Decimal]) -> list[t
             fit -= W.out_of_total  # "70,61/100 điểm", "5/63 tỉnh": the total it is out of
         out.append((f, fit))
     return out
+
+
+def asked_values(question: str) -> set[Decimal]:
+    """The figures a question states itself, which no answer is ("Quyết định 4864", "50%"),
+    its dates aside: "(2/2025)" says when, and "tăng 2 Thứ trưởng" may still answer it."""
+    return values_in(DATE.sub(" ", question))
 
 
 def answer_fit(prof: QuestionProfile, text: str, asked: set[Decimal]) -> tuple[list[Figure], float]:

@@ -15,7 +15,7 @@ from assistant.answering.agreement import (
     specific_metrics,
 )
 from assistant.answering.analysis import QuestionAnalysis
-from assistant.answering.figures import answer_fit, figure_fits
+from assistant.answering.figures import TIME_AFTER, TIME_WORDS, answer_fit, figure_fits
 from assistant.answering.weights import WEIGHTS as W
 from assistant.index.facets import metrics_in
 from assistant.index.figures import DATE, Figure
@@ -59,6 +59,9 @@ _RANGE_BEFORE = re.compile(r"(?<![\d.,/])(\d+(?:[.,]\d+)?)\s*%?\s*[-–—]\s*$"
 _RANGE_AFTER = re.compile(r"\s*[-–—]\s*(\d+(?:[.,]\d+)?)(?![\d/])\s*%?")
 
 
+_OUT_OF = re.compile(r"/\d+(?:[.,]\d+)*(?![\d/])")
+
+
 def _whole_range(sentence: str, f: Figure) -> str:
     """The figure with the other end of the dash range it ends or starts, else the figure."""
     before = _RANGE_BEFORE.search(sentence, max(0, f.start - 16), f.start)
@@ -67,6 +70,9 @@ def _whole_range(sentence: str, f: Figure) -> str:
     after = _RANGE_AFTER.match(sentence, f.end)
     if after and not re.fullmatch(r"(?:19|20)\d{2}", after.group(1)):
         return sentence[f.start : after.end()].rstrip()
+    out_of = _OUT_OF.match(sentence, f.end)
+    if out_of and not re.match(r"\s*(?:điểm|diem|points?)\b", sentence[out_of.end() :], re.IGNORECASE):
+        return sentence[f.start : out_of.end()]  # "10/21 bộ": a count is read with its total; a score is not
     return f.text
 
 
@@ -74,6 +80,7 @@ def _whole_range(sentence: str, f: Figure) -> str:
 # provincial level also holds "địa phương", which names the province itself as often as its
 # provincial agencies ("cấp tỉnh").
 _PART_LEVELS = {"district", "commune"}
+
 _SCORE_WORDS = {"diem", "point", "points", "score"}
 _MONEY_WORDS = {"tien", "kinh", "money"}
 _CURRENCY_AFTER = re.compile(r"\s*(?:đồng|VNĐ|VND|USD|đ\b|dong\b)", re.IGNORECASE)
@@ -176,10 +183,13 @@ def lead_figure(
                 and (_SCORE_WORDS & expanded_tokens(sentence[f.end : f.end + 12]) or _bare_score(sentence, f))
             ]
         else:
+            # "6 tháng đầu năm, các bộ, ngành …" counts months, whatever noun follows later.
+            counts_time = bool(set(prof.counted or prof.unit) & TIME_WORDS)
             fits = [
                 (f, fit)
                 for f, fit in fits
                 if set(prof.counted or prof.unit) & expanded_tokens(sentence[f.end : f.end + 30])
+                and (counts_time or not TIME_AFTER.match(sentence, f.end))
             ]
     if not fits or max(fit for _, fit in fits) <= 0:
         return None

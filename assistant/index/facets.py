@@ -327,6 +327,13 @@ _TARGET_MENTIONED = re.compile(
     r"|\bđã\s+ban hành\s+(?:\w+\s+){0,2}?(?:kế hoạch|chỉ tiêu)\b",
     re.IGNORECASE,
 )
+# "đến nay, hoàn thành tích hợp …", "đã hoàn thành", "hoàn thành được": done, not to be done
+# ("hoàn thành" alone is a task: "hoàn thành trước 30/6").
+_DONE = re.compile(
+    r"\b(?:(?:đã|đến nay,?|hiện nay,?|hiện đã)\s+hoàn thành|hoàn thành được)\b|"
+    r"\b(?:(?:da|den nay,?|hien nay,?|hien da)\s+hoan thanh|hoan thanh duoc)\b",
+    re.IGNORECASE,
+)
 _TARGET_HORIZON = re.compile(
     r"(?:đến|tới|by)\s+(?:hết\s+|cuối\s+|the end of\s+)?(?:năm\s+)?20\d{2}", re.IGNORECASE
 )
@@ -341,6 +348,7 @@ def kind_of(clause: str) -> str | None:
     """'target', 'achieved', or None when the clause says neither."""
     # "kết quả giải quyết TTHC" names the document a procedure issues, not a result achieved.
     clause = _TARGET_MENTIONED.sub(" ", _OUTPUT_NOUN.sub(" ", clause))
+    clause = _DONE.sub(" đã đạt ", clause)
     found = {m.key for m in _kind_vocabulary().find(clause)}
     if "target" in found or _TARGET_HORIZON.search(
         fold_accents(clause) if not has_vietnamese_diacritics(clause) else clause

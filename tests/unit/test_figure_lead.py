@@ -307,3 +307,25 @@ def test_a_share_of_gdp_is_not_led_by_a_growth_rate():
         )
         == "12,7%"
     )
+
+
+def test_a_figures_own_unit_or_level_may_follow_it_and_an_acts_date_is_no_period():
+    from assistant.answering.figures import asked_values
+
+    s = "Nghị quyết cho phép tăng 3 Phó Chủ tịch tỉnh Lạng Sơn (tối đa 5), tăng 1 Phó Chủ tịch tỉnh Cao Bằng (tối đa 4)."
+    q = "Nghị quyết (3/2025) cho phép tỉnh Cao Bằng tăng thêm bao nhiêu Phó Chủ tịch?"
+    # The date in the question does not rule out the figure 3; the unit after each figure is its own.
+    assert 3 not in asked_values(q) and _lead(q, s) == "1"
+    assert _lead("Tỉnh Lạng Sơn được tăng thêm bao nhiêu Phó Chủ tịch?", s) == "3"
+    s = (
+        "Đến nay, hoàn thành tích hợp 9/12 dịch vụ theo Quyết định 315, ngày 2.3.2021 của Thủ tướng; "
+        "41/63 địa phương và 12/21 bộ, ngành thực hiện hợp nhất cổng dịch vụ công."
+    )
+    q = "Tháng 9/2024, có bao nhiêu bộ, ngành đã hợp nhất cổng dịch vụ công?"
+    assert _lead(q, s) == "12/21"  # counted with its total; not the localities'; 2021 is no period of it
+
+
+def test_a_figure_that_counts_months_is_no_count_of_what_was_asked():
+    s = "Trong 6 tháng đầu năm 2024, các bộ, ngành đã ban hành kế hoạch cải cách hành chính."
+    assert _lead("Có bao nhiêu bộ, ngành đã ban hành kế hoạch cải cách hành chính?", s) is None
+    assert _lead("Trong bao nhiêu tháng các bộ đã ban hành kế hoạch?", s) == "6 tháng"
