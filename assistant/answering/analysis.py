@@ -55,15 +55,16 @@ _RANKING = re.compile(
 )
 _LIST = re.compile(
     r"\bnhung\s+(?:\w+\s+){0,8}(?<!the )nao\b|\bcac\s+(?:\w+\s+){0,4}(?<!the )nao\b|\bnhung gi\b|\bgom nhung\b|\bke ten\b|\bliet ke\b|"
-    # "những mục tiêu gì", "các nhiệm vụ gì": what a plan sets out, item by item.
-    r"\b(?:nhung|cac)\s+(?:\w+\s+){1,3}gi\b|"
+    # "những mục tiêu gì", "các nhiệm vụ gì": what a plan sets out, item by item. Not "những
+    # loại … gì" (what kind of …), answered by the phrase that names the kind.
+    r"\b(?:nhung|cac)\s+(?!loai\b)(?:\w+\s+){1,3}gi\b|"
     r"\bwhich (?:\w+ ){0,2}(?:are|were)\b|\bwhat are the\b|\blist\b"
 )
 # What a list question asks to enumerate: the first words between "những/các" and "nào"
 # ("những doanh nghiệp nào" → "doanh nghiep", "các mô hình cải cách nào" → "mo hinh").
 _LIST_ITEM = re.compile(
     r"\bnhung\s+((?:\w+\s+){1,8}?)(?<!the )nao\b|\bcac\s+((?:\w+\s+){1,4}?)(?<!the )nao\b|"
-    r"\b(?:nhung|cac)\s+((?:\w+\s+){1,3}?)gi\b"
+    r"\b(?:nhung|cac)\s+(?!loai\b)((?:\w+\s+){1,3}?)gi\b"
 )
 LIST_ITEM_WORDS = 2
 

@@ -216,6 +216,7 @@ def test_a_plans_bulleted_targets_answer_what_it_sets_out():
 
     q = analyse("Kế hoạch của tỉnh Lạng Sơn đặt ra những mục tiêu gì cho năm 2026?")
     assert q.intent == "list" and list_item(q.text) == "muc tieu"
+    assert analyse("Phần mềm này được dùng cùng những loại thiết bị gì?").intent != "list"  # what kind
     targets = (
         "Người dân làm thủ tục tại bộ phận một cửa. Ảnh N.H\n\n"
         "Mục tiêu năm 2026 của kế hoạch tỉnh Lạng Sơn: - 100% thủ tục đủ điều kiện được cung cấp trực tuyến toàn trình. "
