@@ -55,17 +55,18 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
 # ("1.", "a)") are left joined: in legal text they share their lead-in's penalty or figure.
 # A line opening with a footnote mark ("[7] Các bộ …") is a footnote of its own: a place name
 # before it ("… Vĩnh Long.") reads as an abbreviation to ``sentence_spans``.
-# A blank line ends one too: a photo caption ("Ảnh T.L") has no full stop, and read on into
-# the next paragraph it would open that paragraph's first statement. Not after a lead-in or an
-# item that goes on (":", ";", ","), nor before a lettered or numbered item ("a)", "2."): legal
+# A blank line after a photo caption ends one too: "Ảnh T.L" has no full stop, and read on into
+# the next paragraph it would open that paragraph's first statement. Only after a caption: an
+# article's heading ("Điều 53. Tự ý nửa chừng …") is read with the paragraph it heads, and legal
 # items stay with their lead-in.
 # An acronym of four capitals or more ends a sentence before a capital ("… 6 nội dung của
 # CCHC. Đến nay, …"): ``sentence_spans`` reads any short capitalised word before a dot as a
 # title ("TP.", "PGS."), and keeps it so, since chunk boundaries must not move.
+_CAPTION_LINE = re.compile(r"(?:^|[\s(–-])(?:Ảnh|Nguồn ảnh|Photo)\b[^\n]{0,60}$")
 _UPPER = "A-ZĐÀÁẢÃẠĂẮẰẲẴẶÂẤẦẨẪẬÈÉẺẼẸÊẾỀỂỄỆÌÍỈĨỊÒÓỎÕỌÔỐỒỔỖỘƠỚỜỞỠỢÙÚỦŨỤƯỨỪỬỮỰỲÝỶỸỴ"
 _ITEM_BREAK = re.compile(
     r"\n(?=[ \t]*(?:[-+•–]\s|\*\*?\s*[-+]|\*\s|\[\d{1,3}\]))"
-    r"|(?<![:;,])\n[ \t]*\n\s*(?![a-zđ]\)|\d{1,2}[.)]\s)"
+    r"|(?<![:;,])\n[ \t]*(?=\n\s*(?![a-zđ]\)|\d{1,2}[.)]\s))"
     rf"|(?<=[\s(][A-ZĐ]{{4}}\.)\s+(?=[{_UPPER}])"
 )
 
@@ -79,6 +80,9 @@ def statement_spans(text: str) -> list[Span]:
     for s in sentence_spans(text):
         cursor = s.start
         for m in _ITEM_BREAK.finditer(text, s.start, s.end):
+            blank = text.startswith("\n", m.end())
+            if blank and not _CAPTION_LINE.search(text, text.rfind("\n", 0, m.start()) + 1, m.start()):
+                continue  # a blank line ends a statement only after a caption
             if text[cursor : m.start()].strip():
                 out.append(_trimmed(text, cursor, m.start()))
             cursor = m.end()

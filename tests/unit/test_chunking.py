@@ -88,3 +88,16 @@ def test_an_acronym_before_a_full_stop_ends_a_statement_a_title_does_not():
     ]
     # Chunk boundaries (sentence_spans) stay where they were: the embeddings cached for them hold.
     assert len(sentence_spans(text)) == 2
+
+
+def test_a_blank_line_ends_a_statement_after_a_caption_not_after_an_articles_heading():
+    from assistant.index.sentences import statement_spans
+
+    heading = "Điều 12. Thời hạn giải quyết\n\nThời hạn giải quyết là 05 ngày làm việc."
+    assert [heading[s.start : s.end] for s in statement_spans(heading)] == [heading]
+    caption = "Người dân làm thủ tục. Ảnh N.H\n\nTỉnh đạt 45%."
+    assert [caption[s.start : s.end] for s in statement_spans(caption)] == [
+        "Người dân làm thủ tục.",
+        "Ảnh N.H",
+        "Tỉnh đạt 45%.",
+    ]
