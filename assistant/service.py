@@ -343,8 +343,8 @@ class AnswerService:
         )
 
     def _composed(self, p: Prepared, prompts: PromptSet, warnings: list[str]) -> AnswerResponse | None:
-        """A comparison or trend answered as a table, one cited row per unit or period; None
-        when the question has no sides or fewer than two of them are answered."""
+        """A comparison, trend or ranking of levels answered as a table, one cited row per unit,
+        period or level; None when the question has no sides or fewer than two are answered."""
         parts = sides(p.analysis) or held_period_sides(p.analysis, self._years_held(p.analysis))
         rows = [Row(s.label, self._side_evidence(p, s)) for s in parts]
         note = ""
@@ -393,7 +393,7 @@ class AnswerService:
     def extractive(self, p: Prepared, warnings: list[str] | None = None) -> AnswerResponse:
         warnings = list(warnings or [])
         prompts = load_prompts("extractive", p.language)
-        if p.analysis.intent in ("comparison", "trend") or (p.analysis.intent == "ranking" and sides(p.analysis)):
+        if p.analysis.intent in ("comparison", "trend", "ranking"):  # a ranking composes only of levels (``sides``)
             with stage("compose"):
                 composed = self._composed(p, prompts, warnings)
             if composed is not None:

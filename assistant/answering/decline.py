@@ -168,11 +168,11 @@ def check(
             )
     if q.profile.kind == "number":
         found, _ = answer_fit(q.profile, sentence, asked_values(q.text))
-        plan = lead_in or plan_lead_in(title)
+        opening = lead_in or plan_lead_in(title)
         if (
             q.wants == "achieved"
             and found
-            and all(slots_of(sentence, f, plan).kind == "target" for f in found)
+            and all(slots_of(sentence, f, opening).kind == "target" for f in found)
         ):
             return Decline("target", "")
         verdicts = [agreement(slots_of(sentence, f), q) for f in found]

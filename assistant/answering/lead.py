@@ -80,7 +80,6 @@ def _whole_range(sentence: str, f: Figure) -> str:
 # provincial level also holds "địa phương", which names the province itself as often as its
 # provincial agencies ("cấp tỉnh").
 _PART_LEVELS = {"district", "commune"}
-
 _SCORE_WORDS = {"diem", "point", "points", "score"}
 _MONEY_WORDS = {"tien", "kinh", "money"}
 _CURRENCY_AFTER = re.compile(r"\s*(?:đồng|VNĐ|VND|USD|đ\b|dong\b)", re.IGNORECASE)

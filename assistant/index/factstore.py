@@ -85,38 +85,28 @@ def _unit_clause(unit: str) -> tuple[str, list[Any]]:
 
 def query(db: sqlite3.Connection, q: FactQuery) -> list[Fact]:
     """The facts ``q`` keeps, newest period first."""
-    metric, unit, level, year, kind, doc_ids, limit, period = (
-        q.metric,
-        q.unit,
-        q.level,
-        q.year,
-        q.kind,
-        q.doc_ids,
-        q.limit,
-        q.period,
-    )
     where, params = ["1=1"], []  # type: ignore[var-annotated]
-    if metric:
+    if q.metric:
         where.append("f.metric = ?")
-        params.append(metric)
-    if unit:
-        sql, args = _unit_clause(unit)
+        params.append(q.metric)
+    if q.unit:
+        sql, args = _unit_clause(q.unit)
         where.append(sql)
         params.extend(args)
-    if level:
+    if q.level:
         where.append("f.level = ?")
-        params.append(level)
-    if year is not None:
+        params.append(q.level)
+    if q.year is not None:
         where.append("f.year = ?")
-        params.append(year)
-    if period:
+        params.append(q.year)
+    if q.period:
         where.append("(f.period = ? OR f.period LIKE ?)")
-        params.extend([period, f"{period}-%"])
-    if kind:
+        params.extend([q.period, f"{q.period}-%"])
+    if q.kind:
         where.append("f.kind = ?")
-        params.append(kind)
-    if doc_ids is not None:
-        ids = list(doc_ids) or [""]
+        params.append(q.kind)
+    if q.doc_ids is not None:
+        ids = list(q.doc_ids) or [""]
         where.append(f"f.doc_id IN ({','.join('?' * len(ids))})")
         params.extend(ids)
     sql = (
@@ -125,9 +115,9 @@ def query(db: sqlite3.Connection, q: FactQuery) -> list[Fact]:
         f"FROM facts f JOIN documents d USING (doc_id) WHERE {' AND '.join(where)} "
         "ORDER BY f.year DESC, d.published DESC, f.doc_id, f.value_start"
     )
-    if limit is not None:
+    if q.limit is not None:
         sql += " LIMIT ?"
-        params.append(int(limit))
+        params.append(int(q.limit))
     out = []
     for r in db.execute(sql, params):
         # Columns in Fact's field order (``_COLUMNS``, then quote, title, url); value is text.

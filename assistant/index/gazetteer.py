@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics, index_form
+from assistant.index.textnorm import fold_accents, has_vietnamese_diacritics, index_form, strip_tone_marks
 
 
 @dataclass(frozen=True)
@@ -104,16 +103,7 @@ def _as_typed(typed: str, folded: str, a: int, b: int, p: NamePattern) -> bool:
     if len(typed) != len(folded):  # offsets do not carry over: trust the unaccented match
         return True
     span = typed[a:b]
-    return not has_vietnamese_diacritics(span) or _toneless(span) == _toneless(p.exact_text)
-
-
-# Vietnamese tone marks as combining characters (grave, acute, tilde, hook above, dot below);
-# the vowel marks (â, ă, ê, ô, ơ, ư) and đ make other letters and stay.
-_TONES = dict.fromkeys(map(ord, "\u0300\u0301\u0303\u0309\u0323"))
-
-
-def _toneless(text: str) -> str:
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", text.lower()).translate(_TONES))
+    return not has_vietnamese_diacritics(span) or strip_tone_marks(span) == strip_tone_marks(p.exact_text)
 
 
 def provinces_in_question(question: str) -> list[str]:

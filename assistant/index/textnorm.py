@@ -98,6 +98,15 @@ def _retoned(word: str) -> str:
 _WORD_SPLIT = re.compile(r"([^\W\d_]+)", re.UNICODE)  # _WORD, captured: split keeps the words
 
 
+_TONE_TABLE = dict.fromkeys(map(ord, _TONES))
+
+
+def strip_tone_marks(text: str) -> str:
+    """``text`` lower-cased without its tone marks, the vowel marks and đ kept ("Đắk" → "đăk"):
+    two spellings of a name that differ only in their tones compare equal."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", text.lower()).translate(_TONE_TABLE))
+
+
 def normalize_tone_marks(text: str) -> str:
     """Rewrite every syllable with the traditional tone-mark placement ("hoà" -> "hòa").
 
