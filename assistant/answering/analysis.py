@@ -97,6 +97,21 @@ _WANTS_ACHIEVED = re.compile(
     # "hiện đã cung cấp được", "đã hoàn thành": what has been done, not what is planned.
     r"hien da|da (?:\w+ ){1,2}duoc|da hoan thanh|has (?:\w+ )?(?:provided|completed|delivered))\b"
 )
+# The source a question names before it asks ("Theo báo cáo của Bộ Nội vụ, …", "According to
+# the 2023 survey, …"): where the figure was published, which an article says once, not in the
+# sentence that states it. Its terms are read on the whole document (``source_terms``).
+_SOURCE_CLAUSE = re.compile(
+    r"^\s*(?:theo|căn cứ|according to|as reported (?:by|in)|in (?:its|the|a)\b[^,?]{0,60}?\breport)\s+([^,?]{3,160}?),",
+    re.IGNORECASE,
+)
+
+
+def source_terms(text: str) -> frozenset[str]:
+    """The keyword tokens of the source the question attributes its figure to, or none."""
+    m = _SOURCE_CLAUSE.match(text)
+    return frozenset(informative(tokenize(m.group(1)))) if m else frozenset()
+
+
 # "đến năm 2025", "by 2030": a horizon, unless the question runs from one year to another.
 _HORIZON = re.compile(r"\b(?:den|toi|by)\s+(?:het\s+|cuoi\s+|the end of\s+)?(?:nam\s+)?20\d{2}\b")
 _FROM_TO = re.compile(r"\b(?:tu|from)\s+(?:nam\s+)?(?:19|20)\d{2}\b")
@@ -193,6 +208,8 @@ class QuestionAnalysis:
     focus: frozenset[str] = field(default_factory=frozenset)
     item: str | None = None  # what a list question enumerates, folded ("doanh nghiep"): ``list_item``
     ranks_units: bool = False  # a ranking of units or items ("tỉnh nào cao nhất"), not a stated maximum
+    # The terms of the source it cites ("Theo khảo sát của …, …"): ``source_terms``.
+    source: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def years(self) -> set[int]:
@@ -329,4 +346,5 @@ def analyse(asked: str, text: str | None = None, language: str | None = None) ->
         focus=focus,
         item=list_item(text) if intent == "list" else None,
         ranks_units=intent == "ranking" and bool(prof.direction) and bool(_UNITS_RANKED.search(text)),
+        source=source_terms(text),
     )

@@ -264,8 +264,16 @@ class ExtractiveAnswerer:
         return cache[doc_id, what]
 
     def _coverage(
-        self, terms: tuple[str, ...], weights: dict[str, float], own: set[str], context: set[str]
+        self,
+        terms: tuple[str, ...],
+        weights: dict[str, float],
+        own: set[str],
+        context: set[str],
+        elsewhere: set[str] | frozenset[str] = frozenset(),
     ) -> float:
+        """The share of the question's term weight the sentence holds: fully in its own words,
+        at ``W.context`` in the passage before it, at ``W.source_elsewhere`` for a term of the
+        cited source found only elsewhere in its document."""
         total = sum(weights[t] for t in terms) or 1.0
         got = 0.0
         for t in terms:
@@ -273,6 +281,8 @@ class ExtractiveAnswerer:
                 got += weights[t]
             elif t in context:
                 got += W.context * weights[t]
+            elif t in elsewhere:
+                got += W.source_elsewhere * weights[t]
         return got / total
 
     def _trim(
@@ -529,6 +539,12 @@ class ExtractiveAnswerer:
                     # "Ở cấp xã tiếp nhận …" is about the province its article named above.
                     context = context | {t for t, e in name_terms.items() if e <= whole}
                 factor *= W.missing_name ** len(missing)
+                elsewhere: set[str] = set()
+                if q.source:
+                    # The source the question cites is named where the article introduces it
+                    # ("Tại hội thảo …, khảo sát của …"), not in each sentence that quotes it.
+                    whole = self._document(chunk.doc_id, "tokens", documents, texts)
+                    elsewhere = {t for t in q.source if t in whole}
                 if focus:
                     # What the follow-up itself asks about must be there; the share missing
                     # counts, not the number (a long follow-up has many phrases).
@@ -539,7 +555,7 @@ class ExtractiveAnswerer:
                     factor *= W.disagree  # every figure it states is about something else
                 elif agree is not None and agree < 0:
                     factor *= W.target  # its figures are targets, a result was asked
-                cov = self._coverage(terms, weights, own, context) * factor
+                cov = self._coverage(terms, weights, own, context, elsewhere) * factor
                 bonus = 0.0
                 if q.intent == "list" and len(ITEM_SEP.findall(sentence)) >= 2:
                     bonus += W.list_bonus  # an enumeration answers "những … nào", a count of it does not

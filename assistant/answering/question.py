@@ -174,6 +174,8 @@ _DATE_Q = re.compile(
     r"\b(khi nao|bao gio|ngay nao|thoi diem nao|thoi gian nao|thang nao|nam nao|tu ngay|hieu luc tu|"
     r"ky ngay|ban hanh ngay|when|what date|which date|since when)\b"
 )
+# "từ năm nào", "in what year": a date question answered by a year, not a day.
+_YEAR_Q = re.compile(r"\b(?:nam nao|which year|what year)\b")
 _DOCUMENT_Q = re.compile(
     r"\b(?:van ban|nghi quyet|nghi dinh|quyet dinh|ket luan|chi thi|thong tu|luat|cong van|ke hoach|de an)\s+nao\b|"
     r"\bwhich\s+(?:document|decree|decision|resolution|law|circular|directive|conclusion)\b"
@@ -216,6 +218,7 @@ class QuestionProfile:
     asks_multiple: bool = False  # "gấp bao nhiêu lần", "how many times": a multiple
     ranked_count: tuple[str, ...] = ()  # what a ranking counts: "văn bản" in "nhiều văn bản nhất" (folded)
     also_number: bool = False  # a "which" question that asks its figure too ("…, với kết quả bao nhiêu?")
+    wants_year: bool = False  # a date question asking only the year ("từ năm nào")
 
 
 def detect_language(text: str) -> str:
@@ -360,6 +363,7 @@ def profile(question: str) -> QuestionProfile:
         asks_multiple=bool(_MULTIPLE_Q.search(folded.lower())),
         ranked_count=ranked_count(folded),
         also_number=kind in ("place", "ministry") and bool(_HOW_MUCH.search(folded.lower())),
+        wants_year=kind == "date" and bool(_YEAR_Q.search(folded.lower())),
     )
 
 

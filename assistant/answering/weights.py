@@ -26,6 +26,10 @@ class AnsweringWeights:
     context: float = 0.8
     """Weight of a question term found only in the passage's context (the sentences before,
     the title, the document naming its province once) instead of the sentence itself."""
+    source_elsewhere: float = 0.4
+    """Weight of a term of the source the question cites ("Theo khảo sát của …, …") found only
+    elsewhere in the document: the article names its source once, but a sentence near where it
+    does is likelier to be the one that quotes it (at ``context`` weight), so less."""
     level_unstated: float = 0.8
     """A question naming a level ("cấp xã") against a passage that names none: weaker, not wrong
     (as an unstated year)."""

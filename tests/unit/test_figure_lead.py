@@ -329,3 +329,70 @@ def test_a_figure_that_counts_months_is_no_count_of_what_was_asked():
     s = "Trong 6 tháng đầu năm 2024, các bộ, ngành đã ban hành kế hoạch cải cách hành chính."
     assert _lead("Có bao nhiêu bộ, ngành đã ban hành kế hoạch cải cách hành chính?", s) is None
     assert _lead("Trong bao nhiêu tháng các bộ đã ban hành kế hoạch?", s) == "6 tháng"
+
+
+def test_a_year_question_is_led_by_the_year_of_the_stage_it_asks_about():
+    q = "Theo lộ trình, ứng dụng đặt lịch hẹn sẽ được mở rộng tới các trạm y tế phường từ năm nào?"
+    staged = (
+        "Năm 2021 , ứng dụng đặt lịch hẹn sẽ áp dụng tại tất cả bệnh viện tuyến tỉnh và đến năm 2022 "
+        "sẽ được mở rộng tới các trạm y tế phường ."
+    )
+    assert _lead(q, staged) == "năm 2022"
+    assert _lead(q, "Từ năm 2023, ứng dụng được mở rộng tới các trạm y tế phường.") == "năm 2023"
+    # Two years of one statement are no stages; a year inside a date or a document number is none.
+    assert _lead(q, "Năm 2021 và năm 2022, ứng dụng mở rộng tới trạm y tế phường.") is None
+    assert _lead(q, "Ngày 4/7/2021, UBND ban hành Quyết định 12/2021/QĐ-UBND về ứng dụng.") is None
+    # The one year a sentence states dates what its own clause says, not what was asked.
+    assert _lead(q, "Sau đó, vào năm 2024, một cổng thanh toán khác được thử nghiệm.") is None
+    # A day is asked by "ngày nào": a year alone does not answer it.
+    assert (
+        _lead(
+            "Ứng dụng được mở rộng tới trạm y tế phường từ ngày nào?", "Từ năm 2023, ứng dụng được mở rộng."
+        )
+        is None
+    )
+
+
+def test_a_change_asked_from_and_to_is_led_by_the_change_the_clause_tells():
+    q = "Tỷ lệ hộ gia đình nộp thuế qua điện thoại đã tăng từ bao nhiêu lên bao nhiêu?"
+    s = "Theo khảo sát, tỷ lệ hộ gia đình nộp thuế qua điện thoại đã tăng từ 18 % lên 42 % sau hai năm ."
+    assert _lead(q, s) == "từ 18 % lên 42 %"
+    # Two changes in one sentence: which one is a guess.
+    two = (
+        "Số hồ sơ tăng từ 1.200 lên 3.400 , tỷ lệ hộ nộp qua điện thoại tăng từ 10% lên 30% và từ 5% lên 9%."
+    )
+    assert _lead(q, two) is None
+    assert _lead(q, "Tỷ lệ hộ gia đình nộp thuế qua điện thoại đạt 42 %.") is None
+
+
+def test_the_source_a_question_cites_is_read_on_the_whole_document():
+    from assistant.answering.analysis import source_terms
+    from assistant.answering.extractive import ExtractiveAnswerer
+    from tests.unit.passages import keyword_hits
+
+    assert {"khao_sat", "hiep_hoi"} <= source_terms("Theo khảo sát của Hiệp hội Taxi, tỷ lệ … là bao nhiêu?")
+    assert "report" in source_terms("According to the 2021 survey report, how many …?")
+    assert source_terms("Tỷ lệ hồ sơ trực tuyến của tỉnh là bao nhiêu?") == frozenset()
+    # The article names its source in its first paragraph and quotes the figure five sentences on.
+    text = (
+        "Hội nghị về chuyển đổi số ngành vận tải diễn ra tại Cần Thơ. "
+        "Khảo sát của Hiệp hội Taxi đối với 40 doanh nghiệp được trình bày tại hội nghị. "
+        "Các đại biểu thảo luận về hạ tầng dữ liệu. Nhiều ý kiến nêu khó khăn về vốn. "
+        "Một số địa phương đã có mô hình tốt. Ban tổ chức cảm ơn các nhà tài trợ. "
+        "Tỷ lệ chuyến xe đặt qua ứng dụng đạt 64 % trong năm qua."
+    )
+    hits, index = keyword_hits(
+        {"report": text, "other": "Tỷ lệ đặt vé qua ứng dụng của hành khách đạt 30 %."}
+    )
+    asked = "Theo khảo sát của Hiệp hội Taxi tại hội nghị, tỷ lệ chuyến xe đặt qua ứng dụng là bao nhiêu?"
+    q = analyse(asked)
+    assert q.source
+
+    def coverage(document_text) -> float:
+        trace: list = []
+        ExtractiveAnswerer(min_support=0.0, document_text=document_text).select(q, hits, index, trace=trace)
+        return next(e.coverage for e in trace if "64 %" in e.chunk.text[e.sentence.start : e.sentence.end])
+
+    # The source's terms, found only far back in its document, count (less than in the sentence);
+    # without the document's text to read, they are missing.
+    assert coverage(None) < coverage({"report": text}.get) < 1
