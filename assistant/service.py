@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from assistant.answering import question as question_rules
 from assistant.answering.agreement import specific_metrics
@@ -96,11 +97,33 @@ class Prepared:
     declines: Declines | None = field(default=None, repr=False)  # the question's decline checks
     # Computed once per question, on first use (the LLM path and its fallback share them).
     evidence: list[Evidence] | None = field(default=None, repr=False)
+    # Every candidate the extractive answerer scored, best first: what a miss is explained by.
+    candidates: list[Evidence] = field(default_factory=list, repr=False)
     sources: list[Source] | None = field(default=None, repr=False)
+
+    def why(self) -> tuple[str, ...]:
+        """The signals that weighed the statement quoted first, or, where nothing was quoted,
+        the best candidate's, with the coverage that fell short of the bar."""
+        if self.evidence:
+            best = self.evidence[0]
+            return (f"quoted {best.chunk.doc_id} (coverage {best.coverage:.2f})", *best.why)
+        if self.candidates:
+            best = self.candidates[0]
+            return (f"best candidate {best.chunk.doc_id}: coverage {best.coverage:.2f}", *best.why)
+        return ()
 
     def nearest_titles(self) -> list[str]:
         """What the corpus does hold near the question, offered when it cannot answer."""
         return list(dict.fromkeys(h.chunk.title for h in self.hits[:3] if h.chunk.title))
+
+
+class Answered(NamedTuple):
+    """An answer with what evaluation scores beside it: the chunks retrieved and why the
+    statement quoted was chosen (``Prepared.why``)."""
+
+    response: AnswerResponse
+    hits: list[Hit]
+    why: tuple[str, ...] = ()
 
 
 class AnswerService:
@@ -176,16 +199,17 @@ class AnswerService:
         self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None
     ) -> AnswerResponse:
         """The verified answer: what every channel shows."""
-        return self.answer_with_hits(question, history, filters)[0]
+        return self.answer_with_hits(question, history, filters).response
 
     def answer_with_hits(
         self, question: str, history: Sequence[Turn] = (), filters: Filters | None = None
-    ) -> tuple[AnswerResponse, list[Hit]]:
-        """The answer and the retrieved chunks it was drawn from, for evaluation (retrieval
-        metrics are scored on the same run that wrote the answer)."""
+    ) -> Answered:
+        """The answer, the retrieved chunks it was drawn from and why its quote was chosen, for
+        evaluation (retrieval metrics are scored on the same run that wrote the answer)."""
         p = self.prepare(question, history, filters)
         if self.llm is None:
-            return self.extractive(p), p.hits
+            response = self.extractive(p)
+            return Answered(response, p.hits, p.why())
         try:
             with stage("llm"):
                 text, problems, warnings = self.llm.draft(
@@ -193,10 +217,9 @@ class AnswerService:
                 )
         except LLMUnavailable as exc:
             FALLBACKS.labels("unavailable").inc()
-            return self.extractive(
-                p, [f"the language model failed ({exc}); showing the extractive answer"]
-            ), p.hits
-        return self.finish_llm(p, text, problems, warnings), p.hits
+            response = self.extractive(p, [f"the language model failed ({exc}); showing the extractive answer"])
+            return Answered(response, p.hits, p.why())
+        return Answered(self.finish_llm(p, text, problems, warnings), p.hits, p.why())
 
     def _llm_prompts(self, p: Prepared) -> PromptSet:
         return load_prompts("llm", p.language)
@@ -221,6 +244,7 @@ class AnswerService:
                     p.hits,
                     self.store.keyword_index(),
                     lambda ev: declines(ev.chunk, ev.sentence, ev.ranked_cell) is None,
+                    trace=p.candidates,
                 )
         return p.evidence
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
 
+from assistant.answering import signals
 from assistant.answering.agreement import list_lead_in, plan_lead_in, specific_metrics
 from assistant.answering.analysis import QuestionAnalysis
 from assistant.answering.cells import TABLE_HINT, CellAnswer, cell_answers
@@ -42,6 +43,7 @@ from assistant.answering.question import (
     ranking_direction,
 )
 from assistant.answering.rank import enumerated, extreme
+from assistant.answering.signals import Factors
 from assistant.answering.slots import names_the_slot
 from assistant.answering.weights import WEIGHTS as W
 from assistant.index.embeddings import IndexEmbeddings
@@ -110,6 +112,8 @@ class Evidence:
     ranked_cell: bool = False
     # A ranked cell's table in ranking order, one evidence per row (``combine.compose_table``).
     ranking: list[Evidence] | None = None
+    # The signals that weighed it, with their values (``signals.py``): what a miss is explained by.
+    why: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=64)
@@ -451,14 +455,18 @@ class ExtractiveAnswerer:
             )
             # Text that names provinces, none of them the one asked about, is about
             # somewhere else ("Bắc Kạn" is not answered by a Thái Nguyên report).
-            place_factor = W.other_place if wanted_units and named and not wanted_units & named else 1.0
+            chunk_factors = Factors()
+            chunk_factors.apply(signals.other_place(wanted_units, named))
             plan = plan_lead_in(chunk.title)
-            document_factor = 1.0
-            if cited and not cited & _symbols(
-                f"{chunk.title}\n{self._text(chunk.doc_id, texts) or chunk.text}"
-            ):
-                document_factor = W.other_document  # the question cites another document
-            place_factor *= document_factor
+            cites_other = signals.other_document(
+                bool(cited),
+                bool(
+                    cited
+                    and cited & _symbols(f"{chunk.title}\n{self._text(chunk.doc_id, texts) or chunk.text}")
+                ),
+            )
+            document_factor = cites_other.value if cites_other else 1.0
+            chunk_factors.apply(cites_other)
             cells_found = False
             if TABLE_HINT.search(chunk.text):
                 whole_text = self._text(chunk.doc_id, texts)
@@ -498,36 +506,38 @@ class ExtractiveAnswerer:
                 before = " ".join(chunk.text[s.start : s.end] for s in spans[max(0, i - 3) : i])
                 context = title_tokens | _expanded_tokens(before)
                 own = _expanded_tokens(sentence)
-                factor = place_factor
-                if (
-                    national
-                    and _LOCAL_UNIT.search(sentence)
-                    and not _NATIONAL.search(fold_accents(sentence).lower())
-                ):
-                    factor *= W.local_for_national  # a local figure for a national question
+                factors = chunk_factors.copy()
+                factors.apply(
+                    signals.local_for_national(
+                        national
+                        and bool(_LOCAL_UNIT.search(sentence))
+                        and not _NATIONAL.search(fold_accents(sentence).lower())
+                    )
+                )
                 said = ranking_direction(sentence) if prof.direction else None
-                if said not in (None, prof.direction):
-                    factor *= W.other_end  # the top of the ranking, asked about its bottom (or the reverse)
+                factors.apply(signals.other_end(prof.direction, said))
                 own_years = _subject_years(sentence)
                 window_years = own_years or _subject_years(f"{chunk.title} {before}")
                 if asked_years and not window_years and not chunk.published:
                     # An undated article dates its passages by the years it speaks of:
                     # a SIPAS 2015 article does not answer a question about SIPAS 2023.
                     window_years = self._document(chunk.doc_id, "years", documents, texts)
-                if asked_years and window_years and not asked_years & window_years:
-                    factor *= W.other_year  # the question asks about another year
-                elif asked_years and not window_years and not asked_years & published_years:
-                    factor *= W.year_unstated  # the question pins a year this passage never states
-                own_levels = {m.key for m in levels_in(sentence)} - {"all"}
-                if q.levels and own_levels and not own_levels & set(q.levels):
-                    factor *= W.level_other  # "cấp huyện" asked; the sentence is about "khối các sở"
-                elif q.levels and not {m.key for m in levels_in(f"{before} {sentence}")} & set(q.levels):
-                    factor *= W.level_unstated  # "cấp xã" asked; the passage names no such level
-                metric_factor = 1.0
-                if asked_metrics and not {m.key for m in metrics_in(sentence)} & asked_metrics:
-                    # Its figure may be of the kind asked (a percentage), not of the measure.
-                    metric_factor = W.metric_unstated
-                factor *= metric_factor
+                factors.apply(signals.period(asked_years, window_years, published_years))
+                if q.levels:
+                    # "cấp huyện" asked: a sentence about "khối các sở", or a passage naming no level.
+                    factors.apply(
+                        signals.level(
+                            q.levels,
+                            {m.key for m in levels_in(sentence)} - {"all"},
+                            {m.key for m in levels_in(f"{before} {sentence}")},
+                        )
+                    )
+                # Its figure may be of the kind asked (a percentage), not of the measure.
+                unnamed = signals.metric(
+                    asked_metrics, {m.key for m in metrics_in(sentence)} if asked_metrics else set()
+                )
+                metric_factor = unnamed.value if unnamed else 1.0
+                factors.apply(unnamed)
                 missing = [e for e in entities if not e <= (own | context)]
                 if missing:
                     # A provincial portal's article names its province once, not in every
@@ -538,7 +548,7 @@ class ExtractiveAnswerer:
                     # Nor does the name weigh as absent from the passage's coverage: a portal's
                     # "Ở cấp xã tiếp nhận …" is about the province its article named above.
                     context = context | {t for t, e in name_terms.items() if e <= whole}
-                factor *= W.missing_name ** len(missing)
+                factors.apply(signals.missing_names(len(missing)))
                 elsewhere: set[str] = set()
                 if q.source:
                     # The source the question cites is named where the article introduces it
@@ -548,40 +558,48 @@ class ExtractiveAnswerer:
                 if focus:
                     # What the follow-up itself asks about must be there; the share missing
                     # counts, not the number (a long follow-up has many phrases).
-                    factor *= 1 - W.focus_missing_cost * len(focus - own - context) / len(focus)
-                if prof.also_number and not figures(sentence):
-                    factor *= W.no_figure
-                if agree is not None and agree <= -1:
-                    factor *= W.disagree  # every figure it states is about something else
-                elif agree is not None and agree < 0:
-                    factor *= W.target  # its figures are targets, a result was asked
-                cov = self._coverage(terms, weights, own, context, elsewhere) * factor
-                bonus = 0.0
-                if q.intent == "list" and len(ITEM_SEP.findall(sentence)) >= 2:
-                    bonus += W.list_bonus  # an enumeration answers "những … nào", a count of it does not
-                if (
-                    q.intent == "list"
-                    and i + 1 < len(spans)
-                    and opens_enumeration(sentence, chunk.text[spans[i + 1].start : spans[i + 1].end])
-                ):
-                    bonus += W.list_bonus  # it opens a list the next statements go on with ("Thứ hai là …")
-                if (
-                    q.intent in ("trend", "comparison")
-                    and len(figures(sentence)) >= 2
-                    and (len(_years(sentence)) >= 2 or _CHANGE.search(sentence))
-                ):
-                    bonus += W.trend_bonus
-                if (
-                    q.intent == "ranking"
-                    and prof.direction
-                    and cov >= self.min_support
-                    and (
-                        names_end(sentence, prof.direction)
-                        or (not names_rank_end(sentence) and enumerated(sentence))
-                    )
-                ):
+                    factors.apply(signals.focus(len(focus - own - context), len(focus)))
+                factors.apply(signals.no_figure(prof.also_number and not figures(sentence)))
+                factors.apply(signals.disagreement(agree))
+                cov = self._coverage(terms, weights, own, context, elsewhere) * factors.value
+                bonuses = [
+                    # An enumeration answers "những … nào", a count of it does not.
+                    signals.bonus(
+                        q.intent == "list" and len(ITEM_SEP.findall(sentence)) >= 2, W.list_bonus, "a list"
+                    ),
+                    # It opens a list the next statements go on with ("Thứ hai là …").
+                    signals.bonus(
+                        q.intent == "list"
+                        and i + 1 < len(spans)
+                        and opens_enumeration(sentence, chunk.text[spans[i + 1].start : spans[i + 1].end]),
+                        W.list_bonus,
+                        "opens a list",
+                    ),
+                    signals.bonus(
+                        q.intent in ("trend", "comparison")
+                        and len(figures(sentence)) >= 2
+                        and bool(len(_years(sentence)) >= 2 or _CHANGE.search(sentence)),
+                        W.trend_bonus,
+                        "figures over time",
+                    ),
                     # Only among passages that answer at all: a list elsewhere is no ranking of this.
-                    bonus += W.rank_bonus
+                    signals.bonus(
+                        q.intent == "ranking"
+                        and bool(prof.direction)
+                        and cov >= self.min_support
+                        and bool(
+                            names_end(sentence, prof.direction or "")
+                            or (not names_rank_end(sentence) and enumerated(sentence))
+                        ),
+                        W.rank_bonus,
+                        "names the end of a ranking",
+                    ),
+                ]
+                bonus = 0.0
+                for b in bonuses:
+                    if b is not None:
+                        bonus += b.value
+                        factors.reasons.append(f"{b.reason} +{b.value:.3g}")
                 scored.append(
                     Evidence(
                         chunk,
@@ -590,6 +608,7 @@ class ExtractiveAnswerer:
                         score=cov + fit * metric_factor + bonus + W.rank_order / rank,
                         coverage=cov,
                         agree=agree,
+                        why=tuple(factors.reasons),
                     )
                 )
         scored.sort(key=lambda e: -e.score)

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from assistant.answering.question import QuestionProfile
 from assistant.answering.weights import WEIGHTS as W
+from assistant.answering.years import YEAR_STATED, year_answer
 from assistant.index.facets import metrics_in
 from assistant.index.figures import BOUND_BEFORE, DATE, DOC_TYPES, Figure, figures
 from assistant.index.keywords import tokenize
@@ -46,12 +47,6 @@ _CHANGE_TO = re.compile(
     re.IGNORECASE,
 )
 
-
-# A year stated as such ("năm 2018", "đến năm 2030", "in 2018"); not one inside a date or a
-# document number ("4/7/2018", "179/2025/NĐ-CP").
-YEAR_STATED = re.compile(
-    r"(?:\b(?:năm|nam|in|since|from|by)\s+)?(?<![\d/.-])((?:19|20)\d{2})(?![\d]|\s?[/.-]\s?\w)", re.IGNORECASE
-)
 
 # A figure that counts time: "6 tháng", "3 năm", "2 quý".
 TIME_AFTER = re.compile(r"\s*(?:tháng|năm|quý|tuần|ngày|giờ|phút|months?|years?|quarters?|weeks?|days?)\b", re.IGNORECASE)
@@ -159,11 +154,14 @@ def answer_fit(prof: QuestionProfile, text: str, asked: set[Decimal]) -> tuple[l
             if fold_accents(m.group(0)).lower() not in asked_parts
         ]
         return (parts, 0.3) if parts else ([], 0.0)
+    if prof.kind == "date" and prof.wants_year:
+        # "từ năm nào": the year of the stage that tells what was asked answers, as a full date
+        # does; a sentence whose years date something else is kept, as context, behind it.
+        if not YEAR_STATED.search(text):
+            return [], -1.0
+        return [], 0.3 if year_answer(prof, text, 0, len(text), asked) else 0.0
     if prof.kind == "date":
         dates = [m for m in DATE.finditer(text) if m.group(0) not in prof.question_text]
-        if prof.wants_year:
-            # "từ năm nào": a year the question does not name answers, as a full date does.
-            dates += [m for m in YEAR_STATED.finditer(text) if m.group(1) not in prof.question_text]
         if not dates:
             return [], -1.0
         framed = any(lead & set(tokenize(text[max(0, m.start() - 40) : m.start()])) for m in dates)

@@ -18,12 +18,12 @@ from assistant.answering.analysis import QuestionAnalysis
 from assistant.answering.figures import (
     TIME_AFTER,
     TIME_WORDS,
-    YEAR_STATED,
     answer_fit,
     changes,
     figure_fits,
 )
 from assistant.answering.weights import WEIGHTS as W
+from assistant.answering.years import year_answer
 from assistant.index.facets import metrics_in
 from assistant.index.figures import DATE, Figure, figures
 from assistant.index.glossary import expansions
@@ -154,7 +154,7 @@ def lead_figure(
         # Named before it, the measure leads only with a figure stated of the unit asked.
         implicit = True
     if prof.kind == "date" and prof.wants_year:
-        return _year_asked(sentence, a, b, q)
+        return year_answer(prof, sentence, a, b, asked)
     if prof.kind == "date":
         # "có hiệu lực từ ngày nào": the one date the sentence states that the question does not.
         dates = list(
@@ -273,58 +273,13 @@ def lead_figure(
     return _whole_range(sentence, f)
 
 
-# Where one stage of a sentence ends and the next begins: "Năm 2017, … và đến năm 2018 …".
-_STAGE_CUT = re.compile(r"[,;:](?=\s)|\s(?:và|còn|rồi|sau đó|and|then)\s", re.IGNORECASE)
-_STAGE_VERB = re.compile(r"\b(?:sẽ|được|đã|đang|bắt đầu|will|is|are|was|were|has|have)\b", re.IGNORECASE)
-
-
-def _year_asked(sentence: str, a: int, b: int, q: QuestionAnalysis) -> str | None:
-    """"năm 2018" for "từ năm nào …": the year of the clause that states what was asked. A
-    sentence telling stages ("Năm 2017 mở rộng …, đến năm 2018 triển khai tại …") holds several
-    years; the clause holding the most of the question's terms that no other stage holds says
-    which, a tie says none."""
-    years = [m for m in YEAR_STATED.finditer(sentence, a, b) if m.group(1) not in q.text]
-    if not years:
-        return None
-    bounds = sorted({a, b} | {m.end() for m in _STAGE_CUT.finditer(sentence, a, b)})
-    clauses = list(zip(bounds, bounds[1:], strict=False))
-    terms = set(q.profile.terms) - set(tokenize("năm year"))  # the word the question asks by
-    stages: list[set[str]] = []
-    subject: set[str] = set()
-    for m in years:
-        # A stage is the clause that holds its year ("Hy Lạp vào năm 1979"); a clause that is
-        # only the year ("Năm 2017, …") opens the next one, which says what happened then.
-        i = next(k for k, (lo, hi) in enumerate(clauses) if lo <= m.start() < hi)
-        lo, hi = clauses[i]
-        if not terms & expanded_tokens(sentence[lo:hi].replace(m.group(0), " ")) and i + 1 < len(clauses):
-            hi = clauses[i + 1][1]
-            if any(lo <= y.start() < hi for y in years if y is not m):
-                return None  # "Năm 2020 và năm 2021, …": the years of one statement, no stages
-            if m is years[0]:
-                # Its subject ("Năm 2017, tiện ích X sẽ …") is every later stage's too, which
-                # leaves it unsaid ("và đến năm 2018 sẽ được …"): it tells no stage apart.
-                verb = _STAGE_VERB.search(sentence, m.end(), hi)
-                subject = terms & expanded_tokens(sentence[m.end() : verb.start()]) if verb else set()
-        stages.append(terms & expanded_tokens(sentence[lo:hi]))
-    own = [
-        len(st - subject - set().union(*(o for j, o in enumerate(stages) if j != i)))
-        for i, st in enumerate(stages)
-    ]
-    if len({m.group(1) for m in years}) == 1:
-        # One year: the answer where its stage says any of what was asked ("Sau đó, vào năm
-        # 1901, quy trình khác …" does not date the event asked about).
-        return years[0].group(0) if any(stages) else None
-    order = sorted(range(len(years)), key=lambda i: -own[i])
-    return years[order[0]].group(0) if own[order[0]] > own[order[1]] else None
-
-
 _FROM_WORD = re.compile(r"\b(?:từ|tu)\s+\S*\s*$", re.IGNORECASE)
 
 
 def told_change(sentence: str, a: int, b: int, q: QuestionAnalysis) -> str | None:
-    """"từ 37% lên 61%": the one change of the form asked that ``sentence[a:b]`` tells in a
-    clause, verbatim, as the headline of a trend asked without two periods ("tăng từ bao
-    nhiêu lên bao nhiêu?"); None when it tells none or several (which one is a guess), or
+    """"từ 18% lên 42%": the one change of the form asked that ``sentence[a:b]`` tells in a
+    clause, verbatim, as the headline of a trend asked without two periods ("tỷ lệ đã tăng
+    từ mức nào lên mức nào?"); None when it tells none or several (which one is a guess), or
     when the value reached is about another unit, level or period than the one asked."""
     found = figures(sentence)
     told = [

@@ -118,7 +118,7 @@ def run_eval(
     for q in tqdm(questions, unit="q", desc="ask", disable=quiet):
         history = [Turn(**t) for t in q.get("history") or []]
         t0 = time.perf_counter()
-        resp, hits = service.answer_with_hits(q["question"], history)
+        resp, hits, why = service.answer_with_hits(q["question"], history)
         latencies.append((time.perf_counter() - t0) * 1000)
         gold = set(q.get("gold_doc_ids") or [])
         rank = next((i for i, h in enumerate(hits, 1) if h.chunk.doc_id in gold), None) if gold else None
@@ -136,6 +136,7 @@ def run_eval(
             "reason": s.reason(),
             "lead": s.lead[:160],
             "mode": resp.mode,
+            "why": list(why),
         }
         rows.append(row)
         by_type[row["type"]].append(row)
@@ -164,7 +165,7 @@ def run_eval(
             **_answer_metrics(group),
         }
     report["misses"] = [
-        {k: r[k] for k in ("qid", "type", "reason", "lead", "rank")} for r in rows if r["reason"]
+        {k: r[k] for k in ("qid", "type", "reason", "lead", "rank", "why")} for r in rows if r["reason"]
     ]
     return report
 
@@ -206,3 +207,6 @@ def print_report(report: dict[str, Any], misses: bool = False) -> None:
     if misses:
         for m in report["misses"]:
             console.print(f"[bold]{m['qid']}[/bold] ({m['type']}, gold rank {m['rank']}): {m['reason']}", highlight=False)
+            if m.get("why"):
+                # The signals that weighed the statement quoted (or the best one, if none was).
+                console.print("    " + "; ".join(m["why"]), highlight=False, markup=False)

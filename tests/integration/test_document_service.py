@@ -40,6 +40,8 @@ def test_answer_is_the_response_answer_with_hits_returns(service: AnswerService)
     # A question built from the sample corpus's vocabulary, not one of the evaluation sets.
     question = "Dịch vụ công trực tuyến được triển khai ra sao?"
     alone = service.answer(question)
-    paired, hits = service.answer_with_hits(question)
+    paired, hits, why = service.answer_with_hits(question)
     assert alone.answer == paired.answer and alone.citations == paired.citations
     assert all(hasattr(h, "chunk") for h in hits)
+    # Why the quote was chosen: the statement quoted (or the best candidate) and its coverage.
+    assert why and "coverage" in why[0]

@@ -39,3 +39,5 @@ def test_eval_on_the_dev_questions_the_sample_can_answer(tmp_path: Path, embed_c
     assert report["latency_ms_p95"] >= report["latency_ms_p50"] > 0
     assert 0 <= report["wrong_lead_rate"] <= 1 - report["lead_accuracy"] + 0.2
     assert all({"lead_accuracy", "wrong_lead_rate"} <= set(m) for m in report["per_type"].values())
+    # Each miss says which signals weighed the statement quoted (or the best candidate).
+    assert all(isinstance(m["why"], list) for m in report["misses"])

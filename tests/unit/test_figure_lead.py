@@ -344,6 +344,25 @@ def test_a_year_question_is_led_by_the_year_of_the_stage_it_asks_about():
     assert _lead(q, "Ngày 4/7/2021, UBND ban hành Quyết định 12/2021/QĐ-UBND về ứng dụng.") is None
     # The one year a sentence states dates what its own clause says, not what was asked.
     assert _lead(q, "Sau đó, vào năm 2024, một cổng thanh toán khác được thử nghiệm.") is None
+    # Year last: a stage runs back to the year before ("A vào năm X, B và C vào năm Y").
+    joined = "Cổng dịch vụ công được kết nối với Hưng Yên vào năm 2019, Bắc Ninh và Hải Dương vào năm 2020."
+    assert _lead("Cổng dịch vụ công được kết nối với Hải Dương vào năm nào?", joined) == "năm 2020"
+    # A value the question states ("đứng thứ 2") is in the stage that answers; a semicolon ends one.
+    ranked = "đứng thứ 2 toàn tỉnh về chỉ số cải cách hành chính vào năm nào?"
+    third = "Năm 2021, chỉ số cải cách hành chính của huyện đạt 90,1 điểm, đứng thứ 3 toàn tỉnh; chỉ số hài lòng xếp thứ 2/13."
+    assert _lead("Huyện Mỹ Lộc " + ranked, third) is None
+    assert (
+        _lead(
+            "Huyện Mỹ Lộc " + ranked, "Năm 2022, chỉ số cải cách hành chính của huyện đứng thứ 2 toàn tỉnh."
+        )
+        == "Năm 2022"
+    )
+    # A photo caption quoted before the statement is no part of its stage.
+    captioned = "Người dân nộp hồ sơ tại bộ phận một cửa huyện Mỹ Lộc.\n" + third
+    assert (
+        _lead("Huyện Mỹ Lộc đứng thứ 3 toàn tỉnh về chỉ số cải cách hành chính vào năm nào?", captioned)
+        == "Năm 2021"
+    )
     # A day is asked by "ngày nào": a year alone does not answer it.
     assert (
         _lead(
@@ -354,7 +373,7 @@ def test_a_year_question_is_led_by_the_year_of_the_stage_it_asks_about():
 
 
 def test_a_change_asked_from_and_to_is_led_by_the_change_the_clause_tells():
-    q = "Tỷ lệ hộ gia đình nộp thuế qua điện thoại đã tăng từ bao nhiêu lên bao nhiêu?"
+    q = "Tỷ lệ hộ gia đình nộp thuế qua điện thoại đã tăng từ mức nào lên mức nào?"
     s = "Theo khảo sát, tỷ lệ hộ gia đình nộp thuế qua điện thoại đã tăng từ 18 % lên 42 % sau hai năm ."
     assert _lead(q, s) == "từ 18 % lên 42 %"
     # Two changes in one sentence: which one is a guess.
