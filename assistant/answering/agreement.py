@@ -25,6 +25,7 @@ from assistant.answering.analysis import (
     QuestionAnalysis,
 )
 from assistant.answering.weights import WEIGHTS as W
+from assistant.index.dates import YEAR
 from assistant.index.facets import kind_of, levels_in, metrics, metrics_in
 from assistant.index.figures import Figure, figures
 from assistant.index.gazetteer import name_patterns
@@ -45,7 +46,6 @@ def specific_metrics(q: QuestionAnalysis) -> list[str]:
 
 # How far after a figure its own period can sit: "16,5% (2023)", "18,5% năm 2024".
 _PERIOD_AFTER = 14
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 # What may sit between a figure and its own period: "16,5% (2023)", "18,5% năm 2024". Not a
 # comma: in "tăng 28%, 2023 đạt 19%" the year opens the next figure's clause.
 _OWN_PERIOD = re.compile(
@@ -146,7 +146,7 @@ def _mentions(sentence: str) -> _Mentions:
         if 1 <= int(month) <= 12 and m.start() not in compared:
             periods.append((m.start(), int(year), int(month)))
             months_at.update(range(m.start(), m.end()))
-    for m in _YEAR.finditer(folded):
+    for m in YEAR.finditer(folded):
         if (
             m.start() not in months_at
             and m.start() not in compared

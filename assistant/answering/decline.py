@@ -26,6 +26,7 @@ from assistant.answering.analysis import QuestionAnalysis, UnitRef
 from assistant.answering.figures import answer_fit, asked_values
 from assistant.answering.question import names_rank_end
 from assistant.answering.rank import enumerated
+from assistant.index.dates import YEAR
 from assistant.index.facets import metrics_in
 from assistant.index.gazetteer import name_patterns, units_in
 from assistant.index.records import StoredChunk
@@ -35,7 +36,6 @@ from assistant.index.units import ministry_keys
 
 _DAY_MONTH = re.compile(r"\b\d{1,2}/(\d{1,2})/((?:19|20)\d{2})\b")
 _TITLE_MONTH = re.compile(r"\b(?:tháng|thang)\s+(\d{1,2})\b(?!\s*/)")
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 # How much text before a passage is its context (the paragraphs that name its subject).
 CONTEXT_CHARS = 600
 # A document naming this many provinces (or ministries) is about all of them: a passage in it
@@ -157,8 +157,8 @@ def check(
             y, m = sorted(same_year)[-1]
             return Decline("period", _month_label(q), f"{m}/{y}")
     if q.years:
-        own = {int(y) for y in _YEAR.findall(local)}
-        doc_years = {int(y) for y in _YEAR.findall(whole)}
+        own = {int(y) for y in YEAR.findall(local)}
+        doc_years = {int(y) for y in YEAR.findall(whole)}
         if published:
             doc_years |= {int(published[:4]), int(published[:4]) - 1}
         if not q.years & (own | doc_years):

@@ -201,6 +201,10 @@ def lead_figure(
                 if set(prof.counted or prof.unit) & expanded_tokens(sentence[f.end : f.end + 30])
                 and (counts_time or not TIME_AFTER.match(sentence, f.end))
             ]
+    if _GROWTH_Q.search(fold_accents(q.text).lower()) and not _SHARE_Q.search(fold_accents(q.text).lower()):
+        # "kinh tế số tăng trưởng bao nhiêu", "how fast did … grow": a share of a whole stated
+        # in the clause ("tỷ trọng … trong GDP đạt 16,5%") is no growth rate, however it fits.
+        fits = [(f, fit) for f, fit in fits if not _SHARE_BEFORE.search(sentence[: f.start])]
     if not fits or max(fit for _, fit in fits) <= 0:
         return None
     # A figure of the wrong form (a score where a rank was asked) never leads, however
@@ -274,6 +278,11 @@ def lead_figure(
 
 
 _FROM_WORD = re.compile(r"\b(?:từ|tu)\s+\S*\s*$", re.IGNORECASE)
+
+
+_GROWTH_Q = re.compile(r"\b(?:tang truong|growth|grow|grew|grown)\b")
+_SHARE_Q = re.compile(r"\b(?:ty trong|ti trong|chiem|share|proportion|percent of)\b")
+_SHARE_BEFORE = re.compile(r"\b(?:tỷ trọng|tỉ trọng|chiếm|share of|proportion of)\b[^.;]*$", re.IGNORECASE)
 
 
 def told_change(sentence: str, a: int, b: int, q: QuestionAnalysis) -> str | None:

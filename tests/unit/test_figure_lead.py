@@ -415,3 +415,15 @@ def test_the_source_a_question_cites_is_read_on_the_whole_document():
     # The source's terms, found only far back in its document, count (less than in the sentence);
     # without the document's text to read, they are missing.
     assert coverage(None) < coverage({"report": text}.get) < 1
+
+
+def test_a_growth_question_is_not_led_by_a_share_of_the_whole():
+    share = "Bộ ước tính tỉ trọng thương mại điện tử trong GDP năm 2022 đạt 7,2% và năm 2023 là 8,1%."
+    grew = "Năm 2023, thương mại điện tử tăng trưởng 25%, cao gấp 4 lần GDP."
+    for q in (
+        "How fast did e-commerce grow in 2023?",
+        "Thương mại điện tử năm 2023 tăng trưởng bao nhiêu phần trăm?",
+    ):
+        assert _lead(q, share) is None
+        assert _lead(q, grew) == "25%"
+    assert _lead("Tỷ trọng thương mại điện tử trong GDP năm 2023 là bao nhiêu?", share) == "8,1%"
