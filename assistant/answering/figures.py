@@ -29,7 +29,10 @@ _DOC_REF = re.compile(
 )
 
 
-_RANK_BEFORE = re.compile(r"(?:thứ|hạng|vị trí|xếp|top|rank(?:ed)?|No\.?)\s*(?:thứ\s*)?$", re.IGNORECASE)
+# A position's marker before its figure ("xếp thứ 3", "hạng 5", "top 10", "ranked 4"), looked for in
+# the few words before it: the one form the figure rules, the headline and the rankings share.
+_RANK_BEFORE = re.compile(r"(?:thứ|hạng|vị trí|xếp|top|rank(?:ed)?|No\.?|place)\s*(?:thứ\s*)?$", re.IGNORECASE)
+RANK_WINDOW = 16
 
 
 # "gấp 3,5 lần", "3 times higher": a multiple of another figure.
@@ -64,8 +67,9 @@ def changes(text: str, found: list[Figure]) -> dict[int, int]:
     }
 
 
-def _ranked(text: str, f: Figure) -> bool:
-    return bool(_RANK_BEFORE.search(text[max(0, f.start - 16) : f.start]))
+def ranked(text: str, f: Figure) -> bool:
+    """Whether ``f`` is a position ("thứ 3"), by the marker before it."""
+    return bool(_RANK_BEFORE.search(text[max(0, f.start - RANK_WINDOW) : f.start]))
 
 
 def figure_fits(prof: QuestionProfile, text: str, asked: set[Decimal]) -> list[tuple[Figure, float]]:
@@ -93,9 +97,9 @@ def figure_fits(prof: QuestionProfile, text: str, asked: set[Decimal]) -> list[t
         if prof.wants_rank:
             # "đứng thứ 3", "xếp hạng 5/63": a position; a score beside it is not the answer.
             # "từ thứ 3 xuống 15": the position it fell to is one too.
-            ranked = _ranked(text, f) or (i in reached and _ranked(text, found[reached[i]]))
-            fit = 0.3 if ranked else -0.2
-        elif _RANK_BEFORE.search(text[max(0, f.start - 16) : f.start]) and not f.percent:
+            position = ranked(text, f) or (i in reached and ranked(text, found[reached[i]]))
+            fit = 0.3 if position else -0.2
+        elif ranked(text, f) and not f.percent:
             fit = 0.0  # a position ("đứng thứ 1") where a quantity was asked: the wrong form
         elif not prof.asks_multiple and (
             _TIMES_BEFORE.search(text[max(0, f.start - 12) : f.start]) or _TIMES_AFTER.match(text, f.end)

@@ -21,6 +21,7 @@ from assistant.answering.figures import (
     answer_fit,
     changes,
     figure_fits,
+    ranked,
 )
 from assistant.answering.weights import WEIGHTS as W
 from assistant.answering.years import year_answer
@@ -90,13 +91,12 @@ _PART_LEVELS = {"district", "commune"}
 _SCORE_WORDS = {"diem", "point", "points", "score"}
 _MONEY_WORDS = {"tien", "kinh", "money"}
 _CURRENCY_AFTER = re.compile(r"\s*(?:đồng|VNĐ|VND|USD|đ\b|dong\b)", re.IGNORECASE)
-_POSITION_BEFORE = re.compile(r"(?:thứ|hạng|top|No\.?|rank(?:ed)?)\s*$", re.IGNORECASE)
 
 
 def _bare_score(sentence: str, f: Figure) -> bool:
     """A figure written as a score without its unit: not a position ("thứ 3", "2/13"), and
     followed by punctuation or a verb phrase rather than a counted noun."""
-    if _POSITION_BEFORE.search(sentence[max(0, f.start - 12) : f.start]):
+    if ranked(sentence, f):
         return False
     after = sentence[f.end : f.end + 20]
     if re.match(r"\s*/", after):

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from assistant.answering.figures import ranked
 from assistant.index.facts import figure_value
 from assistant.index.figures import Figure, figures
 
@@ -53,7 +54,6 @@ class Item:
 
 
 # A position's word before its figure: "thứ 2", "hạng 55", "xếp 29", "No. 3", "ranked 31".
-_POSITION_BEFORE = re.compile(r"(?:thứ|hạng|xếp|No\.?|rank(?:ed)?|place)\s*$", re.IGNORECASE)
 
 
 # The unit an item writes after its figure: a word or two, no clause ("75 VBQPPL", "38 Văn bản").
@@ -155,7 +155,7 @@ def enumerated(sentence: str) -> list[Item]:
     run = next((r for r in runs if len(r) >= MIN_ITEMS), [])
     # One item said to be a position makes the list one of positions: the rest are written
     # bare after the first ("Singapore xếp thứ 2, Malaysia 29, Thái Lan 31").
-    if any(_POSITION_BEFORE.search(sentence[max(0, i.figure.start - 10) : i.figure.start]) for i in run):
+    if any(ranked(sentence, i.figure) for i in run):
         run = [replace(i, position=True) for i in run]
     return run
 
