@@ -161,7 +161,10 @@ def check(
         doc_years = {int(y) for y in YEAR.findall(whole)}
         if published:
             doc_years |= {int(published[:4]), int(published[:4]) - 1}
-        if not q.years & (own | doc_years):
+        written = {int(y) for y in YEAR.findall(whole)}
+        # Nowhere the year asked; or only as the year the report came out, while the passage
+        # itself says which year it is about ("Kết quả đánh giá năm 2023 …" published in 2024).
+        if not q.years & (own | doc_years) or (own and not q.years & (own | written)):
             held = sorted(own or doc_years)
             return Decline(
                 "period", ", ".join(str(y) for y in sorted(q.years)), str(held[-1]) if held else ""

@@ -165,6 +165,20 @@ def test_a_year_the_document_never_speaks_of_is_declined():
     assert refusal is not None and refusal.reason == "period" and refusal.held == "2024"
 
 
+def test_the_year_a_report_came_out_is_not_the_year_its_passage_is_about():
+    # Published in 2024, the passage about 2023's results: a 2024 figure is not held.
+    context = "Kết quả đánh giá năm 2023 của Sở Nội vụ được công bố."
+    sentence = "Bên cạnh đó, chỉ số hài lòng của huyện đạt 97%, đứng thứ 4 toàn tỉnh."
+    q = analyse("Chỉ số hài lòng của huyện năm 2024 đạt bao nhiêu?")
+    refusal = decline_check(q, sentence, context, "d", "2024-03-10", lambda _: f"{context} {sentence}")
+    assert refusal is not None and refusal.reason == "period" and refusal.held == "2023"
+    # A passage that names no year is still read as of its report's year.
+    assert decline_check(q, sentence, "", "d", "2024-03-10", lambda _: sentence) is None
+    # Nor is a year asked that the document states elsewhere declined here.
+    whole = f"{context} {sentence} Năm 2024, huyện tiếp tục duy trì."
+    assert decline_check(q, sentence, context, "d", "2024-03-10", lambda _: whole) is None
+
+
 def test_a_result_asked_where_only_a_target_is_stated_is_declined():
     sentence = "Kế hoạch yêu cầu tối thiểu 75% hồ sơ được luân chuyển điện tử."
     refusal = _check("Năm 2024 đã đạt bao nhiêu phần trăm hồ sơ được luân chuyển điện tử?", sentence)
