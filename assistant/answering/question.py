@@ -202,6 +202,9 @@ _UNIT_Q = re.compile(
 )
 
 
+_ONLINE_Q = re.compile(r"\b(?:truc tuyen|dich vu cong|dvc|dvctt|online)\b")
+
+
 @dataclass(frozen=True)
 class QuestionProfile:
     language: str  # "vi" | "en"
@@ -337,6 +340,10 @@ def profile(question: str) -> QuestionProfile:
     if m and not _RANK_Q.search(folded.lower()):
         counted = tuple(w for w in m.group(1).replace("/", " ").split() if w not in STOPWORDS)
         unit = tuple(w for w in m.group(1).split("/")[0].split() if w not in STOPWORDS)
+    if {"tthc", "thu"} & set(counted) and _ONLINE_Q.search(folded.lower()):
+        # Procedures offered online are counted as services too ("932 DVCTT toàn trình" answers
+        # "bao nhiêu TTHC … trực tuyến toàn trình").
+        counted += ("dvctt", "dvc")
     lead: tuple[str, ...] = ()
     m = _LEAD_Q.search(folded)
     if m:

@@ -60,7 +60,7 @@ def test_either_counted_noun_of_a_question_may_follow_the_figure():
     from assistant.answering.question import profile
 
     prof = profile("Tỉnh có bao nhiêu thủ tục/dịch vụ công được cung cấp trực tuyến một phần?")
-    assert prof.unit == ("thu", "tuc") and set(prof.counted) == {"thu", "tuc", "dich", "vu"}
+    assert prof.unit == ("thu", "tuc") and set(prof.counted) == {"thu", "tuc", "dich", "vu", "dvctt", "dvc"}
     sentence = "Tỉnh Ninh Thuận đã công bố 610 DVCTT toàn trình, 402 DVCTT một phần."
     assert (
         _lead("Năm 2024, Ninh Thuận có bao nhiêu thủ tục/dịch vụ công trực tuyến một phần?", sentence)
@@ -427,3 +427,10 @@ def test_a_growth_question_is_not_led_by_a_share_of_the_whole():
         assert _lead(q, share) is None
         assert _lead(q, grew) == "25%"
     assert _lead("Tỷ trọng thương mại điện tử trong GDP năm 2023 là bao nhiêu?", share) == "8,1%"
+
+
+def test_procedures_offered_online_are_counted_as_services_too():
+    s = "Tỉnh đã phê duyệt danh mục, công bố 615 DVCTT toàn trình, 402 DVCTT một phần."
+    assert _lead("Tỉnh Lạng Sơn có bao nhiêu TTHC được cung cấp trực tuyến toàn trình?", s) == "615"
+    # Procedures asked without the online service: a count of services is no count of them.
+    assert _lead("Tỉnh Lạng Sơn có bao nhiêu TTHC thuộc thẩm quyền cấp xã?", s) is None
