@@ -153,6 +153,8 @@ COUNT_OPENING = re.compile(
 _NUMBER_EN = re.compile(
     r"\bwhat\b.*\b(score|percentage|share|proportion|rate|figure|amount|total|cost|costs|fee|fees|budget|"
     r"average|number|count|price|spending|capital|investment)\b"
+    # "What is the monthly support …": an amount paid; "what support did … give" is not.
+    r"|\bwhat (?:is|was|are|were) the (?:\w+ ){0,3}(?:support|allowance|subsidy|salary|wage)s?\b"
 )
 # Rankings are the reform press's favourite figure (PAR INDEX, SIPAS): a question about the
 # lowest-ranked shares every other word with the sentence about the highest-ranked.

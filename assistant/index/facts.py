@@ -31,8 +31,10 @@ from assistant.index.units import UnitMention, units_at
 # metric it is paid per ("45.000 đồng/hồ sơ" under "Lệ phí" is a fee); HTML tables without a
 # bold header row carry their headers (issue 18). 8: a blank line ends a statement, so a photo
 # caption without a full stop no longer opens the next paragraph's first statement, and an
-# acronym before a full stop ("… CCHC. Đến nay") no longer joins two sentences.
-EXTRACTOR_VERSION = 8
+# acronym before a full stop ("… CCHC. Đến nay") no longer joins two sentences. 9: a Markdown
+# heading is a statement of its own (a converted page's "## Mức hỗ trợ …" joined the paragraphs
+# around it).
+EXTRACTOR_VERSION = 9
 
 
 @dataclass(frozen=True)

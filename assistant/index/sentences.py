@@ -62,6 +62,8 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
 # An acronym of four capitals or more ends a sentence before a capital ("… 6 nội dung của
 # CCHC. Đến nay, …"): ``sentence_spans`` reads any short capitalised word before a dot as a
 # title ("TP.", "PGS."), and keeps it so, since chunk boundaries must not move.
+# A Markdown heading line ("## Mức hỗ trợ …"), which converted pages keep: a statement of its own.
+_HEADING = re.compile(r"[ \t]*#{1,6}\s")
 _CAPTION_LINE = re.compile(r"(?:^|[\s(–-])(?:Ảnh|Nguồn ảnh|Photo)\b[^\n]{0,60}$")
 _UPPER = "A-ZĐÀÁẢÃẠĂẮẰẲẴẶÂẤẦẨẪẬÈÉẺẼẸÊẾỀỂỄỆÌÍỈĨỊÒÓỎÕỌÔỐỒỔỖỘƠỚỜỞỠỢÙÚỦŨỤƯỨỪỬỮỰỲÝỶỸỴ"
 _ITEM_BREAK = re.compile(
@@ -81,8 +83,15 @@ def statement_spans(text: str) -> list[Span]:
         cursor = s.start
         for m in _ITEM_BREAK.finditer(text, s.start, s.end):
             blank = text.startswith("\n", m.end())
-            if blank and not _CAPTION_LINE.search(text, text.rfind("\n", 0, m.start()) + 1, m.start()):
-                continue  # a blank line ends a statement only after a caption
+            line = text.rfind("\n", 0, m.start()) + 1  # the line the break ends
+            following = len(text) - len(text[m.end() :].lstrip())  # the next line's first character
+            if (
+                blank
+                and not _CAPTION_LINE.search(text, line, m.start())
+                and not _HEADING.match(text, line)
+                and not _HEADING.match(text, following)
+            ):
+                continue  # a blank line ends a statement only after a caption, or at a heading
             if text[cursor : m.start()].strip():
                 out.append(_trimmed(text, cursor, m.start()))
             cursor = m.end()

@@ -101,3 +101,23 @@ def test_a_blank_line_ends_a_statement_after_a_caption_not_after_an_articles_hea
         "Ảnh N.H",
         "Tỉnh đạt 45%.",
     ]
+
+
+def test_a_markdown_heading_is_a_statement_of_its_own():
+    from assistant.index.sentences import statement_spans
+
+    # The paragraph before ends without a full stop, as converted pages' items often do.
+    text = (
+        "Đối tượng áp dụng gồm công chức cấp xã làm công nghệ thông tin\n\n"
+        "## Mức phụ cấp 2 triệu đồng/tháng\n\n"
+        "Theo Nghị định, đối tượng trên được hưởng mức phụ cấp 2 triệu đồng/tháng."
+    )
+    got = [text[s.start : s.end] for s in statement_spans(text)]
+    assert got == [
+        "Đối tượng áp dụng gồm công chức cấp xã làm công nghệ thông tin",
+        "## Mức phụ cấp 2 triệu đồng/tháng",
+        "Theo Nghị định, đối tượng trên được hưởng mức phụ cấp 2 triệu đồng/tháng.",
+    ]
+    # Without a heading, a paragraph without a full stop still runs on (a line broken mid-sentence).
+    plain = "Đối tượng áp dụng gồm công chức cấp xã\n\nlàm công nghệ thông tin."
+    assert [plain[s.start : s.end] for s in statement_spans(plain)] == [plain]

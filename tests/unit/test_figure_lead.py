@@ -434,3 +434,13 @@ def test_procedures_offered_online_are_counted_as_services_too():
     assert _lead("Tỉnh Lạng Sơn có bao nhiêu TTHC được cung cấp trực tuyến toàn trình?", s) == "615"
     # Procedures asked without the online service: a count of services is no count of them.
     assert _lead("Tỉnh Lạng Sơn có bao nhiêu TTHC thuộc thẩm quyền cấp xã?", s) is None
+
+
+def test_an_english_question_about_a_monthly_allowance_asks_an_amount():
+    from assistant.answering.question import profile
+    from assistant.index.glossary import expansions
+
+    assert profile("What is the monthly allowance for commune-level officials?").kind == "number"
+    assert profile("What support did the province give to small firms?").kind != "number"
+    got = expansions("How much is the monthly support for full-time officials?")
+    assert {"mức hỗ trợ", "hằng tháng", "chuyên trách"} <= set(got)
