@@ -24,6 +24,7 @@ from assistant.answering.analysis import (
     _NOT_NAMES,
     QuestionAnalysis,
 )
+from assistant.answering.figures import MARKER_WINDOW
 from assistant.answering.weights import WEIGHTS as W
 from assistant.index.dates import YEAR
 from assistant.index.facets import kind_of, levels_in, metrics, metrics_in
@@ -358,7 +359,7 @@ def slots_of(sentence: str, fig: Figure, lead_in: str = "") -> Slots:
     if (
         metric is None
         and before
-        and POSITION_WORD.search(sentence, max(0, fig.start - 12), fig.start)
+        and POSITION_WORD.search(sentence, max(0, fig.start - MARKER_WINDOW), fig.start)
         and ";" not in sentence[before[0] : fig.start]
     ):
         # "chỉ số CCHC đạt 86,1 đứng thứ 6", "SIPAS đạt 97%, xếp thứ 3": a position ranks by the

@@ -29,6 +29,16 @@ _DOC_REF = re.compile(
 )
 
 
+# How far around a figure its markers are read, in characters: the reach of each rule, a word
+# or a few of Vietnamese (set by reading the development sets' sentences, not fitted; widening
+# one lets a neighbouring figure's words in, narrowing it loses a marker).
+MARKER_WINDOW = 12  # a one-word marker before a figure ("gấp", "thứ") or a unit after it ("điểm")
+BOUND_WINDOW = 16  # a bound or a range's other end before it ("dưới", "gần", "5 -"), or "từ"
+SHARE_WINDOW = 20  # "chiếm", "bằng" before a share; the words after a bare score
+CHANGE_WINDOW = 24  # "tăng từ", "từ thứ" before the value a change starts from
+NOUN_WINDOW = 30  # the noun a figure counts after it ("21.040 hồ sơ trực tuyến")
+VERB_WINDOW = 40  # the verb that states it before it ("tiếp nhận 21.040"), or a date's
+
 # A position's marker before its figure ("xếp thứ 3", "hạng 5", "top 10", "ranked 4"), looked for in
 # the few words before it: the one form the figure rules, the headline and the rankings share.
 _RANK_BEFORE = re.compile(r"(?:thứ|hạng|vị trí|xếp|top|rank(?:ed)?|No\.?|place)\s*(?:thứ\s*)?$", re.IGNORECASE)
@@ -62,7 +72,7 @@ def changes(text: str, found: list[Figure]) -> dict[int, int]:
     return {
         i: i + 1
         for i in range(len(found) - 1)
-        if _CHANGE_FROM.search(text, max(0, found[i].start - 24), found[i].start)
+        if _CHANGE_FROM.search(text, max(0, found[i].start - CHANGE_WINDOW), found[i].start)
         and _CHANGE_TO.fullmatch(text, found[i].end, found[i + 1].start)
     }
 
@@ -89,10 +99,10 @@ def figure_fits(prof: QuestionProfile, text: str, asked: set[Decimal]) -> list[t
         if i in change:
             out.append((f, 0.0))  # the value before the change, not the one its clause states
             continue
-        after = set(tokenize(text[f.end : f.end + 30]))
+        after = set(tokenize(text[f.end : f.end + NOUN_WINDOW]))
         # The question's verb before a figure is its own only up to the previous figure:
         # "tiếp nhận 21.040 hồ sơ, (có 9.250 hồ sơ giải quyết …": 9.250 was not "tiếp nhận".
-        since = max(f.start - 40, found[i - 1].end if i else 0, 0)
+        since = max(f.start - VERB_WINDOW, found[i - 1].end if i else 0, 0)
         before = set(tokenize(text[since : f.start]))
         if prof.wants_rank:
             # "đứng thứ 3", "xếp hạng 5/63": a position; a score beside it is not the answer.
@@ -102,7 +112,7 @@ def figure_fits(prof: QuestionProfile, text: str, asked: set[Decimal]) -> list[t
         elif ranked(text, f) and not f.percent:
             fit = 0.0  # a position ("đứng thứ 1") where a quantity was asked: the wrong form
         elif not prof.asks_multiple and (
-            _TIMES_BEFORE.search(text[max(0, f.start - 12) : f.start]) or _TIMES_AFTER.match(text, f.end)
+            _TIMES_BEFORE.search(text[max(0, f.start - MARKER_WINDOW) : f.start]) or _TIMES_AFTER.match(text, f.end)
         ):
             fit = 0.0  # a multiple ("cao gấp 3,5 lần") is no quantity of what was asked
         elif prof.wants_percent:
@@ -115,7 +125,7 @@ def figure_fits(prof: QuestionProfile, text: str, asked: set[Decimal]) -> list[t
             fit = 0.25 if unit & after else 0.15
         if lead & before:
             fit += 0.1  # "tiếp nhận 21.040" for "tiếp nhận bao nhiêu"
-        if not prof.rough and BOUND_BEFORE.search(fold_accents(text[max(0, f.start - 16) : f.start]).lower()):
+        if not prof.rough and BOUND_BEFORE.search(fold_accents(text[max(0, f.start - BOUND_WINDOW) : f.start]).lower()):
             fit -= 0.1
         if i and found[i - 1].end == f.start - 1 and text[f.start - 1] == "/":
             fit -= W.out_of_total  # "70,61/100 điểm", "5/63 tỉnh": the total it is out of
@@ -168,6 +178,6 @@ def answer_fit(prof: QuestionProfile, text: str, asked: set[Decimal]) -> tuple[l
         dates = [m for m in DATE.finditer(text) if m.group(0) not in prof.question_text]
         if not dates:
             return [], -1.0
-        framed = any(lead & set(tokenize(text[max(0, m.start() - 40) : m.start()])) for m in dates)
+        framed = any(lead & set(tokenize(text[max(0, m.start() - VERB_WINDOW) : m.start()])) for m in dates)
         return [], 0.3 if framed else 0.2
     return [], 0.0

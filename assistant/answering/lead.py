@@ -16,6 +16,10 @@ from assistant.answering.agreement import (
 )
 from assistant.answering.analysis import QuestionAnalysis
 from assistant.answering.figures import (
+    BOUND_WINDOW,
+    MARKER_WINDOW,
+    NOUN_WINDOW,
+    SHARE_WINDOW,
     TIME_AFTER,
     TIME_WORDS,
     answer_fit,
@@ -72,7 +76,7 @@ _OUT_OF = re.compile(r"/\d+(?:[.,]\d+)*(?![\d/])")
 
 def _whole_range(sentence: str, f: Figure) -> str:
     """The figure with the other end of the dash range it ends or starts, else the figure."""
-    before = _RANGE_BEFORE.search(sentence, max(0, f.start - 16), f.start)
+    before = _RANGE_BEFORE.search(sentence, max(0, f.start - BOUND_WINDOW), f.start)
     if before and not re.fullmatch(r"(?:19|20)\d{2}", before.group(1)):  # "2021 - 35%": a year
         return sentence[before.start() : f.end]
     after = _RANGE_AFTER.match(sentence, f.end)
@@ -98,7 +102,7 @@ def _bare_score(sentence: str, f: Figure) -> bool:
     followed by punctuation or a verb phrase rather than a counted noun."""
     if ranked(sentence, f):
         return False
-    after = sentence[f.end : f.end + 20]
+    after = sentence[f.end : f.end + SHARE_WINDOW]
     if re.match(r"\s*/", after):
         return False  # "2/13": a position out of a total
     nxt = re.match(r"\s*([^\W\d_]+)", after)
@@ -190,7 +194,7 @@ def lead_figure(
                 (f, fit)
                 for f, fit in fits
                 if not f.percent
-                and (_SCORE_WORDS & expanded_tokens(sentence[f.end : f.end + 12]) or _bare_score(sentence, f))
+                and (_SCORE_WORDS & expanded_tokens(sentence[f.end : f.end + MARKER_WINDOW]) or _bare_score(sentence, f))
             ]
         else:
             # "6 tháng đầu năm, các bộ, ngành …" counts months, whatever noun follows later.
@@ -198,7 +202,7 @@ def lead_figure(
             fits = [
                 (f, fit)
                 for f, fit in fits
-                if set(prof.counted or prof.unit) & expanded_tokens(sentence[f.end : f.end + 30])
+                if set(prof.counted or prof.unit) & expanded_tokens(sentence[f.end : f.end + NOUN_WINDOW])
                 and (counts_time or not TIME_AFTER.match(sentence, f.end))
             ]
     if _GROWTH_Q.search(fold_accents(q.text).lower()) and not _SHARE_Q.search(fold_accents(q.text).lower()):
@@ -247,7 +251,7 @@ def lead_figure(
         shares = {
             f.text
             for f, _ in fits
-            if f.percent and _SHARE_OF.search(sentence[max(0, f.start - 20) : f.start])
+            if f.percent and _SHARE_OF.search(sentence[max(0, f.start - SHARE_WINDOW) : f.start])
         }
         if shares and set(top) - shares:
             top = [t for t in top if t not in shares]
@@ -271,7 +275,7 @@ def lead_figure(
     if prof.wants_rank:
         # "thứ 3", not a bare "3": the headline says it is a position.
         f = next(f for f, _ in fits if f.text == top[0])
-        word = POSITION_WORD.search(sentence[max(0, f.start - 8) : f.start])
+        word = POSITION_WORD.search(sentence[max(0, f.start - MARKER_WINDOW) : f.start])
         if word:
             return sentence[f.start - len(word.group(0)) : f.end]
     return _whole_range(sentence, f)
@@ -302,7 +306,7 @@ def told_change(sentence: str, a: int, b: int, q: QuestionAnalysis) -> str | Non
     before, after = told[0]
     if agreement(slots_of(sentence, after), q).contradictions:
         return None
-    word = _FROM_WORD.search(sentence, max(0, before.start - 16), before.start)
+    word = _FROM_WORD.search(sentence, max(0, before.start - BOUND_WINDOW), before.start)
     return sentence[word.start() if word else before.start : after.end]
 
 
