@@ -173,7 +173,7 @@ def answer_fit(prof: QuestionProfile, text: str, asked: set[Decimal]) -> tuple[l
         # does; a sentence whose years date something else is kept, as context, behind it.
         if not YEAR_STATED.search(text):
             return [], -1.0
-        return [], 0.3 if year_answer(prof, text, 0, len(text), asked) else 0.0
+        return [], 0.3 if year_answer(prof, text, 0, len(text)) else 0.0
     if prof.kind == "date":
         dates = [m for m in DATE.finditer(text) if m.group(0) not in prof.question_text]
         if not dates:

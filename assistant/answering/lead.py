@@ -158,7 +158,7 @@ def lead_figure(
         # Named before it, the measure leads only with a figure stated of the unit asked.
         implicit = True
     if prof.kind == "date" and prof.wants_year:
-        return year_answer(prof, sentence, a, b, asked)
+        return year_answer(prof, sentence, a, b)
     if prof.kind == "date":
         # "có hiệu lực từ ngày nào": the one date the sentence states that the question does not.
         dates = list(

@@ -14,6 +14,7 @@ import re
 from decimal import Decimal
 
 from assistant.answering.question import QuestionProfile
+from assistant.index.figures import DOC_TYPES
 from assistant.index.glossary import expansions
 from assistant.index.keywords import tokenize
 from assistant.index.numbers import values_in
@@ -75,7 +76,20 @@ def _stages(
     return out
 
 
-def year_answer(prof: QuestionProfile, sentence: str, a: int, b: int, asked: set[Decimal]) -> str | None:
+# A document the question cites by number ("Quyết định 2629/QĐ-TTg", "Kế hoạch 222"): its number
+# is no value the answer must state.
+_DOC_NUMBER = re.compile(
+    r"\b(?:" + "|".join(map(re.escape, DOC_TYPES)) + r"|kế hoạch|đề án|chương trình)\s+(?:số\s+)?\d[\w/.-]*",
+    re.IGNORECASE,
+)
+
+
+def _values_asked(question: str) -> set[Decimal]:
+    """The figures a question states ("đứng thứ 2"), not its years nor its documents' numbers."""
+    return {v for v in values_in(_DOC_NUMBER.sub(" ", question)) if not (1900 <= v <= 2099)}
+
+
+def year_answer(prof: QuestionProfile, sentence: str, a: int, b: int) -> str | None:
     """The year of ``sentence[a:b]`` that answers a "which year" question: the year of the stage
     that holds the most of the question's terms no other stage holds (a tie says none), and the
     value the question states ("đứng thứ 2 năm nào" → the stage where it is second), if any.
@@ -86,7 +100,7 @@ def year_answer(prof: QuestionProfile, sentence: str, a: int, b: int, asked: set
     bounds = sorted({a, b} | {m.end() for m in _CLAUSE_CUT.finditer(sentence, a, b)})
     clauses = list(zip(bounds, bounds[1:], strict=False))
     terms = set(prof.terms) - set(tokenize("năm year"))  # the word the question asks by
-    values = {v for v in asked if not (1900 <= v <= 2099)}
+    values = _values_asked(prof.question_text)
     # The names the question asks about ("Hải Dương"): what tells apart the stages of a list
     # written year last, whose first stage also holds what all of them did.
     words = prof.question_text.split()

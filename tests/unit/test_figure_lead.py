@@ -363,6 +363,9 @@ def test_a_year_question_is_led_by_the_year_of_the_stage_it_asks_about():
         _lead("Huyện Mỹ Lộc đứng thứ 3 toàn tỉnh về chỉ số cải cách hành chính vào năm nào?", captioned)
         == "Năm 2021"
     )
+    # The number of a document the question cites is no value the stage must state.
+    plan = "Theo Kế hoạch 315/KH-UBND, ứng dụng được mở rộng tới các trạm y tế phường từ năm nào?"
+    assert _lead(plan, "Từ năm 2023, ứng dụng được mở rộng tới các trạm y tế phường.") == "năm 2023"
     # A day is asked by "ngày nào": a year alone does not answer it.
     assert (
         _lead(
