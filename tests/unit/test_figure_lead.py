@@ -349,11 +349,11 @@ def test_a_year_question_is_led_by_the_year_of_the_stage_it_asks_about():
     assert _lead("Cổng dịch vụ công được kết nối với Hải Dương vào năm nào?", joined) == "năm 2020"
     # A value the question states ("đứng thứ 2") is in the stage that answers; a semicolon ends one.
     ranked = "đứng thứ 2 toàn tỉnh về chỉ số cải cách hành chính vào năm nào?"
-    third = "Năm 2021, chỉ số cải cách hành chính của huyện đạt 90,1 điểm, đứng thứ 3 toàn tỉnh; chỉ số hài lòng xếp thứ 2/13."
+    third = "Năm 2021, chỉ số cải cách hành chính huyện này đạt 90,1 điểm, đứng thứ 3 toàn tỉnh; chỉ số hài lòng xếp thứ 2/13."
     assert _lead("Huyện Mỹ Lộc " + ranked, third) is None
     assert (
         _lead(
-            "Huyện Mỹ Lộc " + ranked, "Năm 2022, chỉ số cải cách hành chính của huyện đứng thứ 2 toàn tỉnh."
+            "Huyện Mỹ Lộc " + ranked, "Năm 2022, chỉ số cải cách hành chính huyện này đứng thứ 2 toàn tỉnh."
         )
         == "Năm 2022"
     )
