@@ -158,10 +158,9 @@ def check(
             return Decline("period", _month_label(q), f"{m}/{y}")
     if q.years:
         own = {int(y) for y in YEAR.findall(local)}
-        doc_years = {int(y) for y in YEAR.findall(whole)}
-        if published:
-            doc_years |= {int(published[:4]), int(published[:4]) - 1}
         written = {int(y) for y in YEAR.findall(whole)}
+        # An undated passage of a report published in year Y speaks of Y or Y-1.
+        doc_years = written | ({int(published[:4]), int(published[:4]) - 1} if published else set())
         # Nowhere the year asked; or only as the year the report came out, while the passage
         # itself says which year it is about ("Kết quả đánh giá năm 2023 …" published in 2024).
         if not q.years & (own | doc_years) or (own and not q.years & (own | written)):

@@ -467,6 +467,13 @@ class ExtractiveAnswerer:
             )
             document_factor = cites_other.value if cites_other else 1.0
             chunk_factors.apply(cites_other)
+            # The source the question cites is named where the article introduces it ("Tại hội
+            # thảo …, khảo sát của …"), not in each sentence that quotes it: read on the document.
+            elsewhere = (
+                q.source & self._document(chunk.doc_id, "tokens", documents, texts)
+                if q.source
+                else frozenset()
+            )
             cells_found = False
             if TABLE_HINT.search(chunk.text):
                 whole_text = self._text(chunk.doc_id, texts)
@@ -549,12 +556,6 @@ class ExtractiveAnswerer:
                     # "Ở cấp xã tiếp nhận …" is about the province its article named above.
                     context = context | {t for t, e in name_terms.items() if e <= whole}
                 factors.apply(signals.missing_names(len(missing)))
-                elsewhere: set[str] = set()
-                if q.source:
-                    # The source the question cites is named where the article introduces it
-                    # ("Tại hội thảo …, khảo sát của …"), not in each sentence that quotes it.
-                    whole = self._document(chunk.doc_id, "tokens", documents, texts)
-                    elsewhere = {t for t in q.source if t in whole}
                 if focus:
                     # What the follow-up itself asks about must be there; the share missing
                     # counts, not the number (a long follow-up has many phrases).

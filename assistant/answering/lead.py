@@ -31,7 +31,7 @@ from assistant.answering.weights import WEIGHTS as W
 from assistant.answering.years import year_answer
 from assistant.index.facets import metrics_in
 from assistant.index.figures import DATE, Figure, figures
-from assistant.index.glossary import expansions
+from assistant.index.glossary import tokens_with_equivalents
 from assistant.index.keywords import tokenize
 from assistant.index.textnorm import fold_accents
 
@@ -42,9 +42,7 @@ _PERCENT_WORDS = set(tokenize("tỷ lệ phần trăm percentage share proportio
 
 
 def expanded_tokens(text: str) -> set[str]:
-    tokens = set(tokenize(text))
-    for term in expansions(text):
-        tokens.update(tokenize(term))
+    tokens = tokens_with_equivalents(text)
     if "%" in tokens:
         tokens |= _PERCENT_WORDS  # "35,48%" is a rate even where the words are missing
     return tokens
@@ -205,7 +203,8 @@ def lead_figure(
                 if set(prof.counted or prof.unit) & expanded_tokens(sentence[f.end : f.end + NOUN_WINDOW])
                 and (counts_time or not TIME_AFTER.match(sentence, f.end))
             ]
-    if _GROWTH_Q.search(fold_accents(q.text).lower()) and not _SHARE_Q.search(fold_accents(q.text).lower()):
+    folded_q = fold_accents(q.text).lower()
+    if _GROWTH_Q.search(folded_q) and not _SHARE_Q.search(folded_q):
         # "kinh tế số tăng trưởng bao nhiêu", "how fast did … grow": a share of a whole stated
         # in the clause ("tỷ trọng … trong GDP đạt 16,5%") is no growth rate, however it fits.
         fits = [(f, fit) for f, fit in fits if not _SHARE_BEFORE.search(sentence[: f.start])]

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from assistant.answering.question import QuestionProfile
 from assistant.index.figures import DOC_TYPES
-from assistant.index.glossary import expansions
+from assistant.index.glossary import tokens_with_equivalents as _tokens
 from assistant.index.keywords import tokenize
 from assistant.index.numbers import values_in
 
@@ -37,13 +37,6 @@ _OPENERS = set(
         "năm học trong vào đến tới từ sau trước cuối đầu hết tính sang riêng in by from since until after the"
     )
 )
-
-
-def _tokens(text: str) -> set[str]:
-    out = set(tokenize(text))
-    for term in expansions(text):
-        out.update(tokenize(term))
-    return out
 
 
 def _stages(
@@ -79,7 +72,7 @@ def _stages(
 # A document the question cites by number ("Quyết định 2629/QĐ-TTg", "Kế hoạch 222"): its number
 # is no value the answer must state.
 _DOC_NUMBER = re.compile(
-    r"\b(?:" + "|".join(map(re.escape, DOC_TYPES)) + r"|kế hoạch|đề án|chương trình)\s+(?:số\s+)?\d[\w/.-]*",
+    r"\b(?:" + "|".join(map(re.escape, DOC_TYPES)) + r"|chương trình)\s+(?:số\s+)?\d[\w/.-]*",
     re.IGNORECASE,
 )
 

@@ -27,6 +27,15 @@ def groups() -> list[list[tuple[str, str]]]:
     return [[(str(t), _padded(str(t))) for t in group] for group in raw]
 
 
+def tokens_with_equivalents(text: str) -> set[str]:
+    """The keyword tokens of ``text`` and of the glossary terms equivalent to its terms: "PAR
+    INDEX" in a question reaches "chỉ số cải cách hành chính" in a report."""
+    tokens = set(tokenize(text))
+    for term in expansions(text):
+        tokens.update(tokenize(term))
+    return tokens
+
+
 def expansions(text: str) -> list[str]:
     """Glossary terms equivalent to terms in ``text`` that it does not already contain."""
     padded = _padded(index_form(text))
