@@ -20,7 +20,7 @@ from assistant.index.anchors import chunk_anchors, page_starts_of
 from assistant.index.contract import passage_text
 from assistant.index.dates import date_range
 from assistant.index.facts import Fact, extract_facts
-from assistant.index.gazetteer import provinces_in
+from assistant.index.gazetteer import provinces_in_index_form
 from assistant.index.keywords import tokenize_index_form
 from assistant.index.records import ChunkRecord
 from ingest.chunking import chunk_document
@@ -72,7 +72,7 @@ def analyse(doc: SourceDocument, content_hash: str, max_chars: int, overlap_char
                 start=c.start,
                 end=c.end,
                 tokens=tokenize_index_form(indexed),  # passage_text gives the index form
-                provinces=provinces_in(indexed),
+                provinces=provinces_in_index_form(indexed),
                 dates=date_range(indexed),
                 anchors=chunk_anchors(c.start, c.end, c.sections, pages),
             )

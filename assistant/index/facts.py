@@ -14,6 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from assistant.index.facets import Period, kind_of, levels_in, metrics, metrics_in, periods_in
 from assistant.index.figures import Figure, figures
@@ -151,7 +152,9 @@ def _value_unit(text: str, fig: Figure, metric: str | None) -> str:
     return metrics()[metric].unit if metric else ""
 
 
+@lru_cache(maxsize=4096)
 def _best_metric(text: str) -> str | None:
+    # Cached: a statement with several figures falls back to its whole text for each of them.
     found = {m.key for m in metrics_in(text)}
     return next((k for k in metrics() if k in found), None)  # the yaml lists specific ones first
 
@@ -234,12 +237,42 @@ def _denominator_ends(text: str, figs: list[Figure]) -> tuple[list[Figure], dict
     return kept, ends
 
 
-def _prose(
-    ctx: _Context, start: int, end: int, para_unit: UnitMention | None
-) -> tuple[list[Fact], UnitMention | None]:
+class _ParagraphUnit:
+    """The unit the paragraph so far named last, read only when a figure needs it: two
+    statements in three state no figure, and reading their units was a fifth of ingest's fact
+    extraction. The statements not read yet wait, latest last; the latest one naming a unit
+    gives it, as reading each one in turn would have."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.known: UnitMention | None = None
+        self.unread: list[tuple[int, int]] = []
+
+    def new_paragraph(self) -> None:
+        self.known, self.unread = None, []
+
+    def named(self, units: list[UnitMention]) -> None:
+        """A statement read: the last unit it names, if any, is the paragraph's now."""
+        if units:
+            self.known, self.unread = units[-1], []
+
+    def get(self) -> UnitMention | None:
+        for start, end in reversed(self.unread):
+            units = units_at(self.text[start:end])
+            if units:
+                self.known = units[-1]
+                break
+        self.unread = []
+        return self.known
+
+
+def _prose(ctx: _Context, start: int, end: int, para: _ParagraphUnit) -> list[Fact]:
     text = ctx.text
     sentence = text[start:end]
     raw, ends = _denominator_ends(sentence, figures(sentence))
+    if not raw:
+        para.unread.append((start, end))
+        return []
     units = units_at(sentence)
     out: list[Fact] = []
     prev: dict[str, object] = {}
@@ -274,7 +307,7 @@ def _prose(
         unit = (
             named[-1]
             if named
-            else prev.get("unit") or (units[0] if units else None) or para_unit or ctx.default_unit
+            else prev.get("unit") or (units[0] if units else None) or para.get() or ctx.default_unit
         )
         kind = kind_of(before) or prev.get("kind") or "achieved"
         value_unit = _value_unit(text, fig, metric)  # type: ignore[arg-type]
@@ -296,7 +329,8 @@ def _prose(
                 (start, end),
             )
         )  # type: ignore[arg-type]
-    return out, (units[-1] if units else para_unit)
+    para.named(units)
+    return out
 
 
 def row_name(row: Row) -> Cell | None:
@@ -390,16 +424,15 @@ def extract_facts(doc_id: str, text: str, title: str = "", published: str | None
     for row in rows:
         out.extend(_row(ctx, row))
     taken = [(r.start, r.end) for r in rows]
-    para_unit: UnitMention | None = None
+    para = _ParagraphUnit(text)
     last_end = 0
     for span in statement_spans(text):
         if "\n\n" in text[last_end : span.start]:
-            para_unit = None  # a new paragraph: the unit it is about is named again
+            para.new_paragraph()  # a new paragraph: the unit it is about is named again
         last_end = span.end
         if any(a < span.end and span.start < b for a, b in taken) or "|" in text[span.start : span.end]:
             continue
-        facts, para_unit = _prose(ctx, span.start, span.end, para_unit)
-        out.extend(facts)
+        out.extend(_prose(ctx, span.start, span.end, para))
     seen: set[str] = set()
     unique = []
     for f in sorted(out, key=lambda f: (f.value_start, f.fact_id)):

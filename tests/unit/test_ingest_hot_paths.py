@@ -221,3 +221,79 @@ def test_units_prefilters_skip_no_text_a_pattern_matches():
             assert "nước" in t or "quốc" in t
             checked["national"] += 1
     assert all(n > 0 for n in checked.values()), checked
+
+
+def test_keyword_tokens_from_findall_equal_the_match_by_match_reading():
+    """``_tokens`` reads findall's (number, word, break) tuples: the same tokens, in the same
+    order, as reading each match's named group (numbers, words, bigrams, breaks)."""
+    from assistant.index import keywords
+    from assistant.index.numbers import number_tokens
+
+    assert keywords._PIECE.groups == 3  # NUMBER holds no group of its own: findall gives triples
+
+    def plain(lowered: str) -> list[str]:
+        out: list[str] = []
+        prev = None
+        for m in keywords._PIECE.finditer(lowered):
+            if m.group("num"):
+                out.extend(number_tokens(m.group("num")))
+                prev = None
+            elif m.group("word"):
+                word = keywords._word_token(m.group("word"))
+                out.append(word)
+                if prev is not None:
+                    out.append(f"{prev}_{word}")
+                prev = word
+            else:
+                prev = None
+        return out
+
+    texts = _facet_texts() + ["tỷ lệ 35,48% (672/1.894 TTHC); ngày 4.4.2022 — 19.7 và 1,894", "", "a-b c.d"]
+    for t in texts:
+        assert list(keywords._tokens(t.lower())) == plain(t.lower()), t
+    assert "35.48" in keywords.tokenize("đạt 35,48%") and "ti_le" in keywords.tokenize("Tỷ lệ")
+
+
+def test_provinces_of_an_index_form_text_equal_those_of_the_raw_text():
+    from assistant.index.gazetteer import provinces_in, provinces_in_index_form
+    from assistant.index.textnorm import index_form
+
+    texts = _facet_texts() + ["UBND tỉnh Hà Giang và  TP. Hồ Chí Minh", "Thừa Thiên Huế, Đắk Lắk, Hoà Bình"]
+    found = 0
+    for t in texts:
+        assert provinces_in_index_form(index_form(t)) == provinces_in(t), t
+        found += bool(provinces_in(t))
+    assert found >= 2
+
+
+def test_a_paragraphs_unit_is_read_only_when_a_figure_needs_it_and_reads_as_before():
+    """Statements without a figure are not read for units until one with a figure and no unit
+    of its own needs the paragraph's; then the latest statement naming one gives it, and a new
+    paragraph forgets it, as reading every statement in turn did."""
+    from assistant.index import facts as facts_module
+    from assistant.index.facts import extract_facts
+
+    text = (
+        "Tỉnh Hà Giang đẩy mạnh cải cách hành chính.\n"
+        "Tại tỉnh Cao Bằng, công tác này được triển khai đồng bộ. Người dân hài lòng.\n"
+        "Tỷ lệ hồ sơ giải quyết đúng hạn đạt 98,5%.\n\n"
+        "Tỷ lệ hồ sơ trực tuyến đạt 40%."
+    )
+    read: list[str] = []
+    real = facts_module.units_at
+
+    def counting(t: str):
+        read.append(t)
+        return real(t)
+
+    try:
+        facts_module.units_at = counting
+        got = extract_facts("d", text)
+    finally:
+        facts_module.units_at = real
+    by_value = {str(f.value): f for f in got}
+    assert "Cao Bằng" in (by_value["98.5"].unit or "")  # the latest statement naming a unit
+    assert by_value["40"].province is None  # a new paragraph names its unit again
+    # The figure's own statement, then back to the latest one naming a unit ("Người dân hài
+    # lòng." names none); the first statement is never read.
+    assert not any(t.startswith("Tỉnh Hà Giang") for t in read)
