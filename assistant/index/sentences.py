@@ -109,6 +109,8 @@ def _trimmed(text: str, start: int, end: int) -> Span:
 def _split_long(text: str, span: Span, max_chars: int) -> list[Span]:
     """Cut an over-long sentence at clause boundaries, else at spaces (never in a number)."""
     body = text[span.start : span.end]
+    if len(body) <= max_chars:  # most are not: no cut to look for (ingest chunks every sentence)
+        return [_trimmed(text, span.start, span.end)] if body.strip() else []
     clause_cuts = [span.start + m.end() for m in _CLAUSE.finditer(body)]
     space_cuts = [span.start + m.end() for m in re.finditer(r"\s+", body)]
     pieces: list[Span] = []

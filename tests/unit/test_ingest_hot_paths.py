@@ -297,3 +297,15 @@ def test_a_paragraphs_unit_is_read_only_when_a_figure_needs_it_and_reads_as_befo
     # The figure's own statement, then back to the latest one naming a unit ("Người dân hài
     # lòng." names none); the first statement is never read.
     assert not any(t.startswith("Tỉnh Hà Giang") for t in read)
+
+
+def test_a_sentence_that_fits_is_not_searched_for_cuts_and_one_that_does_not_still_is():
+    from assistant.index.sentences import Span, _split_long
+
+    text = "  Tỷ lệ hồ sơ đúng hạn đạt 98,5%, cao hơn năm trước; hồ sơ trực tuyến tăng.  "
+    whole = Span(0, len(text))
+    assert _split_long(text, whole, len(text)) == [Span(2, len(text) - 2)]
+    assert _split_long("   ", Span(0, 3), 10) == []
+    pieces = _split_long(text, whole, 40)
+    assert len(pieces) > 1 and all(p.end - p.start <= 40 for p in pieces)
+    assert text[pieces[0].start : pieces[-1].end] == text.strip()
