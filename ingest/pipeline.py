@@ -34,8 +34,9 @@ from ingest.loaders import LoadError, SourceDocument
 # embeddings are cached as they are made) and progress shows.
 BATCH_DOCS = 256
 BATCH_CHUNKS = 1024
-# Changed documents a run analyses in this process before it starts analyser processes: an
-# upload is not worth spawning them; a long run should not wait a whole batch for them.
+# Changed documents a run analyses in this process before it starts analyser processes (or
+# one batch, where a caller sets batches smaller): an upload is not worth spawning them; a long
+# run should not wait a whole batch for them.
 ANALYSERS_AFTER = 64
 
 

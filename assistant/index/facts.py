@@ -251,6 +251,10 @@ class _ParagraphUnit:
     def new_paragraph(self) -> None:
         self.known, self.unread = None, []
 
+    def skipped(self, start: int, end: int) -> None:
+        """A statement stating no figure: its units are read only if a later figure needs them."""
+        self.unread.append((start, end))
+
     def named(self, units: list[UnitMention]) -> None:
         """A statement read: the last unit it names, if any, is the paragraph's now."""
         if units:
@@ -271,7 +275,7 @@ def _prose(ctx: _Context, start: int, end: int, para: _ParagraphUnit) -> list[Fa
     sentence = text[start:end]
     raw, ends = _denominator_ends(sentence, figures(sentence))
     if not raw:
-        para.unread.append((start, end))
+        para.skipped(start, end)
         return []
     units = units_at(sentence)
     out: list[Fact] = []

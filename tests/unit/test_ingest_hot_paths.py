@@ -266,7 +266,7 @@ def test_provinces_of_an_index_form_text_equal_those_of_the_raw_text():
     assert found >= 2
 
 
-def test_a_paragraphs_unit_is_read_only_when_a_figure_needs_it_and_reads_as_before():
+def test_a_paragraphs_unit_is_read_only_when_a_figure_needs_it_and_reads_as_before(monkeypatch):
     """Statements without a figure are not read for units until one with a figure and no unit
     of its own needs the paragraph's; then the latest statement naming one gives it, and a new
     paragraph forgets it, as reading every statement in turn did."""
@@ -286,11 +286,8 @@ def test_a_paragraphs_unit_is_read_only_when_a_figure_needs_it_and_reads_as_befo
         read.append(t)
         return real(t)
 
-    try:
-        facts_module.units_at = counting
-        got = extract_facts("d", text)
-    finally:
-        facts_module.units_at = real
+    monkeypatch.setattr(facts_module, "units_at", counting)
+    got = extract_facts("d", text)
     by_value = {str(f.value): f for f in got}
     assert "Cao Bằng" in (by_value["98.5"].unit or "")  # the latest statement naming a unit
     assert by_value["40"].province is None  # a new paragraph names its unit again
