@@ -47,7 +47,7 @@ class Analysed:
     chunks: list[ChunkRecord]
     texts: list[str]  # what the embedder sees, one per chunk
     fingerprint: int | None
-    vocab: Counter[tuple[str, str]]
+    vocab: Counter[str]  # accented syllables and pairs (accents.vocabulary)
     facts: list[Fact]
     seconds: dict[str, float] = field(default_factory=dict)
 

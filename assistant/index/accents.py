@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import cast
 
 from assistant.index.textnorm import fold_accents, index_form
@@ -18,19 +18,32 @@ from assistant.index.textnorm import fold_accents, index_form
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
-def vocabulary(text: str) -> Counter[tuple[str, str]]:
-    """(folded, accented) counts of lower-case syllables and adjacent syllable pairs."""
-    counts: Counter[tuple[str, str]] = Counter()
+def vocabulary(text: str) -> Counter[str]:
+    """Counts of the lower-case accented syllables and adjacent syllable pairs ("hà giang")
+    of ``text``; each key's folded form is ``fold_accents`` of it (:func:`with_folded`).
+
+    Keyed by the accented form alone: ingest counts every document in an analyser process
+    and ships the counts to the writer, and the folded half of a (folded, accented) key was
+    as big again to build, pickle and merge, for a value the accented one determines."""
+    counts: Counter[str] = Counter()
     for line in index_form(text).lower().split("\n"):
         words = _WORD.findall(line)
         if not words:
             continue
-        # One fold per line: folding works character by character and a letter never folds to
-        # a space, so the folded words are the folded line's, and a pair's fold is its words'.
-        folded = fold_accents(" ".join(words)).split(" ")
-        counts.update(zip(folded, words))
-        counts.update(zip([f"{a} {b}" for a, b in zip(folded, folded[1:])], [f"{a} {b}" for a, b in zip(words, words[1:])]))
+        counts.update(words)
+        counts.update([f"{a} {b}" for a, b in zip(words, words[1:])])
     return counts
+
+
+def with_folded(counts: Mapping[str, int]) -> dict[tuple[str, str], int]:
+    """(folded, accented) → count, as the accent vocabulary stores them. One fold of all the
+    keys joined: folding works character by character and no letter folds to a newline, so
+    the folded keys are the folded text's lines (a pair's fold is its words' folds)."""
+    keys = list(counts)
+    folded = fold_accents("\n".join(keys)).split("\n")
+    if len(folded) != len(keys):  # a key holding a newline: fold one by one
+        folded = [fold_accents(k) for k in keys]
+    return {(f, a): counts[a] for f, a in zip(folded, keys)}
 
 
 Lookup = Callable[[list[str]], dict[str, tuple[str, int]]]

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from assistant.index import consistency
+from assistant.index.accents import with_folded
 from assistant.index.embeddings import IndexEmbeddings
 from assistant.index.facts import Fact, FactQuery, extract_facts
 from assistant.index.keyword_sync import KeywordSync
@@ -55,7 +56,7 @@ class PreparedDocument:
     doc: DocumentRecord
     chunks: list[ChunkRecord]
     vectors: np.ndarray
-    vocab: Mapping[tuple[str, str], int] | None = None
+    vocab: Mapping[str, int] | None = None  # accented syllables and pairs (accents.vocabulary)
     facts: list[Fact] | None = None
 
 
@@ -117,7 +118,7 @@ class IndexStore:
         doc: DocumentRecord,
         chunks: Sequence[ChunkRecord],
         vectors: np.ndarray,
-        vocab: Mapping[tuple[str, str], int] | None = None,
+        vocab: Mapping[str, int] | None = None,
     ) -> None:
         """Replace everything stored for ``doc.doc_id`` with these chunks and its facts."""
         self.upsert_documents([PreparedDocument(doc, list(chunks), vectors, vocab)])
@@ -158,12 +159,14 @@ class IndexStore:
                     new_ids, vectors, [chroma_metadata(p.doc, c) for p in batch for c in p.chunks]
                 )
             t1 = time.perf_counter()
-            vocab: dict[tuple[str, str], int] = {}
+            vocab: dict[str, int] = {}
             for p in batch:
                 for key, n in (p.vocab or {}).items():
                     vocab[key] = vocab.get(key, 0) + n
             with self._db:
-                self.registry.write_documents([(p.doc, p.chunks, f) for p, f in zip(batch, facts)], vocab)
+                self.registry.write_documents(
+                    [(p.doc, p.chunks, f) for p, f in zip(batch, facts)], with_folded(vocab)
+                )
                 stale = sorted(set(old_ids) - set(new_ids))
                 self.registry.note_stale_vectors(stale)
                 self.registry.note_keyword_changes(ids)

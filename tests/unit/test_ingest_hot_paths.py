@@ -306,3 +306,35 @@ def test_a_sentence_that_fits_is_not_searched_for_cuts_and_one_that_does_not_sti
     pieces = _split_long(text, whole, 40)
     assert len(pieces) > 1 and all(p.end - p.start <= 40 for p in pieces)
     assert text[pieces[0].start : pieces[-1].end] == text.strip()
+
+
+def _plain_vocabulary(text: str) -> dict[tuple[str, str], int]:
+    """The (folded, accented) counts as they were built before the analysers counted the
+    accented forms alone: every word and pair folded where it was counted."""
+    from collections import Counter
+
+    from assistant.index.accents import _WORD
+    from assistant.index.textnorm import fold_accents, index_form
+
+    counts: Counter[tuple[str, str]] = Counter()
+    for line in index_form(text).lower().split("\n"):
+        words = _WORD.findall(line)
+        counts.update((fold_accents(w), w) for w in words)
+        counts.update((fold_accents(f"{a} {b}"), f"{a} {b}") for a, b in zip(words, words[1:]))
+    return dict(counts)
+
+
+def test_accent_vocabulary_keyed_by_accented_form_folds_to_the_plain_rows():
+    from assistant.index.accents import vocabulary, with_folded
+
+    docs = [d for d in load_paths([SAMPLE]) if isinstance(d, SourceDocument)][:20]
+    # Beside the sample: letters that fold to several ("ǆ", "ﬁ"), Greek case, capitals.
+    texts = [f"{d.title}\n{d.text}" for d in docs] + ["Ǆ ǆem ﬁle ΣΊΣΥΦΟΣ Đắk Lắk\nhoà  HÒA thuỷ"]
+    for text in texts:
+        assert with_folded(vocabulary(text)) == _plain_vocabulary(text)
+
+
+def test_with_folded_keys_holding_a_newline_fold_one_by_one():
+    from assistant.index.accents import with_folded
+
+    assert with_folded({"hà\ngiang": 2, "lắk": 1}) == {("ha\ngiang", "hà\ngiang"): 2, ("lak", "lắk"): 1}
