@@ -18,8 +18,11 @@ MAX_DISTANCE = 3
 MIN_WORDS = 40  # shorter texts (titles, notices) share too little to call duplicates
 
 
+_WORD_RUN = re.compile(r"\w+")
+
+
 def simhash(text: str) -> int | None:
-    words = re.findall(r"\w+", fold_accents(index_form(text)))
+    words = _WORD_RUN.findall(fold_accents(index_form(text)))
     if len(words) < MIN_WORDS:
         return None
     digests = b"".join(

@@ -116,12 +116,15 @@ class _ScreenTable(dict[int, str | None]):
 _SCREEN = _ScreenTable()
 
 
+_SPACE_RUN = re.compile(r"\s+")
+
+
 def screening_form(text: str) -> str:
     """The text as the screen reads it: compatibility forms folded, invisible characters
     dropped, look-alikes mapped to Latin, accents folded, lower case, whitespace collapsed."""
     text = unicodedata.normalize("NFKC", text)
     text = fold_accents(text.translate(_SCREEN))
-    return re.sub(r"\s+", " ", text.replace("’", "'"))
+    return _SPACE_RUN.sub(" ", text.replace("’", "'"))
 
 
 def instructions_to_ai(text: str) -> str | None:

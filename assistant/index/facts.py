@@ -102,6 +102,11 @@ _SCALE = {
     "million": 10**6,
     "billion": 10**9,
 }
+# Compiled once: every figure looks for each scale word, and every table row and cell for these.
+_SCALE_WORDS = tuple((re.compile(rf"\b{w}\b", re.I), v) for w, v in _SCALE.items())
+_NEAR_END = re.compile(r"[,(]")
+_UNIT_HEADS = re.compile(r"tỉnh|địa phương|bộ|cơ quan", re.I)
+_RATE_HEAD = re.compile(r"tỷ lệ|%", re.I)
 _NUM = re.compile(r"\d+(?:[.,]\d+)*")
 # The value unit from the words right after the figure (or "thứ"/"hạng" right before it).
 _MONEY_AFTER = re.compile(r"^\s*(?:tỷ |triệu |nghìn |ngàn )?(?:đồng|VNĐ|VND|USD)\b", re.I)
@@ -136,7 +141,7 @@ def figure_value(fig: Figure) -> Decimal | None:
     values = readings(m.group(0)) if m else ()
     if not values:
         return None
-    scale = next((v for w, v in _SCALE.items() if re.search(rf"\b{w}\b", fig.text, re.I)), 1)
+    scale = next((v for pattern, v in _SCALE_WORDS if pattern.search(fig.text)), 1)
     return values[0] * scale
 
 
@@ -295,7 +300,7 @@ def _prose(ctx: _Context, start: int, end: int, para: _ParagraphUnit) -> list[Fa
         before, after = sentence[lo : f.start].split(";")[-1], sentence[f.end : hi].split(";")[0]
         # "tỷ lệ hồ sơ đúng hạn đạt 99%": a rate's metric comes before it; "672 TTHC được cung
         # cấp toàn trình": a count's is named right after it.
-        near = re.split(r"[,(]", after)[0]
+        near = _NEAR_END.split(after, 1)[0]
         # "45.000 đồng/hồ sơ": what follows a sum of money is what it is paid per, not its metric.
         money = _MONEY_AFTER.match(after)
         metric = (
@@ -366,11 +371,7 @@ def _row(ctx: _Context, row: Row) -> list[Fact]:
             u = found[0]
             unit = UnitMention(u.name, u.key, u.level, name.start + u.start, name.start + u.end, u.province)
         elif _TOTAL.match(name.text):
-            level = (
-                "national"
-                if re.search(r"tỉnh|địa phương|bộ|cơ quan", " ".join(c.header for c in row.cells), re.I)
-                else None
-            )
+            level = "national" if _UNIT_HEADS.search(" ".join(c.header for c in row.cells)) else None
     out: list[Fact] = []
     for c in row.cells:
         if c is name or not c.text or _SKIP_HEAD.match(c.header) or (c is row.cells[0] and not c.header):
@@ -387,7 +388,7 @@ def _row(ctx: _Context, row: Row) -> list[Fact]:
             metric = _best_metric(c.header) or _best_metric(row.caption)
             value_unit = (
                 "%"
-                if fig.percent or re.search(r"tỷ lệ|%", c.header, re.I)
+                if fig.percent or _RATE_HEAD.search(c.header)
                 else (
                     next(
                         (u for pattern, u in _UNIT_AFTER if pattern.search(" " + c.header.replace("/", " "))),

@@ -73,13 +73,14 @@ _LIST_MARK_AFTER = re.compile(r"\s?[-.)]\s")
 _SCALE_AFTER = re.compile(r"\s(?:nghìn|ngàn|triệu|tỷ|tỉ|trăm|thousand|million|billion)\b", re.IGNORECASE)
 
 
+_PERCENT_AFTER = re.compile(r"\s?%")
 _DAY_MONTH = re.compile(r"(\d{1,2})\s?[/.-]\s?(\d{1,2})")
 
 
 def _is_date(m: re.Match[str], text: str) -> bool:
     """A day/month that can be one: "46.7%" and "12.5 %" are rates written with a decimal
     point (tables often do), "45/12" no day of a month."""
-    if re.match(r"\s?%", text[m.end() :]):
+    if _PERCENT_AFTER.match(text, m.end()):  # at m.end(), not on a copy of the rest of the text
         return False
     dm = _DAY_MONTH.match(m.group(0))
     return dm is None or (1 <= int(dm.group(1)) <= 31 and 1 <= int(dm.group(2)) <= 12)

@@ -28,6 +28,13 @@ def _canon(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+# Compiled once: every number of every chunk and statement is read through them.
+_GROUP_SEP = re.compile(r"[.,]")
+_VN_GROUPED = re.compile(r"\d{1,3}(?:\.\d{3})+,\d+")
+_EN_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+\.\d+")
+_DATE_LIKE = re.compile(r"\d+(?:[.]\d{1,2}){1,2}")
+
+
 def readings(raw: str) -> tuple[Decimal, ...]:
     """All plausible values of a number token without its % sign."""
     raw = raw.strip()
@@ -42,7 +49,7 @@ def readings(raw: str) -> tuple[Decimal, ...]:
             out.append(value)
 
     dots, commas = raw.count("."), raw.count(",")
-    groups = re.split(r"[.,]", raw)
+    groups = _GROUP_SEP.split(raw)
     if dots == 0 and commas == 0:
         add(raw)
     elif commas == 0:
@@ -58,8 +65,8 @@ def readings(raw: str) -> tuple[Decimal, ...]:
         if all(len(g) == 3 for g in groups[1:]):
             add(raw.replace(",", ""))  # English thousands: 1,894
     else:
-        vn = re.fullmatch(r"\d{1,3}(?:\.\d{3})+,\d+", raw)
-        en = re.fullmatch(r"\d{1,3}(?:,\d{3})+\.\d+", raw)
+        vn = _VN_GROUPED.fullmatch(raw)
+        en = _EN_GROUPED.fullmatch(raw)
         if vn:
             add(raw.replace(".", "").replace(",", "."))
         if en:
@@ -89,9 +96,9 @@ def number_tokens(raw: str) -> list[str]:
     body = raw.rstrip("%").rstrip()
     values = readings(body)
     tokens = [_canon(v) for v in values]
-    if not values or re.fullmatch(r"\d+(?:[.]\d{1,2}){1,2}", body):
+    if not values or _DATE_LIKE.fullmatch(body):
         # "19.7" or "4.4.2022" are dates in this press: index their parts too.
-        tokens.extend(g for g in re.split(r"[.,]", body) if g)
+        tokens.extend(g for g in _GROUP_SEP.split(body) if g)
     if raw.endswith("%"):
         tokens.append("%")
     return list(dict.fromkeys(tokens))

@@ -24,9 +24,13 @@ class Span:
     end: int
 
 
+_PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*")
+_SPACE_RUN = re.compile(r"\s+")
+
+
 def _paragraphs(text: str) -> list[Span]:
     spans = []
-    for m in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", text):
+    for m in _PARAGRAPH.finditer(text):
         if m.group(0).strip():
             spans.append(Span(m.start(), m.end()))
     return spans
@@ -112,7 +116,7 @@ def _split_long(text: str, span: Span, max_chars: int) -> list[Span]:
     if len(body) <= max_chars:  # most are not: no cut to look for (ingest chunks every sentence)
         return [_trimmed(text, span.start, span.end)] if body.strip() else []
     clause_cuts = [span.start + m.end() for m in _CLAUSE.finditer(body)]
-    space_cuts = [span.start + m.end() for m in re.finditer(r"\s+", body)]
+    space_cuts = [span.start + m.end() for m in _SPACE_RUN.finditer(body)]
     pieces: list[Span] = []
     cursor = span.start
     while span.end - cursor > max_chars:

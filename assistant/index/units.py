@@ -110,14 +110,14 @@ def province_name(unit: str) -> str:
     return _unit_names().get(unit, unit)
 
 
+_TYPE_WORD = re.compile(r"^(?:tinh|thanh pho|tp\.?|tx|thi xa|huyen|quan|xa|phuong|thi tran)\s+")
+_COLON = re.compile(r"\s*:\s*")
+
+
 def unit_key(name: str) -> str:
     """The key a name is matched by, accent- and case-insensitive; a gazetteer name gives
     its unit ("TP. Hà Nội" -> "ha_noi"), another name its slug without the type word."""
-    bare = re.sub(
-        r"^(?:tinh|thanh pho|tp\.?|tx|thi xa|huyen|quan|xa|phuong|thi tran)\s+",
-        "",
-        fold_accents(name.strip()),
-    )
+    bare = _TYPE_WORD.sub("", fold_accents(name.strip()))
     return slug(bare)
 
 
@@ -187,7 +187,7 @@ def units_at(text: str) -> list[UnitMention]:
         if not free(*m.span()):
             continue
         full = _MINISTRY_NAME.match(text, m.start()) if m.group(1) else None
-        name = f"Bộ {' '.join(full.group(1).split())}" if full else re.sub(r"\s*:\s*", " ", m.group(0))
+        name = f"Bộ {' '.join(full.group(1).split())}" if full else _COLON.sub(" ", m.group(0))
         found.append(
             UnitMention(name, unit_key(name), "ministry", m.start(), full.end() if full else m.end())
         )
