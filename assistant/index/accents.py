@@ -20,7 +20,7 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 def vocabulary(text: str) -> Counter[str]:
     """Counts of the lower-case accented syllables and adjacent syllable pairs ("hà giang")
-    of ``text``; each key's folded form is ``fold_accents`` of it (:func:`with_folded`).
+    of ``text``; each key's folded form is ``fold_accents`` of it (:func:`vocabulary_rows`).
 
     Keyed by the accented form alone: ingest counts every document in an analyser process
     and ships the counts to the writer, and the folded half of a (folded, accented) key was
@@ -35,15 +35,15 @@ def vocabulary(text: str) -> Counter[str]:
     return counts
 
 
-def with_folded(counts: Mapping[str, int]) -> dict[tuple[str, str], int]:
-    """(folded, accented) → count, as the accent vocabulary stores them. One fold of all the
-    keys joined: folding works character by character and no letter folds to a newline, so
-    the folded keys are the folded text's lines (a pair's fold is its words' folds)."""
+def vocabulary_rows(counts: Mapping[str, int]) -> list[tuple[str, str, int]]:
+    """(folded, accented, count) rows, as the accent vocabulary stores them. One fold of all
+    the keys joined: folding works character by character and no letter folds to a newline,
+    so the folded keys are the folded text's lines (a pair's fold is its words' folds)."""
     keys = list(counts)
     folded = fold_accents("\n".join(keys)).split("\n")
     if len(folded) != len(keys):  # a key holding a newline: fold one by one
         folded = [fold_accents(k) for k in keys]
-    return {(f, a): counts[a] for f, a in zip(folded, keys)}
+    return list(zip(folded, keys, counts.values()))
 
 
 Lookup = Callable[[list[str]], dict[str, tuple[str, int]]]

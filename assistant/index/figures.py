@@ -74,6 +74,7 @@ _SCALE_AFTER = re.compile(r"\s(?:nghìn|ngàn|triệu|tỷ|tỉ|trăm|thousand|m
 
 
 _PERCENT_AFTER = re.compile(r"\s?%")
+_DIGIT = re.compile(r"\d")
 _DAY_MONTH = re.compile(r"(\d{1,2})\s?[/.-]\s?(\d{1,2})")
 
 
@@ -89,6 +90,8 @@ def _is_date(m: re.Match[str], text: str) -> bool:
 def figures(text: str) -> list[Figure]:
     """Number mentions that can be an answer: not years, not parts of dates, not the
     numbers of legal documents or of list items; with their scale word ("19 nghìn")."""
+    if _DIGIT.search(text) is None:
+        return []  # every number and date pattern needs a digit; most statements have none
     dates = [m.span() for m in DATE.finditer(text) if _is_date(m, text)]
     out = []
     for m in find_numbers(text):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.databases import open_sqlite
 from assistant.index import anchors, factstore
+from assistant.index.accents import vocabulary_rows
 from assistant.index.contract import SCHEMA_VERSION
 from assistant.index.facts import Fact, FactQuery
 from assistant.index.records import (
@@ -128,10 +129,10 @@ class Registry:
     def write_documents(
         self,
         docs: Sequence[tuple[DocumentRecord, Sequence[ChunkRecord], Sequence[Fact]]],
-        vocab: Mapping[tuple[str, str], int],
+        vocab: Mapping[str, int],
     ) -> None:
         """Replace the rows of these documents (their chunks, facts and the documents), and add
-        to the accent vocabulary."""
+        to the accent vocabulary (counts by accented syllable or pair: ``accents.vocabulary``)."""
         self.delete_rows("DELETE FROM chunks WHERE doc_id IN ({})", [d.doc_id for d, _, _ in docs])
         for d, _, doc_facts in docs:
             factstore.write(self.db, d.doc_id, doc_facts)
@@ -163,7 +164,7 @@ class Registry:
             self.db.executemany(
                 "INSERT INTO accent_vocab VALUES (?,?,?) ON CONFLICT(folded, accented) "
                 "DO UPDATE SET n = n + excluded.n",
-                [(f, a, n) for (f, a), n in vocab.items()],
+                vocabulary_rows(vocab),
             )
 
     def delete_documents(self, doc_ids: Sequence[str]) -> None:

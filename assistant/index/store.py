@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 
 from assistant.index import consistency
-from assistant.index.accents import with_folded
 from assistant.index.embeddings import IndexEmbeddings
 from assistant.index.facts import Fact, FactQuery, extract_facts
 from assistant.index.keyword_sync import KeywordSync
@@ -164,9 +163,7 @@ class IndexStore:
                 for key, n in (p.vocab or {}).items():
                     vocab[key] = vocab.get(key, 0) + n
             with self._db:
-                self.registry.write_documents(
-                    [(p.doc, p.chunks, f) for p, f in zip(batch, facts)], with_folded(vocab)
-                )
+                self.registry.write_documents([(p.doc, p.chunks, f) for p, f in zip(batch, facts)], vocab)
                 stale = sorted(set(old_ids) - set(new_ids))
                 self.registry.note_stale_vectors(stale)
                 self.registry.note_keyword_changes(ids)

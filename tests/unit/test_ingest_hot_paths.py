@@ -325,16 +325,31 @@ def _plain_vocabulary(text: str) -> dict[tuple[str, str], int]:
 
 
 def test_accent_vocabulary_keyed_by_accented_form_folds_to_the_plain_rows():
-    from assistant.index.accents import vocabulary, with_folded
+    from assistant.index.accents import vocabulary, vocabulary_rows
 
     docs = [d for d in load_paths([SAMPLE]) if isinstance(d, SourceDocument)][:20]
     # Beside the sample: letters that fold to several ("ǆ", "ﬁ"), Greek case, capitals.
     texts = [f"{d.title}\n{d.text}" for d in docs] + ["Ǆ ǆem ﬁle ΣΊΣΥΦΟΣ Đắk Lắk\nhoà  HÒA thuỷ"]
     for text in texts:
-        assert with_folded(vocabulary(text)) == _plain_vocabulary(text)
+        assert {(f, a): n for f, a, n in vocabulary_rows(vocabulary(text))} == _plain_vocabulary(text)
 
 
-def test_with_folded_keys_holding_a_newline_fold_one_by_one():
-    from assistant.index.accents import with_folded
+def test_vocabulary_rows_of_keys_holding_a_newline_fold_one_by_one():
+    from assistant.index.accents import vocabulary_rows
 
-    assert with_folded({"hà\ngiang": 2, "lắk": 1}) == {("ha\ngiang", "hà\ngiang"): 2, ("lak", "lắk"): 1}
+    assert vocabulary_rows({"hà\ngiang": 2, "lắk": 1}) == [("ha\ngiang", "hà\ngiang", 2), ("lak", "lắk", 1)]
+
+
+def test_figures_of_a_text_without_digits_are_none_as_the_full_reading_finds(monkeypatch):
+    import re as _re
+
+    from assistant.index import figures as figures_module
+    from assistant.index.sentences import statement_spans
+
+    docs = [d for d in load_paths([SAMPLE]) if isinstance(d, SourceDocument)][:30]
+    texts = [d.text[s.start : s.end] for d in docs for s in statement_spans(d.text)]
+    texts += ["ngày mười hai", "tháng ba năm nay", "٣٥ %", "tỷ lệ ৫/১২"]  # digits of other scripts
+    fast = [figures_module.figures(t) for t in texts]
+    monkeypatch.setattr(figures_module, "_DIGIT", _re.compile(""))  # the prefilter always passes
+    assert [figures_module.figures(t) for t in texts] == fast
+    assert any(fast) and not all(fast)
