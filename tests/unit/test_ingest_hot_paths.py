@@ -353,3 +353,17 @@ def test_figures_of_a_text_without_digits_are_none_as_the_full_reading_finds(mon
     monkeypatch.setattr(figures_module, "_DIGIT", _re.compile(""))  # the prefilter always passes
     assert [figures_module.figures(t) for t in texts] == fast
     assert any(fast) and not all(fast)
+
+
+def test_date_range_of_a_text_without_a_year_is_none_as_the_full_scan_finds(monkeypatch):
+    import re as _re
+
+    from assistant.index import dates
+
+    docs = [d for d in load_paths([SAMPLE]) if isinstance(d, SourceDocument)]
+    texts = [p for d in docs for p in f"{d.title}\n{d.text}".split("\n\n")]
+    texts += ["ngày 5 tháng 3 năm 2024", "tháng 7/2023", "19-7-2023", "năm 1999.", "số 20235", "12/2024a"]
+    fast = [dates.date_range(t) for t in texts]
+    monkeypatch.setattr(dates, "YEAR", _re.compile(""))  # the prefilter always passes
+    assert [dates.date_range(t) for t in texts] == fast
+    assert any(fast) and not all(fast)
