@@ -71,10 +71,9 @@ class _Vocabulary:
 
     def find(self, text: str) -> list[Match]:
         """Non-overlapping matches, longest first where two overlap, in text order."""
-        accented, form = _forms(text)
+        accented, form, words = _forms(text)
         needs = self.needs_exact if accented else self.needs_folded
-        if needs is not None and _CASE_EXOTIC is not None and _CASE_EXOTIC.isdisjoint(form):
-            words = _words(form)
+        if needs is not None and words is not None:
             wanted = sorted({i for w in words.intersection(needs) for i, need in needs[w] if need <= words})
             if not wanted:
                 return []
@@ -126,11 +125,14 @@ def _needs(terms: list[tuple[int, str]]) -> dict[str, tuple[tuple[int, frozenset
 
 
 @lru_cache(maxsize=4096)
-def _forms(text: str) -> tuple[bool, str]:
-    """(whether the text has diacritics, its matching form). Cached: a fact's clause is read
-    by the metric, level and kind vocabularies in turn."""
+def _forms(text: str) -> tuple[bool, str, set[str] | None]:
+    """(whether the text has diacritics, its matching form, that form's words, None where
+    they cannot prefilter: no case table, or a character it lists). Cached: a fact's clause is
+    read by the metric, level and kind vocabularies in turn."""
     accented = has_vietnamese_diacritics(text)
-    return accented, _matching_form(text, accented)
+    form = _matching_form(text, accented)
+    exotic = _CASE_EXOTIC is None or not _CASE_EXOTIC.isdisjoint(form)
+    return accented, form, None if exotic else _words(form)
 
 
 def _matching_form(text: str, accented: bool) -> str:
