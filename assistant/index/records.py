@@ -48,6 +48,22 @@ class ChunkRecord:
     # Legal sections and pages the chunk spans, as document offsets (assistant/index/anchors.py).
     anchors: dict[str, Any] = field(default_factory=dict)
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Ingest's analyser processes send every chunk to the writer: its few hundred tokens as
+        # one string (keyword tokens hold no space and are never empty; a list that breaks
+        # that travels as it is) pickle ~10× faster than as a list of strings.
+        joined = " ".join(self.tokens)
+        plain = "" in self.tokens or joined.count(" ") != len(self.tokens) - 1
+        tokens: str | list[str] = list(self.tokens) if plain or not self.tokens else joined
+        return _chunk_record, (self.chunk_id, self.doc_id, self.ord, self.start, self.end, tokens,
+                               self.provinces, self.dates, self.anchors)  # fmt: skip
+
+
+def _chunk_record(*fields: Any) -> ChunkRecord:
+    """A pickled ChunkRecord (``ChunkRecord.__reduce__``), its tokens split again."""
+    tokens = fields[5]
+    return ChunkRecord(*fields[:5], tokens.split(" ") if isinstance(tokens, str) else tokens, *fields[6:])
+
 
 class DocumentRef(TypedDict):
     """A document as a source list names it (a near-duplicate's copies: IndexStore.duplicates)."""

@@ -368,3 +368,18 @@ def test_date_range_of_a_text_without_a_year_is_none_as_the_full_scan_finds(monk
     monkeypatch.setattr(dates, "YEAR", _re.compile(""))  # the prefilter always passes
     assert [dates.date_range(t) for t in texts] == fast
     assert any(fast) and not all(fast)
+
+
+@pytest.mark.parametrize(
+    "tokens", [["tỷ_lệ", "hồ", "672", "%"], [], ["a b", "c"], ["", "x"], ["x", ""]], ids=str
+)
+def test_a_chunk_record_pickles_back_equal_whatever_its_tokens(tokens: list[str]):
+    """Analysers send chunks with their tokens joined; tokens that would not split back (a
+    space inside, an empty one) travel as a list."""
+    import pickle
+
+    from assistant.index.records import ChunkRecord
+
+    chunk = ChunkRecord("c-1", "d", 3, 10, 90, tokens, ["ha_giang"], (20240101, 20241231), {"pages": [1]})
+    back = pickle.loads(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == chunk and isinstance(back.tokens, list)
