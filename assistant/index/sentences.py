@@ -68,6 +68,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
 # title ("TP.", "PGS."), and keeps it so, since chunk boundaries must not move.
 # A Markdown heading line ("## Mức hỗ trợ …"), which converted pages keep: a statement of its own.
 _HEADING = re.compile(r"[ \t]*#{1,6}\s")
+_NON_SPACE = re.compile(r"\S")
 _CAPTION_LINE = re.compile(r"(?:^|[\s(–-])(?:Ảnh|Nguồn ảnh|Photo)\b[^\n]{0,60}$")
 _UPPER = "A-ZĐÀÁẢÃẠĂẮẰẲẴẶÂẤẦẨẪẬÈÉẺẼẸÊẾỀỂỄỆÌÍỈĨỊÒÓỎÕỌÔỐỒỔỖỘƠỚỜỞỠỢÙÚỦŨỤƯỨỪỬỮỰỲÝỶỸỴ"
 _ITEM_BREAK = re.compile(
@@ -86,16 +87,18 @@ def statement_spans(text: str) -> list[Span]:
     for s in sentence_spans(text):
         cursor = s.start
         for m in _ITEM_BREAK.finditer(text, s.start, s.end):
-            blank = text.startswith("\n", m.end())
-            line = text.rfind("\n", 0, m.start()) + 1  # the line the break ends
-            following = len(text) - len(text[m.end() :].lstrip())  # the next line's first character
-            if (
-                blank
-                and not _CAPTION_LINE.search(text, line, m.start())
-                and not _HEADING.match(text, line)
-                and not _HEADING.match(text, following)
-            ):
-                continue  # a blank line ends a statement only after a caption, or at a heading
+            if text.startswith("\n", m.end()):  # a blank line
+                line = text.rfind("\n", 0, m.start()) + 1  # the line the break ends
+                # The next line's first character, found in place: lstrip() of the rest of the
+                # text copied all of it at every break (\s is str.isspace's whitespace).
+                nonspace = _NON_SPACE.search(text, m.end())
+                following = nonspace.start() if nonspace else len(text)
+                if (
+                    not _CAPTION_LINE.search(text, line, m.start())
+                    and not _HEADING.match(text, line)
+                    and not _HEADING.match(text, following)
+                ):
+                    continue  # a blank line ends a statement only after a caption, or at a heading
             if text[cursor : m.start()].strip():
                 out.append(_trimmed(text, cursor, m.start()))
             cursor = m.end()

@@ -383,3 +383,12 @@ def test_a_chunk_record_pickles_back_equal_whatever_its_tokens(tokens: list[str]
     chunk = ChunkRecord("c-1", "d", 3, 10, 90, tokens, ["ha_giang"], (20240101, 20241231), {"pages": [1]})
     back = pickle.loads(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))
     assert back == chunk and isinstance(back.tokens, list)
+
+
+def test_regex_whitespace_is_what_str_strip_removes():
+    """statement_spans finds the next line's first character with ``\\S`` instead of
+    ``lstrip()`` on a copy of the rest of the text: the two agree on every code point."""
+    import sys
+
+    space = re.compile(r"\s")
+    assert [c for c in range(sys.maxunicode + 1) if bool(space.match(chr(c))) != chr(c).isspace()] == []
