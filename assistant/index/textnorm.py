@@ -22,7 +22,10 @@ from functools import lru_cache
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 _VOWELS = set("aeiouyâăêôơư")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+# Runs of horizontal space fold to one space. Only the runs that change are matched (two or
+# more, or one that is not a plain space): sub() hands back a text with no match as it is, and
+# replacing every single space with a space rebuilt each chunk's text for nothing.
+_SPACES_TO_FOLD = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]{2,}|[\t\u00a0\u2000-\u200b\u202f\u205f\u3000]")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*")
 
 
@@ -121,7 +124,7 @@ def normalize_tone_marks(text: str) -> str:
 
 
 def fold_whitespace(text: str) -> str:
-    text = _SPACES.sub(" ", text)
+    text = _SPACES_TO_FOLD.sub(" ", text)
     return _BLANK_LINES.sub("\n\n", text).strip()
 
 

@@ -392,3 +392,18 @@ def test_regex_whitespace_is_what_str_strip_removes():
 
     space = re.compile(r"\s")
     assert [c for c in range(sys.maxunicode + 1) if bool(space.match(chr(c))) != chr(c).isspace()] == []
+
+
+def test_whitespace_folding_equals_replacing_every_run():
+    """fold_whitespace matches only the runs of spaces that change; the text is the one
+    replacing every run (single spaces included) gives."""
+    import random
+
+    from assistant.index.textnorm import _SPACES_TO_FOLD
+
+    every_run = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+    pieces = [" ", "\t", "\u00a0", "\u2000", "\u200b", "\u202f", "\u205f", "\u3000", "x", "ữ", "\n"]
+    rnd = random.Random(20)
+    texts = ["".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 12))) for _ in range(5000)]
+    texts += [d.text for d in load_paths([SAMPLE]) if isinstance(d, SourceDocument)]
+    assert [_SPACES_TO_FOLD.sub(" ", t) for t in texts] == [every_run.sub(" ", t) for t in texts]
