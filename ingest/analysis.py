@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from assistant.index.accents import vocabulary
+from assistant.index.accents import vocabulary_of_index_form
 from assistant.index.anchors import chunk_anchors, page_starts_of
 from assistant.index.contract import passage_text
 from assistant.index.dates import date_range
@@ -23,8 +23,9 @@ from assistant.index.facts import Fact, extract_facts
 from assistant.index.gazetteer import provinces_in_index_form
 from assistant.index.keywords import tokenize_index_form
 from assistant.index.records import ChunkRecord
+from assistant.index.textnorm import ToneMarked, fold_whitespace, normalize_tone_marks
 from ingest.chunking import chunk_document
-from ingest.dedupe import simhash
+from ingest.dedupe import simhash_of_index_form
 from ingest.formats import PAGE_STARTS
 from ingest.loaders import SourceDocument
 from ingest.screening import instructions_to_ai
@@ -59,10 +60,14 @@ def analyse(doc: SourceDocument, content_hash: str, max_chars: int, overlap_char
     chunks: list[ChunkRecord] = []
     texts: list[str] = []
     pages = page_starts_of(doc.extra.get(PAGE_STARTS), len(doc.text))
+    # The document's tone marks normalised once: each chunk's and the whole text's are slices.
+    marked = ToneMarked(doc.text)
     for c in pieces:
         # A legal chunk is found by its article too ("Điều 2 … quy định gì"); news chunks are
         # indexed exactly as before (their path is empty).
-        indexed = passage_text(f"{doc.title} — {c.path}" if c.path else doc.title, c.text)
+        head = f"{doc.title} — {c.path}" if c.path else doc.title
+        verbatim = doc.text[c.start : c.end] == c.text  # as chunking makes them: else normalised alone
+        indexed = passage_text(head, c.text, marked.of(c.start, c.end) if verbatim else None)
         texts.append(indexed)
         chunks.append(
             ChunkRecord(
@@ -78,10 +83,11 @@ def analyse(doc: SourceDocument, content_hash: str, max_chars: int, overlap_char
             )
         )
     t2 = time.perf_counter()
-    whole = f"{doc.title}\n{doc.text}"
-    vocab = vocabulary(whole)
+    # index_form(f"{title}\n{text}"): a newline parts what normalises apart (contract.passage_text).
+    whole = fold_whitespace(f"{normalize_tone_marks(doc.title)}\n{marked.of(0, len(doc.text))}")
+    vocab = vocabulary_of_index_form(whole)
     t3 = time.perf_counter()
-    fingerprint = simhash(whole)
+    fingerprint = simhash_of_index_form(whole)
     t4 = time.perf_counter()
     facts = extract_facts(doc.doc_id, doc.text, doc.title, doc.published)
     t5 = time.perf_counter()

@@ -22,7 +22,12 @@ _WORD_RUN = re.compile(r"\w+")
 
 
 def simhash(text: str) -> int | None:
-    words = _WORD_RUN.findall(fold_accents(index_form(text)))
+    return simhash_of_index_form(index_form(text))
+
+
+def simhash_of_index_form(form: str) -> int | None:
+    """:func:`simhash` of a text already in its index form (ingest has the document's)."""
+    words = _WORD_RUN.findall(fold_accents(form))
     if len(words) < MIN_WORDS:
         return None
     digests = b"".join(

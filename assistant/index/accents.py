@@ -25,8 +25,13 @@ def vocabulary(text: str) -> Counter[str]:
     Keyed by the accented form alone: ingest counts every document in an analyser process
     and ships the counts to the writer, and the folded half of a (folded, accented) key was
     as big again to build, pickle and merge, for a value the accented one determines."""
+    return vocabulary_of_index_form(index_form(text))
+
+
+def vocabulary_of_index_form(form: str) -> Counter[str]:
+    """:func:`vocabulary` of a text already in its index form (ingest has the document's)."""
     counts: Counter[str] = Counter()
-    for line in index_form(text).lower().split("\n"):
+    for line in form.lower().split("\n"):
         words = _WORD.findall(line)
         if not words:
             continue

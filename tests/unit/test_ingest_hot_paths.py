@@ -407,3 +407,48 @@ def test_whitespace_folding_equals_replacing_every_run():
     texts = ["".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 12))) for _ in range(5000)]
     texts += [d.text for d in load_paths([SAMPLE]) if isinstance(d, SourceDocument)]
     assert [_SPACES_TO_FOLD.sub(" ", t) for t in texts] == [every_run.sub(" ", t) for t in texts]
+
+
+def _tone_mark_texts() -> list[str]:
+    docs = [d for d in load_paths([SAMPLE]) if isinstance(d, SourceDocument)]
+    exotic = [
+        "Thủ tục hoà giải, uỷ quyền; quý khách",  # modern placements the normalisation moves
+        "hoa\u0300 giải và thu\u0309y lợi",  # tone marks as combining characters (not NFC)
+        "x\u0301 tà\u0301i q\u0303 ươ\u0300i",  # a tone mark no vowel takes, two on one vowel
+        "ΣΊΣΥΦΟΣ ǅ ﬁ Đắk Lắk 2024 – 35,48%",
+        "nghiêng thuở giữa gìn quốc",
+    ]
+    return [d.text for d in docs] + [d.title for d in docs] + exotic
+
+
+def test_tone_marks_read_off_the_whole_text_equal_each_slice_normalised():
+    import random
+
+    from assistant.index.textnorm import ToneMarked, normalize_tone_marks
+
+    rnd = random.Random(7)
+    texts = _tone_mark_texts()
+    for text in texts:
+        marked = ToneMarked(text)
+        spans = [(0, len(text))] + [tuple(sorted(rnd.sample(range(len(text) + 1), 2))) for _ in range(60)]
+        for s, e in spans:
+            assert marked.of(s, e) == normalize_tone_marks(text[s:e]), (text[:40], s, e)
+    # Most texts are read off one pass (the rest normalise each slice alone).
+    assert sum(ToneMarked(t).form is not None for t in texts) > len(texts) / 2
+    assert ToneMarked("hoa\u0300 giải").form is None  # not NFC: offsets would not carry over
+
+
+def test_a_passage_from_the_documents_tone_marks_is_the_passage():
+    from assistant.index.contract import passage_text
+    from assistant.index.textnorm import ToneMarked
+    from ingest.chunking import chunk_document
+
+    docs = [d for d in load_paths([SAMPLE]) if isinstance(d, SourceDocument)]
+    checked = 0
+    for d in docs:
+        marked = ToneMarked(d.text)
+        for c in chunk_document(d.text):
+            for title in (d.title, f"  {d.title} — Điều 2 ", c.text[:30], "", "x\u0301 hoà"):
+                assert passage_text(title, c.text, marked.of(c.start, c.end)) == passage_text(title, c.text)
+                checked += 1
+    assert checked > 50
