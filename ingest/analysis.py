@@ -89,7 +89,7 @@ def analyse(doc: SourceDocument, content_hash: str, max_chars: int, overlap_char
     t3 = time.perf_counter()
     fingerprint = simhash_of_index_form(whole)
     t4 = time.perf_counter()
-    facts = extract_facts(doc.doc_id, doc.text, doc.title, doc.published)
+    facts = extract_facts(doc.doc_id, doc.text, doc.title, doc.published, marked)
     t5 = time.perf_counter()
     seconds = {"chunk": t1 - t0, "tokenise": t2 - t1, "vocabulary": t3 - t2, "simhash": t4 - t3, "facts": t5 - t4}
     return Analysed(chunks, texts, fingerprint, vocab, facts, seconds)

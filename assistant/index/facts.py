@@ -21,6 +21,7 @@ from assistant.index.figures import Figure, figures
 from assistant.index.numbers import readings
 from assistant.index.sentences import statement_spans
 from assistant.index.tables import Cell, Row, table_rows
+from assistant.index.textnorm import ToneMarked
 from assistant.index.units import UnitMention, units_at
 
 # 2: footnote marks ("[9]") are no figures. 3: ministry-level bodies written in lower case
@@ -248,8 +249,9 @@ class _ParagraphUnit:
     extraction. The statements not read yet wait, latest last; the latest one naming a unit
     gives it, as reading each one in turn would have."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, marked: ToneMarked | None = None) -> None:
         self.text = text
+        self.marked = marked
         self.known: UnitMention | None = None
         self.unread: list[tuple[int, int]] = []
 
@@ -267,7 +269,7 @@ class _ParagraphUnit:
 
     def get(self) -> UnitMention | None:
         for start, end in reversed(self.unread):
-            units = units_at(self.text[start:end])
+            units = units_at(self.text[start:end], self.marked.of(start, end) if self.marked else None)
             if units:
                 self.known = units[-1]
                 break
@@ -282,7 +284,7 @@ def _prose(ctx: _Context, start: int, end: int, para: _ParagraphUnit) -> list[Fa
     if not raw:
         para.skipped(start, end)
         return []
-    units = units_at(sentence)
+    units = units_at(sentence, para.marked.of(start, end) if para.marked else None)
     out: list[Fact] = []
     prev: dict[str, object] = {}
     for i, f in enumerate(raw):
@@ -419,8 +421,11 @@ def _row(ctx: _Context, row: Row) -> list[Fact]:
     return out
 
 
-def extract_facts(doc_id: str, text: str, title: str = "", published: str | None = None) -> list[Fact]:
-    """Every fact ``text`` states, in text order; offsets are those of ``text``."""
+def extract_facts(
+    doc_id: str, text: str, title: str = "", published: str | None = None, marked: ToneMarked | None = None
+) -> list[Fact]:
+    """Every fact ``text`` states, in text order; offsets are those of ``text``. ``marked``: the
+    text's tone marks normalised once (``textnorm.ToneMarked``), where the caller has them."""
     in_title = [u for u in units_at(title) if u.level == "province"]
     default = in_title[0] if len({u.key for u in in_title}) == 1 else None
     ctx = _Context(doc_id, text, published, default)
@@ -429,7 +434,7 @@ def extract_facts(doc_id: str, text: str, title: str = "", published: str | None
     for row in rows:
         out.extend(_row(ctx, row))
     taken = [(r.start, r.end) for r in rows]
-    para = _ParagraphUnit(text)
+    para = _ParagraphUnit(text, marked if marked is not None and marked.text is text else None)
     last_end = 0
     for span in statement_spans(text):
         if "\n\n" in text[last_end : span.start]:

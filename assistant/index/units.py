@@ -145,10 +145,12 @@ def _names_by_first_word() -> dict[str, tuple[tuple[int, frozenset[str]], ...]]:
     return {w: tuple(v) for w, v in out.items()}
 
 
-def units_at(text: str) -> list[UnitMention]:
+def units_at(text: str, tone_marked: str | None = None) -> list[UnitMention]:
     """Every unit a document text names, in text order; offsets are those of ``text``.
-    Where a named form and a gazetteer name overlap ("tỉnh Hà Giang"), the gazetteer wins."""
-    form = normalize_tone_marks(text)
+    Where a named form and a gazetteer name overlap ("tỉnh Hà Giang"), the gazetteer wins.
+    ``tone_marked``: ``normalize_tone_marks(text)``, where the caller has it (ingest's facts
+    read it off the whole document)."""
+    form = normalize_tone_marks(text) if tone_marked is None else tone_marked
     if len(form) != len(text):
         form = text
     found: list[UnitMention] = []

@@ -452,3 +452,18 @@ def test_a_passage_from_the_documents_tone_marks_is_the_passage():
                 assert passage_text(title, c.text, marked.of(c.start, c.end)) == passage_text(title, c.text)
                 checked += 1
     assert checked > 50
+
+
+def test_facts_read_with_the_documents_tone_marks_are_the_facts():
+    from assistant.index.facts import extract_facts
+    from assistant.index.textnorm import ToneMarked
+
+    docs = [d for d in load_paths([SAMPLE]) if isinstance(d, SourceDocument)]
+    odd = "Tỉnh Hà Giang: 672/1.894 TTHC (35,48%) hoà\u0301 thuỷ.\n\nHuyện Vị Xuyên đạt 12 hồ sơ, ya\u0300 45%."
+    pairs = [(d.doc_id, d.text, d.title, d.published) for d in docs] + [("odd", odd, "Hà Giang", None)]
+    found = 0
+    for doc_id, text, title, published in pairs:
+        plain = extract_facts(doc_id, text, title, published)
+        assert extract_facts(doc_id, text, title, published, ToneMarked(text)) == plain
+        found += len(plain)
+    assert found > 20
