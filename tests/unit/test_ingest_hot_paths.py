@@ -283,9 +283,9 @@ def test_a_paragraphs_unit_is_read_only_when_a_figure_needs_it_and_reads_as_befo
     read: list[str] = []
     real = facts_module.units_at
 
-    def counting(t: str):
+    def counting(t: str, tone_marked: str | None = None):
         read.append(t)
-        return real(t)
+        return real(t, tone_marked)
 
     monkeypatch.setattr(facts_module, "units_at", counting)
     got = extract_facts("d", text)
