@@ -59,10 +59,20 @@ class ChunkRecord:
                                self.provinces, self.dates, self.anchors)  # fmt: skip
 
 
-def _chunk_record(*fields: Any) -> ChunkRecord:
+def _chunk_record(
+    chunk_id: str,
+    doc_id: str,
+    ord_: int,
+    start: int,
+    end: int,
+    tokens: str | list[str],
+    provinces: list[str],
+    dates: tuple[int, int] | None,
+    anchors: dict[str, Any],
+) -> ChunkRecord:
     """A pickled ChunkRecord (``ChunkRecord.__reduce__``), its tokens split again."""
-    tokens = fields[5]
-    return ChunkRecord(*fields[:5], tokens.split(" ") if isinstance(tokens, str) else tokens, *fields[6:])
+    split = tokens.split(" ") if isinstance(tokens, str) else tokens
+    return ChunkRecord(chunk_id, doc_id, ord_, start, end, split, provinces, dates, anchors)
 
 
 class DocumentRef(TypedDict):

@@ -459,7 +459,9 @@ def test_facts_read_with_the_documents_tone_marks_are_the_facts():
     from assistant.index.textnorm import ToneMarked
 
     docs = [d for d in load_paths([SAMPLE]) if isinstance(d, SourceDocument)]
-    odd = "Tỉnh Hà Giang: 672/1.894 TTHC (35,48%) hoà\u0301 thuỷ.\n\nHuyện Vị Xuyên đạt 12 hồ sơ, ya\u0300 45%."
+    odd = (
+        "Tỉnh Hà Giang: 672/1.894 TTHC (35,48%) hoà\u0301 thuỷ.\n\nHuyện Vị Xuyên đạt 12 hồ sơ, ya\u0300 45%."
+    )
     pairs = [(d.doc_id, d.text, d.title, d.published) for d in docs] + [("odd", odd, "Hà Giang", None)]
     found = 0
     for doc_id, text, title, published in pairs:
